@@ -1,0 +1,335 @@
+"""pandera models of the four data tables (column set, types, static vocabularies, row rules).
+
+Vocabulary-file checks (drug, histology, AE term, meta-analysis ids) and cross-table rules live in
+:mod:`tkidata.validate`; this module holds what can be checked one table at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+DESIGNS = ("rct_arm", "single_arm", "retrospective", "case_report")
+REGIMENS = ("monotherapy", "maintenance", "combination")
+LINES = ("first", "second", "later", "mixed")
+HISTOLOGY_GROUPS = ("sts", "bone", "mixed")
+AGE_GROUPS = ("adult", "paediatric", "mixed")
+EXTRACTION_LEVELS = ("full_text", "abstract", "conference_abstract", "registry", "secondary")
+QUALITY_TOOLS = ("MINORS", "JBI", "RoB2", "NOS")
+PROPORTION_OUTCOMES = ("orr", "dcr")
+RATE_OUTCOMES = ("pfs_rate", "os_rate")
+MEDIAN_OUTCOMES = ("pfs_median", "os_median")
+HR_OUTCOMES = ("hr_pfs", "hr_os")
+OUTCOMES = PROPORTION_OUTCOMES + MEDIAN_OUTCOMES + RATE_OUTCOMES + HR_OUTCOMES
+POOLED_OUTCOMES = PROPORTION_OUTCOMES + MEDIAN_OUTCOMES + RATE_OUTCOMES
+PUBLISHED_OUTCOMES = (*POOLED_OUTCOMES, "ae")
+TIMEPOINTS = (3, 6, 9, 12, 24)
+DENOMINATORS = ("enrolled", "evaluable", "safety", "other")
+NOT_REACHED = ("median", "upper")
+GRADES = ("any", "3plus")
+
+_ID = r"^[a-z0-9_]+$"
+_ID_LIST = r"^[a-z0-9_]+(;[a-z0-9_]+)*$"
+
+Int = pd.Int64Dtype
+Float = pd.Float64Dtype
+Bool = pd.BooleanDtype
+
+
+def _fails(mask: pd.Series) -> pd.Series:
+    """Turn a 'row breaks the rule' mask (NA = not applicable) into a pandera pass mask."""
+    return ~mask.fillna(False).astype(bool)
+
+
+class StudyModel(pa.DataFrameModel):
+    """studies.csv: one row per study arm."""
+
+    study_id: Series[str] = pa.Field(str_matches=_ID)
+    drug: Series[str]
+    trial: Series[str] = pa.Field(nullable=True)
+    arm: Series[str] = pa.Field(nullable=True)
+    first_author: Series[str]
+    year: Series[Int] = pa.Field(ge=1990, le=2100)
+    title: Series[str]
+    journal: Series[str]
+    citation: Series[str]
+    doi: Series[str] = pa.Field(nullable=True, str_matches=r"^10\.\d{4,9}/\S+$")
+    pmid: Series[str] = pa.Field(nullable=True, str_matches=r"^\d+$")
+    registration: Series[str] = pa.Field(
+        nullable=True, str_matches=r"^[A-Za-z0-9-]+(;[A-Za-z0-9-]+)*$"
+    )
+    design: Series[str] = pa.Field(isin=DESIGNS)
+    regimen: Series[str] = pa.Field(isin=REGIMENS)
+    partner_treatment: Series[str] = pa.Field(nullable=True)
+    dose_schedule: Series[str] = pa.Field(nullable=True)
+    line: Series[str] = pa.Field(nullable=True, isin=LINES)
+    histology_group: Series[str] = pa.Field(isin=HISTOLOGY_GROUPS)
+    subtypes: Series[str] = pa.Field(nullable=True, str_matches=_ID_LIST)
+    age_group: Series[str] = pa.Field(isin=AGE_GROUPS)
+    country: Series[str] = pa.Field(nullable=True)
+    n_enrolled: Series[Int] = pa.Field(nullable=True, gt=0)
+    n_evaluable: Series[Int] = pa.Field(nullable=True, gt=0)
+    n_safety: Series[Int] = pa.Field(nullable=True, gt=0)
+    overlaps_with: Series[str] = pa.Field(nullable=True, str_matches=_ID_LIST)
+    preferred: Series[Bool]
+    included_in: Series[str] = pa.Field(nullable=True, str_matches=_ID_LIST)
+    extraction_level: Series[str] = pa.Field(isin=EXTRACTION_LEVELS)
+    quality_tool: Series[str] = pa.Field(nullable=True, isin=QUALITY_TOOLS)
+    quality_score: Series[str] = pa.Field(nullable=True)
+    source_url: Series[str] = pa.Field(nullable=True, str_matches=r"^https?://\S+$")
+    note: Series[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def evaluable_le_enrolled(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["n_evaluable"] > df["n_enrolled"])
+
+    @pa.dataframe_check
+    def combination_names_partner(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails((df["regimen"] == "combination") & df["partner_treatment"].isna())
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class OutcomeModel(pa.DataFrameModel):
+    """outcomes.csv: long format, one fact per row."""
+
+    study_id: Series[str] = pa.Field(str_matches=_ID)
+    population: Series[str]
+    outcome: Series[str] = pa.Field(isin=OUTCOMES)
+    timepoint_months: Series[Int] = pa.Field(nullable=True, isin=TIMEPOINTS)
+    events: Series[Int] = pa.Field(nullable=True, ge=0)
+    n: Series[Int] = pa.Field(nullable=True, gt=0)
+    denominator: Series[str] = pa.Field(nullable=True, isin=DENOMINATORS)
+    estimate: Series[Float] = pa.Field(nullable=True, ge=0)
+    ci_low: Series[Float] = pa.Field(nullable=True, ge=0)
+    ci_high: Series[Float] = pa.Field(nullable=True, ge=0)
+    not_reached: Series[str] = pa.Field(nullable=True, isin=NOT_REACHED)
+    comparator_study_id: Series[str] = pa.Field(nullable=True, str_matches=_ID)
+    derived: Series[Bool]
+    location: Series[str]
+    note: Series[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def events_le_n(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["events"] > df["n"])
+
+    @pa.dataframe_check
+    def timepoint_for_rates(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["outcome"].isin(RATE_OUTCOMES) & df["timepoint_months"].isna())
+
+    @pa.dataframe_check
+    def timepoint_only_rates(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(~df["outcome"].isin(RATE_OUTCOMES) & df["timepoint_months"].notna())
+
+    @pa.dataframe_check
+    def counts_for_proportions(cls, df: pd.DataFrame) -> pd.Series:
+        missing = df["events"].isna() | df["n"].isna()
+        return _fails(df["outcome"].isin(PROPORTION_OUTCOMES) & missing)
+
+    @pa.dataframe_check
+    def n_for_rates(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["outcome"].isin(RATE_OUTCOMES) & df["n"].isna())
+
+    @pa.dataframe_check
+    def estimate_required(cls, df: pd.DataFrame) -> pd.Series:
+        median_nr = df["outcome"].isin(MEDIAN_OUTCOMES) & (df["not_reached"] == "median")
+        needs = df["outcome"].isin(RATE_OUTCOMES + MEDIAN_OUTCOMES + HR_OUTCOMES)
+        return _fails(needs & ~median_nr.fillna(False) & df["estimate"].isna())
+
+    @pa.dataframe_check
+    def proportion_in_unit(cls, df: pd.DataFrame) -> pd.Series:
+        fraction = df["outcome"].isin(PROPORTION_OUTCOMES + RATE_OUTCOMES)
+        above = (df["estimate"] > 1) | (df["ci_low"] > 1) | (df["ci_high"] > 1)
+        return _fails(fraction & above)
+
+    @pa.dataframe_check
+    def ci_order(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_low"] > df["ci_high"])
+
+    @pa.dataframe_check
+    def ci_low_le_estimate(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_low"] > df["estimate"])
+
+    @pa.dataframe_check
+    def estimate_le_ci_high(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["estimate"] > df["ci_high"])
+
+    @pa.dataframe_check
+    def hr_names_comparator(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["outcome"].isin(HR_OUTCOMES) & df["comparator_study_id"].isna())
+
+    @pa.dataframe_check
+    def comparator_only_hr(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(~df["outcome"].isin(HR_OUTCOMES) & df["comparator_study_id"].notna())
+
+    @pa.dataframe_check
+    def not_reached_only_medians(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(
+            ~df["outcome"].isin(MEDIAN_OUTCOMES + HR_OUTCOMES) & df["not_reached"].notna()
+        )
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class AdverseEventModel(pa.DataFrameModel):
+    """adverse_events.csv: one row per study arm x CTCAE term x grade band."""
+
+    study_id: Series[str] = pa.Field(str_matches=_ID)
+    term_reported: Series[str]
+    term: Series[str]
+    grade: Series[str] = pa.Field(isin=GRADES)
+    events: Series[Int] = pa.Field(nullable=True, ge=0)
+    n: Series[Int] = pa.Field(gt=0)
+    pct: Series[Float] = pa.Field(nullable=True, ge=0, le=1)
+    derived: Series[Bool]
+    location: Series[str]
+    note: Series[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def events_le_n(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["events"] > df["n"])
+
+    @pa.dataframe_check
+    def events_or_pct(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["events"].isna() & df["pct"].isna())
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class PublishedModel(pa.DataFrameModel):
+    """published.csv: pooled results of published meta-analyses."""
+
+    source_id: Series[str] = pa.Field(str_matches=_ID)
+    drug: Series[str]
+    outcome: Series[str] = pa.Field(isin=PUBLISHED_OUTCOMES)
+    population: Series[str]
+    timepoint_months: Series[Int] = pa.Field(nullable=True, isin=TIMEPOINTS)
+    term: Series[str] = pa.Field(nullable=True)
+    grade: Series[str] = pa.Field(nullable=True, isin=GRADES)
+    k: Series[Int] = pa.Field(nullable=True, gt=0)
+    n_patients: Series[Int] = pa.Field(nullable=True, gt=0)
+    estimate: Series[Float] = pa.Field(ge=0)
+    ci_low: Series[Float] = pa.Field(nullable=True, ge=0)
+    ci_high: Series[Float] = pa.Field(nullable=True, ge=0)
+    i2: Series[Float] = pa.Field(nullable=True, ge=0, le=100)
+    method: Series[str] = pa.Field(nullable=True)
+    location: Series[str]
+    note: Series[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def timepoint_for_rates(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["outcome"].isin(RATE_OUTCOMES) & df["timepoint_months"].isna())
+
+    @pa.dataframe_check
+    def timepoint_only_rates(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(~df["outcome"].isin(RATE_OUTCOMES) & df["timepoint_months"].notna())
+
+    @pa.dataframe_check
+    def term_for_ae(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails((df["outcome"] == "ae") & (df["term"].isna() | df["grade"].isna()))
+
+    @pa.dataframe_check
+    def term_only_ae(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails((df["outcome"] != "ae") & (df["term"].notna() | df["grade"].notna()))
+
+    @pa.dataframe_check
+    def proportion_in_unit(cls, df: pd.DataFrame) -> pd.Series:
+        fraction = ~df["outcome"].isin(MEDIAN_OUTCOMES)
+        above = (df["estimate"] > 1) | (df["ci_low"] > 1) | (df["ci_high"] > 1)
+        return _fails(fraction & above)
+
+    @pa.dataframe_check
+    def ci_order(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_low"] > df["ci_high"])
+
+    @pa.dataframe_check
+    def ci_low_le_estimate(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_low"] > df["estimate"])
+
+    @pa.dataframe_check
+    def estimate_le_ci_high(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["estimate"] > df["ci_high"])
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "studies": StudyModel,
+    "outcomes": OutcomeModel,
+    "adverse_events": AdverseEventModel,
+    "published": PublishedModel,
+}
+"""Table name (file stem) → pandera model."""
+
+
+def columns(table: str) -> dict[str, str]:
+    """Column name → kind (``str``, ``int``, ``float``, ``bool``), in file order."""
+    kinds = {"Int64": "int", "Float64": "float", "boolean": "bool"}
+    schema = MODELS[table].to_schema()
+    return {name: kinds.get(str(col.dtype), "str") for name, col in schema.columns.items()}
+
+
+def required(table: str) -> tuple[str, ...]:
+    """Columns that may not be empty."""
+    schema = MODELS[table].to_schema()
+    return tuple(name for name, col in schema.columns.items() if not col.nullable)
+
+
+RowText = Callable[[pd.Series], str]
+
+ROW_RULES: dict[str, tuple[str, RowText]] = {
+    "evaluable_le_enrolled": (
+        "n_evaluable",
+        lambda r: f"n_evaluable ({r.n_evaluable}) exceeds n_enrolled ({r.n_enrolled})",
+    ),
+    "combination_names_partner": (
+        "partner_treatment",
+        lambda r: "a combination regimen must name partner_treatment",
+    ),
+    "events_le_n": ("events", lambda r: f"events ({r.events}) exceed n ({r.n})"),
+    "timepoint_for_rates": (
+        "timepoint_months",
+        lambda r: f"required for {r.outcome}",
+    ),
+    "timepoint_only_rates": (
+        "timepoint_months",
+        lambda r: f"must be empty for {r.outcome} (rates only)",
+    ),
+    "counts_for_proportions": ("events", lambda r: f"{r.outcome} needs both events and n"),
+    "n_for_rates": ("n", lambda r: f"{r.outcome} needs n (the analysed denominator)"),
+    "estimate_required": ("estimate", lambda r: f"required for {r.outcome}"),
+    "proportion_in_unit": (
+        "estimate",
+        lambda r: "proportions are fractions in [0, 1] (estimate/ci_low/ci_high > 1)",
+    ),
+    "ci_order": ("ci_low", lambda r: f"ci_low ({r.ci_low}) exceeds ci_high ({r.ci_high})"),
+    "ci_low_le_estimate": (
+        "ci_low",
+        lambda r: f"ci_low ({r.ci_low}) exceeds estimate ({r.estimate})",
+    ),
+    "estimate_le_ci_high": (
+        "ci_high",
+        lambda r: f"estimate ({r.estimate}) exceeds ci_high ({r.ci_high})",
+    ),
+    "hr_names_comparator": (
+        "comparator_study_id",
+        lambda r: f"{r.outcome} row must name the comparator arm",
+    ),
+    "comparator_only_hr": ("comparator_study_id", lambda r: "only hr_pfs/hr_os rows name one"),
+    "not_reached_only_medians": ("not_reached", lambda r: "only for medians and HRs"),
+    "events_or_pct": ("events", lambda r: "give events or pct (or both)"),
+    "term_for_ae": ("term", lambda r: "ae rows need term and grade"),
+    "term_only_ae": ("term", lambda r: f"term/grade must be empty for {r.outcome}"),
+}
+"""dataframe_check name → (column blamed, message built from the offending row)."""

@@ -1,0 +1,342 @@
+"""Turn raw CSV tables into typed DataFrames and collect every validation problem.
+
+Row-level rules come from the pandera models in :mod:`tkidata.schema`; this module adds value
+parsing, vocabulary membership and the cross-table rules (known ids, overlaps, duplicates).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from tkidata import schema
+from tkidata.errors import Problem
+from tkidata.reading import RawTable
+from tkidata.vocab import Vocab
+
+TABLES = ("studies", "outcomes", "adverse_events", "published")
+"""The table files a batch folder may hold, in load order."""
+
+DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
+    "outcomes": ("study_id", "population", "outcome", "timepoint_months", "comparator_study_id"),
+    "adverse_events": ("study_id", "term", "grade"),
+    "published": (
+        "source_id",
+        "drug",
+        "outcome",
+        "population",
+        "timepoint_months",
+        "term",
+        "grade",
+    ),
+}
+"""Columns that identify one fact; the same key twice is a duplicate fact."""
+
+_FORMAT_HINTS = {
+    "study_id": "use lower-case letters, digits and _",
+    "comparator_study_id": "use lower-case letters, digits and _",
+    "source_id": "use lower-case letters, digits and _",
+    "doi": "bare DOI such as 10.1158/1078-0432.CCR-17-3766 (no https://doi.org/)",
+    "pmid": "digits only",
+    "registration": "registry ids separated by ; without spaces",
+    "subtypes": "histology codes separated by ; without spaces",
+    "overlaps_with": "study_ids separated by ; without spaces",
+    "included_in": "meta-analysis ids separated by ; without spaces",
+    "source_url": "a full http(s) address",
+}
+
+
+@dataclass(frozen=True)
+class Located:
+    """A typed table plus the file and line of every row (aligned by position)."""
+
+    frame: pd.DataFrame
+    paths: tuple[str, ...]
+    lines: tuple[int, ...]
+    raw: tuple[dict[str, str], ...]
+
+    def where(self, pos: int) -> tuple[str, int]:
+        """File and line of the row at position ``pos``."""
+        return self.paths[pos], self.lines[pos]
+
+
+def split_list(cell: object) -> list[str]:
+    """Split a ``;``-list cell into its items (empty or missing → [])."""
+    if not isinstance(cell, str) or not cell:
+        return []
+    return [item for item in cell.split(";") if item]
+
+
+def _parse(kind: str, text: str) -> tuple[object, str | None]:
+    """Parse one cell; returns (value, problem or None). Empty text is missing (None)."""
+    if text == "":
+        return None, None
+    if kind == "int":
+        if re.fullmatch(r"-?\d+", text.strip()) and text == text.strip():
+            return int(text), None
+        return None, f"'{text}' is not an integer"
+    if kind == "float":
+        try:
+            value = float(text)
+        except ValueError:
+            return None, f"'{text}' is not a number"
+        if not math.isfinite(value) or text != text.strip():
+            return None, f"'{text}' is not a number"
+        return value, None
+    if kind == "bool":
+        if text in ("true", "false"):
+            return text == "true", None
+        return None, f"'{text}' is not true or false"
+    return text, None
+
+
+def check_header(table: RawTable, name: str) -> list[Problem]:
+    """Exact column set: every schema column present, no unknown column."""
+    expected = schema.columns(name)
+    problems = [
+        Problem(table.shown, 1, col, "missing column")
+        for col in expected
+        if col not in table.header
+    ]
+    problems += [
+        Problem(table.shown, 1, col, f"unknown column (allowed: {', '.join(expected)})")
+        for col in table.header
+        if col not in expected
+    ]
+    return problems
+
+
+def typed_table(name: str, tables: list[RawTable]) -> tuple[Located, list[Problem]]:
+    """Concatenate the raw files of one table and parse every cell to its column type."""
+    kinds = schema.columns(name)
+    values: dict[str, list[object]] = {col: [] for col in kinds}
+    paths: list[str] = []
+    lines: list[int] = []
+    raws: list[dict[str, str]] = []
+    problems: list[Problem] = []
+    for table in tables:
+        for row, line in zip(table.rows, table.lines, strict=True):
+            for col, kind in kinds.items():
+                value, problem = _parse(kind, row[col])
+                if problem:
+                    problems.append(Problem(table.shown, line, col, problem))
+                values[col].append(value)
+            paths.append(table.shown)
+            lines.append(line)
+            raws.append(row)
+    dtypes = {"int": "Int64", "float": "Float64", "bool": "boolean", "str": "str"}
+    frame = pd.DataFrame(
+        {col: pd.array(values[col], dtype=dtypes[kind]) for col, kind in kinds.items()},
+        index=pd.RangeIndex(len(paths)),
+    )
+    return Located(frame, tuple(paths), tuple(lines), tuple(raws)), problems
+
+
+def _column_problem(check: str, column: str, value: object) -> str:
+    if check == "not_nullable":
+        return "required value is empty"
+    if check.startswith("isin("):
+        allowed = re.findall(r"'([^']*)'|(\d+)", check)
+        shown = ", ".join(a or b for a, b in allowed)
+        return f"'{value}' is not allowed (one of: {shown})"
+    if check.startswith("str_matches("):
+        return f"'{value}' has the wrong format: {_FORMAT_HINTS.get(column, check)}"
+    bounds = {
+        "greater_than(": "must be >",
+        "greater_than_or_equal_to(": "must be >=",
+        "less_than_or_equal_to(": "must be <=",
+    }
+    for prefix, words in bounds.items():
+        if check.startswith(prefix):
+            limit = check[len(prefix) : -1]
+            return f"{value} {words} {limit}"
+    return f"{value!r} fails {check}"
+
+
+def schema_problems(name: str, table: Located) -> list[Problem]:
+    """Run the pandera model of ``name`` and turn its failure cases into problems."""
+    try:
+        schema.MODELS[name].validate(table.frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    else:
+        return []
+    problems: list[Problem] = []
+    row_rules = cases[cases["check"].isin(list(schema.ROW_RULES))]
+    for (check, index), _ in row_rules.groupby(["check", "index"], sort=False):
+        column, text = schema.ROW_RULES[str(check)]
+        row = table.frame.loc[int(index)]
+        problems.append(Problem(*table.where(int(index)), column, text(row)))
+    for case in cases[~cases["check"].isin(list(schema.ROW_RULES))].itertuples():
+        if pd.isna(case.index):
+            problems.append(Problem("(schema)", 1, str(case.column), str(case.check)))
+            continue
+        message = _column_problem(str(case.check), str(case.column), case.failure_case)
+        problems.append(Problem(*table.where(int(case.index)), str(case.column), message))
+    return problems
+
+
+def _flag(table: Located, mask: pd.Series, column: str, message: str) -> list[Problem]:
+    frame = table.frame
+    return [
+        Problem(*table.where(int(i)), column, message.format(value=frame.at[i, column]))
+        for i in frame.index[mask.fillna(False).astype(bool)]
+    ]
+
+
+def _duplicates(table: Located, name: str) -> list[Problem]:
+    keys = list(DUPLICATE_KEYS[name])
+    frame = table.frame
+    dup = frame.duplicated(subset=keys, keep=False)
+    problems = []
+    groups = frame[dup].groupby(keys, dropna=False, sort=False).groups
+    for members in groups.values():
+        first = table.where(int(members[0]))
+        for i in members[1:]:
+            msg = f"duplicate fact: same {', '.join(keys)} as line {first[1]} of {first[0]}"
+            problems.append(Problem(*table.where(int(i)), keys[0], msg))
+    return problems
+
+
+def _true(value: object) -> bool:
+    return bool(value) if pd.notna(value) else False
+
+
+def _stated_decimals(text: str) -> int:
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def _disagreement(table: Located, value_col: str, what: str) -> list[Problem]:
+    """Warn where a stated proportion disagrees with events/n by more than its rounding."""
+    frame = table.frame
+    warnings = []
+    for i in frame.index:
+        events, n, stated = frame.at[i, "events"], frame.at[i, "n"], frame.at[i, value_col]
+        if pd.isna(events) or pd.isna(n) or pd.isna(stated) or n == 0:
+            continue
+        decimals = _stated_decimals(table.raw[i][value_col].lower().split("e")[0])
+        tolerance = 0.5 * 10.0 ** (-decimals) + 1e-9
+        if abs(events / n - stated) > tolerance:
+            msg = (
+                f"stated {what} {stated} disagrees with events/n = {events}/{n} = "
+                f"{events / n:.4f} by more than rounding"
+            )
+            warnings.append(Problem(*table.where(int(i)), value_col, msg))
+    return warnings
+
+
+def cross_problems(tables: dict[str, Located], vocab: Vocab) -> tuple[list[Problem], list[Problem]]:
+    """Vocabulary and cross-table rules.
+
+    Returns
+    -------
+    errors, warnings : list of Problem
+    """
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    studies = tables["studies"]
+    st = studies.frame
+    drugs = set(vocab.drugs["drug"])
+    codes = set(vocab.histology["code"])
+    populations = vocab.populations
+    sources = set(vocab.meta_analyses["source_id"])
+    terms = set(vocab.ae_terms["term"])
+
+    errors += _flag(studies, ~st["drug"].isin(drugs), "drug", "'{value}' not in vocab/drugs.csv")
+    first_seen: dict[str, int] = {}
+    for i, sid in st["study_id"].items():
+        if pd.isna(sid):
+            continue
+        if sid in first_seen:
+            path, line = studies.where(first_seen[sid])
+            msg = f"'{sid}' is not unique (also {path}:{line})"
+            errors.append(Problem(*studies.where(int(i)), "study_id", msg))
+        else:
+            first_seen[sid] = int(i)
+    known = set(first_seen)
+    by_id = st.drop_duplicates("study_id").set_index("study_id")
+    overlaps = {sid: set(split_list(cell)) for sid, cell in by_id["overlaps_with"].items()}
+    for i, row in st.iterrows():
+        where = studies.where(int(i))
+        for code in split_list(row["subtypes"]):
+            group = vocab.histology_group(code)
+            if code not in codes:
+                errors.append(Problem(*where, "subtypes", f"'{code}' not in vocab/histology.csv"))
+            elif row["histology_group"] in ("sts", "bone") and group != row["histology_group"]:
+                msg = (
+                    f"'{code}' is a {group} subtype but histology_group is {row['histology_group']}"
+                )
+                errors.append(Problem(*where, "subtypes", msg))
+        for source in split_list(row["included_in"]):
+            if source not in sources:
+                msg = f"'{source}' not in vocab/meta_analyses.csv"
+                errors.append(Problem(*where, "included_in", msg))
+        sid = row["study_id"]
+        for other in split_list(row["overlaps_with"]):
+            if other == sid:
+                errors.append(Problem(*where, "overlaps_with", "a study cannot overlap itself"))
+            elif other not in known:
+                errors.append(Problem(*where, "overlaps_with", f"unknown study_id '{other}'"))
+            elif sid not in overlaps.get(other, set()):
+                msg = f"'{other}' does not list '{sid}' back (declare overlaps both ways)"
+                errors.append(Problem(*where, "overlaps_with", msg))
+            elif _true(row["preferred"]) and _true(by_id.at[other, "preferred"]):
+                msg = f"overlaps with '{other}' and both are preferred=true (prefer one)"
+                errors.append(Problem(*where, "preferred", msg))
+        if pd.notna(row["preferred"]) and not row["preferred"] and not overlaps.get(sid):
+            msg = "preferred=false but overlaps_with is empty (which report replaces it?)"
+            warnings.append(Problem(*where, "preferred", msg))
+
+    outcomes = tables["outcomes"]
+    oc = outcomes.frame
+    errors += _flag(outcomes, ~oc["study_id"].isin(known), "study_id", "unknown study_id '{value}'")
+    errors += _flag(
+        outcomes, ~oc["population"].isin(populations), "population", "'{value}' is not a population"
+    )
+    comparator = oc["comparator_study_id"]
+    errors += _flag(
+        outcomes,
+        comparator.notna() & ~comparator.isin(known),
+        "comparator_study_id",
+        "unknown study_id '{value}'",
+    )
+    errors += _flag(
+        outcomes, comparator == oc["study_id"], "comparator_study_id", "'{value}' is the arm itself"
+    )
+    groups = oc["study_id"].map(by_id["histology_group"])
+    pop_group = oc["population"].map(lambda p: vocab.histology_group(p) if p != "all" else None)
+    clash = groups.isin(["sts", "bone"]) & pop_group.notna() & (pop_group != groups)
+    errors += _flag(outcomes, clash, "population", "'{value}' does not belong to this arm's group")
+    errors += _duplicates(outcomes, "outcomes")
+    proportions = oc["outcome"].isin(schema.PROPORTION_OUTCOMES)
+    stated = Located(oc[proportions], outcomes.paths, outcomes.lines, outcomes.raw)
+    warnings += _disagreement(stated, "estimate", "proportion")
+
+    aes = tables["adverse_events"]
+    ae = aes.frame
+    errors += _flag(aes, ~ae["study_id"].isin(known), "study_id", "unknown study_id '{value}'")
+    errors += _flag(aes, ~ae["term"].isin(terms), "term", "'{value}' not in vocab/ae_terms.csv")
+    errors += _duplicates(aes, "adverse_events")
+    for i, row in ae.iterrows():
+        mapped = vocab.term_for(str(row["term_reported"]))
+        if mapped is not None and row["term"] in terms and mapped != row["term"]:
+            msg = f"vocab/ae_synonyms.csv maps '{row['term_reported']}' to '{mapped}', not here"
+            warnings.append(Problem(*aes.where(int(i)), "term", msg))
+    warnings += _disagreement(aes, "pct", "pct")
+
+    pub = tables["published"]
+    pb = pub.frame
+    errors += _flag(pub, ~pb["source_id"].isin(sources), "source_id", "'{value}' not in vocab")
+    errors += _flag(pub, ~pb["drug"].isin(drugs), "drug", "'{value}' not in vocab/drugs.csv")
+    errors += _flag(
+        pub, ~pb["population"].isin(populations), "population", "'{value}' is not a population"
+    )
+    errors += _flag(
+        pub, pb["term"].notna() & ~pb["term"].isin(terms), "term", "'{value}' not in vocab"
+    )
+    errors += _duplicates(pub, "published")
+    return errors, warnings
