@@ -1,0 +1,278 @@
+"""Which study arms and outcome rows enter a pool, and which are left out and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from tkidata.filters import PROSPECTIVE_DESIGNS, Filters
+from tkidata.loader import Evidence
+from tkidata.schema import POOLED_OUTCOMES, RATE_OUTCOMES
+from tkidata.validate import split_list
+
+ARM_COLUMNS = (
+    "first_author",
+    "year",
+    "trial",
+    "design",
+    "regimen",
+    "line",
+    "histology_group",
+    "subtypes",
+    "age_group",
+    "included_in",
+    "extraction_level",
+)
+"""Study columns copied next to each selected outcome row."""
+
+ROW_COLUMNS = (
+    "study_id",
+    "label",
+    "population",
+    "outcome",
+    "timepoint_months",
+    "events",
+    "n",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "not_reached",
+    "derived",
+    "location",
+    *ARM_COLUMNS,
+    "user_supplied",
+)
+"""Columns of :attr:`Selection.rows`."""
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """The arms and outcome rows that enter one pool, plus those left out.
+
+    Attributes
+    ----------
+    drug, outcome, population : str
+        What is pooled; ``population`` is the histology the rows describe.
+    timepoint : int or None
+        Months, for landmark rates.
+    filters : Filters
+    study_set : str or None
+        Meta-analysis id the selection was restricted to.
+    rows : pandas.DataFrame
+        One row per entering arm (:data:`ROW_COLUMNS`): the outcome row with the arm's design,
+        line, histology and a ``label`` for plots. User-supplied rows have ``user_supplied=True``.
+    excluded : pandas.DataFrame
+        ``study_id``, ``label`` and ``reason`` for every arm of the drug (and placebo arms of its
+        trials) that does not enter, e.g. an overlapping report, a filter, or a missing outcome.
+    """
+
+    drug: str
+    outcome: str
+    population: str
+    timepoint: int | None
+    filters: Filters
+    study_set: str | None
+    rows: pd.DataFrame
+    excluded: pd.DataFrame
+
+    @property
+    def study_ids(self) -> tuple[str, ...]:
+        """Ids of the arms that enter, in order."""
+        return tuple(self.rows["study_id"])
+
+    @property
+    def k(self) -> int:
+        """Number of arms that enter."""
+        return len(self.rows)
+
+
+def _label(arm: pd.Series) -> str:
+    return f"{arm['first_author']} {arm['year']}"
+
+
+def _arm_reasons(arm: pd.Series, f: Filters, study_set: str | None, ev: Evidence) -> list[str]:
+    """Why an arm of the requested drug is left out by the arm-level rules (empty = keep)."""
+    reasons = []
+    if study_set is not None and study_set not in split_list(arm["included_in"]):
+        reasons.append(f"not in study set {study_set}")
+    if arm["design"] == "case_report":
+        reasons.append("case report: shown as context, never pooled")
+    if not arm["preferred"]:
+        others = [
+            o
+            for o in split_list(arm["overlaps_with"])
+            if o in set(ev.studies.loc[ev.studies["preferred"], "study_id"])
+        ]
+        via = f" (preferred report: {';'.join(others)})" if others else ""
+        reasons.append(f"overlapping report, not pooled{via}")
+    if f.regimen != "any" and arm["regimen"] != f.regimen:
+        reasons.append(f"regimen {arm['regimen']} (filter: {f.regimen})")
+    if f.design == "prospective" and arm["design"] not in PROSPECTIVE_DESIGNS:
+        reasons.append(f"design {arm['design']} (filter: prospective)")
+    if f.design == "rct" and arm["design"] != "rct_arm":
+        reasons.append(f"design {arm['design']} (filter: RCT arms)")
+    line = arm["line"] if isinstance(arm["line"], str) else None
+    if line == "mixed":
+        if not f.include_mixed_line:
+            reasons.append("mixed-line arm (filter excludes mixed lines)")
+    elif f.line != "any" and line != f.line:
+        reasons.append(f"line {line or 'not reported'} (filter: {f.line})")
+    if f.age != "all" and arm["age_group"] != f.age:
+        reasons.append(f"age group {arm['age_group']} (filter: {f.age})")
+    return reasons
+
+
+def _population_candidates(arm: pd.Series, population: str, ev: Evidence) -> list[str] | str:
+    """Outcome-row populations that stand for ``population`` in this arm (best first).
+
+    Returns a reason string when the arm cannot contribute to that histology at all.
+    """
+    if population == "all":
+        return ["all"]
+    group = arm["histology_group"]
+    if population in ("sts", "bone"):
+        if group == population:
+            return [population, "all"]
+        if group == "mixed":
+            return [population]
+        return f"{group} arm (histology filter: {population})"
+    subtypes = split_list(arm["subtypes"])
+    if subtypes == [population]:
+        return [population, "all"]
+    if group not in ("mixed", ev.vocab.histology_group(population)):
+        return f"{group} arm (histology filter: {population})"
+    return [population]
+
+
+def arm_population_ok(arm: pd.Series, population: str, ev: Evidence) -> bool:
+    """True when the whole arm belongs to ``population`` (used where rows carry no population)."""
+    if population == "all":
+        return True
+    if population in ("sts", "bone"):
+        return arm["histology_group"] == population
+    return split_list(arm["subtypes"]) == [population]
+
+
+def candidate_arms(
+    ev: Evidence, drug: str, f: Filters, study_set: str | None
+) -> tuple[pd.DataFrame, list[dict[str, str]]]:
+    """Arms of ``drug`` passing the arm-level rules, and the excluded ones with reasons.
+
+    Placebo arms of the same trials are listed as excluded (comparators never enter a pool).
+    """
+    if drug not in ev.vocab.tki_drugs:
+        raise ValueError(
+            f"drug {drug!r} is not a compared drug: expected one of {ev.vocab.tki_drugs}"
+        )
+    studies = ev.studies
+    arms = studies[studies["drug"] == drug]
+    excluded: list[dict[str, str]] = []
+    trials = set(arms["trial"].dropna())
+    comparators = studies[(studies["drug"] != drug) & studies["trial"].isin(trials)]
+    for _, arm in comparators.iterrows():
+        reason = f"{arm['drug']} arm of {arm['trial']}: comparators never enter a drug's pool"
+        excluded.append({"study_id": arm["study_id"], "label": _label(arm), "reason": reason})
+    keep = []
+    for i, arm in arms.iterrows():
+        reasons = _arm_reasons(arm, f, study_set, ev)
+        if reasons:
+            excluded.append(
+                {"study_id": arm["study_id"], "label": _label(arm), "reason": "; ".join(reasons)}
+            )
+        else:
+            keep.append(i)
+    return arms.loc[keep], excluded
+
+
+def _excluded_frame(records: list[dict[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(records, columns=["study_id", "label", "reason"])
+
+
+def _unique_labels(rows: pd.DataFrame) -> pd.DataFrame:
+    dup = rows["label"].duplicated(keep=False)
+    rows.loc[dup, "label"] = rows.loc[dup, "label"] + " (" + rows.loc[dup, "study_id"] + ")"
+    return rows
+
+
+def select_arms(
+    ev: Evidence,
+    drug: str,
+    outcome: str,
+    f: Filters,
+    population: str | None = None,
+    study_set: str | None = None,
+    timepoint: int | None = None,
+) -> Selection:
+    """Select the arms and outcome rows that enter one pool.
+
+    Parameters
+    ----------
+    ev : Evidence
+    drug : str
+        A compared drug (role ``tki`` in ``vocab/drugs.csv``).
+    outcome : str
+        ``orr``, ``dcr``, ``pfs_median``, ``os_median``, ``pfs_rate`` or ``os_rate``.
+    f : Filters
+    population : str, optional
+        Histology to select for; overrides ``f.histology`` when given.
+    study_set : str, optional
+        Restrict to arms whose ``included_in`` lists this meta-analysis id.
+    timepoint : int, optional
+        Months; required for ``pfs_rate``/``os_rate``.
+
+    Returns
+    -------
+    Selection
+
+    Notes
+    -----
+    Only ``preferred=true`` arms enter; overlapping reports, case reports, placebo arms and arms
+    failing a filter are listed in ``excluded`` with the reason. For ``sts``/``bone`` an arm of that
+    group contributes its ``all`` (or group) row and a mixed arm only its row for that group; for a
+    subtype code an arm contributes its row for that code, or its ``all`` row when it enrolled only
+    that subtype.
+    """
+    if outcome not in POOLED_OUTCOMES:
+        raise ValueError(f"outcome {outcome!r}: expected one of {POOLED_OUTCOMES}")
+    if (outcome in RATE_OUTCOMES) != (timepoint is not None):
+        raise ValueError(f"timepoint (months) is required for rates and only for rates: {outcome}")
+    pop = population if population is not None else f.histology
+    if pop not in ev.vocab.populations:
+        raise ValueError(f"population {pop!r} is not 'all', 'sts', 'bone' or a histology code")
+    arms, excluded = candidate_arms(ev, drug, f, study_set)
+    facts = ev.outcomes[ev.outcomes["outcome"] == outcome]
+    if timepoint is not None:
+        facts = facts[facts["timepoint_months"] == timepoint]
+    what = f"{outcome} at {timepoint} months" if timepoint is not None else outcome
+    records = []
+    for _, arm in arms.iterrows():
+        candidates = _population_candidates(arm, pop, ev)
+        label = _label(arm)
+        if isinstance(candidates, str):
+            excluded.append({"study_id": arm["study_id"], "label": label, "reason": candidates})
+            continue
+        mine = facts[facts["study_id"] == arm["study_id"]]
+        chosen = next(
+            (
+                mine[mine["population"] == c].iloc[0]
+                for c in candidates
+                if (mine["population"] == c).any()
+            ),
+            None,
+        )
+        if chosen is None:
+            reason = f"no {what} reported for population {pop}"
+            excluded.append({"study_id": arm["study_id"], "label": label, "reason": reason})
+            continue
+        if outcome in ("pfs_median", "os_median") and chosen["not_reached"] == "median":
+            reason = "median not reached: cannot be pooled"
+            excluded.append({"study_id": arm["study_id"], "label": label, "reason": reason})
+            continue
+        record = {col: chosen[col] for col in ROW_COLUMNS if col in chosen.index}
+        record.update({col: arm[col] for col in ARM_COLUMNS})
+        record.update({"label": label, "user_supplied": False})
+        records.append(record)
+    rows = pd.DataFrame(records, columns=list(ROW_COLUMNS))
+    rows = _unique_labels(rows.reset_index(drop=True))
+    return Selection(drug, outcome, pop, timepoint, f, study_set, rows, _excluded_frame(excluded))
