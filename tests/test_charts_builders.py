@@ -1,0 +1,332 @@
+"""Every chart builder returns a valid Vega-Lite spec, colours drugs over the full drug domain,
+and its ``*_table`` twin holds the numbers it plots."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+import core
+from report import charts
+from report.colors import DRUG_COLORS, DRUG_LABELS, TKI_DRUGS
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = [5, 9, 3, 12, 7, 4, 10, 6, 8, 2, 11, 5]
+N = [30, 41, 22, 50, 35, 28, 44, 31, 39, 20, 47, 26]
+LABELS = [f"Study {i} 20{10 + i}" for i in range(len(N))]
+
+
+def _walk(node: object) -> Iterator[dict]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _colour_scales(spec: dict) -> list[dict]:
+    return [
+        d["scale"]
+        for d in _walk(spec)
+        if isinstance(d.get("scale"), dict)
+        and d.get("field") == "drug_label"
+        and "range" in d["scale"]
+    ]
+
+
+def _plotted_numbers(spec: dict, field: str) -> set[float]:
+    values = set()
+    for rows in spec.get("datasets", {}).values():
+        for row in rows:
+            v = row.get(field)
+            if isinstance(v, (int, float)) and not math.isnan(v):
+                values.add(round(float(v), 12))
+    return values
+
+
+def _assert_shared_colours(chart: alt.TopLevelMixin) -> dict:
+    spec = chart.to_dict()  # validates against the Vega-Lite schema
+    scales = _colour_scales(spec)
+    assert scales, "no drug colour scale found"
+    for scale in scales:
+        assert scale["domain"] == [DRUG_LABELS[d] for d in DRUG_COLORS]
+        assert scale["range"] == list(DRUG_COLORS.values())
+    assert spec["config"]["font"] == charts.FONT
+    return spec
+
+
+@pytest.fixture(scope="module")
+def pool() -> core.ProportionPool:
+    return core.pool_proportions(EVENTS, N, labels=LABELS)
+
+
+def test_colour_map_is_okabe_ito_for_the_four_tkis() -> None:
+    assert TKI_DRUGS == ("anlotinib", "apatinib", "regorafenib", "pazopanib")
+    assert DRUG_COLORS["anlotinib"] == "#0072B2"
+    assert len(set(DRUG_COLORS.values())) == len(DRUG_COLORS)
+
+
+def test_forest_chart_and_table(pool: core.ProportionPool) -> None:
+    info = {LABELS[0]: {"label": "Chi 2018", "design": "single_arm"}}
+    table = charts.forest_table(pool, drug="apatinib", outcome="orr", study_info=info)
+    studies = table[table["kind"] == "study"]
+    assert studies["est"].tolist() == pytest.approx([e / n for e, n in zip(EVENTS, N, strict=True)])
+    assert studies["weight"].sum() == pytest.approx(100.0)
+    assert studies["label"].iloc[0] == "Chi 2018" and studies["design"].iloc[0] == "Single-arm"
+    assert list(table["kind"].iloc[-3:]) == ["random", "common", "pi"]
+    assert table["est"].iloc[-3] == pytest.approx(pool.random.est)
+    spec = _assert_shared_colours(
+        charts.forest_chart(pool, drug="apatinib", outcome="orr", study_info=info)
+    )
+    assert {round(v, 12) for v in studies["est"]} <= _plotted_numbers(spec, "est")
+    assert "NaN" not in " ".join(table["est_text"]) + " ".join(table["n_text"])
+
+
+def test_forest_height_scales_with_rows() -> None:
+    rng = np.random.default_rng(1)
+    n = rng.integers(20, 80, size=40)
+    events = rng.binomial(n, 0.2)
+    big = core.pool_proportions(events, n, labels=[f"S{i}" for i in range(40)])
+    spec = charts.forest_chart(big, drug="pazopanib", outcome="dcr").to_dict()
+    heights = [c.get("height", 0) for c in spec["hconcat"]]
+    assert min(heights) >= 40 * charts.ROW_PX
+
+
+def test_forest_of_medians_in_months() -> None:
+    med = core.pool_medians(
+        [4.0, 6.5, 8.0], [3.0, 5.0, 6.0], [5.5, 8.0, 11.0], labels=["A", "B", "C"]
+    )
+    table = charts.forest_table(med, drug="regorafenib", outcome="pfs_median")
+    assert table["months"].all()
+    assert table["est_text"].iloc[0] == "4.0 (3.0–5.5) mo"
+    _assert_shared_colours(charts.forest_chart(med, drug="regorafenib", outcome="pfs_median"))
+
+
+def test_subgroup_forest(pool: core.ProportionPool) -> None:
+    groups = ["Bone"] * 5 + ["Soft tissue"] * 7
+    sub = core.pool_subgroups(EVENTS, N, groups, labels=LABELS)
+    table = charts.subgroup_forest_table(sub, drug="anlotinib", outcome="orr")
+    assert table.loc[table["kind"] == "header", "label"].tolist() == ["Bone", "Soft tissue"]
+    pooled = table[table["kind"] == "random"]
+    assert pooled["est"].tolist() == pytest.approx(
+        [
+            sub.groups["Bone"].random.est,
+            sub.groups["Soft tissue"].random.est,
+            sub.overall.random.est,
+        ]
+    )
+    spec = _assert_shared_colours(
+        charts.subgroup_forest_chart(sub, drug="anlotinib", outcome="orr", by="histology")
+    )
+    assert "Test for subgroup differences" in str(spec["title"])
+
+
+def test_leave_one_out(pool: core.ProportionPool) -> None:
+    loo = core.leave_one_out(EVENTS, N, labels=LABELS)
+    table = charts.leave_one_out_table(loo, pool, drug="anlotinib", outcome="orr")
+    assert table["est"].iloc[:-1].tolist() == pytest.approx([p.random.est for p in loo])
+    assert table["label"].iloc[0] == f"Omitting {LABELS[0]}"
+    assert table["est"].iloc[-1] == pytest.approx(pool.random.est)
+    _assert_shared_colours(charts.leave_one_out_chart(loo, pool, drug="anlotinib", outcome="orr"))
+
+
+def test_funnel_with_small_k_caveat(pool: core.ProportionPool) -> None:
+    few = core.pool_proportions(EVENTS[:6], N[:6], labels=LABELS[:6])
+    egger = core.egger_test(EVENTS[:6], N[:6], labels=LABELS[:6])
+    table = charts.funnel_table(egger, few, drug="apatinib")
+    pts = table[table["kind"] == "study"]
+    assert pts["yi"].tolist() == pytest.approx([r.yi for r in egger.funnel])
+    spec = _assert_shared_colours(charts.funnel_chart(egger, few, drug="apatinib", outcome="orr"))
+    assert "low power" in str(spec["title"])
+    egger_all = core.egger_test(EVENTS, N, labels=LABELS)
+    spec_all = charts.funnel_chart(egger_all, pool, drug="apatinib", outcome="orr").to_dict()
+    assert "low power" not in str(spec_all["title"])
+
+
+def _compare_frame() -> pd.DataFrame:
+    rows = [
+        {
+            "drug": "anlotinib",
+            "outcome": "orr",
+            "timepoint": np.nan,
+            "est": 0.2,
+            "ci_lb": 0.15,
+            "ci_ub": 0.26,
+            "k": 6,
+            "n_patients": 300,
+            "i2": 40.0,
+        },
+        {
+            "drug": "apatinib",
+            "outcome": "orr",
+            "timepoint": np.nan,
+            "est": 0.3,
+            "ci_lb": 0.2,
+            "ci_ub": 0.41,
+            "k": 1,
+            "n_patients": 40,
+            "i2": np.nan,
+        },
+        {
+            "drug": "anlotinib",
+            "outcome": "pfs_rate",
+            "timepoint": 6,
+            "est": 0.5,
+            "ci_lb": 0.4,
+            "ci_ub": 0.6,
+            "k": 3,
+            "n_patients": 120,
+            "i2": 10.0,
+        },
+        {
+            "drug": "regorafenib",
+            "outcome": "pfs_median",
+            "timepoint": np.nan,
+            "est": 4.6,
+            "ci_lb": 3.8,
+            "ci_ub": 5.5,
+            "k": 4,
+            "n_patients": 200,
+            "i2": 20.0,
+        },
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_comparison_chart_keeps_all_four_drugs() -> None:
+    table = charts.comparison_table(_compare_frame())
+    assert len(table) == 3 * len(TKI_DRUGS)
+    orr = table[table["outcome"] == "orr"].set_index("drug")
+    assert orr.loc["anlotinib", "status"] == "pooled"
+    assert orr.loc["apatinib", "status"] == "single study, not pooled"
+    assert orr.loc["pazopanib", "status"] == "no data"
+    assert math.isnan(orr.loc["pazopanib", "est"])
+    assert table.loc[table["outcome"] == "pfs_rate", "panel"].iloc[0] == "PFS at 6 months"
+    spec = _assert_shared_colours(charts.comparison_chart(_compare_frame()))
+    assert {0.2, 0.3, 0.5, 4.6} <= _plotted_numbers(spec, "est")
+
+
+def _ae(terms: list[str], est: list[float], k: list[int]) -> pd.DataFrame:
+    est_a = np.array(est)
+    return pd.DataFrame(
+        {
+            "term": terms,
+            "soc": "x",
+            "k": k,
+            "n": 100,
+            "events": est_a * 100,
+            "est": est_a,
+            "ci_lb": est_a / 2,
+            "ci_ub": est_a * 1.5,
+        }
+    )
+
+
+def test_ae_panel_marks_unreported_terms_never_zero() -> None:
+    ae = {
+        "anlotinib": _ae(["Hypertension", "Anorexia"], [0.1, 0.03], [5, 1]),
+        "apatinib": _ae(
+            ["Hypertension", "Palmar-plantar erythrodysesthesia syndrome"], [0.2, 0.12], [4, 3]
+        ),
+        "regorafenib": _ae([], [], []),
+    }
+    table = charts.ae_panel_table(ae)
+    assert table["term"].iloc[0] == "Hypertension"  # highest incidence first
+    nr = table[table["status"] == "not reported"]
+    assert nr["est"].isna().all() and (nr["text"] == "not reported").all()
+    assert set(nr["drug"]) >= {"regorafenib", "pazopanib"}
+    spec = _assert_shared_colours(charts.ae_panel_chart(ae))
+    assert {0.1, 0.2, 0.12, 0.03} <= _plotted_numbers(spec, "est")
+    assert charts.ae_panel_table(ae, top=1)["term"].unique().tolist() == ["Hypertension"]
+
+
+def test_safety_chart_two_grade_bands() -> None:
+    frames = []
+    for drug, scale in (("anlotinib", 1.0), ("pazopanib", 1.5)):
+        for grade, g in (("any", 3.0), ("3plus", 1.0)):
+            frames.append(
+                _ae(
+                    ["Hypertension", "Fatigue"], [0.1 * g * scale, 0.05 * g * scale], [3, 2]
+                ).assign(drug=drug, grade=grade)
+            )
+    ae = pd.concat(frames, ignore_index=True)
+    table = charts.safety_table(ae)
+    assert set(table["grade_label"]) == {"All grades", "Grade ≥3"}
+    spec = _assert_shared_colours(charts.safety_chart(ae))
+    assert set(np.round(ae["est"], 12)) <= _plotted_numbers(spec, "est")
+
+
+def test_hazard_ratio_chart_is_labelled_anchored() -> None:
+    hr = pd.DataFrame(
+        {
+            "drug": ["regorafenib", "anlotinib"],
+            "trial": ["REGOSARC", "APROMISS"],
+            "outcome": ["hr_pfs", "hr_os"],
+            "population": ["lms", "all"],
+            "estimate": [0.46, 0.7],
+            "ci_low": [0.3, 0.5],
+            "ci_high": [0.7, 0.98],
+        }
+    )
+    table = charts.hazard_ratio_table(hr, {"lms": "Leiomyosarcoma"})
+    assert table["row_label"].tolist() == ["REGOSARC · PFS · Leiomyosarcoma", "APROMISS · OS"]
+    spec = _assert_shared_colours(charts.hazard_ratio_chart(hr))
+    assert "Anchored, within trial" in str(spec["title"])
+    assert {0.46, 0.7} <= _plotted_numbers(spec, "estimate")
+
+
+def test_preset_chart() -> None:
+    presets = pd.DataFrame(
+        {
+            "drug": "anlotinib",
+            "quantity": "ORR",
+            "preset": ["Reference", "R meta", "metafor"],
+            "est": [0.2, 0.18, 0.19],
+            "ci_lb": [0.15, 0.13, 0.14],
+            "ci_ub": [0.26, 0.25, 0.25],
+            "k": 5,
+        }
+    )
+    assert charts.preset_table(presets)["text"].iloc[0] == "20.0% (15.0–26.0)"
+    spec = _assert_shared_colours(charts.preset_chart(presets))
+    assert {0.2, 0.18, 0.19} <= _plotted_numbers(spec, "est")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("orr", None), "Objective response rate (ORR)"),
+        (("pfs_rate", 6), "PFS at 6 months"),
+        (("os_rate", 12.0), "OS at 12 months"),
+        (("pfs_median", None), "Median PFS"),
+    ],
+)
+def test_outcome_labels(args: tuple, expected: str) -> None:
+    assert charts.outcome_label(*args) == expected
+
+
+def test_format_interval() -> None:
+    assert charts.format_interval(0.2134, 0.15, 0.3) == "21.3% (15.0–30.0)"
+    assert charts.format_interval(np.nan, 0.1, 0.2) == "—"
+    assert charts.format_interval(7.8, 6.1, None, months=True) == "7.8 mo (CI not reported)"
+
+
+def test_report_never_imports_streamlit() -> None:
+    code = (
+        "import sys; sys.modules['streamlit'] = None; "
+        "import report.charts, report.colors; print('ok')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
