@@ -1,0 +1,514 @@
+"""Pool outcomes and adverse events per drug by calling the ``core`` engine.
+
+DataFrames returned here hold lists of study ids as ``;``-joined strings (the CSV convention), so
+they serialise to CSV, JSON and Altair without object columns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core import MedianPool, ProportionPool, pool_glmm, pool_medians, pool_proportions
+from tkidata.filters import Filters
+from tkidata.loader import Evidence
+from tkidata.method import Method
+from tkidata.schema import MEDIAN_OUTCOMES, PROPORTION_OUTCOMES, RATE_OUTCOMES
+from tkidata.selection import (
+    ROW_COLUMNS,
+    Selection,
+    arm_population_ok,
+    candidate_arms,
+    select_arms,
+)
+
+HR_LABEL = "anchored, within trial"
+"""How a within-trial hazard ratio versus placebo is labelled."""
+
+
+def half_up(x: float) -> int:
+    """Round half away from zero for non-negative counts (Python's round() rounds half to even)."""
+    return math.floor(x + 0.5)
+
+
+@dataclass(frozen=True, eq=False)
+class OutcomeResult:
+    """One pooled outcome for one drug.
+
+    Attributes
+    ----------
+    drug, outcome : str
+    timepoint : int or None
+        Months, for landmark rates.
+    filters : Filters
+    method : Method
+    selection : Selection
+        The rows that entered (user-supplied rows included) and those left out.
+    pool : ProportionPool or MedianPool or None
+        None when k = 0.
+    k : int
+        Studies pooled (for medians: those with a usable CI).
+    n_patients : int
+        Patients in the pooled studies (medians: the row's n, else the arm's n_enrolled).
+    study_ids : tuple of str
+        Ids of the pooled studies, in pool order.
+    derived : bool
+        True when any pooled number was computed rather than stated: events of landmark rates
+        (round(rate × n)) or a data row flagged ``derived``.
+    user_supplied : tuple of str
+        Ids of rows added by the user (what-if).
+    note : str
+        k = 0 / k = 1 notes and the engine's warnings.
+    """
+
+    drug: str
+    outcome: str
+    timepoint: int | None
+    filters: Filters
+    method: Method
+    selection: Selection
+    pool: ProportionPool | MedianPool | None
+    k: int
+    n_patients: int
+    study_ids: tuple[str, ...]
+    derived: bool
+    user_supplied: tuple[str, ...]
+    note: str
+
+    @property
+    def estimate(self) -> tuple[float, float, float] | None:
+        """(estimate, ci_low, ci_high) of the random-effects pool, None when k = 0."""
+        if self.pool is None:
+            return None
+        r = self.pool.random
+        return (r.est, r.ci_lb, r.ci_ub)
+
+
+def _extra_rows(
+    extra: pd.DataFrame, outcome: str, population: str, timepoint: int | None
+) -> pd.DataFrame:
+    """Validate user-supplied outcome rows and shape them like :data:`ROW_COLUMNS`."""
+    rows = extra.copy()
+    if "study_id" not in rows.columns:
+        raise ValueError("extra rows need a study_id column")
+    if "outcome" in rows.columns:
+        rows = rows[rows["outcome"] == outcome]
+    if "population" in rows.columns:
+        rows = rows[rows["population"].fillna("all") == population]
+    if timepoint is not None and "timepoint_months" in rows.columns:
+        rows = rows[rows["timepoint_months"] == timepoint]
+    needed = {
+        **dict.fromkeys(PROPORTION_OUTCOMES, ("events", "n")),
+        **dict.fromkeys(RATE_OUTCOMES, ("estimate", "n")),
+        **dict.fromkeys(MEDIAN_OUTCOMES, ("estimate",)),
+    }[outcome]
+    for col in needed:
+        if col not in rows.columns:
+            raise ValueError(f"extra rows for {outcome} need a {col} column")
+        if rows[col].isna().any():
+            raise ValueError(f"extra rows for {outcome}: {col} is empty")
+    if "events" in rows.columns and "n" in rows.columns:
+        bad = (rows["events"] > rows["n"]) | (rows["events"] < 0) | (rows["n"] <= 0)
+        if bad.fillna(False).any():
+            raise ValueError("extra rows: need 0 <= events <= n and n > 0")
+    shaped = pd.DataFrame({col: rows.get(col) for col in ROW_COLUMNS})
+    shaped["population"] = population
+    shaped["outcome"] = outcome
+    shaped["timepoint_months"] = timepoint
+    shaped["derived"] = False
+    shaped["user_supplied"] = True
+    shaped["label"] = rows["study_id"].astype(str) + " (user)"
+    return shaped.reset_index(drop=True)
+
+
+def _with_extra(sel: Selection, extra: pd.DataFrame | None) -> Selection:
+    if extra is None or extra.empty:
+        return sel
+    added = _extra_rows(extra, sel.outcome, sel.population, sel.timepoint)
+    if added.empty:
+        return sel
+    rows = pd.concat([sel.rows.astype(object), added.astype(object)], ignore_index=True)
+    return Selection(
+        sel.drug,
+        sel.outcome,
+        sel.population,
+        sel.timepoint,
+        sel.filters,
+        sel.study_set,
+        rows,
+        sel.excluded,
+    )
+
+
+def _n_of(row: pd.Series, ev: Evidence) -> int:
+    if pd.notna(row["n"]):
+        return int(row["n"])
+    hit = ev.studies.loc[ev.studies["study_id"] == row["study_id"], "n_enrolled"]
+    return int(hit.iloc[0]) if len(hit) and pd.notna(hit.iloc[0]) else 0
+
+
+def pool_proportion_counts(
+    events: list[int], n: list[int], labels: list[str], m: Method
+) -> ProportionPool:
+    """Pool counts with the engine chosen by ``m`` (two-step or GLMM)."""
+    if m.glmm:
+        return pool_glmm(events, n, labels=labels, **m.proportion_kwargs())
+    return pool_proportions(events, n, labels=labels, **m.proportion_kwargs())
+
+
+def pool_outcome(
+    ev: Evidence,
+    drug: str,
+    outcome: str,
+    f: Filters,
+    m: Method,
+    timepoint: int | None = None,
+    study_set: str | None = None,
+    extra: pd.DataFrame | None = None,
+    population: str | None = None,
+) -> OutcomeResult:
+    """Pool one outcome of one drug over the selected arms.
+
+    Parameters
+    ----------
+    ev : Evidence
+    drug : str
+    outcome : str
+        ``orr``, ``dcr``, ``pfs_median``, ``os_median``, ``pfs_rate`` or ``os_rate``.
+    f : Filters
+    m : Method
+    timepoint : int, optional
+        Months; required for ``pfs_rate``/``os_rate``.
+    study_set : str, optional
+        Restrict to arms included in this meta-analysis (``li2025``).
+    extra : pandas.DataFrame, optional
+        User-supplied rows (what-if) in the outcomes.csv shape: ``study_id`` plus ``events`` and
+        ``n`` (orr/dcr), ``estimate`` and ``n`` (rates, as a fraction), or ``estimate`` and
+        optionally ``ci_low``, ``ci_high``, ``not_reached`` (medians, months). Optional
+        ``outcome``, ``population`` and ``timepoint_months`` columns restrict which rows apply
+        (a missing population means ``all``). They are pooled with the selection and listed in
+        ``user_supplied``.
+    population : str, optional
+        Histology to pool for; overrides ``f.histology``.
+
+    Returns
+    -------
+    OutcomeResult
+    """
+    sel = select_arms(ev, drug, outcome, f, population, study_set, timepoint)
+    sel = _with_extra(sel, extra)
+    rows = sel.rows
+    user = tuple(rows.loc[rows["user_supplied"].astype(bool), "study_id"].astype(str))
+    labels = list(rows["label"])
+    derived = bool(rows["derived"].astype(bool).any())
+    pool: ProportionPool | MedianPool | None = None
+    if rows.empty:
+        pool = None
+    elif outcome in MEDIAN_OUTCOMES:
+        upper = rows["not_reached"] != "upper"
+        pool = pool_medians(
+            [float(x) for x in rows["estimate"]],
+            [None if pd.isna(x) else float(x) for x in rows["ci_low"]],
+            [None if pd.isna(x) else float(x) for x in rows["ci_high"]],
+            upper_reached=[bool(u) for u in upper],
+            method=m.tau2,
+            test=m.test,
+            level=m.level,
+            labels=labels,
+        )
+    else:
+        n = [int(x) for x in rows["n"]]
+        if outcome in RATE_OUTCOMES:
+            events = [
+                int(e) if pd.notna(e) else half_up(float(r) * nn)
+                for e, r, nn in zip(rows["events"], rows["estimate"], n, strict=True)
+            ]
+            derived = derived or bool(rows["events"].isna().any())
+        else:
+            events = [int(x) for x in rows["events"]]
+        pool = pool_proportion_counts(events, n, labels, m)
+    pooled_labels = [s.label for s in pool.studies] if pool is not None else []
+    in_pool = rows[rows["label"].isin(pooled_labels)]
+    k = len(in_pool)
+    if pool is not None and k == 0:
+        pool = None
+    notes = []
+    what = f"{outcome} at {timepoint} months" if timepoint is not None else outcome
+    if pool is None:
+        notes.append(f"k = 0: no study reports {what} for {drug} under these filters")
+    elif k == 1:
+        notes.append("k = 1: single study, not pooled")
+    if pool is not None:
+        notes += [w for w in pool.warnings if not w.startswith("k = 1")]
+        notes += [f"{e.label}: {e.reason}" for e in getattr(pool, "excluded", ())]
+    return OutcomeResult(
+        drug=drug,
+        outcome=outcome,
+        timepoint=timepoint,
+        filters=f,
+        method=m,
+        selection=sel,
+        pool=pool,
+        k=k,
+        n_patients=sum(_n_of(row, ev) for _, row in in_pool.iterrows()),
+        study_ids=tuple(in_pool["study_id"].astype(str)),
+        derived=derived and k > 0,
+        user_supplied=user,
+        note="; ".join(notes),
+    )
+
+
+AE_COLUMNS = (
+    "term",
+    "soc",
+    "grade",
+    "k",
+    "n",
+    "events",
+    "est",
+    "ci_lb",
+    "ci_ub",
+    "i2",
+    "studies",
+    "not_reported_by",
+    "derived",
+    "user_supplied",
+)
+"""Columns of :func:`pool_adverse_events`."""
+
+
+def pool_adverse_events(
+    ev: Evidence,
+    drug: str,
+    f: Filters,
+    m: Method,
+    grade: str = "3plus",
+    study_set: str | None = None,
+    extra: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Pool every CTCAE term of one drug at one grade band among the arms that report it.
+
+    Parameters
+    ----------
+    ev : Evidence
+    drug : str
+    f : Filters
+        AE rows carry no population, so a histology filter keeps whole arms of that group (or,
+        for a subtype code, arms that enrolled only that subtype); mixed arms enter only under
+        ``all``.
+    m : Method
+    grade : {"3plus", "any"}
+    study_set : str, optional
+    extra : pandas.DataFrame, optional
+        User rows in the adverse_events.csv shape: ``study_id``, ``term``, ``grade``, ``n`` and
+        ``events`` (or ``pct``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per term (:data:`AE_COLUMNS`), highest pooled incidence first. ``studies`` and
+        ``not_reported_by`` are ``;``-joined study ids: a selected arm that did not report the
+        term is listed there and never counted as 0 events. ``derived`` is True when any count
+        was computed from a stated percentage.
+    """
+    if grade not in ("3plus", "any"):
+        raise ValueError(f"grade {grade!r}: expected '3plus' or 'any'")
+    arms, _ = candidate_arms(ev, drug, f, study_set)
+    keep = [arm_population_ok(arm, f.histology, ev) for _, arm in arms.iterrows()]
+    arms = arms[keep] if len(arms) else arms
+    arm_ids = list(arms["study_id"])
+    rows = ev.adverse_events[
+        ev.adverse_events["study_id"].isin(arm_ids) & (ev.adverse_events["grade"] == grade)
+    ][["study_id", "term", "events", "n", "pct", "derived"]].astype(object)
+    rows["user_supplied"] = False
+    if extra is not None and not extra.empty:
+        user = extra[extra["grade"] == grade] if "grade" in extra.columns else extra
+        for col in ("study_id", "term", "n"):
+            if col not in user.columns:
+                raise ValueError(f"extra AE rows need a {col} column")
+        user = user.assign(
+            events=user["events"] if "events" in user.columns else np.nan,
+            pct=user["pct"] if "pct" in user.columns else np.nan,
+            derived=False,
+            user_supplied=True,
+        )
+        rows = pd.concat([rows, user[list(rows.columns)].astype(object)], ignore_index=True)
+    from_pct = rows["events"].isna()
+    rows["events"] = [
+        half_up(float(p) * int(n)) if pd.isna(e) else int(e)
+        for e, p, n in zip(rows["events"], rows["pct"], rows["n"], strict=True)
+    ]
+    rows["derived"] = rows["derived"].astype(bool) | from_pct
+    records = []
+    for term, group in rows.groupby("term", sort=False):
+        pool = pool_proportion_counts(
+            list(group["events"]), [int(x) for x in group["n"]], list(group["study_id"]), m
+        )
+        missing = [sid for sid in arm_ids if sid not in set(group["study_id"])]
+        records.append(
+            {
+                "term": term,
+                "soc": ev.vocab.soc(str(term)),
+                "grade": grade,
+                "k": pool.k,
+                "n": int(group["n"].sum()),
+                "events": int(group["events"].sum()),
+                "est": pool.random.est,
+                "ci_lb": pool.random.ci_lb,
+                "ci_ub": pool.random.ci_ub,
+                "i2": pool.i2 if pool.k > 1 else np.nan,
+                "studies": ";".join(group["study_id"].astype(str)),
+                "not_reported_by": ";".join(missing),
+                "derived": bool(group["derived"].any()),
+                "user_supplied": ";".join(
+                    group.loc[group["user_supplied"].astype(bool), "study_id"].astype(str)
+                ),
+            }
+        )
+    table = pd.DataFrame(records, columns=list(AE_COLUMNS))
+    return table.sort_values(["est", "k"], ascending=False, ignore_index=True)
+
+
+def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
+    """Within-trial hazard ratios of each drug arm versus its placebo arm.
+
+    Arms pass the same arm-level filters as pools (preferred report, regimen, design, line, age)
+    and the histology filter through the HR row's population.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``drug, study_id, label, trial, outcome, population, estimate, ci_low, ci_high,
+        comparator_study_id, comparator_drug, comparison, location, note``; ``comparison`` is
+        "anchored, within trial".
+    """
+    columns = [
+        "drug",
+        "study_id",
+        "label",
+        "trial",
+        "outcome",
+        "population",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "comparator_study_id",
+        "comparator_drug",
+        "comparison",
+        "location",
+        "note",
+    ]
+    drug_of = dict(zip(ev.studies["study_id"], ev.studies["drug"], strict=True))
+    records = []
+    for drug in ev.vocab.tki_drugs:
+        for outcome in ("hr_pfs", "hr_os"):
+            facts = ev.outcomes[ev.outcomes["outcome"] == outcome]
+            arms, _ = candidate_arms(ev, drug, f, None)
+            for _, arm in arms.iterrows():
+                mine = facts[facts["study_id"] == arm["study_id"]]
+                for _, row in mine.iterrows():
+                    if not _hr_population_ok(arm, str(row["population"]), f.histology, ev):
+                        continue
+                    records.append(
+                        {
+                            "drug": drug,
+                            "study_id": arm["study_id"],
+                            "label": f"{arm['first_author']} {arm['year']}",
+                            "trial": arm["trial"],
+                            "outcome": outcome,
+                            "population": row["population"],
+                            "estimate": row["estimate"],
+                            "ci_low": row["ci_low"],
+                            "ci_high": row["ci_high"],
+                            "comparator_study_id": row["comparator_study_id"],
+                            "comparator_drug": drug_of.get(row["comparator_study_id"]),
+                            "comparison": HR_LABEL,
+                            "location": row["location"],
+                            "note": row["note"],
+                        }
+                    )
+    return pd.DataFrame(records, columns=columns)
+
+
+def _hr_population_ok(arm: pd.Series, row_pop: str, histology: str, ev: Evidence) -> bool:
+    if histology == "all":
+        return row_pop == "all"
+    if row_pop == histology:
+        return True
+    return row_pop == "all" and arm_population_ok(arm, histology, ev)
+
+
+COMPARE_COLUMNS = (
+    "drug",
+    "outcome",
+    "timepoint",
+    "label",
+    "est",
+    "ci_lb",
+    "ci_ub",
+    "k",
+    "n",
+    "i2",
+    "study_ids",
+    "derived",
+    "note",
+)
+"""Columns of :func:`compare`."""
+
+_OUTCOME_LABELS = {
+    "orr": "ORR",
+    "dcr": "DCR",
+    "pfs_median": "median PFS",
+    "os_median": "median OS",
+    "pfs_rate": "PFS-{t}",
+    "os_rate": "OS-{t}",
+}
+
+
+def outcome_label(outcome: str, timepoint: int | None = None) -> str:
+    """Short display label: ``ORR``, ``median PFS``, ``PFS-6`` ..."""
+    return _OUTCOME_LABELS[outcome].format(t=timepoint)
+
+
+def compare(ev: Evidence, f: Filters, m: Method, study_set: str | None = None) -> pd.DataFrame:
+    """Every compared drug × outcome (landmark rates at each timepoint present in the data).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table (:data:`COMPARE_COLUMNS`); k = 0 rows have missing estimates. ``est``/``ci``
+        are fractions for proportions and rates, months for medians.
+    """
+    targets: list[tuple[str, int | None]] = [(o, None) for o in PROPORTION_OUTCOMES]
+    targets += [(o, None) for o in MEDIAN_OUTCOMES]
+    for outcome in RATE_OUTCOMES:
+        times = ev.outcomes.loc[ev.outcomes["outcome"] == outcome, "timepoint_months"]
+        targets += [(outcome, int(t)) for t in sorted(times.dropna().unique())]
+    records = []
+    for drug in ev.vocab.tki_drugs:
+        for outcome, t in targets:
+            res = pool_outcome(ev, drug, outcome, f, m, timepoint=t, study_set=study_set)
+            est = res.estimate or (np.nan, np.nan, np.nan)
+            records.append(
+                {
+                    "drug": drug,
+                    "outcome": outcome,
+                    "timepoint": t,
+                    "label": outcome_label(outcome, t),
+                    "est": est[0],
+                    "ci_lb": est[1],
+                    "ci_ub": est[2],
+                    "k": res.k,
+                    "n": res.n_patients,
+                    "i2": res.pool.i2 if res.pool is not None and res.k > 1 else np.nan,
+                    "study_ids": ";".join(res.study_ids),
+                    "derived": res.derived,
+                    "note": res.note,
+                }
+            )
+    table = pd.DataFrame(records, columns=list(COMPARE_COLUMNS))
+    table["timepoint"] = table["timepoint"].astype("Int64")
+    return table
