@@ -123,23 +123,34 @@ def _arm_reasons(arm: pd.Series, f: Filters, study_set: str | None, ev: Evidence
     return reasons
 
 
+def whole_arm_populations(arm: pd.Series) -> list[str]:
+    """Population values that describe the whole arm: ``all``, its group, its only subtype."""
+    pops = ["all"]
+    if arm["histology_group"] in ("sts", "bone"):
+        pops.append(arm["histology_group"])
+    subtypes = split_list(arm["subtypes"])
+    if len(subtypes) == 1:
+        pops.append(subtypes[0])
+    return pops
+
+
 def _population_candidates(arm: pd.Series, population: str, ev: Evidence) -> list[str] | str:
     """Outcome-row populations that stand for ``population`` in this arm (best first).
 
     Returns a reason string when the arm cannot contribute to that histology at all.
     """
+    whole = whole_arm_populations(arm)
     if population == "all":
-        return ["all"]
+        return whole
     group = arm["histology_group"]
     if population in ("sts", "bone"):
         if group == population:
-            return [population, "all"]
+            return whole
         if group == "mixed":
             return [population]
         return f"{group} arm (histology filter: {population})"
-    subtypes = split_list(arm["subtypes"])
-    if subtypes == [population]:
-        return [population, "all"]
+    if population in whole:
+        return [population, *[p for p in whole if p != population]]
     if group not in ("mixed", ev.vocab.histology_group(population)):
         return f"{group} arm (histology filter: {population})"
     return [population]
@@ -231,7 +242,8 @@ def select_arms(
     failing a filter are listed in ``excluded`` with the reason. For ``sts``/``bone`` an arm of that
     group contributes its ``all`` (or group) row and a mixed arm only its row for that group; for a
     subtype code an arm contributes its row for that code, or its ``all`` row when it enrolled only
-    that subtype.
+    that subtype. Rows labelled with the arm's own group or only subtype count as whole-arm rows
+    (``all``) for every filter.
     """
     if outcome not in POOLED_OUTCOMES:
         raise ValueError(f"outcome {outcome!r}: expected one of {POOLED_OUTCOMES}")
