@@ -23,6 +23,7 @@ from tkidata.selection import (
     arm_population_ok,
     candidate_arms,
     select_arms,
+    set_overlaps,
 )
 
 HR_LABEL = "anchored, within trial"
@@ -242,6 +243,12 @@ def pool_outcome(
     elif k == 1:
         notes.append("k = 1: single study, not pooled")
     if pool is not None:
+        overlapping = set_overlaps(in_pool, ev)
+        if overlapping:
+            notes.append(
+                f"study set {study_set}: pooled as published, including overlapping reports "
+                f"not preferred here ({', '.join(overlapping)})"
+            )
         notes += [w for w in pool.warnings if not w.startswith("k = 1")]
         notes += [f"{e.label}: {e.reason}" for e in getattr(pool, "excluded", ())]
     return OutcomeResult(

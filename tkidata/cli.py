@@ -114,7 +114,10 @@ def _pool(ev: Evidence, args: argparse.Namespace) -> int:
     print(f"  {_fmt(est, args.outcome)} ({_fmt(lo, args.outcome)} to {_fmt(hi, args.outcome)})")
     print(f"  k = {res.k}, N = {res.n_patients}, I² = {res.pool.i2:.1f}%")
     print(f"  method: {m.describe()}")
-    print(f"  studies: {', '.join(res.study_ids)}" + (" (includes derived numbers)" if res.derived else ""))
+    print(
+        f"  studies: {', '.join(res.study_ids)}"
+        + (" (includes derived numbers)" if res.derived else "")
+    )
     if res.note:
         print(f"  note: {res.note}")
     for row in excluded.itertuples():

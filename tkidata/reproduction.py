@@ -9,7 +9,7 @@ from tkidata.analysis import outcome_label, pool_adverse_events, pool_outcome
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
-from tkidata.selection import candidate_arms
+from tkidata.selection import arm_population_ok, candidate_arms
 
 REPRODUCTION_COLUMNS = (
     "source_id",
@@ -94,11 +94,15 @@ def _reproduce_row(ev: Evidence, pub: pd.Series) -> dict[str, object]:
             out.update(k_here=0, n_here=0)
         _, left_out = candidate_arms(ev, drug, f, source)
         why = {e["study_id"]: e["reason"] for e in left_out}
-        reasons = {
-            sid: why.get(sid, "term not reported at this grade (or arm not of this population)")
-            for sid in members
-            if sid not in pooled
-        }
+        group = ev.studies.set_index("study_id")
+        for sid in members:
+            if sid in why or sid in pooled:
+                continue
+            if not arm_population_ok(group.loc[sid], population, ev):
+                why[sid] = f"not a {population}-only arm (AE rows carry no population)"
+            else:
+                why[sid] = "term not reported at this grade"
+        reasons = {sid: why[sid] for sid in members if sid not in pooled}
     else:
         timepoint = pub["timepoint_months"]
         t = int(timepoint) if pd.notna(timepoint) else None

@@ -98,7 +98,7 @@ def _arm_reasons(arm: pd.Series, f: Filters, study_set: str | None, ev: Evidence
         reasons.append(f"not in study set {study_set}")
     if arm["design"] == "case_report":
         reasons.append("case report: shown as context, never pooled")
-    if not arm["preferred"]:
+    if not arm["preferred"] and study_set is None:
         others = [
             o
             for o in split_list(arm["overlaps_with"])
@@ -132,6 +132,12 @@ def whole_arm_populations(arm: pd.Series) -> list[str]:
     if len(subtypes) == 1:
         pops.append(subtypes[0])
     return pops
+
+
+def set_overlaps(rows: pd.DataFrame, ev: Evidence) -> tuple[str, ...]:
+    """Ids among ``rows`` that are ``preferred=false`` reports (pooled only inside a study set)."""
+    not_preferred = set(ev.studies.loc[~ev.studies["preferred"], "study_id"])
+    return tuple(sid for sid in rows["study_id"] if sid in not_preferred)
 
 
 def _population_candidates(arm: pd.Series, population: str, ev: Evidence) -> list[str] | str:
@@ -239,7 +245,9 @@ def select_arms(
     Notes
     -----
     Only ``preferred=true`` arms enter; overlapping reports, case reports, placebo arms and arms
-    failing a filter are listed in ``excluded`` with the reason. For ``sts``/``bone`` an arm of that
+    failing a filter are listed in ``excluded`` with the reason. With ``study_set`` the set's
+    reports enter as the published analysis pooled them, also a ``preferred=false`` report (see
+    :func:`set_overlaps`), so that its pools can be reproduced. For ``sts``/``bone`` an arm of that
     group contributes its ``all`` (or group) row and a mixed arm only its row for that group; for a
     subtype code an arm contributes its row for that code, or its ``all`` row when it enrolled only
     that subtype. Rows labelled with the arm's own group or only subtype count as whole-arm rows
