@@ -1,0 +1,288 @@
+"""Binomial-normal generalized linear mixed model (logit link) for single proportions.
+
+Model (Stijnen, Hamza & Özdemir 2010): ``xᵢ ~ Binomial(nᵢ, expit(μ + τuᵢ))``, ``uᵢ ~ N(0, 1)``,
+fitted by maximum likelihood. Each study's marginal likelihood is integrated by adaptive
+Gauss–Hermite quadrature with 7 nodes centred at the conditional mode and scaled by the
+curvature there (Pinheiro & Bates 1995), which is what ``lme4::glmer(nAGQ = 7)`` computes for
+``metafor::rma.glmm(measure = "PLO", xi, ni)`` (``method = "ML"``, ``test = "z"``).
+
+The maximum is found by profiling: for each τ the best μ is found by Brent's method, and τ by a
+bounded Brent search, then τ = 0 is compared explicitly (the boundary). ``SE(μ̂)`` is taken from
+the inverse of the numerically differentiated observed information in ``(τ, μ)`` (as lme4's
+``vcov(use.hessian = TRUE)``); at τ̂ = 0 it is the common-effect information. The common
+estimate is the binomial fixed-effect model (``glm``), in closed form ``logit(Σx/Σn)``.
+
+References
+----------
+Stijnen T, Hamza TH, Özdemir P. Random effects meta-analysis of event outcome in the framework
+of the generalized linear mixed model with applications in sparse data. *Stat Med*
+2010;29:3046–3067. Pinheiro JC, Bates DM. Approximations to the log-likelihood function in the
+nonlinear mixed-effects model. *J Comput Graph Stat* 1995;4:12–35. Lin L, Chu H. *Epidemiology*
+2020;31:713–717.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import optimize, special, stats
+
+from core.heterogeneity import i2_from_q
+from core.inputs import as_counts, as_labels
+from core.measures import escalc
+from core.pooling import W_NO_PI, W_SINGLE, pool_proportions
+from core.results import Estimate, ProportionPool, StudyRow
+from core.study_ci import study_ci
+
+N_AGQ = 7
+TAU_MAX = 20.0  # upper end of the search for τ on the logit scale
+MODE_TOL = 1e-12
+BOUNDARY_TOL = 1e-9  # log-likelihood gain below which τ = 0 is kept
+HESS_STEP = 1e-3  # relative step of the numerical observed information
+_GH_X, _GH_W = np.polynomial.hermite.hermgauss(N_AGQ)
+
+
+def _cond_loglik(x: np.ndarray, n: np.ndarray, eta: np.ndarray) -> np.ndarray:
+    # binomial log-likelihood without the constant, stable for large |eta|
+    return x * eta - n * np.logaddexp(0.0, eta)
+
+
+def loglik(mu: float, tau: float, x: np.ndarray, n: np.ndarray) -> float:
+    """Marginal log-likelihood (7-node adaptive Gauss–Hermite), without binomial constants."""
+    if tau == 0.0:
+        return float(np.sum(_cond_loglik(x, n, np.full_like(x, mu))))
+    u = np.zeros_like(x)
+    for _ in range(100):
+        p = special.expit(mu + tau * u)
+        grad = tau * (x - n * p) - u
+        hess = -(tau**2) * n * p * (1 - p) - 1.0
+        step = grad / hess
+        u = u - step
+        if np.max(np.abs(step)) < MODE_TOL:
+            break
+    p = special.expit(mu + tau * u)
+    sigma = 1.0 / np.sqrt(tau**2 * n * p * (1 - p) + 1.0)
+    nodes = u[:, None] + math.sqrt(2.0) * sigma[:, None] * _GH_X[None, :]
+    g = _cond_loglik(x[:, None], n[:, None], mu + tau * nodes) - 0.5 * nodes**2
+    li = special.logsumexp(g + _GH_X[None, :] ** 2, b=_GH_W[None, :], axis=1)
+    li = li + np.log(math.sqrt(2.0) * sigma) - 0.5 * math.log(2.0 * math.pi)
+    return float(np.sum(li))
+
+
+def _profile_mu(tau: float, x: np.ndarray, n: np.ndarray, start: float) -> float:
+    res = optimize.minimize_scalar(
+        lambda m: -loglik(m, tau, x, n),
+        bracket=(start - 1.0, start + 1.0),
+        method="brent",
+        options={"xtol": 1e-12},
+    )
+    return float(res.x)
+
+
+def fit_glmm(x: np.ndarray, n: np.ndarray) -> tuple[float, float, float, bool]:
+    """Maximum-likelihood fit of the binomial-normal model.
+
+    Returns
+    -------
+    mu, tau2, se_mu, converged
+        Logit-scale mean, between-study variance, standard error of ``mu`` and whether the
+        optimum passed the checks (finite, interior or boundary, positive-definite information).
+    """
+    start = float(special.logit(x.sum() / n.sum()))
+
+    def neg_profile(tau: float) -> float:
+        return -loglik(_profile_mu(tau, x, n, start), tau, x, n)
+
+    res = optimize.minimize_scalar(
+        neg_profile, bounds=(0.0, TAU_MAX), method="bounded", options={"xatol": 1e-10}
+    )
+    tau = float(res.x)
+    if neg_profile(0.0) <= res.fun + BOUNDARY_TOL:
+        tau = 0.0
+    mu = _profile_mu(tau, x, n, start)
+    converged = bool(res.success) and math.isfinite(mu) and tau < TAU_MAX * 0.999
+    if tau == 0.0:
+        p = special.expit(mu)
+        se = 1.0 / math.sqrt(float(np.sum(n)) * p * (1 - p))
+        return mu, 0.0, se, converged
+    h = HESS_STEP * max(1.0, abs(tau))
+    hm = HESS_STEP * max(1.0, abs(mu))
+
+    def f(t: float, m: float) -> float:
+        return -2.0 * loglik(m, t, x, n)
+
+    f0 = f(tau, mu)
+    h_tt = (f(tau + h, mu) - 2 * f0 + f(tau - h, mu)) / h**2
+    h_mm = (f(tau, mu + hm) - 2 * f0 + f(tau, mu - hm)) / hm**2
+    h_tm = (
+        f(tau + h, mu + hm) - f(tau + h, mu - hm) - f(tau - h, mu + hm) + f(tau - h, mu - hm)
+    ) / (4 * h * hm)
+    hess = np.array([[h_tt, h_tm], [h_tm, h_mm]])
+    if np.any(np.linalg.eigvalsh(hess) <= 0):
+        return mu, tau**2, math.sqrt(2.0 / h_mm) if h_mm > 0 else math.nan, False
+    vcov = 2.0 * np.linalg.inv(hess)
+    return mu, tau**2, math.sqrt(vcov[1, 1]), converged
+
+
+def pool_glmm(
+    events: Sequence[int],
+    n: Sequence[int],
+    *,
+    level: float = 0.95,
+    ci_method: str = "exact",
+    labels: Sequence[str] | None = None,
+) -> ProportionPool:
+    """Pool proportions with the binomial-normal GLMM (logit link, ML, z test).
+
+    Parameters
+    ----------
+    events, n : sequence of int
+        Events and sample size per study. No continuity correction enters the fit.
+    level : float
+        Confidence level.
+    ci_method : {"exact", "wilson"}
+        Per-study CI (Clopper & Pearson 1934 by default, as R meta).
+    labels : sequence of str, optional
+        Study labels.
+
+    Returns
+    -------
+    ProportionPool
+        ``measure = "PLO"``, ``method = "GLMM"``. ``tau2`` is the GLMM's ML estimate (logit
+        scale); ``q``/``i2`` are Cochran's Q and Q-based I² of the inverse-variance logit
+        analysis (0.5 added to studies with 0 or n events) since the GLMM has no Q; study
+        weights are the corresponding approximate inverse-variance weights
+        ``1/(vᵢ + τ̂²)`` in percent. No τ² CI. If the GLMM does not converge, the two-step
+        logit ML analysis is returned with a warning. The prediction interval uses
+        ``t_{k−2}`` as everywhere in the engine.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    x, nn = as_counts(events, n)
+    if x.ndim != 1:
+        raise ValueError("events and n must be 1-D")
+    k = x.size
+    names = as_labels(labels, k)
+    common_opts = dict(level=level, ci_method=ci_method, labels=names)
+    if k == 1:
+        single = pool_proportions(x, nn, measure="PLO", method="ML", **common_opts)
+        return _relabel(single, (W_SINGLE,) + single.warnings[1:])
+    if x.sum() == 0 or x.sum() == nn.sum():
+        raise ValueError("GLMM not estimable: every study has no events (or only events)")
+    lo, hi = study_ci(x, nn, method=ci_method, level=level)
+    yi, vi = escalc(x, nn, "PLO")
+    try:
+        mu, tau2, se, converged = fit_glmm(x, nn)
+    except (FloatingPointError, ValueError, np.linalg.LinAlgError):
+        converged = False
+    if not converged or not math.isfinite(se):
+        fallback = pool_proportions(x, nn, measure="PLO", method="ML", **common_opts)
+        return _relabel(
+            fallback,
+            (*fallback.warnings, "GLMM did not converge: two-step logit (ML) shown instead"),
+            method="ML",
+        )
+    alpha = 1.0 - level
+    z = float(stats.norm.isf(alpha / 2.0))
+    warns: list[str] = []
+    if k < 3:
+        warns.append(W_NO_PI)
+        pi = (None, None)
+    else:
+        half = float(stats.t.isf(alpha / 2.0, k - 2)) * math.sqrt(tau2 + se**2)
+        pi = (mu - half, mu + half)
+    extreme = int(np.sum((x == 0) | (x == nn)))
+    if extreme:
+        warns.append(
+            f"{extreme} stud{'y' if extreme == 1 else 'ies'} with 0 or all events "
+            "(no correction in the GLMM fit)"
+        )
+    zval = mu / se
+    t_random = Estimate(
+        est=mu,
+        ci_lb=mu - z * se,
+        ci_ub=mu + z * se,
+        pi_lb=pi[0],
+        pi_ub=pi[1],
+        se=se,
+        zval=zval,
+        pval=float(2 * stats.norm.sf(abs(zval))),
+    )
+    random = _back(t_random)
+    p_fe = float(x.sum() / nn.sum())
+    mu_fe = math.log(p_fe / (1.0 - p_fe))
+    se_fe = 1.0 / math.sqrt(float(nn.sum()) * p_fe * (1 - p_fe))
+    z_fe = mu_fe / se_fe
+    common = _back(
+        Estimate(
+            est=mu_fe,
+            ci_lb=mu_fe - z * se_fe,
+            ci_ub=mu_fe + z * se_fe,
+            se=se_fe,
+            zval=z_fe,
+            pval=float(2 * stats.norm.sf(abs(z_fe))),
+        )
+    )
+    w = 1.0 / vi
+    q = float(np.sum(w * (yi - np.sum(w * yi) / np.sum(w)) ** 2))
+    ws = 1.0 / (vi + tau2)
+    weights = 100.0 * ws / ws.sum()
+    studies = tuple(
+        StudyRow(
+            names[i],
+            int(x[i]),
+            int(nn[i]),
+            float(x[i] / nn[i]),
+            float(lo[i]),
+            float(hi[i]),
+            float(weights[i]),
+            float(yi[i]),
+            float(vi[i]),
+        )
+        for i in range(k)
+    )
+    return ProportionPool(
+        k=k,
+        measure="PLO",
+        method="GLMM",
+        test="z",
+        level=level,
+        ci_method=ci_method,
+        mean_n="harmonic",
+        n_bar=float(1.0 / np.mean(1.0 / nn)),
+        studies=studies,
+        common=common,
+        random=random,
+        q=q,
+        df=k - 1,
+        q_pvalue=float(stats.chi2.sf(q, k - 1)),
+        i2=float(i2_from_q(q, k - 1)),
+        tau2=tau2,
+        tau2_ci=None,
+        warnings=tuple(warns),
+    )
+
+
+def _back(t: Estimate) -> Estimate:
+    def ex(v: float | None) -> float | None:
+        return None if v is None else float(special.expit(v))
+
+    return Estimate(
+        est=ex(t.est),
+        ci_lb=ex(t.ci_lb),
+        ci_ub=ex(t.ci_ub),
+        pi_lb=ex(t.pi_lb),
+        pi_ub=ex(t.pi_ub),
+        se=t.se,
+        zval=t.zval,
+        pval=t.pval,
+        transformed=t,
+    )
+
+
+def _relabel(pool: ProportionPool, warnings: tuple[str, ...], method: str = "GLMM"):
+    from dataclasses import replace
+
+    return replace(pool, method=method, warnings=warnings)
