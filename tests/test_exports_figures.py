@@ -1,0 +1,89 @@
+"""Figure exports: PNG, SVG and PDF bytes from Altair charts, decoded and checked non-blank."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+
+import altair as alt
+import pandas as pd
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from report.figures import FIGURE_FORMATS, chart_bytes, figure_file_name, png_size
+
+WIDTH, HEIGHT = 300, 200
+
+
+@pytest.fixture(scope="module")
+def chart() -> alt.Chart:
+    data = pd.DataFrame({"drug": ["Anlotinib", "Apatinib"], "orr": [0.12, 0.2]})
+    return (
+        alt.Chart(data)
+        .mark_bar(color="#0072B2")
+        .encode(x=alt.X("orr:Q", title="ORR"), y=alt.Y("drug:N", title=None))
+        .properties(width=WIDTH, height=HEIGHT, title="Hand-made chart")
+        .configure(font="Liberation Sans")
+    )
+
+
+def test_png_is_print_resolution_and_not_blank(chart: alt.Chart) -> None:
+    data = chart_bytes(chart, "png", ppi=200)
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    assert image.size == png_size(data)
+    # the plot area alone is WIDTH x HEIGHT CSS pixels (1/72 in) drawn at 200 ppi
+    assert image.size[0] >= WIDTH * 200 / 72 and image.size[1] >= HEIGHT * 200 / 72
+    colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 10  # anti-aliased text and bars, not blank
+    assert (0x00, 0x72, 0xB2) in {c for _, c in colours}  # the bars are drawn
+
+
+def test_png_pixels_scale_with_ppi(chart: alt.Chart) -> None:
+    low = png_size(chart_bytes(chart, "png", ppi=100))
+    high = png_size(chart_bytes(chart, "png", ppi=300))
+    assert high[0] == pytest.approx(3 * low[0], abs=3)
+    assert high[1] == pytest.approx(3 * low[1], abs=3)
+
+
+def test_svg_parses_and_holds_the_marks(chart: alt.Chart) -> None:
+    data = chart_bytes(chart, "svg")
+    root = ET.fromstring(data.decode("utf-8"))
+    assert root.tag.endswith("svg")
+    text = "".join(root.itertext())
+    assert "Hand-made chart" in text and "Anlotinib" in text
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}path"))) >= 2
+
+
+def test_pdf_opens_with_one_page_and_its_text(chart: alt.Chart) -> None:
+    reader = PdfReader(io.BytesIO(chart_bytes(chart, "pdf")))
+    assert len(reader.pages) == 1
+    page = reader.pages[0]
+    assert float(page.mediabox.width) > WIDTH and float(page.mediabox.height) > HEIGHT
+    assert "Apatinib" in page.extract_text()
+
+
+def test_layered_and_concatenated_charts_render() -> None:
+    data = pd.DataFrame({"x": [0.1, 0.4], "lo": [0.0, 0.2], "hi": [0.3, 0.6], "y": ["a", "b"]})
+    base = alt.Chart(data)
+    layer = base.mark_rule().encode(x="lo:Q", x2="hi:Q", y="y:N") + base.mark_point().encode(
+        x="x:Q", y="y:N"
+    )
+    combo = alt.hconcat(layer, layer)
+    for fmt in FIGURE_FORMATS:
+        assert len(chart_bytes(combo, fmt)) > 1000
+
+
+def test_bad_format_and_ppi_are_refused(chart: alt.Chart) -> None:
+    with pytest.raises(ValueError, match="jpeg"):
+        chart_bytes(chart, "jpeg")
+    with pytest.raises(ValueError, match="ppi"):
+        chart_bytes(chart, "png", ppi=0)
+    with pytest.raises(ValueError, match="PNG"):
+        png_size(b"%PDF-1.7")
+
+
+def test_file_names_are_safe() -> None:
+    assert figure_file_name("Anlotinib: ORR (k = 6)", "png") == "anlotinib-orr-k-6.png"
+    assert figure_file_name("../..", "svg") == "figure.svg"
