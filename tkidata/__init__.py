@@ -1,15 +1,39 @@
-"""Curated TKI-in-sarcoma evidence: schema, validating loader, selection and analysis."""
+"""Curated TKI-in-sarcoma evidence: schema, validating loader, selection and analysis.
 
+See ARCHITECTURE.md ("tkidata") for the API and tkidata/README.md for the data layout.
+"""
+
+from tkidata.analysis import (
+    OutcomeResult,
+    compare,
+    hazard_ratios,
+    pool_adverse_events,
+    pool_outcome,
+)
 from tkidata.errors import DataValidationError, Problem
+from tkidata.filters import Filters
 from tkidata.loader import DataVersion, Evidence, load
+from tkidata.method import Method
+from tkidata.reproduction import reproduction_table
+from tkidata.selection import Selection, select_arms
 from tkidata.vocab import Vocab, load_vocab
 
 __all__ = [
     "DataValidationError",
     "DataVersion",
     "Evidence",
+    "Filters",
+    "Method",
+    "OutcomeResult",
     "Problem",
+    "Selection",
     "Vocab",
+    "compare",
+    "hazard_ratios",
     "load",
     "load_vocab",
+    "pool_adverse_events",
+    "pool_outcome",
+    "reproduction_table",
+    "select_arms",
 ]

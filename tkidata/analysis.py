@@ -206,7 +206,11 @@ def pool_outcome(
     labels = list(rows["label"])
     derived = bool(rows["derived"].astype(bool).any())
     pool: ProportionPool | MedianPool | None = None
-    if rows.empty:
+    usable_ci = rows["ci_low"].notna() & (
+        rows["ci_high"].notna() | (rows["not_reached"] == "upper")
+    )
+    no_median_ci = outcome in MEDIAN_OUTCOMES and not usable_ci.any()
+    if rows.empty or no_median_ci:
         pool = None
     elif outcome in MEDIAN_OUTCOMES:
         upper = rows["not_reached"] != "upper"
@@ -238,7 +242,10 @@ def pool_outcome(
         pool = None
     notes = []
     what = f"{outcome} at {timepoint} months" if timepoint is not None else outcome
-    if pool is None:
+    if pool is None and not rows.empty:
+        listed = ", ".join(rows["label"])
+        notes.append(f"k = 0: no {what} with a confidence interval for {drug} ({listed})")
+    elif pool is None:
         notes.append(f"k = 0: no study reports {what} for {drug} under these filters")
     elif k == 1:
         notes.append("k = 1: single study, not pooled")

@@ -327,3 +327,40 @@ def preset_comparison(ev: Evidence, f: Filters, top_terms: int = 3) -> pd.DataFr
         for s, o in zip(table["spread_pp"], table["ft_outside"], strict=True)
     ]
     return table
+
+
+def select_evidence(
+    table: pd.DataFrame,
+    *,
+    study_ids: tuple[str, ...] | None = None,
+    drugs: tuple[str, ...] | None = None,
+    designs: tuple[str, ...] | None = None,
+    only_entering: bool = False,
+    text: str = "",
+) -> pd.DataFrame:
+    """Rows of :func:`evidence_table` matching the Evidence page's filters.
+
+    ``text`` matches (case-insensitive, literally) the label, trial, study id or citation.
+    """
+    keep = pd.Series(True, index=table.index)
+    if study_ids:
+        keep &= table["study_id"].isin(study_ids)
+    if drugs is not None:
+        keep &= table["drug"].isin(drugs)
+    if designs is not None:
+        keep &= table["design"].isin(designs)
+    if only_entering:
+        keep &= table["enters_pools"].fillna(False).astype(bool)
+    if text.strip():
+        needle = text.strip().lower()
+        haystack = (
+            table["label"].fillna("")
+            + " "
+            + table["trial"].fillna("")
+            + " "
+            + table["study_id"]
+            + " "
+            + table["citation"].fillna("")
+        ).str.lower()
+        keep &= haystack.str.contains(needle, regex=False)
+    return table[keep].reset_index(drop=True)

@@ -58,6 +58,7 @@ class Located:
     paths: tuple[str, ...]
     lines: tuple[int, ...]
     raw: tuple[dict[str, str], ...]
+    unparsed: frozenset[tuple[int, str]] = frozenset()
 
     def where(self, pos: int) -> tuple[str, int]:
         """File and line of the row at position ``pos``."""
@@ -118,12 +119,14 @@ def typed_table(name: str, tables: list[RawTable]) -> tuple[Located, list[Proble
     lines: list[int] = []
     raws: list[dict[str, str]] = []
     problems: list[Problem] = []
+    unparsed: set[tuple[int, str]] = set()
     for table in tables:
         for row, line in zip(table.rows, table.lines, strict=True):
             for col, kind in kinds.items():
                 value, problem = _parse(kind, row[col])
                 if problem:
                     problems.append(Problem(table.shown, line, col, problem))
+                    unparsed.add((len(paths), col))
                 values[col].append(value)
             paths.append(table.shown)
             lines.append(line)
@@ -133,7 +136,7 @@ def typed_table(name: str, tables: list[RawTable]) -> tuple[Located, list[Proble
         {col: pd.array(values[col], dtype=dtypes[kind]) for col, kind in kinds.items()},
         index=pd.RangeIndex(len(paths)),
     )
-    return Located(frame, tuple(paths), tuple(lines), tuple(raws)), problems
+    return Located(frame, tuple(paths), tuple(lines), tuple(raws), frozenset(unparsed)), problems
 
 
 def _column_problem(check: str, column: str, value: object) -> str:
@@ -153,12 +156,15 @@ def _column_problem(check: str, column: str, value: object) -> str:
     for prefix, words in bounds.items():
         if check.startswith(prefix):
             limit = check[len(prefix) : -1]
-            return f"{value} {words} {limit}"
+            return f"{words} {limit} (got {value})"
     return f"{value!r} fails {check}"
 
 
 def schema_problems(name: str, table: Located) -> list[Problem]:
-    """Run the pandera model of ``name`` and turn its failure cases into problems."""
+    """Run the pandera model of ``name`` and turn its failure cases into problems.
+
+    Cells already reported as unparseable (``table.unparsed``) are not reported again as empty.
+    """
     try:
         schema.MODELS[name].validate(table.frame, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -174,6 +180,8 @@ def schema_problems(name: str, table: Located) -> list[Problem]:
     for case in cases[~cases["check"].isin(list(schema.ROW_RULES))].itertuples():
         if pd.isna(case.index):
             problems.append(Problem("(schema)", 1, str(case.column), str(case.check)))
+            continue
+        if (int(case.index), str(case.column)) in table.unparsed and case.check == "not_nullable":
             continue
         message = _column_problem(str(case.check), str(case.column), case.failure_case)
         problems.append(Problem(*table.where(int(case.index)), str(case.column), message))
@@ -287,6 +295,10 @@ def cross_problems(tables: dict[str, Located], vocab: Vocab) -> tuple[list[Probl
             elif _true(row["preferred"]) and _true(by_id.at[other, "preferred"]):
                 msg = f"overlaps with '{other}' and both are preferred=true (prefer one)"
                 errors.append(Problem(*where, "preferred", msg))
+        untraceable = pd.isna(row["doi"]) and pd.isna(row["registration"])
+        if untraceable and row["extraction_level"] != "secondary":
+            msg = "no doi or registration: add one, or use extraction_level=secondary"
+            warnings.append(Problem(*where, "doi", msg))
         if pd.notna(row["preferred"]) and not row["preferred"] and not overlaps.get(sid):
             msg = "preferred=false but overlaps_with is empty (which report replaces it?)"
             warnings.append(Problem(*where, "preferred", msg))

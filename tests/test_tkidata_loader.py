@@ -1,0 +1,146 @@
+"""Loader and validator: every rule rejects a crafted bad file with a file:row: column message."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import tkidata
+from tkidata.errors import DataValidationError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
+
+
+@pytest.fixture(scope="module")
+def ev() -> tkidata.Evidence:
+    return tkidata.load(FIXTURES / "valid")
+
+
+def test_valid_fixture_loads_with_counts_and_version(ev: tkidata.Evidence) -> None:
+    assert ev.batches == ("alpha", "beta")
+    assert ev.version.counts == {
+        "studies": 11,
+        "outcomes": 21,
+        "adverse_events": 5,
+        "published": 3,
+        "batches": 2,
+    }
+    assert len(ev.version.sha256) == 64
+    assert len(ev.version.date) == 10 and ev.version.date[4] == "-"
+    assert list(ev.studies.columns)[:3] == ["study_id", "drug", "trial"]
+
+
+def test_empty_cell_is_missing_never_zero(ev: tkidata.Evidence) -> None:
+    row = ev.adverse_events[ev.adverse_events["study_id"] == "asingle"].iloc[0]
+    assert pd.isna(row["events"])
+    assert row["pct"] == pytest.approx(0.05)
+    stated_zero = ev.adverse_events[ev.adverse_events["term"] == "Diarrhea"].iloc[0]
+    assert stated_zero["events"] == 0
+    assert pd.isna(ev.studies.set_index("study_id").at["anoline", "doi"])
+    assert str(ev.outcomes["events"].dtype) == "Int64"
+
+
+def test_disagreeing_stated_orr_is_a_warning_not_an_error(ev: tkidata.Evidence) -> None:
+    texts = [str(w) for w in ev.warnings]
+    assert texts == [
+        "tests/fixtures/tkidata/valid/alpha/outcomes.csv:11: estimate: stated proportion 0.12 "
+        "disagrees with events/n = 6/60 = 0.1000 by more than rounding"
+    ]
+
+
+def test_every_rule_reports_file_row_column_and_all_problems_are_collected() -> None:
+    expected = (FIXTURES / "bad_rows" / "expected_problems.txt").read_text().splitlines()
+    with pytest.raises(DataValidationError) as info:
+        tkidata.load(FIXTURES / "bad_rows")
+    got = str(info.value).splitlines()
+    assert got[0] == f"{len(expected)} data validation problems"
+    assert got[1:] == expected
+    messages = "\n".join(expected)
+    for fragment in (
+        "studies.csv:3: drug: 'aspirin' not in vocab/drugs.csv",
+        "studies.csv:4: year: '20x0' is not an integer",
+        "studies.csv:10: overlaps_with: 's_ok' does not list 's_oneway' back",
+        "studies.csv:11: preferred: overlaps with 's_p2' and both are preferred=true",
+        "two/studies.csv:2: study_id: 's_ok' is not unique",
+        "outcomes.csv:2: events: events (12) exceed n (10)",
+        "outcomes.csv:3: n: must be > 0 (got 0)",
+        "outcomes.csv:4: estimate: proportions are fractions in [0, 1]",
+        "outcomes.csv:5: ci_low: ci_low (6.0) exceeds estimate (5.0)",
+        "outcomes.csv:6: study_id: unknown study_id 's_ghost'",
+        "outcomes.csv:7: timepoint_months: required for os_rate",
+        "outcomes.csv:8: timepoint_months: must be empty for orr",
+        "outcomes.csv:9: comparator_study_id: hr_pfs row must name the comparator arm",
+        "outcomes.csv:10: comparator_study_id: unknown study_id 's_nobody'",
+        "outcomes.csv:12: study_id: duplicate fact",
+        "adverse_events.csv:2: term: 'Headache pain' not in vocab/ae_terms.csv",
+        "adverse_events.csv:3: events: give events or pct",
+        "three/adverse_events.csv:1: location: missing column",
+        "three/adverse_events.csv:1: comment: unknown column",
+    ):
+        assert fragment in messages
+    assert "outcomes.csv:15" not in messages  # the disagreeing stated ORR only warns
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("bad_quoting", "bad_quoting/b/studies.csv:2: (file): malformed CSV"),
+        ("bad_encoding", "bad_encoding/b/studies.csv:1: (file): not valid UTF-8"),
+    ],
+)
+def test_malformed_csv_stops_with_the_file_named(case: str, expected: str) -> None:
+    with pytest.raises(DataValidationError) as info:
+        tkidata.load(FIXTURES / case)
+    assert expected in str(info.value)
+    assert len(info.value.problems) == 1
+
+
+def _copy_valid(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(FIXTURES / "valid", target)
+    return target
+
+
+def test_wrong_field_count_and_unknown_file_are_reported(tmp_path: Path) -> None:
+    data = _copy_valid(tmp_path)
+    with (data / "beta" / "studies.csv").open("a") as fh:
+        fh.write("too,few,fields\n")
+    (data / "beta" / "notes.csv").write_text("a,b\n")
+    with pytest.raises(DataValidationError) as info:
+        tkidata.load(data)
+    text = str(info.value)
+    assert "beta/studies.csv:5: (row): expected 32 fields, found 3" in text
+    assert "beta/notes.csv:1: (file): unknown table file" in text
+
+
+def test_bad_vocabulary_is_rejected(tmp_path: Path) -> None:
+    vocab = tmp_path / "vocab"
+    shutil.copytree(Path(tkidata.__file__).parent / "vocab", vocab)
+    with (vocab / "ae_synonyms.csv").open("a") as fh:
+        fh.write("hfs,Hypertension\n")
+    with pytest.raises(DataValidationError) as info:
+        tkidata.load(FIXTURES / "valid", vocab_dir=vocab)
+    assert "ae_synonyms.csv" in str(info.value)
+    assert "'hfs' is defined twice with different values" in str(info.value)
+
+
+def test_identical_vocab_rows_appended_twice_are_tolerated(tmp_path: Path) -> None:
+    vocab = tmp_path / "vocab"
+    shutil.copytree(Path(tkidata.__file__).parent / "vocab", vocab)
+    with (vocab / "ae_terms.csv").open("a") as fh:
+        fh.write("Hypertension,Vascular disorders\n")
+    ev = tkidata.load(FIXTURES / "valid", vocab_dir=vocab)
+    assert (ev.vocab.ae_terms["term"] == "Hypertension").sum() == 1
+
+
+def test_version_hash_changes_with_the_data(tmp_path: Path, ev: tkidata.Evidence) -> None:
+    data = _copy_valid(tmp_path)
+    first = tkidata.load(data).version.sha256
+    with (data / "beta" / "outcomes.csv").open("a") as fh:
+        fh.write("psingle,all,dcr,,20,50,,,,,,,false,Table 2,\n")
+    second = tkidata.load(data)
+    assert second.version.sha256 != first
+    assert second.version.counts["outcomes"] == ev.version.counts["outcomes"] + 1
