@@ -330,6 +330,8 @@ def pool_adverse_events(
     """
     if grade not in ("3plus", "any"):
         raise ValueError(f"grade {grade!r}: expected '3plus' or 'any'")
+    if f.histology not in ev.vocab.populations:
+        raise ValueError(f"histology {f.histology!r} is not 'all', 'sts', 'bone' or a code")
     arms, _ = candidate_arms(ev, drug, f, study_set)
     keep = [arm_population_ok(arm, f.histology, ev) for _, arm in arms.iterrows()]
     arms = arms[keep] if len(arms) else arms
