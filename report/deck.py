@@ -1,0 +1,498 @@
+"""The tumour-board slide deck (PPTX): pure function from charts, tables and citations to bytes.
+
+:func:`deck_bytes` lays out a widescreen (16:9) deck: a title slide, one slide per chart (the
+efficacy comparison, the grade ≥3 AE panel, each forest plot), the evidence table and the
+references, split across slides when long. Every slide carries a footer with the filters, the
+method and the data version, and speaker notes with the caveats. Charts are PNG images rendered
+with vl-convert from the Altair objects given, at no less than :data:`MIN_PPI` pixels per inch of
+the size they are shown at.
+
+The inputs are plain values (:class:`DeckContent`), so a deck can be built from hand-made charts
+and tables in a test, or from the app's results by :mod:`report.deck_inputs`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import altair as alt
+import pandas as pd
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.slide import Slide
+from pptx.util import Emu, Inches, Pt
+
+from report.figures import chart_bytes, png_size
+
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+SLIDE_W_IN = 13.333
+SLIDE_H_IN = 7.5
+MARGIN_IN = 0.45
+TITLE_TOP_IN = 0.25
+TITLE_H_IN = 0.85
+CONTENT_TOP_IN = 1.15
+FOOTER_H_IN = 0.78
+CONTENT_H_IN = SLIDE_H_IN - FOOTER_H_IN - 0.1 - CONTENT_TOP_IN
+CONTENT_W_IN = SLIDE_W_IN - 2 * MARGIN_IN
+#: minimum pixels per inch of a chart image at the size it is shown on a slide.
+MIN_PPI = 200
+DECK_TITLE = "Sarcoma TKIs: tumour-board evidence summary"
+TITLE_PT = 28
+QUESTION_PT = 24
+BODY_PT = 16
+TABLE_PT = 14
+FOOTER_PT = 12
+#: most rows of the evidence table per slide (header not counted); fewer when cells wrap.
+TABLE_ROWS_PER_SLIDE = 12
+#: the deck's font: Arial on PowerPoint, metric-compatible Liberation Sans on LibreOffice.
+FONT = "Arial"
+#: character width in em used to size text boxes and columns (Arial: digits 0.556, bold ~0.6).
+CHAR_EM = 0.6
+CELL_MARGIN_IN = 0.06
+#: text lines of references per slide at BODY_PT.
+REFERENCE_LINES_PER_SLIDE = 16
+#: characters per line of a full-width text box at BODY_PT (Liberation Sans, ~0.5 em per char).
+CHARS_PER_LINE = 110
+_LAYOUT_TITLE_ONLY = 5
+_GREY = RGBColor(0x44, 0x44, 0x44)
+_WARN = RGBColor(0xA4, 0x1E, 0x22)
+_HEADER_FILL = RGBColor(0xE8, 0xEC, 0xF1)
+
+
+@dataclass(frozen=True)
+class ChartSlide:
+    """One chart on its own slide.
+
+    Attributes
+    ----------
+    title : str
+        Slide title.
+    chart : altair.TopLevelMixin
+        The chart, as built by :mod:`report.charts` (the same object a page shows).
+    caveats : tuple of str
+        Caveats that concern this chart only; they go to the slide's speaker notes.
+    """
+
+    title: str
+    chart: alt.TopLevelMixin
+    caveats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A full reference of one study cited in the view."""
+
+    study_id: str
+    text: str
+    doi: str = ""
+
+    def line(self) -> str:
+        """The reference as printed: citation text, then the DOI unless the text holds it."""
+        if self.doi and self.doi.lower() not in self.text.lower():
+            return f"{self.text} doi:{self.doi}"
+        return self.text
+
+
+@dataclass(frozen=True)
+class DeckContent:
+    """Everything a deck shows, as plain values.
+
+    Attributes
+    ----------
+    question : str
+        The clinical question in words (title slide).
+    filters : str
+        The filters in force, in words (title slide and every footer).
+    method : str
+        The pooling method in full words (title slide).
+    method_short : str
+        The pooling method in a few words for the footer, e.g. "FT double arcsine,
+        DerSimonian–Laird, Wilson CIs".
+    data_version : str
+        Which data the results come from (date, revision, hash).
+    date : str
+        Date of the export.
+    charts : tuple of ChartSlide
+        The chart slides in order (for the tumour board: the four-drug efficacy comparison, the
+        grade ≥3 adverse-event panel, one forest plot per selected drug × outcome).
+    evidence : pandas.DataFrame
+        The evidence table as shown (one row per study arm; display columns, display text).
+    citations : tuple of Citation
+        Every study cited in the view.
+    caveats : tuple of str
+        Caveats that hold for the whole deck; in every slide's speaker notes.
+    user_supplied : tuple of str
+        Labels of user-supplied (what-if) studies in the results; when any, every slide says so.
+    """
+
+    question: str
+    filters: str
+    method: str
+    method_short: str
+    data_version: str
+    date: str
+    charts: tuple[ChartSlide, ...]
+    evidence: pd.DataFrame
+    citations: tuple[Citation, ...]
+    caveats: tuple[str, ...] = ()
+    user_supplied: tuple[str, ...] = field(default=())
+
+    @property
+    def what_if_text(self) -> str:
+        """The user-supplied data warning, or an empty string when there is none."""
+        if not self.user_supplied:
+            return ""
+        return (
+            "WHAT-IF: includes user-supplied studies not in the curated evidence ("
+            + ", ".join(self.user_supplied)
+            + ")"
+        )
+
+
+def _in(x: float) -> Emu:
+    return Inches(x)
+
+
+def _add_text(
+    slide: Slide,
+    lines: Sequence[str],
+    *,
+    left: float,
+    top: float,
+    width: float,
+    height: float,
+    size: int,
+    name: str,
+    bold_first: bool = False,
+    colour: RGBColor | None = None,
+    space_after: int = 4,
+) -> None:
+    box = slide.shapes.add_textbox(_in(left), _in(top), _in(width), _in(height))
+    box.name = name
+    tf = box.text_frame
+    tf.word_wrap = True
+    for i, text in enumerate(lines):
+        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        p.space_after = Pt(space_after)
+        run = p.add_run()
+        run.text = text
+        run.font.name = FONT
+        run.font.size = Pt(size)
+        run.font.bold = bold_first and i == 0
+        if colour is not None:
+            run.font.color.rgb = colour
+
+
+def _set_title(slide: Slide, text: str, *, size: int = TITLE_PT) -> None:
+    title = slide.shapes.title
+    title.left, title.top = _in(MARGIN_IN), _in(TITLE_TOP_IN)
+    title.width, title.height = _in(CONTENT_W_IN), _in(TITLE_H_IN)
+    tf = title.text_frame
+    tf.text = text
+    tf.word_wrap = True
+    tf.vertical_anchor = MSO_ANCHOR.MIDDLE
+    for p in tf.paragraphs:
+        p.alignment = PP_ALIGN.LEFT
+        for run in p.runs:
+            run.font.name = FONT
+            run.font.size = Pt(size)
+            run.font.bold = True
+
+
+def _footer(slide: Slide, content: DeckContent, number: int, total: int) -> None:
+    lines = [
+        f"Filters: {content.filters}  ·  Method: {content.method_short}",
+        f"{content.data_version}  ·  exported {content.date}  ·  slide {number}/{total}",
+    ]
+    if content.user_supplied:
+        lines.insert(0, content.what_if_text)
+    top = SLIDE_H_IN - FOOTER_H_IN
+    line = slide.shapes.add_connector(
+        1, _in(MARGIN_IN), _in(top), _in(SLIDE_W_IN - MARGIN_IN), _in(top)
+    )
+    line.line.color.rgb = RGBColor(0xBB, 0xBB, 0xBB)
+    box = slide.shapes.add_textbox(
+        _in(MARGIN_IN), _in(top + 0.02), _in(CONTENT_W_IN), _in(FOOTER_H_IN - 0.05)
+    )
+    box.name = "Footer"
+    tf = box.text_frame
+    tf.word_wrap = True
+    for i, text in enumerate(lines):
+        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        run = p.add_run()
+        run.text = text
+        run.font.name = FONT
+        run.font.size = Pt(FOOTER_PT)
+        warn = bool(content.user_supplied) and i == 0
+        run.font.bold = warn
+        run.font.color.rgb = _WARN if warn else _GREY
+
+
+def _notes(slide: Slide, specific: Sequence[str], content: DeckContent) -> None:
+    items = [*specific, *content.caveats]
+    if content.user_supplied:
+        items.insert(0, content.what_if_text + ".")
+    text = "Caveats:\n" + "\n".join(f"- {c}" for c in items) if items else "No caveats."
+    slide.notes_slide.notes_text_frame.text = text
+
+
+def _fit(px: tuple[int, int], ppi: float, box_w: float, box_h: float) -> tuple[float, float]:
+    """Shown size in inches of an image of ``px`` pixels printed at ``ppi``, fitted in a box."""
+    w, h = px[0] / ppi, px[1] / ppi
+    scale = min(box_w / w, box_h / h)
+    return w * scale, h * scale
+
+
+def chart_png_for_slide(
+    chart: alt.TopLevelMixin, box_w: float = CONTENT_W_IN, box_h: float = CONTENT_H_IN
+) -> tuple[bytes, float, float]:
+    """Render a chart for a slide box: PNG bytes and shown width, height in inches.
+
+    The image is rendered at :data:`MIN_PPI`; when fitting it in the box enlarges it, it is
+    rendered again at the resolution that keeps at least :data:`MIN_PPI` at the shown size.
+    """
+    png = chart_bytes(chart, "png", ppi=MIN_PPI)
+    width, height = _fit(png_size(png), MIN_PPI, box_w, box_h)
+    effective = png_size(png)[0] / width
+    if effective < MIN_PPI:
+        ppi = math.ceil(MIN_PPI * MIN_PPI / effective) + 1
+        png = chart_bytes(chart, "png", ppi=ppi)
+        width, height = _fit(png_size(png), ppi, box_w, box_h)
+    return png, width, height
+
+
+def _chart_slide(prs: Presentation, spec: ChartSlide) -> tuple[Slide, tuple[str, ...]]:
+    slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
+    _set_title(slide, spec.title)
+    png, width, height = chart_png_for_slide(spec.chart)
+    left = MARGIN_IN + (CONTENT_W_IN - width) / 2
+    top = CONTENT_TOP_IN + (CONTENT_H_IN - height) / 2
+    pic = slide.shapes.add_picture(io.BytesIO(png), _in(left), _in(top), _in(width), _in(height))
+    pic.name = "Chart"
+    return slide, spec.caveats
+
+
+def _text_height(text: str, size: float) -> float:
+    """Height in inches of a paragraph wrapped across the content width."""
+    per_line = CONTENT_W_IN * 72 / (size * CHAR_EM)
+    return math.ceil(len(text) / per_line) * size * 1.25 / 72 + 0.15
+
+
+def _title_slide(prs: Presentation, content: DeckContent) -> Slide:
+    slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
+    _set_title(slide, DECK_TITLE, size=32)
+    top = CONTENT_TOP_IN + 0.15
+    if content.user_supplied:
+        _add_text(
+            slide,
+            [content.what_if_text],
+            left=MARGIN_IN,
+            top=top,
+            width=CONTENT_W_IN,
+            height=0.7,
+            size=BODY_PT + 2,
+            name="What-if",
+            colour=_WARN,
+        )
+        top += 0.8
+    _add_text(
+        slide,
+        [content.question],
+        left=MARGIN_IN,
+        top=top,
+        width=CONTENT_W_IN,
+        height=_text_height(content.question, QUESTION_PT),
+        size=QUESTION_PT,
+        name="Question",
+    )
+    top += _text_height(content.question, QUESTION_PT) + 0.2
+    facts = [
+        f"Filters: {content.filters}",
+        f"Method: {content.method}",
+        f"Data version: {content.data_version}",
+        f"Exported: {content.date}",
+    ]
+    _add_text(
+        slide,
+        facts,
+        left=MARGIN_IN,
+        top=top,
+        width=CONTENT_W_IN,
+        height=CONTENT_TOP_IN + CONTENT_H_IN - top,
+        size=BODY_PT + 2,
+        name="Facts",
+        space_after=10,
+    )
+    return slide
+
+
+def _chars_in(chars: float, size: float = TABLE_PT) -> float:
+    """Width in inches of ``chars`` characters at ``size`` points plus the cell margins."""
+    return chars * size * CHAR_EM / 72 + 2 * CELL_MARGIN_IN
+
+
+def _column_widths(df: pd.DataFrame, total: float) -> list[float]:
+    """Column widths in inches: no word is broken, the rest goes to the longest texts.
+
+    Each column first gets the width of its longest word (header included); what is left of
+    ``total`` is shared in proportion to how much longer each column's longest text is.
+    """
+    words = [
+        max(len(w) for text in [str(col), *df[col]] for w in (text.split() or [""]))
+        for col in df.columns
+    ]
+    longest = [max(len(text) for text in [str(col), *df[col]]) for col in df.columns]
+    base = [_chars_in(w) for w in words]
+    spare = total - sum(base)
+    extra = [_chars_in(n) - b for n, b in zip(longest, base, strict=True)]
+    if spare <= 0 or sum(extra) <= 0:
+        return [b * total / sum(base) for b in base]
+    share = min(1.0, spare / sum(extra))
+    widths = [b + e * share for b, e in zip(base, extra, strict=True)]
+    rest = total - sum(widths)
+    return [w + rest * w / sum(widths) for w in widths]
+
+
+def _row_lines(row: Sequence[str], widths: Sequence[float]) -> int:
+    """Wrapped text lines of the tallest cell of a table row."""
+    fits = [max(1.0, (w - 2 * CELL_MARGIN_IN) * 72 / (TABLE_PT * CHAR_EM)) for w in widths]
+    return max(math.ceil(len(text) / fit) or 1 for text, fit in zip(row, fits, strict=True))
+
+
+def _row_height(lines: int) -> float:
+    return 0.14 + lines * TABLE_PT * 1.2 / 72
+
+
+def _table_pages(df: pd.DataFrame, widths: Sequence[float]) -> list[pd.DataFrame]:
+    """Split rows into slides by the height their wrapped text needs (at most
+    :data:`TABLE_ROWS_PER_SLIDE` rows each)."""
+    budget = CONTENT_H_IN - _row_height(_row_lines(list(df.columns), widths))
+    pages: list[list[int]] = [[]]
+    used = 0.0
+    for i, row in enumerate(df.itertuples(index=False)):
+        need = _row_height(_row_lines([str(v) for v in row], widths))
+        if pages[-1] and (used + need > budget or len(pages[-1]) == TABLE_ROWS_PER_SLIDE):
+            pages.append([])
+            used = 0.0
+        pages[-1].append(i)
+        used += need
+    return [df.iloc[rows] for rows in pages]
+
+
+def _table_slides(
+    prs: Presentation, content: DeckContent, title: str
+) -> list[tuple[Slide, tuple[str, ...]]]:
+    df = content.evidence.astype(object).where(content.evidence.notna(), "—").astype(str)
+    widths = _column_widths(df, CONTENT_W_IN)
+    chunks = _table_pages(df, widths)
+    out = []
+    for i, chunk in enumerate(chunks, start=1):
+        slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
+        suffix = f" ({i}/{len(chunks)})" if len(chunks) > 1 else ""
+        _set_title(slide, title + suffix)
+        heights = [_row_height(_row_lines(list(df.columns), widths))] + [
+            _row_height(_row_lines(list(row), widths)) for row in chunk.itertuples(index=False)
+        ]
+        shape = slide.shapes.add_table(
+            len(chunk) + 1,
+            len(df.columns),
+            _in(MARGIN_IN),
+            _in(CONTENT_TOP_IN),
+            _in(CONTENT_W_IN),
+            _in(sum(heights)),
+        )
+        shape.name = "Evidence table"
+        table = shape.table
+        for c, width in enumerate(widths):
+            table.columns[c].width = _in(width)
+        for r, height in enumerate(heights):
+            table.rows[r].height = _in(height)
+            for c, col in enumerate(df.columns):
+                cell = table.cell(r, c)
+                cell.text = str(col) if r == 0 else chunk.iloc[r - 1, c]
+                cell.margin_top = cell.margin_bottom = Pt(2)
+                cell.margin_left = cell.margin_right = _in(CELL_MARGIN_IN)
+                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+                for p in cell.text_frame.paragraphs:
+                    for run in p.runs:
+                        run.font.name = FONT
+                        run.font.size = Pt(TABLE_PT)
+                        run.font.bold = r == 0
+                        run.font.color.rgb = RGBColor(0, 0, 0)
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _HEADER_FILL if r == 0 else RGBColor(0xFF, 0xFF, 0xFF)
+        out.append((slide, ()))
+    return out
+
+
+def _paginate(lines: Sequence[str], budget: int) -> list[list[str]]:
+    """Split paragraphs into pages of at most ``budget`` wrapped lines each."""
+    pages: list[list[str]] = [[]]
+    used = 0
+    for text in lines:
+        need = max(1, math.ceil(len(text) / CHARS_PER_LINE))
+        if pages[-1] and used + need > budget:
+            pages.append([])
+            used = 0
+        pages[-1].append(text)
+        used += need
+    return pages
+
+
+def _reference_slides(
+    prs: Presentation, content: DeckContent
+) -> list[tuple[Slide, tuple[str, ...]]]:
+    lines = [f"[{i}] {c.line()}" for i, c in enumerate(content.citations, start=1)]
+    pages = _paginate(lines or ["No study is cited in this view."], REFERENCE_LINES_PER_SLIDE)
+    out = []
+    for i, page in enumerate(pages, start=1):
+        slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
+        suffix = f" ({i}/{len(pages)})" if len(pages) > 1 else ""
+        _set_title(slide, "References" + suffix)
+        _add_text(
+            slide,
+            page,
+            left=MARGIN_IN,
+            top=CONTENT_TOP_IN,
+            width=CONTENT_W_IN,
+            height=CONTENT_H_IN,
+            size=BODY_PT,
+            name="References",
+            space_after=3,
+        )
+        out.append((slide, ()))
+    return out
+
+
+def deck_bytes(content: DeckContent) -> bytes:
+    """Build the tumour-board deck as PPTX bytes.
+
+    Parameters
+    ----------
+    content
+        Charts, tables, citations and the words for filters, method, data version and caveats.
+
+    Returns
+    -------
+    bytes
+        A 13.333 × 7.5 in (16:9) PowerPoint file: title slide, comparison, AE panel, forest
+        plots, evidence table (split by the height of its rows), references
+        (split by length). Each slide has a footer shape named ``"Footer"`` and speaker notes.
+    """
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = _in(SLIDE_W_IN), _in(SLIDE_H_IN)
+    slides: list[tuple[Slide, tuple[str, ...]]] = [(_title_slide(prs, content), ())]
+    slides += [_chart_slide(prs, spec) for spec in content.charts]
+    what_if = " (includes user-supplied studies)" if content.user_supplied else ""
+    slides += _table_slides(prs, content, "Evidence table" + what_if)
+    slides += _reference_slides(prs, content)
+    for number, (slide, caveats) in enumerate(slides, start=1):
+        _footer(slide, content, number, len(slides))
+        _notes(slide, caveats, content)
+    buf = io.BytesIO()
+    prs.save(buf)
+    return buf.getvalue()
