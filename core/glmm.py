@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -32,7 +33,7 @@ from scipy import optimize, special, stats
 from core.heterogeneity import i2_from_q
 from core.inputs import as_counts, as_labels
 from core.measures import escalc
-from core.pooling import W_NO_PI, W_SINGLE, pool_proportions
+from core.pooling import W_NO_PI, pool_proportions
 from core.results import Estimate, ProportionPool, StudyRow
 from core.study_ci import study_ci
 
@@ -168,7 +169,7 @@ def pool_glmm(
     common_opts = dict(level=level, ci_method=ci_method, labels=names)
     if k == 1:
         single = pool_proportions(x, nn, measure="PLO", method="ML", **common_opts)
-        return _relabel(single, (W_SINGLE,) + single.warnings[1:])
+        return _relabel(single, single.warnings)
     if x.sum() == 0 or x.sum() == nn.sum():
         raise ValueError("GLMM not estimable: every study has no events (or only events)")
     lo, hi = study_ci(x, nn, method=ci_method, level=level)
@@ -282,7 +283,7 @@ def _back(t: Estimate) -> Estimate:
     )
 
 
-def _relabel(pool: ProportionPool, warnings: tuple[str, ...], method: str = "GLMM"):
-    from dataclasses import replace
-
+def _relabel(
+    pool: ProportionPool, warnings: tuple[str, ...], method: str = "GLMM"
+) -> ProportionPool:
     return replace(pool, method=method, warnings=warnings)

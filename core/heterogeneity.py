@@ -189,20 +189,24 @@ def solve_q_gen(y: np.ndarray, v: np.ndarray, X: np.ndarray, target: np.ndarray)
         lo = np.where(too_low, hi, lo)
         hi = np.where(too_low, hi * 10.0, hi)
     x = lo.copy()
+    live = np.ones(x.size, dtype=bool)  # rows still iterating; finished rows are frozen
     for _ in range(MAX_ITER):
-        fit = wls(ya, 1.0 / (va + x[:, None]), xa)
-        f = fit.rss - ta
-        lo = np.where(f > 0, x, lo)
-        hi = np.where(f < 0, x, hi)
+        if not live.any():
+            break
+        xl, lol, hil = x[live], lo[live], hi[live]
+        fit = wls(ya[live], 1.0 / (va[live] + xl[:, None]), xa[live])
+        f = fit.rss - ta[live]
+        lol = np.where(f > 0, xl, lol)
+        hil = np.where(f < 0, xl, hil)
         deriv = -np.sum((fit.w * fit.resid) ** 2, axis=-1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            step = x - f / deriv
-        bad = ~np.isfinite(step) | (step <= lo) | (step >= hi)
-        new = np.where(bad, 0.5 * (lo + hi), step)
-        if np.all(np.abs(new - x) <= 4 * np.finfo(float).eps * np.maximum(1.0, x)):
-            x = new
-            break
-        x = new
+            step = xl - f / deriv
+        bad = ~np.isfinite(step) | (step <= lol) | (step >= hil)
+        new = np.where(bad, 0.5 * (lol + hil), step)
+        done = np.abs(new - xl) <= 4 * np.finfo(float).eps * np.maximum(1.0, xl)
+        idx = np.flatnonzero(live)
+        x[idx], lo[idx], hi[idx] = new, lol, hil
+        live[idx[done]] = False
     root[act] = x
     return root
 

@@ -27,7 +27,7 @@ def as_counts(events: Sequence[float], n: Sequence[float]) -> tuple[np.ndarray, 
         if bad.any():
             i = np.argwhere(bad)[0]
             raise ValueError(
-                f"{name}[{_index(i)}]: {arr[tuple(i)]!r} is not a non-negative integer"
+                f"{name}[{_index(i)}]: {arr[tuple(i)]:g} is not a non-negative integer"
             )
     if (nn < 1).any():
         i = np.argwhere(nn < 1)[0]

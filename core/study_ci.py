@@ -25,7 +25,9 @@ def wilson_ci(
     p = x / nn
     centre = (p + z**2 / (2 * nn)) / (1 + z**2 / nn)
     half = z / (1 + z**2 / nn) * np.sqrt(p * (1 - p) / nn + z**2 / (4 * nn**2))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    lo = np.where(x == 0, 0.0, np.clip(centre - half, 0.0, 1.0))  # exact at the bounds
+    hi = np.where(x == nn, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return lo, hi
 
 
 def clopper_pearson_ci(

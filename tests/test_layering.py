@@ -1,0 +1,102 @@
+"""Layering rules: core, tkidata and report never import streamlit; core imports no other layer.
+
+Packages that do not exist yet are skipped (only a missing package, never an import error).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NO_STREAMLIT = ("core", "tkidata", "report")
+CORE_FORBIDDEN = ("tkidata", "report", "ui", "pages", "app", "streamlit")
+
+
+def _require(package: str) -> None:
+    if not (ROOT / package / "__init__.py").is_file():
+        pytest.skip(f"package {package!r} does not exist yet")
+
+
+def _imported_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def _top(name: str) -> str:
+    return name.split(".")[0]
+
+
+IMPORT_ALL = """
+import importlib, pkgutil, sys
+sys.modules["streamlit"] = None  # any import of streamlit now raises ImportError
+pkg = importlib.import_module(sys.argv[1])
+names = [i.name for i in pkgutil.walk_packages(pkg.__path__, prefix=sys.argv[1] + ".")]
+for name in names:
+    if not name.endswith("__main__"):  # importing it would run the CLI
+        importlib.import_module(name)
+print(len(names))
+"""
+
+
+@pytest.mark.parametrize("package", NO_STREAMLIT)
+def test_imports_without_streamlit(package):
+    _require(package)
+    # a fresh interpreter, so that the package and its submodules really are imported here
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALL, package],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) >= 1 or package != "core"
+
+
+@pytest.mark.parametrize("package", NO_STREAMLIT)
+def test_no_streamlit_import_statically(package):
+    _require(package)
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if any(_top(n) == "streamlit" for n in _imported_names(path))
+    ]
+    assert offenders == []
+
+
+def test_core_imports_no_other_layer():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            n for n in _imported_names(path) if _top(n) in CORE_FORBIDDEN
+        )
+        for path in sorted((ROOT / "core").rglob("*.py"))
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_core_hot_path_has_no_pandas():
+    for path in sorted((ROOT / "core").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top_level = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        names = {a.name for n in top_level if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module for n in top_level if isinstance(n, ast.ImportFrom) and n.module}
+        assert "pandas" not in {_top(n) for n in names}, path.name
+
+
+def test_static_scan_sees_streamlit(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("import streamlit as st\nfrom streamlit import cache_data\n")
+    assert {_top(n) for n in _imported_names(probe)} == {"streamlit"}
+    assert importlib.util.find_spec("core") is not None
