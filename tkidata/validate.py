@@ -295,9 +295,10 @@ def cross_problems(tables: dict[str, Located], vocab: Vocab) -> tuple[list[Probl
             elif _true(row["preferred"]) and _true(by_id.at[other, "preferred"]):
                 msg = f"overlaps with '{other}' and both are preferred=true (prefer one)"
                 errors.append(Problem(*where, "preferred", msg))
-        untraceable = pd.isna(row["doi"]) and pd.isna(row["registration"])
+        identifiers = ("doi", "pmid", "registration", "source_url")
+        untraceable = all(pd.isna(row[column]) for column in identifiers)
         if untraceable and row["extraction_level"] != "secondary":
-            msg = "no doi or registration: add one, or use extraction_level=secondary"
+            msg = "no doi, pmid, registration or source_url: add one, or use secondary"
             warnings.append(Problem(*where, "doi", msg))
         if pd.notna(row["preferred"]) and not row["preferred"] and not overlaps.get(sid):
             msg = "preferred=false but overlaps_with is empty (which report replaces it?)"
