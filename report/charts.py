@@ -114,6 +114,15 @@ def format_interval(
     )
 
 
+def format_ci(lo: float | None, hi: float | None, *, months: bool = False) -> str:
+    """Format an interval alone: ``"7.2–12.7%"`` or ``"4.9–7.4 mo"``; missing → ``"—"``."""
+    if _isnan(lo) or _isnan(hi):
+        return MISSING
+    if months:
+        return f"{lo:.1f}–{hi:.1f} mo"
+    return f"{100 * lo:.1f}–{100 * hi:.1f}%"
+
+
 def format_pvalue(p: float | None) -> str:
     """Format a p value for readers: ``"p < 0.001"``, ``"p = 0.04"``."""
     if _isnan(p):
@@ -201,7 +210,9 @@ def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:
                     "ci_lb": lo,
                     "ci_ub": hi,
                     "k": k,
-                    "n_patients": rec.get("n_patients", np.nan) if rec is not None else np.nan,
+                    "n_patients": (
+                        rec.get("n_patients", rec.get("n", np.nan)) if rec is not None else np.nan
+                    ),
                     "i2": rec.get("i2", np.nan) if rec is not None and k > 1 else np.nan,
                     "months": months,
                     "status": status,
@@ -357,6 +368,16 @@ def ae_panel_table(ae_by_drug: Mapping[str, pd.DataFrame], *, top: int = 12) -> 
     return out
 
 
+def ae_panel_matrix(ae_by_drug: Mapping[str, pd.DataFrame], *, top: int = 12) -> pd.DataFrame:
+    """The AE panel's numbers as a term × drug matrix of text (``"not reported"`` cells kept)."""
+    table = ae_panel_table(ae_by_drug, top=top)
+    if table.empty:
+        return pd.DataFrame(columns=["CTCAE term", *_tki_labels()])
+    wide = table.pivot(index="term", columns="drug_label", values="text")
+    wide = wide.reindex(index=list(dict.fromkeys(table["term"])), columns=_tki_labels())
+    return wide.reset_index().rename(columns={"term": "CTCAE term"}).rename_axis(columns=None)
+
+
 def ae_panel_chart(
     ae_by_drug: Mapping[str, pd.DataFrame], *, top: int = 12, width: int = 520
 ) -> alt.LayerChart:
@@ -405,6 +426,18 @@ def ae_panel_chart(
 # ---------------------------------------------------------------------------------------------
 # Forest plots: one drawing routine for study, subgroup and leave-one-out forests
 # ---------------------------------------------------------------------------------------------
+
+
+def study_info_from_rows(rows: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Pool label → display info (label, design, n) from ``Selection.rows``."""
+    return {
+        str(r["label"]): {
+            "label": str(r["label"]),
+            "design": r["design"],
+            "n": None if _isnan(r["n"]) else int(r["n"]),
+        }
+        for _, r in rows.iterrows()
+    }
 
 
 def _pool_method_text(pool: Any) -> str:
@@ -507,8 +540,7 @@ def _row_text(kind: str, est: float, lo: float, hi: float, months: bool) -> str:
     if kind == "header":
         return ""
     if kind == "pi":
-        scale, unit = (1.0, " mo") if months else (100.0, "%")
-        return f"{scale * lo:.1f}–{scale * hi:.1f}{unit}"
+        return format_ci(lo, hi, months=months)
     return format_interval(est, lo, hi, months=months)
 
 
@@ -595,7 +627,7 @@ def _draw_forest(
     subtitle: str | list[str] = "",
     x_title: str,
     reference: float | None,
-    plot_width: int = 380,
+    plot_width: int = 300,
     label_title: str = "Study",
     show_design: bool = True,
     show_weight: bool = True,
@@ -676,14 +708,14 @@ def _draw_forest(
     plot = alt.layer(*layers).properties(
         width=plot_width, height=height, title=alt.TitleParams(" ", fontSize=13)
     )
-    columns = [_text_column(table, "label", label_title, 230, y)]
+    columns = [_text_column(table, "label", label_title, 200, y)]
     if show_design:
-        columns.append(_text_column(table, "design", "Design", 100, y))
+        columns.append(_text_column(table, "design", "Design", 95, y))
     columns.append(_text_column(table, "n_text", "n", 40, y, align="right"))
     columns.append(plot)
-    columns.append(_text_column(table, "est_text", "Estimate (95% CI)", 170, y))
+    columns.append(_text_column(table, "est_text", "Estimate (95% CI)", 150, y))
     if show_weight:
-        columns.append(_text_column(table, "weight_text", "Weight", 60, y, align="right"))
+        columns.append(_text_column(table, "weight_text", "Weight", 55, y, align="right"))
     columns = [c.properties(height=height) for c in columns]
     chart = alt.hconcat(*columns, spacing=8).properties(
         title=alt.TitleParams(title, subtitle=subtitle or [])
@@ -929,33 +961,72 @@ def funnel_chart(
 GRADE_LABELS = {"any": "All grades", "3plus": "Grade ≥3"}
 
 
-def safety_table(ae: pd.DataFrame) -> pd.DataFrame:
-    """Rows drawn by :func:`safety_chart`: term × drug × grade band with display text.
+def safety_table(
+    any_grade: Mapping[str, pd.DataFrame],
+    grade3: Mapping[str, pd.DataFrame],
+    *,
+    drugs: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Rows drawn by :func:`safety_chart`: term × drug × grade band, most frequent terms first.
 
-    ``ae`` has columns ``drug``, ``grade`` (``any``/``3plus``), ``term``, ``soc``, ``k``, ``n``,
-    ``est``, ``ci_lb``, ``ci_ub``.
+    Parameters
+    ----------
+    any_grade, grade3
+        Drug → ``tkidata.pool_adverse_events`` frame at ``grade="any"`` and ``"3plus"``.
+    drugs
+        Keep these drugs (default: all in the mappings).
     """
-    df = ae.copy()
+    frames = [
+        frame.assign(drug=drug, grade=grade)
+        for grade, band in (("any", any_grade), ("3plus", grade3))
+        for drug, frame in band.items()
+        if (drugs is None or drug in drugs) and frame is not None and not frame.empty
+    ]
+    columns = [
+        "term",
+        "soc",
+        "drug_label",
+        "grade_label",
+        "text",
+        "est",
+        "ci_lb",
+        "ci_ub",
+        "k",
+        "n",
+        "studies",
+        "drug",
+        "grade",
+    ]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    df = pd.concat(frames, ignore_index=True)
     df["drug_label"] = df["drug"].map(drug_label)
     df["grade_label"] = df["grade"].map(GRADE_LABELS)
     df["text"] = [
         f"{format_interval(e, lo, hi)}, k = {int(k)}"
         for e, lo, hi, k in zip(df["est"], df["ci_lb"], df["ci_ub"], df["k"], strict=True)
     ]
-    return df.reset_index(drop=True)
+    rank = df.groupby("term")["est"].max().rank(ascending=False, method="first")
+    df["_rank"] = df["term"].map(rank)
+    df = df.sort_values(["_rank", "grade", "drug_label"], kind="stable")
+    return df.reindex(columns=columns).reset_index(drop=True)
 
 
-def safety_chart(ae: pd.DataFrame, *, width: int = 300) -> alt.HConcatChart:
-    """Two panels (all grades, grade ≥3) sharing the term axis; one dot-and-interval per drug."""
-    table = safety_table(ae)
-    order = (
-        table[table["grade"] == "any"]
-        .groupby("term")["est"]
-        .max()
-        .sort_values(ascending=False)
-        .index.tolist()
-    )
-    order += [t for t in dict.fromkeys(table["term"]) if t not in order]
+def safety_chart(
+    any_grade: Mapping[str, pd.DataFrame],
+    grade3: Mapping[str, pd.DataFrame],
+    *,
+    drugs: Sequence[str] | None = None,
+    top: int = 15,
+    width: int = 240,
+) -> alt.HConcatChart:
+    """Two panels (all grades, grade ≥3) sharing the term axis; one dot-and-interval per drug.
+
+    Shows the ``top`` terms with the highest incidence in any drug and grade band.
+    """
+    table = safety_table(any_grade, grade3, drugs=drugs)
+    order = list(dict.fromkeys(table["term"]))[:top]
+    table = table[table["term"].isin(order)]
     drugs_here = [d for d in _tki_labels() if d in set(table["drug_label"])]
     per_term = max(len(drugs_here), 1) * 15 + 6
     y = alt.Y(
@@ -966,8 +1037,8 @@ def safety_chart(ae: pd.DataFrame, *, width: int = 300) -> alt.HConcatChart:
     )
     y_off = alt.YOffset("drug_label:N", scale=alt.Scale(domain=drugs_here))
     colour = _drug_colour(legend=True)
-    top = float(np.nanmax(table["ci_ub"])) if table["ci_ub"].notna().any() else 1.0
-    x_scale = alt.Scale(domain=[0, min(1.0, math.ceil(top * 10) / 10 or 0.1)], nice=False)
+    top_ci = float(np.nanmax(table["ci_ub"])) if table["ci_ub"].notna().any() else 1.0
+    x_scale = alt.Scale(domain=[0, min(1.0, math.ceil(top_ci * 10) / 10 or 0.1)], nice=False)
     panels = []
     for grade, label in GRADE_LABELS.items():
         base = alt.Chart(table).transform_filter(alt.datum.grade == grade)

@@ -1,0 +1,66 @@
+"""Evidence: every study arm with its design, population, key numbers and source."""
+
+import streamlit as st
+
+from report.colors import DRUG_COLORS, drug_label
+from tkidata.evidence_table import select_evidence
+from ui import cache, render
+from ui.params import current_filters
+
+DESIGNS = ("rct_arm", "single_arm", "retrospective", "case_report")
+
+f = current_filters()
+st.title("Evidence")
+st.caption(
+    "Every curated study arm, all drugs. Filter here, or arrive from a pooled number "
+    "elsewhere to see exactly the studies behind it."
+)
+table = cache.evidence_table(f)
+requested = tuple(s for s in (st.query_params.get("studies") or "").split(",") if s)
+if requested:
+    known = set(table["study_id"])
+    st.info(
+        f"Showing the {len(requested)} studies behind the number you opened."
+        + ("" if set(requested) <= known else " Some requested ids are unknown."),
+        icon=":material/filter_alt:",
+    )
+    if st.button("Show all studies", key="evidence_show_all"):
+        del st.query_params["studies"]
+        st.rerun()
+
+search, pick_drugs, pick_designs = st.columns([2, 3, 3])
+text = search.text_input("Search", key="evidence_text", placeholder="Author, trial, id…")
+drugs = pick_drugs.multiselect(
+    "Drugs",
+    tuple(DRUG_COLORS),
+    default=tuple(DRUG_COLORS),
+    format_func=drug_label,
+    key="evidence_drugs",
+)
+designs = pick_designs.multiselect(
+    "Designs", DESIGNS, default=DESIGNS, format_func=render.design_word, key="evidence_designs"
+)
+only = st.toggle(
+    "Only arms that pass the sidebar filters",
+    key="evidence_only_entering",
+    help=render.describe_filters(f),
+)
+shown = select_evidence(
+    table,
+    study_ids=requested or None,
+    drugs=tuple(drugs),
+    designs=tuple(designs),
+    only_entering=only,
+    text=text,
+)
+if shown.empty:
+    st.info(
+        "No study arm matches: clear the search or widen the drug and design choices.",
+        icon=":material/filter_alt_off:",
+    )
+else:
+    render.evidence_frame(shown, key="evidence_table")
+    st.caption(f"{len(shown)} of {len(table)} study arms · {cache.version()}")
+
+# The what-if section (user-supplied studies, issue 8) goes below this divider.
+st.divider()

@@ -1,0 +1,134 @@
+"""Forest plots: one drug × outcome, its subgroups, leave-one-out and funnel plot."""
+
+import streamlit as st
+
+from report import charts
+from report.colors import TKI_DRUGS, drug_label
+from ui import cache, render
+from ui.params import current_filters, current_method
+
+OUTCOMES = ("orr", "dcr", "pfs_median", "os_median", "pfs_rate", "os_rate")
+MONTHS = (3, 6, 9, 12, 24)
+SUBGROUP_BY = {
+    "histology": "Bone vs soft tissue",
+    "line": "Treatment line",
+    "design": "Study design",
+}
+
+f, m = current_filters(), current_method()
+st.title("Forest plots")
+pick_drug, pick_outcome, pick_months = st.columns([2, 2, 1])
+drug = pick_drug.selectbox(
+    "Drug", TKI_DRUGS, format_func=drug_label, key="drug", bind="query-params"
+)
+outcome = pick_outcome.selectbox(
+    "Outcome", OUTCOMES, format_func=charts.outcome_label, key="outcome", bind="query-params"
+)
+timepoint = None
+if outcome.endswith("_rate"):
+    timepoint = pick_months.selectbox(
+        "At month", MONTHS, index=1, key="months", bind="query-params"
+    )
+st.caption(f"{render.describe_filters(f)}  \nMethod: {m.describe()}")
+
+result = cache.outcome_result(drug, outcome, f, m, timepoint)
+what = charts.outcome_label(outcome, timepoint)
+if result.pool is None:
+    st.info(render.empty_hint(drug, what, f), icon=":material/filter_alt_off:")
+else:
+    if result.k == 1:
+        st.info("Single study: shown as reported, not pooled.", icon=":material/info:")
+    if result.derived:
+        st.caption("Some counts are derived (e.g. events = rate × n); see the sources below.")
+    info = charts.study_info_from_rows(result.selection.rows)
+    forest_tab, subgroup_tab, loo_tab, funnel_tab = st.tabs(
+        ["Forest plot", "Subgroups", "Leave-one-out", "Funnel plot & Egger"]
+    )
+    with forest_tab:
+        render.chart_with_table(
+            charts.forest_chart(
+                result.pool,
+                drug=drug,
+                outcome=outcome,
+                timepoint=timepoint,
+                study_info=info,
+                method_text=m.describe(),
+            ),
+            charts.forest_table(result.pool, drug=drug, outcome=outcome, study_info=info),
+            key="forest_main",
+        )
+    with subgroup_tab:
+        by = st.radio(
+            "Subgroups by",
+            tuple(SUBGROUP_BY),
+            format_func=SUBGROUP_BY.get,
+            horizontal=True,
+            key="forest_by",
+        )
+        sub = cache.subgroups(result, by)
+        if sub is None:
+            st.info(
+                "A subgroup analysis needs a pooled proportion with studies in at least two "
+                "subgroups.",
+                icon=":material/info:",
+            )
+        else:
+            render.chart_with_table(
+                charts.subgroup_forest_chart(
+                    sub,
+                    drug=drug,
+                    outcome=outcome,
+                    timepoint=timepoint,
+                    by=SUBGROUP_BY[by].lower(),
+                    study_info=info,
+                ),
+                charts.subgroup_forest_table(sub, drug=drug, outcome=outcome, study_info=info),
+                key="forest_subgroups",
+            )
+    loo, egger = cache.sensitivity(result)
+    with loo_tab:
+        if loo is None:
+            st.info(
+                "Leave-one-out needs a pooled proportion from at least 3 studies.",
+                icon=":material/info:",
+            )
+        else:
+            render.chart_with_table(
+                charts.leave_one_out_chart(
+                    loo,
+                    result.pool,
+                    drug=drug,
+                    outcome=outcome,
+                    timepoint=timepoint,
+                    study_info=info,
+                ),
+                charts.leave_one_out_table(
+                    loo, result.pool, drug=drug, outcome=outcome, study_info=info
+                ),
+                key="forest_loo",
+            )
+    with funnel_tab:
+        if egger is None:
+            st.info(
+                "A funnel plot and Egger's test need a pooled proportion from at least 3 studies.",
+                icon=":material/info:",
+            )
+        else:
+            render.chart_with_table(
+                charts.funnel_chart(
+                    egger, result.pool, drug=drug, outcome=outcome, timepoint=timepoint
+                ),
+                charts.funnel_table(egger, result.pool, drug=drug),
+                key="forest_funnel",
+                caption="Fewer than 10 studies: Egger's test has low power."
+                if egger.k < 10
+                else None,
+            )
+    if m.glmm:
+        st.caption(
+            "Under the GLMM preset, subgroups and Egger's test use the two-step logit "
+            "model with ML τ²."
+        )
+
+with st.expander("Where each number comes from", expanded=result.pool is None):
+    render.sources(result)

@@ -1,0 +1,46 @@
+"""Methods & validation: the method in force, the presets side by side, published vs
+reproduced, and the versions of data and software."""
+
+import streamlit as st
+
+from report import charts
+from ui import cache, render
+from ui.params import PRESET_LABELS, current_filters, current_method
+
+f, m = current_filters(), current_method()
+st.title("Methods & validation")
+
+st.subheader("Method in force")
+st.markdown(m.describe())
+st.caption(
+    "Preset: "
+    + (PRESET_LABELS[m.preset_name] if m.preset_name else "adjusted by hand")
+    + ". Change it in the sidebar; every pooled number in the app follows."
+)
+
+st.subheader("The same numbers under the three presets")
+st.caption(
+    "Freeman–Tukey pooling can mislead when study sizes differ widely or proportions sit near "
+    "0 or 1: the back-transform then depends on which mean n is used. Rows are flagged when "
+    "the presets differ by more than 3 percentage points or the Freeman–Tukey estimate lies "
+    "outside the range of the study proportions."
+)
+presets = render.preset_frame(cache.preset_comparison(f))
+flagged = presets.loc[presets["flag"] != "", ["drug_label", "quantity", "flag"]]
+flagged = flagged.drop_duplicates()
+if flagged.empty:
+    st.success("No divergence between presets under these filters.", icon=":material/check_circle:")
+else:
+    for _, row in flagged.iterrows():
+        st.warning(
+            f"{row['drug_label']} · {row['quantity']}: {row['flag']}", icon=":material/warning:"
+        )
+render.chart_with_table(
+    charts.preset_chart(presets), charts.preset_table(presets), key="methods_presets"
+)
+
+st.subheader("Published vs reproduced here")
+render.reproduction_frame(cache.reproduction(), key="methods_reproduction")
+
+st.subheader("Versions")
+render.versions(cache.version())

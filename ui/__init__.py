@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages: the frame, sidebar filters, cached analysis, rendering."""

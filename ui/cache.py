@@ -1,0 +1,208 @@
+"""Cached access to the evidence and every analysis the pages show.
+
+The evidence is loaded once per data fingerprint (file names, sizes and modification times: a
+stat, not a read), so an edit by a curator shows up on the next rerun and an unchanged rerun
+never re-reads a file. Every pooled result is cached on (fingerprint, drug, outcome, filters,
+method), so changing one filter re-pools only what depends on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import streamlit as st
+
+import tkidata
+from core import EggerResult, ProportionPool, SubgroupPool
+from report.colors import TKI_DRUGS
+from tkidata import (
+    Filters,
+    Method,
+    OutcomeResult,
+    compare,
+    hazard_ratios,
+    pool_adverse_events,
+    pool_outcome,
+    reproduction_table,
+)
+from tkidata import evidence_table as views
+from tkidata.loader import DATA_DIR
+from tkidata.vocab import VOCAB_DIR
+
+Fingerprint = tuple[tuple[str, int, int], ...]
+
+
+def data_fingerprint() -> Fingerprint:
+    """(path, size, mtime) of every data and vocabulary CSV file."""
+    files = sorted([*DATA_DIR.glob("*/*.csv"), *VOCAB_DIR.glob("*.csv")])
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+
+@st.cache_data(show_spinner="Loading the evidence…", max_entries=2)
+def _load(fingerprint: Fingerprint) -> tkidata.Evidence:
+    return tkidata.load()
+
+
+def evidence() -> tkidata.Evidence:
+    """The validated evidence (raises ``tkidata.DataValidationError`` on invalid data)."""
+    return _load(data_fingerprint())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _compare(fp: Fingerprint, f: Filters, m: Method) -> pd.DataFrame:
+    return compare(_load(fp), f, m)
+
+
+def compare_table(f: Filters, m: Method) -> pd.DataFrame:
+    """``tkidata.compare``: every drug × outcome for these filters and method."""
+    return _compare(data_fingerprint(), f, m)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _outcome(
+    fp: Fingerprint, drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method
+) -> OutcomeResult:
+    return pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint)
+
+
+def outcome_result(
+    drug: str, outcome: str, f: Filters, m: Method, timepoint: int | None = None
+) -> OutcomeResult:
+    """``tkidata.pool_outcome`` for one drug and outcome."""
+    return _outcome(data_fingerprint(), drug, outcome, timepoint, f, m)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _adverse_events(fp: Fingerprint, f: Filters, m: Method, grade: str) -> dict[str, pd.DataFrame]:
+    ev = _load(fp)
+    return {drug: pool_adverse_events(ev, drug, f, m, grade=grade) for drug in TKI_DRUGS}
+
+
+def adverse_events(f: Filters, m: Method, grade: str = "3plus") -> Mapping[str, pd.DataFrame]:
+    """Drug → ``tkidata.pool_adverse_events`` frame at one grade band, for every TKI."""
+    return _adverse_events(data_fingerprint(), f, m, grade)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _hazard_ratios(fp: Fingerprint, f: Filters) -> pd.DataFrame:
+    return hazard_ratios(_load(fp), f)
+
+
+def hazard_ratio_table(f: Filters) -> pd.DataFrame:
+    """``tkidata.hazard_ratios``: within-trial HRs vs placebo (anchored comparisons)."""
+    return _hazard_ratios(data_fingerprint(), f)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _evidence_table(fp: Fingerprint, f: Filters) -> pd.DataFrame:
+    return views.evidence_table(_load(fp), f)
+
+
+def evidence_table(f: Filters) -> pd.DataFrame:
+    """Every study arm with its key outcomes and whether it passes the filters."""
+    return _evidence_table(data_fingerprint(), f)
+
+
+@st.cache_data(show_spinner="Re-running the subgroup analysis…", max_entries=64)
+def _subgroups(
+    fp: Fingerprint,
+    drug: str,
+    outcome: str,
+    timepoint: int | None,
+    f: Filters,
+    m: Method,
+    by: str,
+) -> SubgroupPool | None:
+    ev = _load(fp)
+    return views.subgroup_pool(ev, pool_outcome(ev, drug, outcome, f, m, timepoint=timepoint), by)
+
+
+def subgroups(result: OutcomeResult, by: str) -> SubgroupPool | None:
+    """Subgroup analysis of a pooled proportion by histology, line or design."""
+    return _subgroups(
+        data_fingerprint(),
+        result.drug,
+        result.outcome,
+        result.timepoint,
+        result.filters,
+        result.method,
+        by,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sensitivity(
+    fp: Fingerprint, drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method
+) -> tuple[tuple[ProportionPool, ...] | None, EggerResult | None]:
+    result = pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint)
+    return views.leave_one_out_pools(result), views.egger_for(result)
+
+
+def sensitivity(
+    result: OutcomeResult,
+) -> tuple[tuple[ProportionPool, ...] | None, EggerResult | None]:
+    """Leave-one-out pools and Egger's test of a pooled proportion (None where k is too small)."""
+    return _sensitivity(
+        data_fingerprint(),
+        result.drug,
+        result.outcome,
+        result.timepoint,
+        result.filters,
+        result.method,
+    )
+
+
+@st.cache_data(show_spinner="Pooling under the three presets…", max_entries=16)
+def _presets(fp: Fingerprint, f: Filters) -> pd.DataFrame:
+    return views.preset_comparison(_load(fp), f)
+
+
+def preset_comparison(f: Filters) -> pd.DataFrame:
+    """ORR, DCR and top grade ≥3 AEs of every drug under the three presets, with flags."""
+    return _presets(data_fingerprint(), f)
+
+
+@st.cache_data(show_spinner="Reproducing the published analyses…", max_entries=4)
+def _reproduction(fp: Fingerprint) -> pd.DataFrame:
+    return reproduction_table(_load(fp))
+
+
+def reproduction() -> pd.DataFrame:
+    """``tkidata.reproduction_table``: published vs reproduced here."""
+    return _reproduction(data_fingerprint())
+
+
+#: the outcomes of the Compare page: (outcome, timepoint in months)
+COMPARE_OUTCOMES: tuple[tuple[str, int | None], ...] = (
+    ("orr", None),
+    ("dcr", None),
+    ("pfs_median", None),
+    ("pfs_rate", 6),
+    ("os_rate", 12),
+)
+
+
+def compare_view(f: Filters, m: Method) -> pd.DataFrame:
+    """The rows of :func:`compare_table` shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
+    table = compare_table(f, m)
+    parts = [
+        table[
+            (table["outcome"] == o)
+            & (table["timepoint"].isna() if t is None else table["timepoint"].eq(t).fillna(False))
+        ]
+        for o, t in COMPARE_OUTCOMES
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def histology_labels() -> dict[str, str]:
+    """Histology code → label (``lms`` → ``Leiomyosarcoma``), groups included."""
+    vocab = evidence().vocab
+    labels = dict(zip(vocab.histology["code"], vocab.histology["label"], strict=True))
+    return {"sts": "Soft tissue sarcoma", "bone": "Bone sarcoma", **labels}
+
+
+def version() -> tkidata.DataVersion:
+    """Date, git revision, hash and counts of the data in force."""
+    return evidence().version

@@ -1,0 +1,52 @@
+"""The shared sidebar: filters and the method preset with its adjustable settings."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.params import BY_NAME, SETTING_PARAMS, Param, apply_preset, current_method
+
+
+def _select(param: Param, **kwargs: object) -> None:
+    st.selectbox(
+        param.label,
+        param.options,
+        format_func=param.format,
+        key=param.key,
+        help=param.help or None,
+        **kwargs,
+    )
+
+
+def draw_sidebar() -> None:
+    """Draw the filter and method widgets (their state is seeded from the URL beforehand)."""
+    with st.sidebar:
+        st.subheader("Patients and studies")
+        _select(BY_NAME["histology"])
+        _select(BY_NAME["line"])
+        mixed = BY_NAME["mixed"]
+        st.radio(
+            mixed.label,
+            mixed.options,
+            format_func=mixed.format,
+            key=mixed.key,
+            horizontal=True,
+            help=mixed.help,
+        )
+        for name in ("design", "regimen", "age"):
+            _select(BY_NAME[name])
+        st.subheader("Method")
+        preset = BY_NAME["preset"]
+        st.radio(
+            preset.label,
+            preset.options,
+            format_func=preset.format,
+            key=preset.key,
+            on_change=apply_preset,
+            label_visibility="collapsed",
+        )
+        method = current_method()
+        with st.expander("Adjust settings" if method.preset_name else "Adjust settings (adjusted)"):
+            for name in SETTING_PARAMS:
+                _select(BY_NAME[name])
+        st.caption(f"In force: {method.describe()}")
