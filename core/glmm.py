@@ -6,8 +6,8 @@ Gauss–Hermite quadrature with 7 nodes centred at the conditional mode and scal
 curvature there (Pinheiro & Bates 1995), which is what ``lme4::glmer(nAGQ = 7)`` computes for
 ``metafor::rma.glmm(measure = "PLO", xi, ni)`` (``method = "ML"``, ``test = "z"``).
 
-The maximum is found by profiling: for each τ the best μ is found by Brent's method, and τ by a
-bounded Brent search, then τ = 0 is compared explicitly (the boundary). ``SE(μ̂)`` is taken from
+The maximum over ``(μ, τ ≥ 0)`` is found with L-BFGS-B (central-difference gradients), and the
+boundary τ = 0 (where μ̂ is the fixed-effect logit) is compared explicitly. ``SE(μ̂)`` is taken from
 the inverse of the numerically differentiated observed information in ``(τ, μ)`` (as lme4's
 ``vcov(use.hessian = TRUE)``); at τ̂ = 0 it is the common-effect information. The common
 estimate is the binomial fixed-effect model (``glm``), in closed form ``logit(Σx/Σn)``.
@@ -72,16 +72,6 @@ def loglik(mu: float, tau: float, x: np.ndarray, n: np.ndarray) -> float:
     return float(np.sum(li))
 
 
-def _profile_mu(tau: float, x: np.ndarray, n: np.ndarray, start: float) -> float:
-    res = optimize.minimize_scalar(
-        lambda m: -loglik(m, tau, x, n),
-        bracket=(start - 1.0, start + 1.0),
-        method="brent",
-        options={"xtol": 1e-12},
-    )
-    return float(res.x)
-
-
 def fit_glmm(x: np.ndarray, n: np.ndarray) -> tuple[float, float, float, bool]:
     """Maximum-likelihood fit of the binomial-normal model.
 
@@ -91,18 +81,18 @@ def fit_glmm(x: np.ndarray, n: np.ndarray) -> tuple[float, float, float, bool]:
         Logit-scale mean, between-study variance, standard error of ``mu`` and whether the
         optimum passed the checks (finite, interior or boundary, positive-definite information).
     """
-    start = float(special.logit(x.sum() / n.sum()))
-
-    def neg_profile(tau: float) -> float:
-        return -loglik(_profile_mu(tau, x, n, start), tau, x, n)
-
-    res = optimize.minimize_scalar(
-        neg_profile, bounds=(0.0, TAU_MAX), method="bounded", options={"xatol": 1e-10}
+    start = float(special.logit(x.sum() / n.sum()))  # the ML estimate of μ when τ = 0
+    res = optimize.minimize(
+        lambda p: -loglik(p[0], p[1], x, n),
+        x0=[start, 0.5],
+        method="L-BFGS-B",
+        jac="3-point",
+        bounds=[(None, None), (0.0, TAU_MAX)],
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500},
     )
-    tau = float(res.x)
-    if neg_profile(0.0) <= res.fun + BOUNDARY_TOL:
-        tau = 0.0
-    mu = _profile_mu(tau, x, n, start)
+    mu, tau = float(res.x[0]), float(res.x[1])
+    if -loglik(start, 0.0, x, n) <= res.fun + BOUNDARY_TOL:
+        mu, tau = start, 0.0
     converged = bool(res.success) and math.isfinite(mu) and tau < TAU_MAX * 0.999
     if tau == 0.0:
         p = special.expit(mu)
