@@ -130,7 +130,8 @@ def test_reproduce_prints_table_and_writes_nothing(capsys, tmp_path: Path) -> No
     rows = json.loads(out)
     assert [r["label"] for r in rows] == ["ORR", "Hypertension (grade ≥3)", "OS-12"]
     orr = rows[0]
-    assert orr["k_here"] == 4 and orr["k_published"] == 3  # the set's overlapping report enters
+    # the set holds amixed_dup (preferred=false) and not its twin amixed: k = 3 as published
+    assert orr["k_here"] == 3 and orr["k_published"] == 3
     assert orr["method"] == "reference"
     assert orr["difference"] == pytest.approx(orr["reproduced"] - orr["published"])
     os12 = rows[2]

@@ -144,3 +144,17 @@ def test_version_hash_changes_with_the_data(tmp_path: Path, ev: tkidata.Evidence
     second = tkidata.load(data)
     assert second.version.sha256 != first
     assert second.version.counts["outcomes"] == ev.version.counts["outcomes"] + 1
+
+
+def test_overlapping_reports_in_one_study_set_are_rejected(tmp_path: Path) -> None:
+    data = _copy_valid(tmp_path)
+    path = next(data.glob("*/studies.csv"))
+    for candidate in data.glob("*/studies.csv"):
+        if "amixed," in candidate.read_text():
+            path = candidate
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame["study_id"] == "amixed", "included_in"] = "li2025"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataValidationError) as info:
+        tkidata.load(data)
+    assert "overlaps with 'amixed_dup' and both are in study set li2025" in str(info.value)

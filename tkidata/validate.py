@@ -295,6 +295,15 @@ def cross_problems(tables: dict[str, Located], vocab: Vocab) -> tuple[list[Probl
             elif _true(row["preferred"]) and _true(by_id.at[other, "preferred"]):
                 msg = f"overlaps with '{other}' and both are preferred=true (prefer one)"
                 errors.append(Problem(*where, "preferred", msg))
+            else:
+                # A study set is pooled as published, preferred or not, so two overlapping
+                # reports in one set would be pooled together.
+                shared = set(split_list(row["included_in"])) & set(
+                    split_list(by_id.at[other, "included_in"])
+                )
+                for source in sorted(shared):
+                    msg = f"overlaps with '{other}' and both are in study set {source}"
+                    errors.append(Problem(*where, "included_in", msg))
         identifiers = ("doi", "pmid", "registration", "source_url")
         untraceable = all(pd.isna(row[column]) for column in identifiers)
         if untraceable and row["extraction_level"] != "secondary":
