@@ -79,8 +79,12 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def figure_file_name(stem: str, fmt: str) -> str:
+def file_stem(words: str) -> str:
+    """Words as a safe file-name stem: ``"Anlotinib: ORR"`` → ``"anlotinib-orr"``."""
+    safe = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in words)
+    return "-".join(part for part in safe.split("-") if part) or "figure"
+
+
+def figure_file_name(words: str, fmt: str) -> str:
     """A safe download file name: ``("Anlotinib: ORR", "png")`` → ``"anlotinib-orr.png"``."""
-    safe = "".join(ch.lower() if ch.isalnum() else "-" for ch in stem)
-    safe = "-".join(part for part in safe.split("-") if part) or "figure"
-    return f"{safe}.{fmt}"
+    return f"{file_stem(words)}.{fmt}"

@@ -1,0 +1,105 @@
+"""Download buttons shared by pages: a chart as PNG/SVG/PDF, a table as CSV/Excel, the deck.
+
+Every button gets a callable, so the file is built only when a reader clicks (vl-convert and
+python-pptx run then, on the server, from values captured at render time: no Streamlit call
+inside), and ``on_click="ignore"`` keeps the page from rerunning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from report.deck import PPTX_MIME, deck_bytes
+from report.deck_inputs import build_deck_content
+from report.figures import FIGURE_FORMATS, chart_bytes, figure_file_name, file_stem
+from report.tables import CSV_MIME, XLSX_MIME, csv_bytes, xlsx_bytes
+
+FIGURE_LABELS = {"png": "PNG (200 ppi)", "svg": "SVG", "pdf": "PDF"}
+
+
+def figure_downloads(chart: alt.TopLevelMixin, name: str, *, key: str) -> None:
+    """A "Download figure" popover with PNG, SVG and PDF of exactly this chart object.
+
+    Parameters
+    ----------
+    chart
+        The chart the page shows.
+    name
+        Words for the file name (``"Anlotinib ORR forest"`` → ``anlotinib-orr-forest.png``).
+    key
+        Unique widget key prefix on the page.
+    """
+    with st.popover("Download figure", icon=":material/download:"):
+        for fmt, mime in FIGURE_FORMATS.items():
+            st.download_button(
+                FIGURE_LABELS[fmt],
+                data=partial(chart_bytes, chart, fmt),
+                file_name=figure_file_name(name, fmt),
+                mime=mime,
+                key=f"{key}_{fmt}",
+                on_click="ignore",
+                icon=":material/image:",
+            )
+
+
+def table_downloads(
+    tables: Mapping[str, pd.DataFrame], name: str, *, key: str, notes: Sequence[str] = ()
+) -> None:
+    """CSV buttons (one per table) and one Excel workbook with every table and an About sheet."""
+    stem = file_stem(name)
+    columns = st.columns(len(tables) + 1)
+    for column, (title, table) in zip(columns, tables.items(), strict=False):
+        column.download_button(
+            f"{title} (CSV)",
+            data=partial(csv_bytes, table),
+            file_name=f"{stem}-{file_stem(title)}.csv",
+            mime=CSV_MIME,
+            key=f"{key}_csv_{title}",
+            on_click="ignore",
+            icon=":material/table:",
+        )
+    columns[-1].download_button(
+        "All tables (Excel)",
+        data=partial(xlsx_bytes, dict(tables), notes=list(notes)),
+        file_name=f"{stem}.xlsx",
+        mime=XLSX_MIME,
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/grid_on:",
+    )
+
+
+def deck_builder(**view: Any) -> Callable[[], bytes]:
+    """A no-argument function that builds the deck of a view (for a deferred download).
+
+    ``view`` holds the keyword arguments of :func:`report.deck_inputs.build_deck_content`
+    except ``date`` (today).
+    """
+
+    def build() -> bytes:
+        content = build_deck_content(date=dt.date.today().isoformat(), **view)
+        return deck_bytes(content)
+
+    return build
+
+
+def deck_download(build: Callable[[], bytes], *, key: str, disabled: bool = False) -> None:
+    """The one-click deck button: builds the PPTX on click and downloads it."""
+    st.download_button(
+        "Build and download the deck (PPTX)",
+        data=build,
+        file_name=f"sarcoma-tki-tumour-board-{dt.date.today().isoformat()}.pptx",
+        mime=PPTX_MIME,
+        key=key,
+        on_click="ignore",
+        type="primary",
+        icon=":material/slideshow:",
+        disabled=disabled,
+    )
