@@ -126,6 +126,8 @@ def _extra_rows(
 
 
 def _with_extra(sel: Selection, extra: pd.DataFrame | None) -> Selection:
+    if extra is not None and "drug" in extra.columns:
+        extra = extra[extra["drug"] == sel.drug]
     if extra is None or extra.empty:
         return sel
     added = _extra_rows(extra, sel.outcome, sel.population, sel.timepoint)
@@ -190,8 +192,8 @@ def pool_outcome(
         ``n`` (orr/dcr), ``estimate`` and ``n`` (rates, as a fraction), or ``estimate`` and
         optionally ``ci_low``, ``ci_high``, ``not_reached`` (medians, months). Optional
         ``outcome``, ``population`` and ``timepoint_months`` columns restrict which rows apply
-        (a missing population means ``all``). They are pooled with the selection and listed in
-        ``user_supplied``.
+        (a missing population means ``all``); a ``drug`` column routes rows to their drug. They
+        are pooled with the selection and listed in ``user_supplied``.
     population : str, optional
         Histology to pool for; overrides ``f.histology``.
 
@@ -318,7 +320,7 @@ def pool_adverse_events(
     study_set : str, optional
     extra : pandas.DataFrame, optional
         User rows in the adverse_events.csv shape: ``study_id``, ``term``, ``grade``, ``n`` and
-        ``events`` (or ``pct``).
+        ``events`` (or ``pct``); a ``drug`` column routes rows to their drug.
 
     Returns
     -------
@@ -340,6 +342,8 @@ def pool_adverse_events(
         ev.adverse_events["study_id"].isin(arm_ids) & (ev.adverse_events["grade"] == grade)
     ][["study_id", "term", "events", "n", "pct", "derived"]].astype(object)
     rows["user_supplied"] = False
+    if extra is not None and "drug" in extra.columns:
+        extra = extra[extra["drug"] == drug]
     if extra is not None and not extra.empty:
         user = extra[extra["grade"] == grade] if "grade" in extra.columns else extra
         for col in ("study_id", "term", "n"):
@@ -489,8 +493,16 @@ def outcome_label(outcome: str, timepoint: int | None = None) -> str:
     return _OUTCOME_LABELS[outcome].format(t=timepoint)
 
 
-def compare(ev: Evidence, f: Filters, m: Method, study_set: str | None = None) -> pd.DataFrame:
+def compare(
+    ev: Evidence,
+    f: Filters,
+    m: Method,
+    study_set: str | None = None,
+    extra: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Every compared drug × outcome (landmark rates at each timepoint present in the data).
+
+    ``extra`` holds user-supplied rows as for :func:`pool_outcome`, with a ``drug`` column.
 
     Returns
     -------
@@ -506,7 +518,9 @@ def compare(ev: Evidence, f: Filters, m: Method, study_set: str | None = None) -
     records = []
     for drug in ev.vocab.tki_drugs:
         for outcome, t in targets:
-            res = pool_outcome(ev, drug, outcome, f, m, timepoint=t, study_set=study_set)
+            res = pool_outcome(
+                ev, drug, outcome, f, m, timepoint=t, study_set=study_set, extra=extra
+            )
             est = res.estimate or (np.nan, np.nan, np.nan)
             records.append(
                 {

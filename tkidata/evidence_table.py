@@ -147,11 +147,14 @@ def _counts(result: OutcomeResult) -> tuple[list[int], list[int], list[str]]:
     )
 
 
-def subgroup_pool(ev: Evidence, result: OutcomeResult, by: str) -> SubgroupPool | None:
+def subgroup_pool(
+    ev: Evidence, result: OutcomeResult, by: str, extra: pd.DataFrame | None = None
+) -> SubgroupPool | None:
     """Subgroup analysis of a pooled proportion (separate τ² per group, Q-between).
 
     ``by="histology"`` re-selects the soft-tissue and bone rows (a mixed study contributes what
-    it reports for each group); ``"line"`` and ``"design"`` split the pooled studies by the
+    it reports for each group), with the user-supplied ``extra`` rows the result was pooled with
+    (as for ``pool_outcome``); ``"line"`` and ``"design"`` split the pooled studies by the
     arm's line or design. Returns None for medians, k < 2, or fewer than two groups.
     """
     if not isinstance(result.pool, ProportionPool) or result.k < 2:
@@ -167,6 +170,7 @@ def subgroup_pool(ev: Evidence, result: OutcomeResult, by: str) -> SubgroupPool 
                 result.method,
                 timepoint=result.timepoint,
                 population=pop,
+                extra=extra,
             )
             if not isinstance(part.pool, ProportionPool):
                 continue
@@ -222,13 +226,14 @@ DIVERGENCE_PP = 3.0
 """Presets whose estimates differ by more than this many percentage points are flagged."""
 
 
-def _ae_study_range(ev: Evidence, studies: str, term: str, grade: str) -> tuple[float, float]:
+def _ae_study_range(
+    ev: Evidence, studies: str, term: str, grade: str, extra: pd.DataFrame | None = None
+) -> tuple[float, float]:
     ids = studies.split(";") if isinstance(studies, str) and studies else []
-    rows = ev.adverse_events[
-        ev.adverse_events["study_id"].isin(ids)
-        & (ev.adverse_events["term"] == term)
-        & (ev.adverse_events["grade"] == grade)
-    ]
+    table = ev.adverse_events
+    if extra is not None and not extra.empty:
+        table = pd.concat([table, extra.assign(pct=float("nan"))], ignore_index=True)
+    rows = table[table["study_id"].isin(ids) & (table["term"] == term) & (table["grade"] == grade)]
     props = [
         float(e) / float(n) if pd.notna(e) else float(p)
         for e, n, p in zip(rows["events"], rows["n"], rows["pct"], strict=True)
@@ -236,7 +241,13 @@ def _ae_study_range(ev: Evidence, studies: str, term: str, grade: str) -> tuple[
     return (min(props), max(props)) if props else (float("nan"), float("nan"))
 
 
-def preset_comparison(ev: Evidence, f: Filters, top_terms: int = 3) -> pd.DataFrame:
+def preset_comparison(
+    ev: Evidence,
+    f: Filters,
+    top_terms: int = 3,
+    extra: pd.DataFrame | None = None,
+    ae_extra: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """ORR, DCR and the top grade ≥3 AEs of every drug under the three method presets.
 
     Parameters
@@ -245,6 +256,9 @@ def preset_comparison(ev: Evidence, f: Filters, top_terms: int = 3) -> pd.DataFr
     f : Filters
     top_terms : int
         Grade ≥3 terms per drug, the most frequent under the reference preset.
+    extra, ae_extra : pandas.DataFrame, optional
+        User-supplied efficacy and AE rows (as for ``pool_outcome`` and ``pool_adverse_events``,
+        with a ``drug`` column), pooled with the curated ones.
 
     Returns
     -------
@@ -260,7 +274,7 @@ def preset_comparison(ev: Evidence, f: Filters, top_terms: int = 3) -> pd.DataFr
     for drug in ev.vocab.tki_drugs:
         for quantity, outcome in (("ORR", "orr"), ("DCR", "dcr")):
             for name, m in methods.items():
-                res = pool_outcome(ev, drug, outcome, f, m)
+                res = pool_outcome(ev, drug, outcome, f, m, extra=extra)
                 est = res.estimate or (float("nan"),) * 3
                 props = [s.proportion for s in res.pool.studies] if res.pool is not None else []
                 records.append(
@@ -276,11 +290,13 @@ def preset_comparison(ev: Evidence, f: Filters, top_terms: int = 3) -> pd.DataFr
                         "study_max": max(props) if props else float("nan"),
                     }
                 )
-        ae = {name: pool_adverse_events(ev, drug, f, m) for name, m in methods.items()}
+        ae = {
+            name: pool_adverse_events(ev, drug, f, m, extra=ae_extra) for name, m in methods.items()
+        }
         for term in ae["reference"]["term"].head(top_terms):
             for name in PRESET_ORDER:
                 row = ae[name][ae[name]["term"] == term].iloc[0]
-                lo, hi = _ae_study_range(ev, row["studies"], term, "3plus")
+                lo, hi = _ae_study_range(ev, row["studies"], term, "3plus", ae_extra)
                 records.append(
                     {
                         "drug": drug,

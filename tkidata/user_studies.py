@@ -1,0 +1,778 @@
+"""User-supplied studies ("what if"): the upload format, row-by-row validation, pooling rows.
+
+A clinician adds studies of their own, one study arm per row, as a CSV file or typed into a table.
+Every row is checked on its own: valid rows are kept, each rejected row is reported with its row
+number and the reason. The valid rows become the ``extra`` rows that
+:func:`tkidata.pool_outcome` and :func:`tkidata.pool_adverse_events` pool with the curated ones.
+Nothing here reads or writes files or keeps state: the caller holds the rows (in the app, only in
+the user's session). The format is documented in ``tkidata/README.md`` ("User-supplied studies").
+
+Format (header row, one study arm per row; spreadsheet "CSV UTF-8"; ``,`` ``;`` or tab):
+
+- required: ``study_label``, ``drug``, ``histology`` (``sts``, ``bone`` or a subtype code),
+  ``line`` (``first``, ``second``, ``later``, ``mixed``; empty = not reported), ``design``
+  (``rct_arm``, ``single_arm``, ``retrospective``), ``n`` (patients);
+- any of: ``responders``, ``disease_control`` (patients, out of ``n``), ``pfs_median`` with
+  ``pfs_ci_low`` and ``pfs_ci_high`` (months; ``NR`` = upper limit not reached), and one
+  ``ae3_<term>`` column per adverse event (patients with a grade ≥3 event; CTCAE term or a
+  synonym, e.g. ``ae3_Hypertension``, ``ae3_hand-foot skin reaction``);
+- optional: ``regimen`` (default ``monotherapy``), ``age_group`` (default ``adult``).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from tkidata.filters import PROSPECTIVE_DESIGNS, Filters
+from tkidata.vocab import Vocab
+
+MAX_BYTES = 1_000_000
+"""Largest accepted upload (1 MB)."""
+MAX_ROWS = 500
+"""Most data rows accepted in one upload or table."""
+MAX_LABEL_CHARS = 120
+"""Longest study label."""
+TEMPLATE_LABEL = "Example trial (delete me)"
+"""Label of the template's fictitious example row (rejected if uploaded unchanged)."""
+
+REQUIRED_COLUMNS = ("study_label", "drug", "histology", "line", "design", "n")
+OUTCOME_COLUMNS = ("responders", "disease_control", "pfs_median", "pfs_ci_low", "pfs_ci_high")
+OPTIONAL_COLUMNS = (*OUTCOME_COLUMNS, "regimen", "age_group")
+AE_PREFIX = "ae3_"
+"""Prefix of the grade ≥3 adverse-event count columns (``ae3_<CTCAE term or synonym>``)."""
+TEMPLATE_AE_TERMS = ("Hypertension", "Palmar-plantar erythrodysesthesia syndrome", "Proteinuria")
+"""AE columns the template and the entry table start with (any other term can be added)."""
+
+LINES = ("first", "second", "later", "mixed")
+DESIGNS = ("rct_arm", "single_arm", "retrospective")
+REGIMENS = ("monotherapy", "maintenance", "combination")
+AGE_GROUPS = ("adult", "paediatric", "mixed")
+DEFAULTS = {"regimen": "monotherapy", "age_group": "adult"}
+NOT_REACHED = ("nr", "not reached", "ne", "not estimable")
+
+STUDY_COLUMNS = (
+    "study_label",
+    "drug",
+    "histology",
+    "histology_group",
+    "line",
+    "design",
+    "regimen",
+    "age_group",
+    "n",
+    "responders",
+    "disease_control",
+    "pfs_median",
+    "pfs_ci_low",
+    "pfs_ci_high",
+    "pfs_upper_not_reached",
+)
+"""Columns of a validated studies table; ``ae3_<CTCAE term>`` columns follow."""
+
+_LINE_ALIASES = {
+    "1": "first",
+    "1st": "first",
+    "2": "second",
+    "2nd": "second",
+    "3": "later",
+    "3rd": "later",
+    "3+": "later",
+    "third": "later",
+    "third or later": "later",
+}
+_DESIGN_ALIASES = {"rct": "rct_arm", "randomised": "rct_arm", "randomized": "rct_arm"}
+_GROUP_WORDS = {
+    "sts": "sts",
+    "soft tissue": "sts",
+    "soft tissue sarcoma": "sts",
+    "bone": "bone",
+    "bone sarcoma": "bone",
+}
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why one row (or the whole file) was rejected.
+
+    Attributes
+    ----------
+    row : int
+        Row number as the user sees it: the spreadsheet row for uploads (header = row 1), the
+        table row (first = 1) for typed rows; 0 for the whole file.
+    label : str
+        The row's study label as written (empty for the whole file).
+    reason : str
+        What is wrong, and how to fix it where a fix can be suggested.
+    """
+
+    row: int
+    label: str
+    reason: str
+
+    @property
+    def where(self) -> str:
+        """``"file"`` or ``"row N"``."""
+        return "file" if self.row == 0 else f"row {self.row}"
+
+
+@dataclass(frozen=True)
+class ParsedStudies:
+    """The outcome of reading user rows.
+
+    Attributes
+    ----------
+    studies : pandas.DataFrame
+        The valid rows (:data:`STUDY_COLUMNS` then ``ae3_<CTCAE term>`` columns), in input order.
+    problems : tuple of RowProblem
+        Every rejected row (or file-level problem), in row order.
+    rows_read : int
+        Non-empty data rows read.
+    """
+
+    studies: pd.DataFrame
+    problems: tuple[RowProblem, ...]
+    rows_read: int
+
+
+def empty_studies() -> pd.DataFrame:
+    """A studies table with no rows (the :data:`STUDY_COLUMNS`, typed)."""
+    return _typed(pd.DataFrame(columns=list(STUDY_COLUMNS)))
+
+
+def ae_column(term: str) -> str:
+    """The studies-table column holding grade ≥3 counts of a CTCAE term."""
+    return AE_PREFIX + term
+
+
+def ae_terms_of(studies: pd.DataFrame) -> tuple[str, ...]:
+    """CTCAE terms with a count column in a studies table."""
+    return tuple(c[len(AE_PREFIX) :] for c in studies.columns if c.startswith(AE_PREFIX))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    text = ["study_label", "drug", "histology", "histology_group", "line", "design", "regimen"]
+    for col in [*text, "age_group"]:
+        out[col] = out[col].astype(object)
+    counts = ["n", "responders", "disease_control", *[c for c in out if c.startswith(AE_PREFIX)]]
+    for col in counts:
+        out[col] = out[col].astype("Int64")
+    for col in ("pfs_median", "pfs_ci_low", "pfs_ci_high"):
+        out[col] = out[col].astype(float)
+    out["pfs_upper_not_reached"] = out["pfs_upper_not_reached"].astype(bool)
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Template
+# ---------------------------------------------------------------------------------------------
+
+
+def template_columns() -> list[str]:
+    """Columns of the template and of the entry table, in order."""
+    return [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *(ae_column(t) for t in TEMPLATE_AE_TERMS)]
+
+
+def template_csv() -> bytes:
+    """The downloadable template: header and one clearly fictitious example row (UTF-8, BOM).
+
+    The byte-order mark makes spreadsheet programs open the file as UTF-8.
+    """
+    example = {
+        "study_label": TEMPLATE_LABEL,
+        "drug": "anlotinib",
+        "histology": "lms",
+        "line": "second",
+        "design": "single_arm",
+        "n": "40",
+        "responders": "6",
+        "disease_control": "28",
+        "pfs_median": "5.6",
+        "pfs_ci_low": "4.1",
+        "pfs_ci_high": "7.2",
+        "regimen": "monotherapy",
+        "age_group": "adult",
+        ae_column("Hypertension"): "5",
+        ae_column("Palmar-plantar erythrodysesthesia syndrome"): "3",
+        ae_column("Proteinuria"): "",
+    }
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=template_columns(), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow(example)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def entry_frame() -> pd.DataFrame:
+    """An empty table with the template's columns, all text, for typing rows in."""
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in template_columns()})
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+
+def _suggest(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    hits = difflib.get_close_matches(word.lower(), [c.lower() for c in choices], 1, cutoff)
+    if not hits:
+        return None
+    return next(c for c in choices if c.lower() == hits[0])
+
+
+def _file_problem(reason: str) -> ParsedStudies:
+    return ParsedStudies(empty_studies(), (RowProblem(0, "", reason),), 0)
+
+
+def read_upload(
+    data: bytes, filename: str, vocab: Vocab, taken: Collection[str] = ()
+) -> ParsedStudies:
+    """Read and validate an uploaded CSV file, row by row.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    filename : str
+        The file's name (a ``.csv`` name is expected).
+    vocab : Vocab
+        Drugs, histology codes and AE terms the rows are checked against.
+    taken : collection of str
+        Labels already in use (earlier user studies): a row reusing one is rejected.
+
+    Returns
+    -------
+    ParsedStudies
+        Valid rows and every problem. A file that is too large, not a CSV or not UTF-8 gives one
+        problem for the whole file (row 0) and no rows.
+    """
+    if len(data) > MAX_BYTES:
+        return _file_problem(
+            f"file too large: {len(data) / 1e6:.1f} MB (limit {MAX_BYTES / 1e6:.0f} MB, "
+            f"{MAX_ROWS} rows)"
+        )
+    if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xls", ".ods")):
+        return _file_problem(
+            "not a CSV file: this looks like a spreadsheet workbook; in your spreadsheet "
+            "use Save as → CSV UTF-8"
+        )
+    if b"\x00" in data or not filename.lower().endswith((".csv", ".txt")):
+        return _file_problem(
+            f"not a CSV file ({filename!r}): upload a .csv file saved as CSV UTF-8"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return _file_problem(
+            f"wrong encoding: the file is not UTF-8 (byte {err.start + 1}); in your spreadsheet "
+            "use Save as → CSV UTF-8"
+        )
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        return _file_problem("not a CSV file: the first line must be the header row")
+    delimiter = max((",", ";", "\t"), key=lines[0].count)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as err:
+        return _file_problem(f"not a CSV file: {err}")
+    header, rows = records[0], records[1:]
+    numbered = [(i + 2, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    if len(numbered) > MAX_ROWS:
+        return _file_problem(f"too many rows: {len(numbered)} (limit {MAX_ROWS} rows, 1 MB)")
+    return validate_records(header, numbered, vocab, taken)
+
+
+def validate_table(table: pd.DataFrame, vocab: Vocab, taken: Collection[str] = ()) -> ParsedStudies:
+    """Validate rows typed into a table (the entry table's columns), row by row.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Cells of any type; empty cells are None, NaN or blank text. Rows are numbered from 1.
+    vocab : Vocab
+    taken : collection of str
+        Labels already in use.
+
+    Returns
+    -------
+    ParsedStudies
+    """
+
+    def cell(v: object) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    header = [str(c) for c in table.columns]
+    numbered = [
+        (i + 1, [cell(v) for v in row])
+        for i, row in enumerate(table.itertuples(index=False, name=None))
+    ]
+    numbered = [(i, r) for i, r in numbered if any(c.strip() for c in r)]
+    if len(numbered) > MAX_ROWS:
+        return _file_problem(f"too many rows: {len(numbered)} (limit {MAX_ROWS})")
+    return validate_records(header, numbered, vocab, taken)
+
+
+def _norm_column(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+@dataclass(frozen=True)
+class _Header:
+    columns: dict[int, str]  # cell index -> standard column or ae3_<term>
+    bad: dict[int, str]  # cell index -> reason a value in that column is rejected
+    problems: tuple[str, ...]  # problems that reject every row
+
+
+def _term_for(raw: str, vocab: Vocab) -> str | None:
+    terms = {t.lower(): t for t in vocab.ae_terms["term"]}
+    synonyms = dict(zip(vocab.ae_synonyms["reported"], vocab.ae_synonyms["term"], strict=True))
+    for candidate in (raw, raw.replace("_", " ")):
+        key = " ".join(candidate.strip().lower().split())
+        if key in terms:
+            return terms[key]
+        if key in synonyms:
+            return str(synonyms[key])
+    return None
+
+
+def _read_header(header: Sequence[str], vocab: Vocab) -> _Header:
+    columns: dict[int, str] = {}
+    bad: dict[int, str] = {}
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+    vocab_words = [*vocab.ae_terms["term"], *vocab.ae_synonyms["reported"]]
+    for i, raw in enumerate(header):
+        name = raw.strip()
+        norm = _norm_column(name)
+        if norm.startswith(AE_PREFIX):
+            wording = name.strip()[len(AE_PREFIX) :]
+            term = _term_for(wording, vocab)
+            if term is None:
+                hint = _suggest(wording.replace("_", " "), vocab_words, cutoff=0.5)
+                fix = f"; did you mean '{_term_for(hint, vocab)}'?" if hint else ""
+                bad[i] = f"column '{name}': unknown AE term '{wording}'{fix}"
+                continue
+            col = ae_column(term)
+        elif norm in known:
+            col = norm
+        elif not name:
+            bad[i] = f"column {i + 1} has no header"
+            continue
+        else:
+            hint = _suggest(norm, known)
+            fix = f"; did you mean '{hint}'?" if hint else f" (expected {', '.join(known)}"
+            fix += "" if hint else f" or {AE_PREFIX}<AE term>)"
+            bad[i] = f"unknown column '{name}'{fix}"
+            continue
+        if col in seen:
+            problems.append(f"columns '{seen[col]}' and '{name}' both give {col}")
+            continue
+        seen[col] = name
+        columns[i] = col
+    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
+    if missing:
+        problems.append(
+            "missing column" + ("s" if len(missing) > 1 else "") + ": " + ", ".join(missing)
+        )
+    return _Header(columns, bad, tuple(problems))
+
+
+def _number(text: str, name: str, *, whole: bool) -> tuple[float | None, str | None]:
+    """Parse one numeric cell: (value or None when empty, problem or None)."""
+    t = text.strip()
+    if not t:
+        return None, None
+    try:
+        value = float(t)
+    except ValueError:
+        hint = " (give the number of patients, not a percentage)" if t.endswith("%") else ""
+        return None, f"{name}: '{t}' is not a number{hint}"
+    if not math.isfinite(value):
+        return None, f"{name}: '{t}' is not a number"
+    if value < 0:
+        return None, f"{name}: {t} is negative"
+    if whole and not value.is_integer():
+        return None, f"{name}: {t} is not a whole number of patients"
+    return value, None
+
+
+def _choice(
+    text: str, name: str, choices: Sequence[str], aliases: dict[str, str] | None = None
+) -> tuple[str | None, str | None]:
+    key = " ".join(text.strip().lower().split())
+    if key in choices:
+        return key, None
+    alias = (aliases or {}).get(key) or (aliases or {}).get(key.replace(" ", "_"))
+    if alias:
+        return alias, None
+    if key.replace(" ", "_").replace("-", "_") in choices:
+        return key.replace(" ", "_").replace("-", "_"), None
+    hint = _suggest(key, choices)
+    fix = f"did you mean '{hint}'?" if hint else f"expected one of {', '.join(choices)}"
+    return None, f"unknown {name} '{text.strip()}'; {fix}"
+
+
+def _drug(text: str, vocab: Vocab) -> tuple[str | None, str | None]:
+    key = text.strip().lower()
+    labels = {str(v).lower(): k for k, v in vocab.drug_labels.items()}
+    drug = key if key in vocab.drug_labels else labels.get(key)
+    if drug in vocab.tki_drugs:
+        return drug, None
+    if drug is not None:
+        return None, f"drug '{text.strip()}': comparator arms are not pooled"
+    hint = _suggest(key, vocab.tki_drugs)
+    fix = f"did you mean '{hint}'?" if hint else f"expected one of {', '.join(vocab.tki_drugs)}"
+    return None, f"unknown drug '{text.strip()}'; {fix}"
+
+
+def _histology(text: str, vocab: Vocab) -> tuple[tuple[str, str] | None, str | None]:
+    key = " ".join(text.strip().lower().split())
+    if key in _GROUP_WORDS:
+        group = _GROUP_WORDS[key]
+        return (group, group), None
+    if key == "mixed":
+        return None, "histology 'mixed': give soft tissue (sts) and bone results as separate rows"
+    codes = dict(zip(vocab.histology["code"], vocab.histology["group"], strict=True))
+    labels = {
+        str(lab).lower(): c
+        for c, lab in zip(vocab.histology["code"], vocab.histology["label"], strict=True)
+    }
+    code = key if key in codes else labels.get(key) or labels.get(key.replace("_", " "))
+    if code is not None:
+        return (code, codes[code]), None
+    choices = ["sts", "bone", *codes]
+    hint = _suggest(key, [*choices, *vocab.histology["label"]])
+    hint = labels.get(hint.lower(), hint) if hint else None
+    fix = f"did you mean '{hint}'?" if hint else "expected sts, bone or a subtype code"
+    return None, f"unknown histology '{text.strip()}'; {fix}"
+
+
+def _validate_row(
+    cells: dict[str, str], vocab: Vocab
+) -> tuple[dict[str, object] | None, list[str]]:
+    """One row's values and its problems (empty list = valid)."""
+    reasons: list[str] = []
+    out: dict[str, object] = {}
+    label = " ".join(cells.get("study_label", "").split())
+    if not label:
+        reasons.append("study_label is empty")
+    elif len(label) > MAX_LABEL_CHARS:
+        reasons.append(f"study_label is longer than {MAX_LABEL_CHARS} characters")
+    elif ";" in label:
+        reasons.append("study_label must not contain ';' (it separates study lists)")
+    elif label == TEMPLATE_LABEL:
+        reasons.append("this is the template's example row: delete it or give your own study")
+    out["study_label"] = label
+    for name in ("drug", "histology", "design"):
+        if not cells.get(name, "").strip():
+            reasons.append(f"{name} is empty")
+    if cells.get("drug", "").strip():
+        drug, why = _drug(cells["drug"], vocab)
+        out["drug"] = drug
+        reasons += [why] if why else []
+    if cells.get("histology", "").strip():
+        hist, why = _histology(cells["histology"], vocab)
+        if hist:
+            out["histology"], out["histology_group"] = hist
+        reasons += [why] if why else []
+    line_text = cells.get("line", "").strip()
+    out["line"] = None
+    if line_text:
+        key = line_text.lower().removesuffix("-line").removesuffix(" line")
+        out["line"], why = _choice(key, "line", LINES, _LINE_ALIASES)
+        reasons += [why] if why else []
+    if cells.get("design", "").strip():
+        design_key = cells["design"].strip().lower()
+        if design_key.replace(" ", "_") == "case_report":
+            reasons.append("design case_report: case reports are never pooled")
+        else:
+            out["design"], why = _choice(design_key, "design", DESIGNS, _DESIGN_ALIASES)
+            reasons += [why] if why else []
+    for name, choices in (("regimen", REGIMENS), ("age_group", AGE_GROUPS)):
+        given = cells.get(name, "").strip()
+        out[name], why = _choice(given, name, choices) if given else (DEFAULTS[name], None)
+        reasons += [why] if why else []
+    n, why = _number(cells.get("n", ""), "n", whole=True)
+    if why:
+        reasons.append(why)
+    elif n is None:
+        reasons.append("n is empty")
+    elif n == 0:
+        reasons.append("n must be at least 1")
+    out["n"] = n
+    counts = ["responders", "disease_control", *[c for c in cells if c.startswith(AE_PREFIX)]]
+    for name in counts:
+        value, why = _number(cells.get(name, ""), name, whole=True)
+        out[name] = value
+        if why:
+            reasons.append(why)
+        elif value is not None and n and value > n:
+            reasons.append(f"{name} ({value:g}) is more than n ({n:g})")
+    resp, dc = out.get("responders"), out.get("disease_control")
+    if resp is not None and dc is not None and resp > dc:  # type: ignore[operator]
+        reasons.append(
+            f"responders ({resp:g}) is more than disease_control ({dc:g}): disease control "
+            "includes the responders"
+        )
+    reasons += _pfs(cells, out)
+    has_ae = any(out.get(c) is not None for c in cells if c.startswith(AE_PREFIX))
+    has_outcome = any(out.get(c) is not None for c in ("responders", "disease_control"))
+    if not (has_ae or has_outcome or out.get("pfs_median") is not None):
+        reasons.append(
+            f"no outcome: give responders, disease_control, pfs_median or an {AE_PREFIX} count"
+        )
+    return (None if reasons else out), reasons
+
+
+def _pfs(cells: dict[str, str], out: dict[str, object]) -> list[str]:
+    reasons: list[str] = []
+    high_text = cells.get("pfs_ci_high", "").strip()
+    not_reached = high_text.lower() in NOT_REACHED
+    values = {}
+    for name in ("pfs_median", "pfs_ci_low", "pfs_ci_high"):
+        text = "" if name == "pfs_ci_high" and not_reached else cells.get(name, "")
+        values[name], why = _number(text, name, whole=False)
+        reasons += [why] if why else []
+    out.update(values)
+    out["pfs_upper_not_reached"] = not_reached
+    median, low, high = values["pfs_median"], values["pfs_ci_low"], values["pfs_ci_high"]
+    if reasons:
+        return reasons
+    if median is None and (low is not None or high is not None or not_reached):
+        reasons.append("pfs_ci_low/pfs_ci_high given without pfs_median")
+    elif low is not None and high is None and not not_reached:
+        reasons.append("pfs_ci_high is empty: give it, or NR if the upper limit was not reached")
+    elif low is None and (high is not None or not_reached):
+        reasons.append("pfs_ci_low is empty: a CI needs its lower limit")
+    elif median is not None and low is not None and low > median:
+        reasons.append(f"pfs_ci_low ({low:g}) is above pfs_median ({median:g})")
+    elif median is not None and high is not None and high < median:
+        reasons.append(f"pfs_ci_high ({high:g}) is below pfs_median ({median:g})")
+    return reasons
+
+
+def validate_records(
+    header: Sequence[str],
+    rows: Sequence[tuple[int, Sequence[str]]],
+    vocab: Vocab,
+    taken: Collection[str] = (),
+) -> ParsedStudies:
+    """Validate rows of text cells against the format, each row on its own.
+
+    Parameters
+    ----------
+    header : sequence of str
+        Column names as written (case, spaces and hyphens do not matter).
+    rows : sequence of (int, sequence of str)
+        Row number as shown to the user, and the row's cells.
+    vocab : Vocab
+    taken : collection of str
+        Labels already in use.
+
+    Returns
+    -------
+    ParsedStudies
+    """
+    head = _read_header(header, vocab)
+    label_at = next((i for i, c in head.columns.items() if c == "study_label"), None)
+    problems: list[RowProblem] = []
+    if head.problems:
+        problems.append(RowProblem(1, "", "; ".join(head.problems) + ": no row could be read"))
+        for number, cells in rows:
+            label = (
+                cells[label_at].strip() if label_at is not None and label_at < len(cells) else ""
+            )
+            problems.append(RowProblem(number, label, "; ".join(head.problems)))
+        return ParsedStudies(empty_studies(), tuple(problems), len(rows))
+    used = {str(t) for t in taken}
+    records: list[dict[str, object]] = []
+    for number, cells in rows:
+        label = cells[label_at].strip() if label_at is not None and label_at < len(cells) else ""
+        reasons = []
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            reasons.append(f"{len(cells)} cells but the header has {len(header)} columns")
+        reasons += [why for i, why in head.bad.items() if i < len(cells) and cells[i].strip()]
+        named = {col: (cells[i] if i < len(cells) else "") for i, col in head.columns.items()}
+        values, row_reasons = _validate_row(named, vocab)
+        reasons += row_reasons
+        clean_label = " ".join(label.split())
+        if clean_label and clean_label in used:
+            reasons.append(f"label '{clean_label}' is already used: labels must be unique")
+        if reasons or values is None:
+            problems.append(RowProblem(number, label, "; ".join(reasons)))
+            continue
+        used.add(clean_label)
+        records.append(values)
+    return ParsedStudies(_studies_frame(records), tuple(problems), len(rows))
+
+
+def _studies_frame(records: list[dict[str, object]]) -> pd.DataFrame:
+    if not records:
+        return empty_studies()
+    df = pd.DataFrame.from_records(records)
+    ae_cols = sorted(c for c in df.columns if c.startswith(AE_PREFIX))
+    for col in STUDY_COLUMNS:
+        if col not in df.columns:
+            df[col] = None
+    return _typed(df[[*STUDY_COLUMNS, *ae_cols]])
+
+
+def combine(existing: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
+    """Append validated rows to a studies table (AE columns aligned; missing counts empty)."""
+    if existing.empty:
+        return added.copy()
+    if added.empty:
+        return existing.copy()
+    both = pd.concat([existing, added], ignore_index=True)
+    ae_cols = sorted(c for c in both.columns if c.startswith(AE_PREFIX))
+    return _typed(both[[*STUDY_COLUMNS, *ae_cols]])
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters and pooling rows
+# ---------------------------------------------------------------------------------------------
+
+
+def filter_reasons(study: pd.Series, f: Filters, *, histology: bool = True) -> list[str]:
+    """Why a user study is left out under the filters (empty = it enters).
+
+    Mirrors the curated arms' rules: regimen, design (prospective = RCT arms and single-arm
+    trials), line (mixed-line arms follow ``include_mixed_line``; arms with no line reported enter
+    only under ``any``), age group and, when ``histology`` is True, histology (a group filter
+    keeps that group's studies; a subtype filter keeps studies of that subtype).
+    """
+    reasons = []
+    if histology and f.histology != "all":
+        group_filter = f.histology in ("sts", "bone")
+        ok = (
+            study["histology_group"] == f.histology
+            if group_filter
+            else (study["histology"] == f.histology)
+        )
+        if not ok:
+            reasons.append(f"histology {study['histology']} (filter: {f.histology})")
+    if f.regimen != "any" and study["regimen"] != f.regimen:
+        reasons.append(f"regimen {study['regimen']} (filter: {f.regimen})")
+    if f.design == "prospective" and study["design"] not in PROSPECTIVE_DESIGNS:
+        reasons.append(f"design {study['design']} (filter: prospective)")
+    if f.design == "rct" and study["design"] != "rct_arm":
+        reasons.append(f"design {study['design']} (filter: RCT arms)")
+    line = study["line"] if isinstance(study["line"], str) else None
+    if line == "mixed":
+        if not f.include_mixed_line:
+            reasons.append("mixed-line study (filter excludes mixed lines)")
+    elif f.line != "any" and line != f.line:
+        reasons.append(f"line {line or 'not reported'} (filter: {f.line})")
+    if f.age != "all" and study["age_group"] != f.age:
+        reasons.append(f"age group {study['age_group']} (filter: {f.age})")
+    return reasons
+
+
+OUTCOME_ROW_COLUMNS = (
+    "drug",
+    "study_id",
+    "population",
+    "outcome",
+    "events",
+    "n",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "not_reached",
+    "design",
+    "regimen",
+    "line",
+    "histology_group",
+    "subtypes",
+    "age_group",
+    "extraction_level",
+)
+"""Columns of :func:`outcome_rows` (the ``extra`` shape of :func:`tkidata.pool_outcome`)."""
+
+
+def outcome_rows(studies: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """Efficacy rows of the user studies that pass ``f``, for ``pool_outcome(extra=...)``.
+
+    Each study gives ``orr`` (responders/n), ``dcr`` (disease_control/n) and ``pfs_median`` rows
+    for each population it describes (``all``, its group, its subtype), so the rows apply to
+    whatever histology is pooled; the histology filter itself is left to the pooling. The
+    ``drug`` column routes each row to its drug's pool; ``study_id`` is the study label.
+    """
+    records = []
+    for _, s in studies.iterrows():
+        if filter_reasons(s, f, histology=False):
+            continue
+        pops = ["all", s["histology_group"]]
+        pops += [s["histology"]] if s["histology"] != s["histology_group"] else []
+        subtype = s["histology"] if s["histology"] != s["histology_group"] else None
+        arm = {
+            "drug": s["drug"],
+            "study_id": s["study_label"],
+            "design": s["design"],
+            "regimen": s["regimen"],
+            "line": s["line"],
+            "histology_group": s["histology_group"],
+            "subtypes": subtype,
+            "age_group": s["age_group"],
+            "extraction_level": "user-supplied",
+        }
+        facts = []
+        for outcome, col in (("orr", "responders"), ("dcr", "disease_control")):
+            if pd.notna(s[col]):
+                facts.append({"outcome": outcome, "events": int(s[col]), "n": int(s["n"])})
+        if pd.notna(s["pfs_median"]):
+            facts.append(
+                {
+                    "outcome": "pfs_median",
+                    "n": int(s["n"]),
+                    "estimate": float(s["pfs_median"]),
+                    "ci_low": s["pfs_ci_low"],
+                    "ci_high": s["pfs_ci_high"],
+                    "not_reached": "upper" if s["pfs_upper_not_reached"] else None,
+                }
+            )
+        records += [{**arm, "population": p, **fact} for fact in facts for p in pops]
+    return pd.DataFrame.from_records(records, columns=list(OUTCOME_ROW_COLUMNS))
+
+
+AE_ROW_COLUMNS = ("drug", "study_id", "term", "grade", "events", "n")
+"""Columns of :func:`adverse_event_rows` (the ``extra`` shape of ``pool_adverse_events``)."""
+
+
+def adverse_event_rows(studies: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """Grade ≥3 AE rows of the user studies that pass ``f`` (histology included).
+
+    For ``pool_adverse_events(extra=...)``: one row per study × term with a count; a term left
+    empty is not reported by that study (never counted as 0).
+    """
+    records = []
+    for _, s in studies.iterrows():
+        if filter_reasons(s, f):
+            continue
+        for term in ae_terms_of(studies):
+            count = s[ae_column(term)]
+            if pd.notna(count):
+                records.append(
+                    {
+                        "drug": s["drug"],
+                        "study_id": s["study_label"],
+                        "term": term,
+                        "grade": "3plus",
+                        "events": int(count),
+                        "n": int(s["n"]),
+                    }
+                )
+    return pd.DataFrame.from_records(records, columns=list(AE_ROW_COLUMNS))
