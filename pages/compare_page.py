@@ -5,9 +5,9 @@ import streamlit as st
 from report import charts
 from report.colors import TKI_DRUGS
 from ui import cache, render
-from ui.params import current_filters, current_method
+from ui.frame import page_frame
 
-f, m = current_filters(), current_method()
+f, m = page_frame()
 st.title("Four TKIs side by side")
 st.caption(f"{render.describe_filters(f)}  \nMethod: {m.describe()}")
 st.warning(

@@ -5,11 +5,11 @@ import streamlit as st
 from report.colors import DRUG_COLORS, drug_label
 from tkidata.evidence_table import select_evidence
 from ui import cache, render
-from ui.params import current_filters
+from ui.frame import page_frame
 
 DESIGNS = ("rct_arm", "single_arm", "retrospective", "case_report")
 
-f = current_filters()
+f, _ = page_frame()
 st.title("Evidence")
 st.caption(
     "Every curated study arm, all drugs. Filter here, or arrive from a pooled number "

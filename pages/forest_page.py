@@ -5,7 +5,8 @@ import streamlit as st
 from report import charts
 from report.colors import TKI_DRUGS, drug_label
 from ui import cache, render
-from ui.params import current_filters, current_method
+from ui.frame import page_frame
+from ui.params import url_selectbox
 
 OUTCOMES = ("orr", "dcr", "pfs_median", "os_median", "pfs_rate", "os_rate")
 MONTHS = (3, 6, 9, 12, 24)
@@ -15,20 +16,14 @@ SUBGROUP_BY = {
     "design": "Study design",
 }
 
-f, m = current_filters(), current_method()
+f, m = page_frame()
 st.title("Forest plots")
 pick_drug, pick_outcome, pick_months = st.columns([2, 2, 1])
-drug = pick_drug.selectbox(
-    "Drug", TKI_DRUGS, format_func=drug_label, key="drug", bind="query-params"
-)
-outcome = pick_outcome.selectbox(
-    "Outcome", OUTCOMES, format_func=charts.outcome_label, key="outcome", bind="query-params"
-)
+drug = url_selectbox(pick_drug, "Drug", TKI_DRUGS, "drug", drug_label)
+outcome = url_selectbox(pick_outcome, "Outcome", OUTCOMES, "outcome", charts.outcome_label)
 timepoint = None
 if outcome.endswith("_rate"):
-    timepoint = pick_months.selectbox(
-        "At month", MONTHS, index=1, key="months", bind="query-params"
-    )
+    timepoint = url_selectbox(pick_months, "At month", MONTHS, "months", index=1)
 st.caption(f"{render.describe_filters(f)}  \nMethod: {m.describe()}")
 
 result = cache.outcome_result(drug, outcome, f, m, timepoint)

@@ -5,9 +5,10 @@ import streamlit as st
 
 from report import charts
 from ui import cache, render
-from ui.params import PRESET_LABELS, current_filters, current_method
+from ui.frame import page_frame
+from ui.params import PRESET_LABELS
 
-f, m = current_filters(), current_method()
+f, m = page_frame()
 st.title("Methods & validation")
 
 st.subheader("Method in force")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.params import sync_from_url, write_to_url
+import tkidata
+from ui.cache import evidence
+from ui.params import current_filters, current_method, sync_from_url, write_to_url
 from ui.sidebar import draw_sidebar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,16 +36,35 @@ def build_pages() -> dict[str, st.Page]:
     }
 
 
-def run_app() -> None:
-    """Configure the page, sync the shared filters with the URL, then run the chosen page.
+_ACTIVE = "frame__active"
 
-    The root URL runs a hidden home page that switches to Compare, so Compare lives at
-    ``/compare`` (and a link to ``/`` keeps its query parameters).
-    """
+
+def _draw_frame() -> None:
+    """Page config, URL ↔ filters, sidebar, link notices and the data check."""
     st.set_page_config(layout="wide", page_title=TITLE, page_icon=":material/biotech:")
     notices = sync_from_url()
     draw_sidebar()
     write_to_url()
+    for notice in notices:
+        st.info(notice, icon=":material/link_off:")
+    try:
+        evidence()
+    except tkidata.DataValidationError as err:
+        st.error(
+            "The curated data failed validation, so nothing can be pooled until it is fixed:",
+            icon=":material/error:",
+        )
+        st.code(str(err), language=None)
+        st.stop()
+
+
+def run_app() -> None:
+    """Draw the frame, then run the page chosen by ``st.navigation``.
+
+    The root URL runs a hidden home page that switches to Compare, so Compare lives at
+    ``/compare`` (and a link to ``/`` keeps its query parameters).
+    """
+    _draw_frame()
     pages = build_pages()
 
     def home() -> None:
@@ -51,6 +72,21 @@ def run_app() -> None:
 
     root = st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")
     page = st.navigation([root, *pages.values()], position="sidebar")
-    for notice in notices:
-        st.info(notice, icon=":material/link_off:")
-    page.run()
+    st.session_state[_ACTIVE] = True
+    try:
+        page.run()
+    finally:
+        st.session_state[_ACTIVE] = False
+
+
+def page_frame() -> tuple[tkidata.Filters, tkidata.Method]:
+    """Called first by every page: the filters and method in force.
+
+    A page normally runs inside :func:`run_app`. When Streamlit's legacy ``pages/`` routing runs
+    a page file on its own (the first request of a fresh server, or a test switching to the
+    file), the frame is drawn here instead, so the page still gets its sidebar, URL filters and
+    data check.
+    """
+    if not st.session_state.get(_ACTIVE):
+        _draw_frame()
+    return current_filters(), current_method()

@@ -278,3 +278,29 @@ def current_method() -> tkidata.Method:
 def filter_values() -> dict[str, str]:
     """The current URL values of the filters and method settings (for links between pages)."""
     return {p.name: st.session_state[p.key] for p in PARAMS}
+
+
+def url_selectbox(
+    container: st.delta_generator.DeltaGenerator,
+    label: str,
+    options: tuple[object, ...],
+    key: str,
+    format_func: object = str,
+    index: int = 0,
+) -> object:
+    """A page-level selectbox kept in the URL under its key (``?drug=apatinib``).
+
+    The URL value is adopted when it is new (a link, not this session's own echo); an unknown
+    value is ignored. The current choice is written back, so the view can be shared.
+    """
+    by_text = {str(o): o for o in options}
+    seen = f"{key}__url_written"
+    raw = st.query_params.get(key)
+    if raw in by_text and (raw != st.session_state.get(seen) or key not in st.session_state):
+        st.session_state[key] = by_text[raw]
+    st.session_state.setdefault(key, options[index])
+    value = container.selectbox(label, options, format_func=format_func, key=key)
+    if st.query_params.get(key) != str(value):
+        st.query_params[key] = str(value)
+    st.session_state[seen] = str(value)
+    return value
