@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Screenshots of every browser journey, and traces of failed ones, land in test-artifacts/e2e/.
+E2E_FLAGS := --tracing retain-on-failure --output test-artifacts/e2e/traces
 
 .PHONY: run test lint format unit e2e bench fixtures clean
 
@@ -23,15 +25,17 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Every tier: unit/property, AppTest, Playwright (browser tests need /usr/bin/chromium).
+# Every tier: unit/property, AppTest, then Playwright (browser tests need /usr/bin/chromium).
+# Two runs, so that either tier collecting no test fails (pytest exits 5) instead of passing.
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m e2e $(E2E_FLAGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e"
 
 e2e: $(STAMP)
-	$(BIN)/python -m pytest -m e2e
+	$(BIN)/python -m pytest -m e2e $(E2E_FLAGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
