@@ -251,19 +251,19 @@ def test_ae_panel_marks_unreported_terms_never_zero() -> None:
 
 
 def test_safety_chart_two_grade_bands() -> None:
-    frames = []
-    for drug, scale in (("anlotinib", 1.0), ("pazopanib", 1.5)):
-        for grade, g in (("any", 3.0), ("3plus", 1.0)):
-            frames.append(
-                _ae(
-                    ["Hypertension", "Fatigue"], [0.1 * g * scale, 0.05 * g * scale], [3, 2]
-                ).assign(drug=drug, grade=grade)
-            )
-    ae = pd.concat(frames, ignore_index=True)
-    table = charts.safety_table(ae)
+    any_grade = {d: _ae(["Hypertension", "Fatigue"], [0.3 * s, 0.17 * s], [3, 2])
+                 for d, s in (("anlotinib", 1.0), ("pazopanib", 1.5))}
+    grade3 = {d: _ae(["Hypertension"], [0.1 * s], [3])
+              for d, s in (("anlotinib", 1.0), ("pazopanib", 1.5))}
+    table = charts.safety_table(any_grade, grade3)
     assert set(table["grade_label"]) == {"All grades", "Grade ≥3"}
-    spec = _assert_shared_colours(charts.safety_chart(ae))
-    assert set(np.round(ae["est"], 12)) <= _plotted_numbers(spec, "est")
+    assert table["term"].iloc[0] == "Hypertension"
+    assert "Fatigue" not in set(table.loc[table["grade"] == "3plus", "term"])
+    assert len(charts.safety_table(any_grade, grade3, drugs=["pazopanib"])) == 3
+    spec = _assert_shared_colours(charts.safety_chart(any_grade, grade3))
+    assert set(np.round(table["est"].astype(float), 12)) <= _plotted_numbers(spec, "est")
+    one = charts.safety_chart(any_grade, grade3, top=1).to_dict()
+    assert 0.17 not in _plotted_numbers(one, "est")
 
 
 def test_hazard_ratio_chart_is_labelled_anchored() -> None:
