@@ -51,6 +51,38 @@ AE_PREFIX = "ae3_"
 TEMPLATE_AE_TERMS = ("Hypertension", "Palmar-plantar erythrodysesthesia syndrome", "Proteinuria")
 """AE columns the template and the entry table start with (any other term can be added)."""
 
+FORMAT = (
+    ("study_label", "yes", "your name for the study; unique; shown as plain text"),
+    ("drug", "yes", "anlotinib, apatinib, regorafenib or pazopanib"),
+    ("histology", "yes", "sts, bone or a subtype code (lms, osteosarcoma, …) or its name"),
+    (
+        "line",
+        "yes (may be empty)",
+        "first, second, later (third or beyond), mixed; empty = not reported",
+    ),
+    ("design", "yes", "rct_arm, single_arm (prospective, non-randomised) or retrospective"),
+    ("n", "yes", "patients in the arm: the denominator of every count"),
+    ("responders", "any of these", "patients with a complete or partial response"),
+    ("disease_control", "any of these", "patients with a response or stable disease"),
+    ("pfs_median", "any of these", "median PFS in months"),
+    (
+        "pfs_ci_low, pfs_ci_high",
+        "with pfs_median",
+        "its CI in months; NR = upper limit not "
+        "reached (without a CI the median is listed but not pooled)",
+    ),
+    (
+        f"{AE_PREFIX}<term>",
+        "any of these",
+        "patients with a grade ≥3 event, one column per CTCAE "
+        "term or synonym (ae3_Hypertension, ae3_hand-foot skin reaction); empty = not reported, "
+        "never 0",
+    ),
+    ("regimen", "no", "monotherapy (default), maintenance or combination"),
+    ("age_group", "no", "adult (default), paediatric or mixed"),
+)
+"""The upload format, column by column: (column, required, values), as shown on the page."""
+
 LINES = ("first", "second", "later", "mixed")
 DESIGNS = ("rct_arm", "single_arm", "retrospective")
 REGIMENS = ("monotherapy", "maintenance", "combination")

@@ -3,7 +3,9 @@
 The evidence is loaded once per data fingerprint (file names, sizes and modification times: a
 stat, not a read), so an edit by a curator shows up on the next rerun and an unchanged rerun
 never re-reads a file. Every pooled result is cached on (fingerprint, drug, outcome, filters,
-method), so changing one filter re-pools only what depends on it.
+method), so changing one filter re-pools only what depends on it. The session's user-supplied
+studies (``ui.user_studies``) enter every pooling wrapper as an argument, so they are part of the
+cache key: one session's studies never answer another session's request.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tkidata import (
 from tkidata import evidence_table as views
 from tkidata.loader import DATA_DIR
 from tkidata.vocab import VOCAB_DIR
+from ui import user_studies
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
@@ -50,38 +53,50 @@ def evidence() -> tkidata.Evidence:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _compare(fp: Fingerprint, f: Filters, m: Method) -> pd.DataFrame:
-    return compare(_load(fp), f, m)
+def _compare(fp: Fingerprint, f: Filters, m: Method, extra: pd.DataFrame | None) -> pd.DataFrame:
+    return compare(_load(fp), f, m, extra=extra)
 
 
 def compare_table(f: Filters, m: Method) -> pd.DataFrame:
     """``tkidata.compare``: every drug × outcome for these filters and method."""
-    return _compare(data_fingerprint(), f, m)
+    return _compare(data_fingerprint(), f, m, user_studies.outcome_extra(f))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _outcome(
-    fp: Fingerprint, drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method
+    fp: Fingerprint,
+    drug: str,
+    outcome: str,
+    timepoint: int | None,
+    f: Filters,
+    m: Method,
+    extra: pd.DataFrame | None,
 ) -> OutcomeResult:
-    return pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint)
+    return pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
 
 
 def outcome_result(
     drug: str, outcome: str, f: Filters, m: Method, timepoint: int | None = None
 ) -> OutcomeResult:
     """``tkidata.pool_outcome`` for one drug and outcome."""
-    return _outcome(data_fingerprint(), drug, outcome, timepoint, f, m)
+    return _outcome(
+        data_fingerprint(), drug, outcome, timepoint, f, m, user_studies.outcome_extra(f)
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _adverse_events(fp: Fingerprint, f: Filters, m: Method, grade: str) -> dict[str, pd.DataFrame]:
+def _adverse_events(
+    fp: Fingerprint, f: Filters, m: Method, grade: str, extra: pd.DataFrame | None
+) -> dict[str, pd.DataFrame]:
     ev = _load(fp)
-    return {drug: pool_adverse_events(ev, drug, f, m, grade=grade) for drug in TKI_DRUGS}
+    return {
+        drug: pool_adverse_events(ev, drug, f, m, grade=grade, extra=extra) for drug in TKI_DRUGS
+    }
 
 
 def adverse_events(f: Filters, m: Method, grade: str = "3plus") -> Mapping[str, pd.DataFrame]:
     """Drug → ``tkidata.pool_adverse_events`` frame at one grade band, for every TKI."""
-    return _adverse_events(data_fingerprint(), f, m, grade)
+    return _adverse_events(data_fingerprint(), f, m, grade, user_studies.ae_extra(f))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -113,9 +128,11 @@ def _subgroups(
     f: Filters,
     m: Method,
     by: str,
+    extra: pd.DataFrame | None,
 ) -> SubgroupPool | None:
     ev = _load(fp)
-    return views.subgroup_pool(ev, pool_outcome(ev, drug, outcome, f, m, timepoint=timepoint), by)
+    result = pool_outcome(ev, drug, outcome, f, m, timepoint=timepoint, extra=extra)
+    return views.subgroup_pool(ev, result, by, extra=extra)
 
 
 def subgroups(result: OutcomeResult, by: str) -> SubgroupPool | None:
@@ -128,14 +145,21 @@ def subgroups(result: OutcomeResult, by: str) -> SubgroupPool | None:
         result.filters,
         result.method,
         by,
+        user_studies.outcome_extra(result.filters),
     )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _sensitivity(
-    fp: Fingerprint, drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method
+    fp: Fingerprint,
+    drug: str,
+    outcome: str,
+    timepoint: int | None,
+    f: Filters,
+    m: Method,
+    extra: pd.DataFrame | None,
 ) -> tuple[tuple[ProportionPool, ...] | None, EggerResult | None]:
-    result = pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint)
+    result = pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
     return views.leave_one_out_pools(result), views.egger_for(result)
 
 
@@ -150,17 +174,20 @@ def sensitivity(
         result.timepoint,
         result.filters,
         result.method,
+        user_studies.outcome_extra(result.filters),
     )
 
 
 @st.cache_data(show_spinner="Pooling under the three presets…", max_entries=16)
-def _presets(fp: Fingerprint, f: Filters) -> pd.DataFrame:
-    return views.preset_comparison(_load(fp), f)
+def _presets(
+    fp: Fingerprint, f: Filters, extra: pd.DataFrame | None, ae_extra: pd.DataFrame | None
+) -> pd.DataFrame:
+    return views.preset_comparison(_load(fp), f, extra=extra, ae_extra=ae_extra)
 
 
 def preset_comparison(f: Filters) -> pd.DataFrame:
     """ORR, DCR and top grade ≥3 AEs of every drug under the three presets, with flags."""
-    return _presets(data_fingerprint(), f)
+    return _presets(data_fingerprint(), f, user_studies.outcome_extra(f), user_studies.ae_extra(f))
 
 
 @st.cache_data(show_spinner="Reproducing the published analyses…", max_entries=4)
