@@ -4,7 +4,7 @@ import streamlit as st
 
 from report.colors import DRUG_COLORS, drug_label
 from tkidata.evidence_table import select_evidence
-from ui import cache, render
+from ui import cache, render, user_studies
 from ui.frame import page_frame
 
 DESIGNS = ("rct_arm", "single_arm", "retrospective", "case_report")
@@ -64,3 +64,4 @@ else:
 
 # The what-if section (user-supplied studies, issue 8) goes below this divider.
 st.divider()
+user_studies.section(cache.evidence().vocab, f)

@@ -10,6 +10,7 @@ import tkidata
 from ui.cache import evidence
 from ui.params import current_filters, current_method, sync_from_url, write_to_url
 from ui.sidebar import draw_sidebar
+from ui.user_studies import banner as user_studies_banner
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "pages"
@@ -47,6 +48,7 @@ def _draw_frame() -> None:
     write_to_url()
     for notice in notices:
         st.info(notice, icon=":material/link_off:")
+    user_studies_banner()
     try:
         evidence()
     except tkidata.DataValidationError as err:
