@@ -131,9 +131,15 @@ def format_pvalue(p: float | None) -> str:
 
 
 def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """Apply the house style: one font, sizes legible on a projector, no view border."""
+    """Apply the house style: one font, sizes legible on a projector, no view border.
+
+    Autosize ``pad`` keeps the plot at its set width with labels around it, on screen (where
+    Streamlit would otherwise squeeze a single view, labels included, into that width) and in
+    exports alike.
+    """
     return (
-        chart.configure(font=FONT)
+        chart.properties(autosize=alt.AutoSizeParams(type="pad", contains="padding"))
+        .configure(font=FONT)
         .configure_axis(labelFontSize=13, titleFontSize=14, labelLimit=320, grid=True)
         .configure_title(fontSize=16, anchor="start", subtitleFontSize=13, subtitleColor="#444")
         .configure_legend(labelFontSize=13, titleFontSize=13, orient="bottom")
