@@ -475,8 +475,9 @@ COMPARE_COLUMNS = (
     "study_ids",
     "derived",
     "note",
+    "user_supplied",
 )
-"""Columns of :func:`compare`."""
+"""Columns of :func:`compare` (``user_supplied``: ``;``-joined ids of user rows, empty if none)."""
 
 _OUTCOME_LABELS = {
     "orr": "ORR",
@@ -537,6 +538,7 @@ def compare(
                     "study_ids": ";".join(res.study_ids),
                     "derived": res.derived,
                     "note": res.note,
+                    "user_supplied": ";".join(res.user_supplied),
                 }
             )
     table = pd.DataFrame(records, columns=list(COMPARE_COLUMNS))
