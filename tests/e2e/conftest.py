@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from app_page import ARTIFACTS, IDLE_TIMEOUT, ErrorLog, screenshot
-from playwright.sync_api import BrowserContext, Page, expect
+from app_page import ARTIFACTS, IDLE_TIMEOUT, ErrorLog, open_page, screenshot
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from streamlit_server import StreamlitServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -76,9 +76,16 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """Base URL of one `streamlit run app.py` shared by the session's tests."""
+def app_url(browser: Browser) -> Iterator[str]:
+    """Base URL of one `streamlit run app.py` shared by the session's tests.
+
+    Its first visit is the root URL, so each journey tests its own feature and not the first
+    request to a fresh server (``test_e2e_deep_link`` does that on a server of its own).
+    """
     with StreamlitServer(ARTIFACTS / "server.log") as server:
+        context = browser.new_context(viewport=VIEWPORT)
+        open_page(context.new_page(), server.url)
+        context.close()
         yield server.url
 
 
