@@ -4,7 +4,7 @@ import streamlit as st
 
 from report import charts
 from report.colors import TKI_DRUGS
-from ui import cache, render
+from ui import cache, downloads, render
 from ui.frame import page_frame
 
 f, m = page_frame()
@@ -40,7 +40,9 @@ with matrix_tab:
         "“not reported”: no study of that drug reported it (not zero)."
     )
 with chart_tab:
-    st.altair_chart(charts.ae_panel_chart(ae), theme=None, key="compare_ae_chart")
+    ae_chart = charts.ae_panel_chart(ae)
+    st.altair_chart(ae_chart, theme=None, key="compare_ae_chart")
+    downloads.figure_downloads(ae_chart, key="compare_ae_chart_files")
 
 st.subheader("Anchored, within trial: hazard ratios vs placebo")
 hr = cache.hazard_ratio_table(f)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import altair as alt
@@ -26,7 +27,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from report.figures import chart_bytes, png_size
+from report.figures import CSS_PPI, chart_bytes, png_size, svg_size
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 SLIDE_W_IN = 13.333
@@ -40,6 +41,8 @@ CONTENT_H_IN = SLIDE_H_IN - FOOTER_H_IN - 0.1 - CONTENT_TOP_IN
 CONTENT_W_IN = SLIDE_W_IN - 2 * MARGIN_IN
 #: minimum pixels per inch of a chart image at the size it is shown on a slide.
 MIN_PPI = 200
+#: charts rendered at once (vl-convert renders outside the GIL; the machines have 2 cores).
+RENDER_THREADS = 2
 DECK_TITLE = "Sarcoma TKIs: tumour-board evidence summary"
 TITLE_PT = 28
 QUESTION_PT = 24
@@ -252,23 +255,24 @@ def chart_png_for_slide(
 ) -> tuple[bytes, float, float]:
     """Render a chart for a slide box: PNG bytes and shown width, height in inches.
 
-    The image is rendered at :data:`MIN_PPI`; when fitting it in the box enlarges it, it is
-    rendered again at the resolution that keeps at least :data:`MIN_PPI` at the shown size.
+    The chart's size is read from a quick SVG rendering; the PNG is then rendered once, at the
+    resolution that keeps at least :data:`MIN_PPI` pixels per inch at the size it is shown
+    (charts smaller than the box are enlarged to fill it).
     """
-    png = chart_bytes(chart, "png", ppi=MIN_PPI)
-    width, height = _fit(png_size(png), MIN_PPI, box_w, box_h)
-    effective = png_size(png)[0] / width
-    if effective < MIN_PPI:
-        ppi = math.ceil(MIN_PPI * MIN_PPI / effective) + 1
-        png = chart_bytes(chart, "png", ppi=ppi)
-        width, height = _fit(png_size(png), ppi, box_w, box_h)
+    css_w, css_h = svg_size(chart_bytes(chart, "svg"))
+    width, _ = _fit((css_w, css_h), CSS_PPI, box_w, box_h)
+    ppi = max(MIN_PPI, math.ceil(MIN_PPI * width * CSS_PPI / css_w) + 1)
+    png = chart_bytes(chart, "png", ppi=ppi)
+    width, height = _fit(png_size(png), ppi, box_w, box_h)
     return png, width, height
 
 
-def _chart_slide(prs: Presentation, spec: ChartSlide) -> tuple[Slide, tuple[str, ...]]:
+def _chart_slide(
+    prs: Presentation, spec: ChartSlide, image: tuple[bytes, float, float]
+) -> tuple[Slide, tuple[str, ...]]:
     slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
     _set_title(slide, spec.title)
-    png, width, height = chart_png_for_slide(spec.chart)
+    png, width, height = image
     left = MARGIN_IN + (CONTENT_W_IN - width) / 2
     top = CONTENT_TOP_IN + (CONTENT_H_IN - height) / 2
     pic = slide.shapes.add_picture(io.BytesIO(png), _in(left), _in(top), _in(width), _in(height))
@@ -486,7 +490,11 @@ def deck_bytes(content: DeckContent) -> bytes:
     prs = Presentation()
     prs.slide_width, prs.slide_height = _in(SLIDE_W_IN), _in(SLIDE_H_IN)
     slides: list[tuple[Slide, tuple[str, ...]]] = [(_title_slide(prs, content), ())]
-    slides += [_chart_slide(prs, spec) for spec in content.charts]
+    with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
+        images = list(pool.map(chart_png_for_slide, [spec.chart for spec in content.charts]))
+    slides += [
+        _chart_slide(prs, spec, image) for spec, image in zip(content.charts, images, strict=True)
+    ]
     what_if = " (includes user-supplied studies)" if content.user_supplied else ""
     slides += _table_slides(prs, content, "Evidence table" + what_if)
     slides += _reference_slides(prs, content)

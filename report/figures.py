@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import struct
+import xml.etree.ElementTree as ET
 
 import altair as alt
 
@@ -83,6 +84,21 @@ def file_stem(words: str) -> str:
     """Words as a safe file-name stem: ``"Anlotinib: ORR"`` → ``"anlotinib-orr"``."""
     safe = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in words)
     return "-".join(part for part in safe.split("-") if part) or "figure"
+
+
+def svg_size(data: bytes) -> tuple[float, float]:
+    """Return ``(width, height)`` in CSS pixels from the root element of an SVG.
+
+    Raises
+    ------
+    ValueError
+        When the root is not an ``<svg>`` with numeric width and height.
+    """
+    root = ET.fromstring(data)
+    try:
+        return float(root.attrib["width"]), float(root.attrib["height"])
+    except (KeyError, ValueError) as err:
+        raise ValueError("not an SVG with numeric width and height") from err
 
 
 def figure_file_name(words: str, fmt: str) -> str:

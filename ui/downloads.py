@@ -24,7 +24,16 @@ from report.tables import CSV_MIME, XLSX_MIME, csv_bytes, xlsx_bytes
 FIGURE_LABELS = {"png": "PNG (200 ppi)", "svg": "SVG", "pdf": "PDF"}
 
 
-def figure_downloads(chart: alt.TopLevelMixin, name: str, *, key: str) -> None:
+def chart_title(chart: alt.TopLevelMixin) -> str:
+    """The title text of a chart, or an empty string when it has none."""
+    title = getattr(chart, "title", alt.Undefined)
+    text = getattr(title, "text", title)
+    if isinstance(text, list):
+        text = " ".join(str(t) for t in text)
+    return text.strip() if isinstance(text, str) else ""
+
+
+def figure_downloads(chart: alt.TopLevelMixin, name: str | None = None, *, key: str) -> None:
     """A "Download figure" popover with PNG, SVG and PDF of exactly this chart object.
 
     Parameters
@@ -32,10 +41,12 @@ def figure_downloads(chart: alt.TopLevelMixin, name: str, *, key: str) -> None:
     chart
         The chart the page shows.
     name
-        Words for the file name (``"Anlotinib ORR forest"`` → ``anlotinib-orr-forest.png``).
+        Words for the file name (``"Anlotinib ORR forest"`` → ``anlotinib-orr-forest.png``);
+        default: the chart's title, else ``key``.
     key
         Unique widget key prefix on the page.
     """
+    name = name or chart_title(chart) or key
     with st.popover("Download figure", icon=":material/download:"):
         for fmt, mime in FIGURE_FORMATS.items():
             st.download_button(

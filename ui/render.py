@@ -14,6 +14,7 @@ from report.charts import format_ci, format_value, is_median, outcome_label
 from report.colors import DRUG_COLORS, drug_label
 from tkidata import DataVersion, Filters, Method
 from ui.cache import histology_labels
+from ui.downloads import figure_downloads
 from ui.params import BY_NAME
 
 EVIDENCE_PAGE = "pages/evidence_page.py"
@@ -71,6 +72,7 @@ def chart_with_table(
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
         st.altair_chart(chart, theme=None, key=key, width="content")
+        figure_downloads(chart, key=f"{key}_files")
     with table_tab:
         st.dataframe(readable(table), hide_index=True, key=f"{key}_table")
     if caption:
