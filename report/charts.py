@@ -130,6 +130,16 @@ def format_pvalue(p: float | None) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+_HOUSE_CONFIG = alt.Config(
+    font=FONT,
+    axis=alt.AxisConfig(labelFontSize=13, titleFontSize=14, labelLimit=320, grid=True),
+    title=alt.TitleConfig(fontSize=16, anchor="start", subtitleFontSize=13, subtitleColor="#444"),
+    legend=alt.LegendConfig(labelFontSize=13, titleFontSize=13, orient="bottom"),
+    header=alt.HeaderConfig(labelFontSize=14, titleFontSize=14),
+    view=alt.ViewConfig(stroke=None),
+)
+
+
 def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Apply the house style: one font, sizes legible on a projector, no view border.
 
@@ -137,15 +147,9 @@ def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     Streamlit would otherwise squeeze a single view, labels included, into that width) and in
     exports alike.
     """
-    return (
-        chart.properties(autosize=alt.AutoSizeParams(type="pad", contains="padding"))
-        .configure(font=FONT)
-        .configure_axis(labelFontSize=13, titleFontSize=14, labelLimit=320, grid=True)
-        .configure_title(fontSize=16, anchor="start", subtitleFontSize=13, subtitleColor="#444")
-        .configure_legend(labelFontSize=13, titleFontSize=13, orient="bottom")
-        .configure_header(labelFontSize=14, titleFontSize=14)
-        .configure_view(stroke=None)
-    )
+    chart.autosize = alt.AutoSizeParams(type="pad", contains="padding")
+    chart.config = _HOUSE_CONFIG
+    return chart
 
 
 def _tki_labels() -> list[str]:
@@ -243,7 +247,7 @@ def _dot_interval_panel(
         axis=alt.Axis(title=None, labelFontWeight="bold"),
     )
     x_scale = alt.Scale(domain=[0, x_max], nice=False, clamp=True)
-    base = alt.Chart(table)
+    base = alt.Chart()
     have = base.transform_filter("datum.status != 'no data'")
     colour = _drug_colour(legend=False)
     tooltip = [
@@ -267,7 +271,7 @@ def _dot_interval_panel(
         y=y,
         text="text:N",
     )
-    return alt.layer(rule, dot, text).properties(
+    return alt.layer(rule, dot, text, data=table).properties(
         title=alt.TitleParams(title, fontSize=15), width=width, height=4 * 26
     )
 
