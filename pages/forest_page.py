@@ -47,7 +47,7 @@ else:
                 outcome=outcome,
                 timepoint=timepoint,
                 study_info=info,
-                method_text=m.describe(),
+                method_text=render.method_for(outcome, m),
             ),
             charts.forest_table(result.pool, drug=drug, outcome=outcome, study_info=info),
             key="forest_main",

@@ -637,7 +637,7 @@ def _draw_forest(
     subtitle: str | list[str] = "",
     x_title: str,
     reference: float | None,
-    plot_width: int = 300,
+    plot_width: int = 270,
     label_title: str = "Study",
     show_design: bool = True,
     show_weight: bool = True,
@@ -718,12 +718,12 @@ def _draw_forest(
     plot = alt.layer(*layers).properties(
         width=plot_width, height=height, title=alt.TitleParams(" ", fontSize=13)
     )
-    columns = [_text_column(table, "label", label_title, 200, y)]
+    columns = [_text_column(table, "label", label_title, 190, y)]
     if show_design:
-        columns.append(_text_column(table, "design", "Design", 95, y))
+        columns.append(_text_column(table, "design", "Design", 90, y))
     columns.append(_text_column(table, "n_text", "n", 40, y, align="right"))
     columns.append(plot)
-    columns.append(_text_column(table, "est_text", "Estimate (95% CI)", 150, y))
+    columns.append(_text_column(table, "est_text", "Estimate (95% CI)", 140, y))
     if show_weight:
         columns.append(_text_column(table, "weight_text", "Weight", 55, y, align="right"))
     columns = [c.properties(height=height) for c in columns]

@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from report.charts import format_ci, format_value, is_median, outcome_label
+from report.charts import MISSING, format_ci, format_value, is_median, outcome_label
 from report.colors import DRUG_COLORS, drug_label
 from tkidata import DataVersion, Filters, Method
 from ui.cache import histology_labels
@@ -329,9 +329,22 @@ def preset_frame(table: pd.DataFrame) -> pd.DataFrame:
 def reproduction_frame(table: pd.DataFrame, key: str) -> None:
     """Published vs reproduced, with the difference in percentage points (months for medians)."""
     shown = table.copy()
+    numbers = [
+        "published",
+        "published_ci_low",
+        "published_ci_high",
+        "reproduced",
+        "reproduced_ci_low",
+        "reproduced_ci_high",
+    ]
+    for col in [*numbers, "difference"]:
+        sign = "+" if col == "difference" else ""
+        shown[col] = [MISSING if pd.isna(v) else f"{v:{sign}.3f}" for v in shown[col]]
+    for col in ("k_published", "k_here", "n_here"):
+        shown[col] = [MISSING if pd.isna(v) else str(int(v)) for v in shown[col]]
+    shown = shown.astype(object).where(shown.notna(), "")
     shown["drug"] = shown["drug"].map(drug_label)
     shown["population"] = shown["population"].map(lambda c: histology_labels().get(c, "All"))
-    cc = st.column_config
     st.dataframe(
         shown,
         hide_index=True,
@@ -360,13 +373,13 @@ def reproduction_frame(table: pd.DataFrame, key: str) -> None:
             "drug": "Drug",
             "label": "Quantity",
             "population": "Population",
-            "published": cc.NumberColumn("Published", format="%.3f"),
-            "published_ci_low": cc.NumberColumn("CI low", format="%.3f"),
-            "published_ci_high": cc.NumberColumn("CI high", format="%.3f"),
-            "reproduced": cc.NumberColumn("Reproduced", format="%.3f"),
-            "reproduced_ci_low": cc.NumberColumn("CI low ", format="%.3f"),
-            "reproduced_ci_high": cc.NumberColumn("CI high ", format="%.3f"),
-            "difference": cc.NumberColumn("Difference", format="%+.3f"),
+            "published": "Published",
+            "published_ci_low": "CI low",
+            "published_ci_high": "CI high",
+            "reproduced": "Reproduced",
+            "reproduced_ci_low": "CI low ",
+            "reproduced_ci_high": "CI high ",
+            "difference": "Difference",
             "k_published": "k published",
             "k_here": "k here",
             "n_here": "N here",
