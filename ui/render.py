@@ -82,7 +82,8 @@ def chart_with_table(
 def method_for(outcome: str, m: Method) -> str:
     """The part of the method description that applies to one outcome (chart subtitles)."""
     proportions, medians, level = m.describe().split("; ")
-    return f"{medians.capitalize()}; {level}" if is_median(outcome) else f"{proportions}; {level}"
+    medians = medians[:1].upper() + medians[1:]
+    return f"{medians}; {level}" if is_median(outcome) else f"{proportions}; {level}"
 
 
 def short_method(m: Method) -> str:
