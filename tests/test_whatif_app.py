@@ -90,6 +90,7 @@ def test_upload_moves_every_page_and_one_click_restores(ev) -> None:
     open_page(at, "compare_page")
     assert anlotinib_orr(at) == moved != orr_text(ev)
     assert len(banner(at)) == 1
+    assert "incl. 2 user-supplied (not curated)" in [c.value for c in at.caption]
 
     open_page(at, "forest_page")
     labels = {

@@ -34,7 +34,7 @@ import pandas as pd
 from tkidata.filters import PROSPECTIVE_DESIGNS, Filters
 from tkidata.vocab import Vocab
 
-MAX_BYTES = 1_000_000
+MAX_BYTES = 1024 * 1024
 """Largest accepted upload (1 MB)."""
 MAX_ROWS = 500
 """Most data rows accepted in one upload or table."""
@@ -288,7 +288,7 @@ def read_upload(
     """
     if len(data) > MAX_BYTES:
         return _file_problem(
-            f"file too large: {len(data) / 1e6:.1f} MB (limit {MAX_BYTES / 1e6:.0f} MB, "
+            f"file too large: {len(data) / 2**20:.1f} MB (limit {MAX_BYTES // 2**20} MB, "
             f"{MAX_ROWS} rows)"
         )
     if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xls", ".ods")):

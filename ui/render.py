@@ -153,7 +153,7 @@ def pooled_number(row: Mapping[str, object], f: Filters) -> None:
     """One pooled outcome of one drug: estimate, CI, k, N, I² and a link to its studies.
 
     ``row`` is one row of ``tkidata.compare`` (``drug, outcome, timepoint, est, ci_lb, ci_ub,
-    k, n, i2, study_ids``).
+    k, n, i2, study_ids, user_supplied``); user-supplied studies are counted, not linked.
     """
     outcome, timepoint = str(row["outcome"]), row["timepoint"]
     months = is_median(outcome)
@@ -170,7 +170,13 @@ def pooled_number(row: Mapping[str, object], f: Filters) -> None:
     else:
         i2 = "—" if pd.isna(row["i2"]) else f"{float(row['i2']):.0f}%"
         st.caption(f"95% CI {ci} · k = {k} · N = {int(row['n'])} · I² = {i2}")
-    studies_link(str(row["study_ids"]), "the study" if k == 1 else f"the {k} studies")
+    user = [s for s in str(row.get("user_supplied") or "").split(";") if s]
+    if user:
+        st.caption(f"incl. {len(user)} user-supplied (not curated)")
+    curated = [s for s in str(row["study_ids"]).split(";") if s not in set(user)]
+    if curated:
+        link_text = "the study" if len(curated) == 1 else f"the {len(curated)} studies"
+        studies_link(";".join(curated), link_text + (" (curated)" if user else ""))
 
 
 _SOURCE_COLUMNS = {

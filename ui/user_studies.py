@@ -90,7 +90,7 @@ def banner() -> None:
     n = count()
     if not n:
         return
-    text, button = st.columns([5, 1], vertical_alignment="center")
+    text, button = st.columns([4, 1], vertical_alignment="center")
     plural = "study" if n == 1 else "studies"
     text.warning(
         f"{n} user-supplied {plural} included — not curated. Every pooled number, chart and "
@@ -98,7 +98,7 @@ def banner() -> None:
         icon=":material/science:",
     )
     button.button(
-        "Remove user studies",
+        "Remove them",
         key="whatif_banner_remove",
         on_click=clear,
         icon=":material/delete:",
@@ -125,7 +125,7 @@ def _accept(parsed: us.ParsedStudies, source: str) -> None:
 
 FORMAT_INTRO = (
     "One study arm per row, header row first, saved as *CSV UTF-8* (comma, semicolon or tab "
-    f"separated); at most {us.MAX_BYTES // 1_000_000} MB and {us.MAX_ROWS} rows. Rows are checked "
+    f"separated); at most {us.MAX_BYTES // 2**20} MB and {us.MAX_ROWS} rows. Rows are checked "
     "one by one: valid rows are used, each rejected row is listed with its row number and the "
     "reason. Your studies stay in this browser session only: nothing is saved on the server, no "
     "other user sees them, and closing the tab discards them (download them below to reuse)."
@@ -158,8 +158,9 @@ def _problems() -> None:
 
 def _upload_tab(vocab: Vocab) -> None:
     upload = st.file_uploader(
-        f"CSV file (UTF-8; at most {us.MAX_BYTES // 1_000_000} MB, {us.MAX_ROWS} rows)",
+        f"CSV file (UTF-8; at most {us.MAX_BYTES // 2**20} MB, {us.MAX_ROWS} rows)",
         key=f"whatif_upload_{_round()}",
+        max_upload_size=us.MAX_BYTES // 2**20,
     )
     if upload is not None:
         _accept(us.read_upload(upload.getvalue(), upload.name, vocab, labels()), upload.name)
