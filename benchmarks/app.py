@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    app.switch_page("pages/compare_page.py").run()
+    app.switch_page("pages/compare.py").run()
     charts = len(app.get("vega_lite_chart"))
     app_times, bare_times = [], []
     with tempfile.TemporaryDirectory() as tmp:

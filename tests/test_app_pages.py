@@ -15,7 +15,7 @@ from report.charts import format_value
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ("compare_page", "forest_page", "safety_page", "evidence_page", "methods_page")
+PAGES = ("compare", "forest", "safety", "evidence", "methods")
 #: a combination no curated study matches (first-line chordoma, no mixed-line studies)
 NOTHING = {"histology": "chordoma", "line": "first", "mixed": "no"}
 
@@ -44,7 +44,7 @@ def test_page_renders_on_default_filters(page: str) -> None:
     assert at.title, "every page has a title"
 
 
-@pytest.mark.parametrize("page", ("compare_page", "forest_page", "safety_page"))
+@pytest.mark.parametrize("page", ("compare", "forest", "safety"))
 def test_empty_state_when_nothing_matches(page: str) -> None:
     at = run_page(page, NOTHING)
     assert not at.exception, at.exception
@@ -54,7 +54,7 @@ def test_empty_state_when_nothing_matches(page: str) -> None:
 
 def test_deep_link_seeds_filters_and_method() -> None:
     params = {"histology": "bone", "line": "second", "preset": "metafor", "drug": "apatinib"}
-    at = run_page("forest_page", params)
+    at = run_page("forest", params)
     assert not at.exception, at.exception
     assert at.selectbox(key="filter_histology").value == "bone"
     assert at.selectbox(key="filter_line").value == "second"
@@ -65,7 +65,7 @@ def test_deep_link_seeds_filters_and_method() -> None:
 
 
 def test_unknown_url_value_falls_back_with_a_notice() -> None:
-    at = run_page("compare_page", {"histology": "martian", "line": "second"})
+    at = run_page("compare", {"histology": "martian", "line": "second"})
     assert not at.exception, at.exception
     assert any("martian" in i.value for i in at.info)
     assert at.selectbox(key="filter_histology").value == "all"
@@ -97,7 +97,7 @@ def _cli_orr(drug: str, population: str) -> str:
 
 
 def test_filter_change_updates_numbers_url_and_matches_the_cli() -> None:
-    at = run_page("compare_page")
+    at = run_page("compare")
     assert not at.exception, at.exception
     before = [m.value for m in at.metric if m.label == "ORR"]
     assert before[0] == _cli_orr("anlotinib", "all")
@@ -110,7 +110,7 @@ def test_filter_change_updates_numbers_url_and_matches_the_cli() -> None:
 
 
 def test_preset_change_resets_settings_and_changes_numbers() -> None:
-    at = run_page("compare_page")
+    at = run_page("compare")
     before = [m.value for m in at.metric]
     at.radio(key="filter_preset").set_value("meta").run()
     assert not at.exception, at.exception
@@ -120,7 +120,7 @@ def test_preset_change_resets_settings_and_changes_numbers() -> None:
 
 
 def test_evidence_page_prefilters_to_requested_studies() -> None:
-    at = run_page("evidence_page", {"studies": "chi2018,li2024"})
+    at = run_page("evidence", {"studies": "chi2018,li2024"})
     assert not at.exception, at.exception
     frame = at.dataframe[0].value
     assert sorted(frame["study_id"]) == ["chi2018", "li2024"]

@@ -251,10 +251,14 @@ def test_ae_panel_marks_unreported_terms_never_zero() -> None:
 
 
 def test_safety_chart_two_grade_bands() -> None:
-    any_grade = {d: _ae(["Hypertension", "Fatigue"], [0.3 * s, 0.17 * s], [3, 2])
-                 for d, s in (("anlotinib", 1.0), ("pazopanib", 1.5))}
-    grade3 = {d: _ae(["Hypertension"], [0.1 * s], [3])
-              for d, s in (("anlotinib", 1.0), ("pazopanib", 1.5))}
+    any_grade = {
+        d: _ae(["Hypertension", "Fatigue"], [0.3 * s, 0.17 * s], [3, 2])
+        for d, s in (("anlotinib", 1.0), ("pazopanib", 1.5))
+    }
+    grade3 = {
+        d: _ae(["Hypertension"], [0.1 * s], [3])
+        for d, s in (("anlotinib", 1.0), ("pazopanib", 1.5))
+    }
     table = charts.safety_table(any_grade, grade3)
     assert set(table["grade_label"]) == {"All grades", "Grade ≥3"}
     assert table["term"].iloc[0] == "Hypertension"

@@ -25,7 +25,7 @@ DECK_SECONDS = 60
 @pytest.fixture(scope="module")
 def page() -> AppTest:
     at = AppTest.from_file("../app.py", default_timeout=120)
-    at.switch_page("pages/export_page.py").run()
+    at.switch_page("pages/export.py").run()
     return at
 
 

@@ -68,7 +68,7 @@ def upload(at: AppTest, data: bytes = UPLOAD, name: str = "mine.csv") -> AppTest
 
 
 def test_upload_moves_every_page_and_one_click_restores(ev) -> None:
-    at = open_page(AppTest.from_file(APP, default_timeout=60), "evidence_page")
+    at = open_page(AppTest.from_file(APP, default_timeout=60), "evidence")
     assert banner(at) == []
     upload(at)
     assert banner(at) == [
@@ -87,12 +87,12 @@ def test_upload_moves_every_page_and_one_click_restores(ev) -> None:
 
     parsed = us.read_upload(UPLOAD, "mine.csv", ev.vocab)
     moved = orr_text(ev, us.outcome_rows(parsed.studies, ALL))
-    open_page(at, "compare_page")
+    open_page(at, "compare")
     assert anlotinib_orr(at) == moved != orr_text(ev)
     assert len(banner(at)) == 1
     assert "incl. 2 user-supplied (not curated)" in [c.value for c in at.caption]
 
-    open_page(at, "forest_page")
+    open_page(at, "forest")
     labels = {
         label
         for chart in at.get("vega_lite_chart")
@@ -102,18 +102,18 @@ def test_upload_moves_every_page_and_one_click_restores(ev) -> None:
     assert f"{HOSTILE} (user)" in labels, "the forest plot marks the user study"
     assert len(banner(at)) == 1
 
-    open_page(at, "safety_page")
+    open_page(at, "safety")
     assert len(banner(at)) == 1
 
     at.button(key="whatif_banner_remove").click().run()
     assert not at.exception, at.exception
     assert banner(at) == []
-    open_page(at, "compare_page")
+    open_page(at, "compare")
     assert anlotinib_orr(at) == orr_text(ev)
 
 
 def test_labels_are_shown_as_text_never_markdown() -> None:
-    at = open_page(AppTest.from_file(APP, default_timeout=60), "evidence_page")
+    at = open_page(AppTest.from_file(APP, default_timeout=60), "evidence")
     upload(at)
     studies = next(
         d.value for d in at.dataframe if {"study_label", "enters_pools"} <= set(d.value.columns)
@@ -124,17 +124,17 @@ def test_labels_are_shown_as_text_never_markdown() -> None:
 
 
 def test_a_second_session_does_not_see_the_first_ones_studies(ev) -> None:
-    first = open_page(AppTest.from_file(APP, default_timeout=60), "evidence_page")
+    first = open_page(AppTest.from_file(APP, default_timeout=60), "evidence")
     upload(first)
-    open_page(first, "compare_page")
-    second = open_page(AppTest.from_file(APP, default_timeout=60), "compare_page")
+    open_page(first, "compare")
+    second = open_page(AppTest.from_file(APP, default_timeout=60), "compare")
     assert banner(second) == []
     assert anlotinib_orr(second) == orr_text(ev)
     assert anlotinib_orr(first) != anlotinib_orr(second)
 
 
 def test_typed_and_pasted_rows_are_validated_row_by_row() -> None:
-    at = open_page(AppTest.from_file(APP, default_timeout=60), "evidence_page")
+    at = open_page(AppTest.from_file(APP, default_timeout=60), "evidence")
     typed = {
         "study_label": "Typed trial",
         "drug": "regorafenib",

@@ -16,15 +16,16 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "pages"
 TITLE = "Sarcoma TKI evidence explorer"
 
-#: (file in pages/, url path, title, icon); url paths differ from every file stem on purpose:
-#: a path equal to a stem in pages/ would let Streamlit's legacy routing run the page alone.
+#: (file in pages/, url path, title, icon). Each url path equals its file stem: the first
+#: request of a fresh server goes through Streamlit's legacy ``pages/`` discovery, which then
+#: finds the page (no "Page not found" dialog), and :func:`page_frame` hands over to the app.
 PAGE_TABLE: tuple[tuple[str, str, str, str], ...] = (
-    ("compare_page.py", "compare", "Compare", ":material/compare_arrows:"),
-    ("forest_page.py", "forest", "Forest plots", ":material/bar_chart:"),
-    ("safety_page.py", "safety", "Safety", ":material/health_and_safety:"),
-    ("evidence_page.py", "evidence", "Evidence", ":material/menu_book:"),
-    ("methods_page.py", "methods", "Methods & validation", ":material/functions:"),
-    ("export_page.py", "export", "Export", ":material/download:"),
+    ("compare.py", "compare", "Compare", ":material/compare_arrows:"),
+    ("forest.py", "forest", "Forest plots", ":material/bar_chart:"),
+    ("safety.py", "safety", "Safety", ":material/health_and_safety:"),
+    ("evidence.py", "evidence", "Evidence", ":material/menu_book:"),
+    ("methods.py", "methods", "Methods & validation", ":material/functions:"),
+    ("export.py", "export", "Export", ":material/download:"),
 )
 
 
@@ -86,9 +87,10 @@ def page_frame() -> tuple[tkidata.Filters, tkidata.Method]:
 
     A page normally runs inside :func:`run_app`. When Streamlit's legacy ``pages/`` routing runs
     a page file on its own (the first request of a fresh server, or a test switching to the
-    file), the frame is drawn here instead, so the page still gets its sidebar, URL filters and
-    data check.
+    file), the whole app is run from here instead: ``st.navigation`` resolves this same page by
+    its url path and runs it inside the frame, then the outer run stops.
     """
     if not st.session_state.get(_ACTIVE):
-        _draw_frame()
+        run_app()  # st.navigation resolves this same page and runs it inside the frame
+        st.stop()
     return current_filters(), current_method()

@@ -17,7 +17,7 @@ from ui.cache import histology_labels
 from ui.downloads import figure_downloads
 from ui.params import BY_NAME
 
-EVIDENCE_PAGE = "pages/evidence_page.py"
+EVIDENCE_PAGE = "pages/evidence.py"
 
 #: internal columns of chart tables that readers do not need
 _HIDDEN = {"row", "months", "rank", "kind", "drug", "status_code", "_all"}
