@@ -79,3 +79,14 @@ def test_anchored_hazard_ratios_are_labelled_as_within_trial(ev) -> None:
     assert set(table["drug"]) <= set(DRUGS)
     assert (table["comparator_drug"] == "placebo").all()
     assert (table["comparison"] == "anchored, within trial").all()
+
+
+def test_cohort_hazard_ratios_show_under_their_group_and_under_all(ev) -> None:
+    rows = {
+        h: set(zip(t["trial"], t["population"], strict=True))
+        for h in ("all", "sts", "bone", "lms")
+        for t in [tkidata.hazard_ratios(ev, Filters(histology=h))]
+    }
+    assert ("REGOSARC", "lms") in rows["all"] and ("REGOSARC", "lms") in rows["sts"]
+    assert ("REGOSARC", "lms") in rows["lms"] and ("REGOSARC", "lps") not in rows["lms"]
+    assert not {pop for _, pop in rows["bone"]} & {"lms", "lps", "synovial", "all"}

@@ -454,11 +454,17 @@ def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
 
 
 def _hr_population_ok(arm: pd.Series, row_pop: str, histology: str, ev: Evidence) -> bool:
-    if histology == "all":
-        return row_pop == "all"
-    if row_pop == histology:
+    """Whether an HR row speaks to the histology filter.
+
+    Every row counts under "all" (each is labelled with its population); a subtype row counts
+    for its group (a REGOSARC leiomyosarcoma HR under soft tissue); a whole-trial row counts when
+    the arm fits the histology.
+    """
+    if histology in ("all", row_pop):
         return True
-    return row_pop == "all" and arm_population_ok(arm, histology, ev)
+    if row_pop == "all":
+        return arm_population_ok(arm, histology, ev)
+    return histology in ("sts", "bone") and ev.vocab.histology_group(row_pop) == histology
 
 
 COMPARE_COLUMNS = (
