@@ -90,3 +90,10 @@ def test_cohort_hazard_ratios_show_under_their_group_and_under_all(ev) -> None:
     assert ("REGOSARC", "lms") in rows["all"] and ("REGOSARC", "lms") in rows["sts"]
     assert ("REGOSARC", "lms") in rows["lms"] and ("REGOSARC", "lps") not in rows["lms"]
     assert not {pop for _, pop in rows["bone"]} & {"lms", "lps", "synovial", "all"}
+
+
+def test_every_pool_labels_its_studies_uniquely_and_readably(ev, selections) -> None:
+    for sel in selections:
+        assert sel.rows["label"].is_unique, (sel.drug, sel.outcome, list(sel.rows["label"]))
+    orr = select_arms(ev, "anlotinib", "orr", Filters())
+    assert "Chi 2018 (ALTER0203)" in set(orr.rows["label"]) and "Chi 2018" in set(orr.rows["label"])

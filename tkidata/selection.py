@@ -15,6 +15,7 @@ ARM_COLUMNS = (
     "first_author",
     "year",
     "trial",
+    "arm",
     "design",
     "regimen",
     "line",
@@ -207,8 +208,21 @@ def _excluded_frame(records: list[dict[str, str]]) -> pd.DataFrame:
 
 
 def _unique_labels(rows: pd.DataFrame) -> pd.DataFrame:
-    dup = rows["label"].duplicated(keep=False)
-    rows.loc[dup, "label"] = rows.loc[dup, "label"] + " (" + rows.loc[dup, "study_id"] + ")"
+    """Make plot labels unique within each group of equal labels.
+
+    A group takes the first qualifier that tells its members apart: the trial ("Chi 2018
+    (ALTER0203)" beside the trial-less "Chi 2018"; at most one member may lack it), else the arm
+    ("Mir 2016 (regorafenib, leiomyosarcoma cohort (B))"), else the study id.
+    """
+    for _, group in rows.groupby("label", sort=False):
+        if len(group) < 2:
+            continue
+        for qualifier, may_lack in (("trial", 1), ("arm", 0), ("study_id", 0)):
+            named = group[qualifier].notna()
+            values = group.loc[named, qualifier].astype(str)
+            if named.sum() >= len(group) - may_lack and values.is_unique:
+                rows.loc[values.index, "label"] = group.loc[named, "label"] + " (" + values + ")"
+                break
     return rows
 
 
