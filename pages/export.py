@@ -5,6 +5,7 @@ import streamlit as st
 from report import charts
 from report.colors import TKI_DRUGS, drug_label
 from report.deck_inputs import DEFAULT_OUTCOMES, forest_study_info, method_short
+from report.tables import mark_what_if
 from report.view_tables import pooled_results_table
 from ui import cache, downloads, render
 from ui.frame import page_frame
@@ -92,8 +93,8 @@ if user:
     notes.append("WHAT-IF: includes user-supplied studies: " + ", ".join(user))
 downloads.table_downloads(
     {
-        "Pooled results": pooled_results_table(compare),
-        "Evidence table": cache.evidence_table(f),
+        "Pooled results": mark_what_if(pooled_results_table(compare), user),
+        "Evidence table": mark_what_if(cache.evidence_table(f), user),
     },
     "sarcoma tki",
     key="export_tables",

@@ -47,6 +47,31 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+WHAT_IF_COLUMN = "What-if"
+
+
+def mark_what_if(df: pd.DataFrame, user_ids: Sequence[str]) -> pd.DataFrame:
+    """Say on every row of an exported table that user-supplied studies are in the view.
+
+    Parameters
+    ----------
+    df
+        The table to export.
+    user_ids
+        Ids of the user-supplied (what-if) studies in the view; none leaves ``df`` unchanged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` with a first column ``What-if`` naming the user-supplied studies.
+    """
+    if not user_ids:
+        return df
+    text = "includes user-supplied studies (not curated): " + ", ".join(user_ids)
+    marked = df.assign(**{WHAT_IF_COLUMN: text})
+    return marked[[WHAT_IF_COLUMN, *df.columns]]
+
+
 def csv_bytes(df: pd.DataFrame, *, bom: bool = True) -> bytes:
     """Write a table as formula-neutralised CSV.
 

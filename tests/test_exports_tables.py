@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from report.tables import FORMULA_TRIGGERS, csv_bytes, neutralise, xlsx_bytes
+from report.tables import (
+    FORMULA_TRIGGERS,
+    WHAT_IF_COLUMN,
+    csv_bytes,
+    mark_what_if,
+    neutralise,
+    xlsx_bytes,
+)
 
 CRAFTED = [
     '=HYPERLINK("http://evil.example","x")',
@@ -91,3 +98,12 @@ def test_neutralised_text_never_starts_a_formula(text: str) -> None:
 @given(st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.none()))
 def test_non_text_values_are_untouched(value: object) -> None:
     assert neutralise(value) is value
+
+
+def test_what_if_marks_every_row_of_an_exported_table(table: pd.DataFrame) -> None:
+    assert mark_what_if(table, []) is table
+    marked = mark_what_if(table, ["user1", "=evil"])
+    assert list(marked.columns) == [WHAT_IF_COLUMN, *table.columns]
+    back = pd.read_csv(io.BytesIO(csv_bytes(marked)), encoding="utf-8-sig")
+    assert back[WHAT_IF_COLUMN].str.startswith("includes user-supplied studies").all()
+    assert back[WHAT_IF_COLUMN].str.contains("user1, =evil").all()
