@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 LINE_CHOICES = ("any", "first", "second", "later")
 DESIGN_CHOICES = ("all", "prospective", "rct")
@@ -68,3 +70,28 @@ class Filters:
             f"histology {self.histology}; {line} ({mixed}); {design[self.design]}; "
             f"regimen {self.regimen}; age {self.age}"
         )
+
+
+def setting_reasons(record: Mapping[str, Any], f: Filters, *, noun: str = "arm") -> list[str]:
+    """Why a study arm is left out by the regimen, design, line and age filters (empty = keep).
+
+    One rule for curated arms and user-supplied studies alike: prospective = RCT arms and
+    single-arm trials; mixed-line arms follow ``include_mixed_line``; an arm with no line reported
+    enters only under ``line="any"``. ``noun`` names the record in the reasons ("arm", "study").
+    """
+    reasons = []
+    if f.regimen != "any" and record["regimen"] != f.regimen:
+        reasons.append(f"regimen {record['regimen']} (filter: {f.regimen})")
+    if f.design == "prospective" and record["design"] not in PROSPECTIVE_DESIGNS:
+        reasons.append(f"design {record['design']} (filter: prospective)")
+    if f.design == "rct" and record["design"] != "rct_arm":
+        reasons.append(f"design {record['design']} (filter: RCT arms)")
+    line = record["line"] if isinstance(record["line"], str) else None
+    if line == "mixed":
+        if not f.include_mixed_line:
+            reasons.append(f"mixed-line {noun} (filter excludes mixed lines)")
+    elif f.line != "any" and line != f.line:
+        reasons.append(f"line {line or 'not reported'} (filter: {f.line})")
+    if f.age != "all" and record["age_group"] != f.age:
+        reasons.append(f"age group {record['age_group']} (filter: {f.age})")
+    return reasons

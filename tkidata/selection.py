@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from tkidata.filters import PROSPECTIVE_DESIGNS, Filters
+from tkidata.filters import Filters, setting_reasons
 from tkidata.loader import Evidence
 from tkidata.schema import POOLED_OUTCOMES, RATE_OUTCOMES
 from tkidata.validate import split_list
@@ -107,20 +107,7 @@ def _arm_reasons(arm: pd.Series, f: Filters, study_set: str | None, ev: Evidence
         ]
         via = f" (preferred report: {';'.join(others)})" if others else ""
         reasons.append(f"overlapping report, not pooled{via}")
-    if f.regimen != "any" and arm["regimen"] != f.regimen:
-        reasons.append(f"regimen {arm['regimen']} (filter: {f.regimen})")
-    if f.design == "prospective" and arm["design"] not in PROSPECTIVE_DESIGNS:
-        reasons.append(f"design {arm['design']} (filter: prospective)")
-    if f.design == "rct" and arm["design"] != "rct_arm":
-        reasons.append(f"design {arm['design']} (filter: RCT arms)")
-    line = arm["line"] if isinstance(arm["line"], str) else None
-    if line == "mixed":
-        if not f.include_mixed_line:
-            reasons.append("mixed-line arm (filter excludes mixed lines)")
-    elif f.line != "any" and line != f.line:
-        reasons.append(f"line {line or 'not reported'} (filter: {f.line})")
-    if f.age != "all" and arm["age_group"] != f.age:
-        reasons.append(f"age group {arm['age_group']} (filter: {f.age})")
+    reasons += setting_reasons(arm, f, noun="arm")
     return reasons
 
 

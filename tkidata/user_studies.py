@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from tkidata.filters import PROSPECTIVE_DESIGNS, Filters
+from tkidata.filters import Filters, setting_reasons
 from tkidata.vocab import Vocab
 
 MAX_BYTES = 1024 * 1024
@@ -681,10 +681,9 @@ def combine(existing: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
 def filter_reasons(study: pd.Series, f: Filters, *, histology: bool = True) -> list[str]:
     """Why a user study is left out under the filters (empty = it enters).
 
-    Mirrors the curated arms' rules: regimen, design (prospective = RCT arms and single-arm
-    trials), line (mixed-line arms follow ``include_mixed_line``; arms with no line reported enter
-    only under ``any``), age group and, when ``histology`` is True, histology (a group filter
-    keeps that group's studies; a subtype filter keeps studies of that subtype).
+    The curated arms' rules for regimen, design, line and age (:func:`setting_reasons`) and, when
+    ``histology`` is True, histology (a group filter keeps that group's studies; a subtype filter
+    keeps studies of that subtype).
     """
     reasons = []
     if histology and f.histology != "all":
@@ -696,20 +695,7 @@ def filter_reasons(study: pd.Series, f: Filters, *, histology: bool = True) -> l
         )
         if not ok:
             reasons.append(f"histology {study['histology']} (filter: {f.histology})")
-    if f.regimen != "any" and study["regimen"] != f.regimen:
-        reasons.append(f"regimen {study['regimen']} (filter: {f.regimen})")
-    if f.design == "prospective" and study["design"] not in PROSPECTIVE_DESIGNS:
-        reasons.append(f"design {study['design']} (filter: prospective)")
-    if f.design == "rct" and study["design"] != "rct_arm":
-        reasons.append(f"design {study['design']} (filter: RCT arms)")
-    line = study["line"] if isinstance(study["line"], str) else None
-    if line == "mixed":
-        if not f.include_mixed_line:
-            reasons.append("mixed-line study (filter excludes mixed lines)")
-    elif f.line != "any" and line != f.line:
-        reasons.append(f"line {line or 'not reported'} (filter: {f.line})")
-    if f.age != "all" and study["age_group"] != f.age:
-        reasons.append(f"age group {study['age_group']} (filter: {f.age})")
+    reasons += setting_reasons(study, f, noun="study")
     return reasons
 
 
