@@ -28,8 +28,10 @@ from tkidata import (
     pool_outcome,
     reproduction_table,
 )
-from tkidata import evidence_table as views
+from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.loader import DATA_DIR
+from tkidata.presets import preset_comparison as presets_side_by_side
+from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
 from tkidata.vocab import VOCAB_DIR
 from ui import user_studies
 
@@ -111,7 +113,7 @@ def hazard_ratio_table(f: Filters) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _evidence_table(fp: Fingerprint, f: Filters) -> pd.DataFrame:
-    return views.evidence_table(_load(fp), f)
+    return evidence_rows(_load(fp), f)
 
 
 def evidence_table(f: Filters) -> pd.DataFrame:
@@ -132,7 +134,7 @@ def _subgroups(
 ) -> SubgroupPool | None:
     ev = _load(fp)
     result = pool_outcome(ev, drug, outcome, f, m, timepoint=timepoint, extra=extra)
-    return views.subgroup_pool(ev, result, by, extra=extra)
+    return subgroup_pool(ev, result, by, extra=extra)
 
 
 def subgroups(result: OutcomeResult, by: str) -> SubgroupPool | None:
@@ -160,7 +162,7 @@ def _sensitivity(
     extra: pd.DataFrame | None,
 ) -> tuple[tuple[ProportionPool, ...] | None, EggerResult | None]:
     result = pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
-    return views.leave_one_out_pools(result), views.egger_for(result)
+    return leave_one_out_pools(result), egger_for(result)
 
 
 def sensitivity(
@@ -182,7 +184,7 @@ def sensitivity(
 def _presets(
     fp: Fingerprint, f: Filters, extra: pd.DataFrame | None, ae_extra: pd.DataFrame | None
 ) -> pd.DataFrame:
-    return views.preset_comparison(_load(fp), f, extra=extra, ae_extra=ae_extra)
+    return presets_side_by_side(_load(fp), f, extra=extra, ae_extra=ae_extra)
 
 
 def preset_comparison(f: Filters) -> pd.DataFrame:
