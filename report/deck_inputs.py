@@ -107,10 +107,10 @@ def clinical_question(
     outcomes
         The outcomes shown.
     histology
-        Words for the histology filter (e.g. the sidebar label ``"Bone · Osteosarcoma"``);
-        default: from the filter code.
+        Words for a subtype filter (e.g. the sidebar label ``"Osteosarcoma"``); the groups
+        (all, soft tissue, bone) always read as prose ("advanced bone sarcoma").
     """
-    population = histology or _HISTOLOGY_WORDS.get(filters.histology, filters.histology)
+    population = _HISTOLOGY_WORDS.get(filters.histology) or histology or filters.histology
     who = _AGE_WORDS.get(filters.age, "patients")
     design = {
         "all": "",

@@ -176,6 +176,11 @@ def test_clinical_question_reads_the_filters() -> None:
     )
     assert q.startswith("For adults with advanced bone sarcoma in second line, what ORR and PFS-6")
     assert "Anlotinib, Apatinib, Regorafenib or Pazopanib as monotherapy" in q
+    # the page passes its sidebar label; groups still read as prose, subtypes use the label
+    everyone = clinical_question(Filters(), [("orr", None)], histology="All histologies")
+    assert everyone.startswith("For patients with advanced sarcoma in any treatment line")
+    osteo = clinical_question(Filters(histology="osteosarcoma"), [("orr", None)], histology="OS")
+    assert osteo.startswith("For patients with OS in")
 
 
 def test_user_supplied_study_passes_through(ev) -> None:
