@@ -4,7 +4,7 @@ import streamlit as st
 
 from report import charts
 from report.colors import TKI_DRUGS, drug_label
-from report.deck_inputs import DEFAULT_OUTCOMES, forest_study_info, method_short
+from report.deck_inputs import DEFAULT_OUTCOMES, method_short
 from report.tables import mark_what_if
 from report.view_tables import pooled_results_table
 from ui import cache, downloads, render
@@ -74,7 +74,7 @@ for r in results:
             drug=r.drug,
             outcome=r.outcome,
             timepoint=r.timepoint,
-            study_info=forest_study_info(r),
+            study_info=charts.study_info_from_rows(r.selection.rows),
             method_text=m.describe(),
         )
 name = st.selectbox("Figure", list(figures), key="export_figure")

@@ -439,15 +439,21 @@ def ae_panel_chart(
 
 
 def study_info_from_rows(rows: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Pool label → display info (label, design, n) from ``Selection.rows``."""
-    return {
-        str(r["label"]): {
+    """Pool label → display info (label, design, n) from ``Selection.rows``.
+
+    ``n`` is the outcome's denominator, or the arm's enrolled patients where the outcome row
+    states none (medians); a user-supplied row shows the design "User-supplied".
+    """
+    info = {}
+    for _, r in rows.iterrows():
+        n = r["n"] if not _isnan(r["n"]) else r.get("n_enrolled", np.nan)
+        user = bool(r.get("user_supplied", False))
+        info[str(r["label"])] = {
             "label": str(r["label"]),
-            "design": r["design"],
-            "n": None if _isnan(r["n"]) else int(r["n"]),
+            "design": "user_supplied" if user else r["design"],
+            "n": None if _isnan(n) else int(n),
         }
-        for _, r in rows.iterrows()
-    }
+    return info
 
 
 def _pool_method_text(pool: Any) -> str:

@@ -18,6 +18,7 @@ from report.charts import (
     comparison_chart,
     forest_chart,
     outcome_label,
+    study_info_from_rows,
 )
 from report.colors import TKI_DRUGS, drug_label
 from report.deck import ChartSlide, Citation, DeckContent
@@ -124,19 +125,6 @@ def clinical_question(
         f"{_outcomes_words(outcomes)}, and what grade ≥3 toxicity, can be expected with "
         f"{drugs}{regimen}?{design}"
     )
-
-
-def forest_study_info(result: Any) -> dict[str, dict[str, Any]]:
-    """Pool label → display label, design and n of each study in an ``OutcomeResult``."""
-    rows = result.selection.rows
-    return {
-        str(r["label"]): {
-            "label": r["label"],
-            "design": "user_supplied" if bool(r.get("user_supplied", False)) else r["design"],
-            "n": r["n"],
-        }
-        for r in rows.to_dict("records")
-    }
 
 
 def citations(
@@ -319,7 +307,7 @@ def build_deck_content(
             drug=r.drug,
             outcome=r.outcome,
             timepoint=r.timepoint,
-            study_info=forest_study_info(r),
+            study_info=study_info_from_rows(r.selection.rows),
             method_text=method_short(method),
         )
         slides.append(

@@ -334,3 +334,19 @@ def test_report_never_imports_streamlit() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert out.returncode == 0, out.stderr
+
+
+def test_study_info_falls_back_to_enrolled_n_and_marks_user_rows() -> None:
+    rows = pd.DataFrame(
+        {
+            "label": ["A 2020", "B 2021", "Mine (user)"],
+            "design": ["single_arm", "retrospective", "single_arm"],
+            "n": [40, float("nan"), 12],
+            "n_enrolled": [42, 30, float("nan")],
+            "user_supplied": [False, False, True],
+        }
+    )
+    info = charts.study_info_from_rows(rows)
+    assert [info[k]["n"] for k in ("A 2020", "B 2021", "Mine (user)")] == [40, 30, 12]
+    assert info["Mine (user)"]["design"] == "user_supplied"
+    assert info["B 2021"]["design"] == "retrospective"

@@ -22,6 +22,7 @@ ARM_COLUMNS = (
     "histology_group",
     "subtypes",
     "age_group",
+    "n_enrolled",
     "included_in",
     "extraction_level",
 )
