@@ -125,3 +125,14 @@ def test_evidence_page_prefilters_to_requested_studies() -> None:
     frame = at.dataframe[0].value
     assert sorted(frame["study_id"]) == ["chi2018", "li2024"]
     assert any("2 studies" in i.value for i in at.info)
+
+
+def test_methods_page_shows_published_vs_reproduced_in_clinical_units() -> None:
+    at = run_page("methods")
+    assert not at.exception
+    table = next(df.value for df in at.dataframe if "reproduced" in df.value.columns)
+    li_orr = table[(table["source_id"] == "li2025") & (table["label"] == "ORR")].iloc[0]
+    assert li_orr["published"] == "8.8%"  # Li 2025 headline ORR, as a percentage
+    assert li_orr["difference"].endswith(" pp")
+    mpfs = table[(table["source_id"] == "li2025") & (table["label"] == "median PFS")].iloc[0]
+    assert mpfs["published"] == "6.68 mo"

@@ -344,9 +344,16 @@ def reproduction_frame(table: pd.DataFrame, key: str) -> None:
         "reproduced_ci_low",
         "reproduced_ci_high",
     ]
+    months = shown["outcome"].str.endswith("_median")
     for col in [*numbers, "difference"]:
         sign = "+" if col == "difference" else ""
-        shown[col] = [MISSING if pd.isna(v) else f"{v:{sign}.3f}" for v in shown[col]]
+        unit_pct = " pp" if col == "difference" else "%"
+        shown[col] = [
+            MISSING
+            if pd.isna(v)
+            else (f"{v:{sign}.2f} mo" if is_months else f"{100 * v:{sign}.1f}{unit_pct}")
+            for v, is_months in zip(shown[col], months, strict=True)
+        ]
     for col in ("k_published", "k_here", "n_here"):
         shown[col] = [MISSING if pd.isna(v) else str(int(v)) for v in shown[col]]
     shown = shown.astype(object).where(shown.notna(), "")
