@@ -111,6 +111,11 @@ def _fmt(x: float | None, digits: int = 4) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
+def _fmt_p(p: float | None) -> str:
+    """A p value as ``p = 0.5210`` or ``p < 0.0001`` (never a misleading ``0.0000``)."""
+    return "p < 0.0001" if p is not None and p < 0.0001 else f"p = {_fmt(p)}"
+
+
 def render_table(pool: ProportionPool, title: str = "") -> str:
     """A readable, aligned text table of one pool."""
     lines = []
@@ -139,7 +144,7 @@ def render_table(pool: ProportionPool, title: str = "") -> str:
         f"{'common':<{width}}  {'':>6}  {'':>6}  {c.est:>6.4f}  {c.ci_lb:>6.4f}  {c.ci_ub:>7.4f}"
     )
     lines.append(
-        f"Q = {pool.q:.4f} (df = {pool.df}, p = {_fmt(_nan_none(pool.q_pvalue))})  "
+        f"Q = {pool.q:.4f} (df = {pool.df}, {_fmt_p(_nan_none(pool.q_pvalue))})  "
         f"I2 = {_fmt(_nan_none(pool.i2), 2)}%  tau2 = {_fmt(_nan_none(pool.tau2))}"
     )
     lines.extend(f"warning: {w}" for w in pool.warnings)
@@ -157,7 +162,7 @@ def _render(result: ProportionPool | SubgroupPool) -> str:
     parts.append(render_table(result.overall, "== overall =="))
     parts.append(
         f"Q between = {_fmt(_nan_none(result.q_between))} (df = {result.df_between}, "
-        f"p = {_fmt(_nan_none(result.p_between))})"
+        f"{_fmt_p(_nan_none(result.p_between))})"
     )
     return "\n\n".join(parts)
 

@@ -163,3 +163,15 @@ def test_module_entry_point(tmp_path):
         check=False,
     )
     assert bad.returncode == 1 and bad.stderr.strip().endswith("e.csv:1: empty file")
+
+
+def test_table_never_prints_a_zero_p_value(tmp_path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("study,events,n\na,0,10\nb,1,10\nc,12,20\nd,38,40\ne,40,40\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "core", "pool", str(path), "--measure", "PFT", "--tau2", "DL"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Q = 96.4471 (df = 4, p < 0.0001)" in out and "p = 0.0000" not in out
