@@ -669,10 +669,15 @@ def _draw_forest(
             x2="ci_ub:Q",
             y=y,
         ),
-        studies.mark_square(opacity=1).encode(
+        # user-supplied (what-if) studies are drawn hollow, curated ones filled
+        studies.mark_square(opacity=1, strokeWidth=2).encode(
             x=alt.X("est:Q", scale=x_scale),
             y=y,
             color=colour,
+            stroke=colour,
+            fillOpacity=alt.condition(
+                f"datum.design == '{design_label('user_supplied')}'", alt.value(0), alt.value(1)
+            ),
             tooltip=tooltip,
             size=alt.Size(
                 "weight:Q", scale=alt.Scale(domain=[0, 100], range=[30, 600]), legend=None

@@ -3,6 +3,7 @@ and its ``*_table`` twin holds the numbers it plots."""
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -350,3 +351,20 @@ def test_study_info_falls_back_to_enrolled_n_and_marks_user_rows() -> None:
     assert [info[k]["n"] for k in ("A 2020", "B 2021", "Mine (user)")] == [40, 30, 12]
     assert info["Mine (user)"]["design"] == "user_supplied"
     assert info["B 2021"]["design"] == "retrospective"
+
+
+def test_user_supplied_studies_are_drawn_hollow_in_forests() -> None:
+    pool = core.pool_proportions(
+        [3, 5, 2], [30, 40, 12], labels=["A 2020", "B 2021", "Mine (user)"]
+    )
+    info = {
+        "A 2020": {"label": "A 2020", "design": "single_arm", "n": 30},
+        "B 2021": {"label": "B 2021", "design": "retrospective", "n": 40},
+        "Mine (user)": {"label": "Mine (user)", "design": "user_supplied", "n": 12},
+    }
+    table = charts.forest_table(pool, drug="anlotinib", outcome="orr", study_info=info)
+    assert "User-supplied" in set(table["design"])
+    spec = json.dumps(
+        charts.forest_chart(pool, drug="anlotinib", outcome="orr", study_info=info).to_dict()
+    )
+    assert "datum.design == 'User-supplied'" in spec and '"fillOpacity"' in spec
