@@ -43,7 +43,8 @@ def test_deck_download_opens_in_python_pptx(
     )
     for drug in TKI_DRUGS:
         assert drug_label(drug) in text
-    assert "Bone sarcoma" in text, "the deck does not state the histology filter in force"
+    # the title slide asks the question for the histology in force ("advanced bone sarcoma")
+    assert "advanced bone sarcoma" in text, "the deck does not state the histology filter in force"
     screenshot(page, "export-deck")
 
 
