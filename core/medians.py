@@ -22,7 +22,7 @@ import numpy as np
 from scipy import stats
 
 from core.inputs import as_labels
-from core.pooling import W_NO_PI, W_SINGLE, check_options, fit_arrays
+from core.pooling import W_NO_PI, W_SINGLE, analysis_estimate, check_options, fit_arrays
 from core.results import Estimate, ExcludedStudy, MedianPool, MedianStudy
 
 STUDY_CI_LEVEL = 0.95  # level of the published CIs the SEs are derived from
@@ -147,27 +147,8 @@ def pool_medians(
         for j, i in enumerate(keep)
     )
 
-    def opt(a: np.ndarray) -> float | None:
-        return None if math.isnan(a[0]) else float(a[0])
-
-    random = Estimate(
-        est=float(fit.mu[0]),
-        ci_lb=float(fit.ci_lb[0]),
-        ci_ub=float(fit.ci_ub[0]),
-        pi_lb=opt(fit.pi_lb),
-        pi_ub=opt(fit.pi_ub),
-        se=float(fit.se[0]),
-        zval=float(fit.zval[0]),
-        pval=float(fit.pval[0]),
-    )
-    common = Estimate(
-        est=float(fit.mu_fe[0]),
-        ci_lb=float(fit.ci_lb_fe[0]),
-        ci_ub=float(fit.ci_ub_fe[0]),
-        se=float(fit.se_fe[0]),
-        zval=float(fit.zval_fe[0]),
-        pval=float(fit.pval_fe[0]),
-    )
+    random = analysis_estimate(fit, random=True)
+    common = analysis_estimate(fit, random=False)
     return MedianPool(
         k=k,
         method=method,

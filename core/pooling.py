@@ -275,9 +275,13 @@ def _single_study(x: np.ndarray, nn: np.ndarray, lo: np.ndarray, hi: np.ndarray)
     return Estimate(est=p, ci_lb=float(lo[0]), ci_ub=float(hi[0]), transformed=None)
 
 
-def _estimate(fit: FitArrays, pool: BatchPool, random: bool) -> Estimate:
+def analysis_estimate(fit: FitArrays, random: bool) -> Estimate:
+    """The pooled estimate of the first row of ``fit`` on the analysis scale (no back-transform).
+
+    ``random`` picks the random-effects estimate (with its prediction interval) or the common one.
+    """
     if random:
-        t = Estimate(
+        return Estimate(
             est=float(fit.mu[0]),
             ci_lb=float(fit.ci_lb[0]),
             ci_ub=float(fit.ci_ub[0]),
@@ -287,6 +291,20 @@ def _estimate(fit: FitArrays, pool: BatchPool, random: bool) -> Estimate:
             zval=float(fit.zval[0]),
             pval=float(fit.pval[0]),
         )
+    return Estimate(
+        est=float(fit.mu_fe[0]),
+        ci_lb=float(fit.ci_lb_fe[0]),
+        ci_ub=float(fit.ci_ub_fe[0]),
+        se=float(fit.se_fe[0]),
+        zval=float(fit.zval_fe[0]),
+        pval=float(fit.pval_fe[0]),
+    )
+
+
+def _estimate(fit: FitArrays, pool: BatchPool, random: bool) -> Estimate:
+    """The back-transformed pooled estimate, carrying its analysis-scale twin as ``transformed``."""
+    t = analysis_estimate(fit, random)
+    if random:
         return Estimate(
             est=float(pool.est[0]),
             ci_lb=float(pool.ci_lb[0]),
@@ -298,14 +316,6 @@ def _estimate(fit: FitArrays, pool: BatchPool, random: bool) -> Estimate:
             pval=t.pval,
             transformed=t,
         )
-    t = Estimate(
-        est=float(fit.mu_fe[0]),
-        ci_lb=float(fit.ci_lb_fe[0]),
-        ci_ub=float(fit.ci_ub_fe[0]),
-        se=float(fit.se_fe[0]),
-        zval=float(fit.zval_fe[0]),
-        pval=float(fit.pval_fe[0]),
-    )
     return Estimate(
         est=float(pool.common_est[0]),
         ci_lb=float(pool.common_ci_lb[0]),

@@ -13,6 +13,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+def _heterogeneity(pool: Any) -> dict[str, Any]:
+    """The ``heterogeneity`` block of the CLI JSON object (Q, df, p, I² in percent, τ²)."""
+    return {
+        "q": _num(pool.q),
+        "df": pool.df,
+        "p": _num(pool.q_pvalue),
+        "i2": _num(pool.i2),
+        "tau2": _num(pool.tau2),
+    }
+
+
 def _num(x: float | None) -> float | None:
     """JSON-safe float: NaN and None become None."""
     if x is None:
@@ -102,13 +113,7 @@ class ProportionPool:
             "tau2_method": self.method,
             "random": self.random.interval_dict(with_pi=True),
             "common": self.common.interval_dict(with_pi=False),
-            "heterogeneity": {
-                "q": _num(self.q),
-                "df": self.df,
-                "p": _num(self.q_pvalue),
-                "i2": _num(self.i2),
-                "tau2": _num(self.tau2),
-            },
+            "heterogeneity": _heterogeneity(self),
             "studies": [
                 {
                     "study": s.label,
@@ -214,13 +219,7 @@ class MedianPool:
             "tau2_method": self.method,
             "random": self.random.interval_dict(with_pi=True),
             "common": self.common.interval_dict(with_pi=False),
-            "heterogeneity": {
-                "q": _num(self.q),
-                "df": self.df,
-                "p": _num(self.q_pvalue),
-                "i2": _num(self.i2),
-                "tau2": _num(self.tau2),
-            },
+            "heterogeneity": _heterogeneity(self),
             "studies": [
                 {
                     "study": s.label,
