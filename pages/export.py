@@ -4,7 +4,7 @@ import streamlit as st
 
 from report import charts
 from report.colors import TKI_DRUGS, drug_label
-from report.deck_inputs import DEFAULT_OUTCOMES, method_short
+from report.deck_inputs import DEFAULT_OUTCOMES
 from report.tables import mark_what_if
 from report.view_tables import pooled_results_table
 from ui import cache, downloads, render
@@ -85,7 +85,7 @@ st.subheader("Tables (CSV, Excel)")
 user = sorted({s for r in results for s in r.user_supplied})
 notes = [
     f"Filters: {f.describe()}",
-    f"Method: {m.describe()} ({method_short(m)})",
+    f"Method: {m.describe()} ({m.short()})",
     f"Data: {ev.version}",
     "Proportions are fractions in [0, 1]; medians are months; I² in percent.",
 ]

@@ -39,16 +39,6 @@ AE_TERMS_PER_SLIDE = 4
 #: designs without a control group.
 UNCONTROLLED = ("Single-arm", "Retrospective", "Case report")
 
-_SHORT_MEASURE = {
-    "PFT": "FT double arcsine",
-    "PLO": "logit",
-    "PRAW": "raw proportions",
-    "PAS": "arcsine",
-    "PLN": "log",
-}
-_SHORT_TAU2 = {"DL": "DerSimonian–Laird", "REML": "REML", "PM": "Paule–Mandel", "ML": "ML"}
-_SHORT_TEST = {"z": "Wald z", "knha": "HKSJ"}
-_SHORT_CI = {"wilson": "Wilson CIs", "exact": "Clopper–Pearson CIs"}
 _HISTOLOGY_WORDS = {
     "all": "advanced sarcoma",
     "sts": "advanced soft tissue sarcoma",
@@ -71,24 +61,6 @@ AE_CAVEAT = (
     "Grade ≥3 events are pooled per term among the studies that reported that term; a term a "
     "study did not report is missing, not zero, so k differs between terms and drugs."
 )
-
-
-def method_short(method: Any) -> str:
-    """The pooling method in a few words for a footer.
-
-    ``Method.preset("reference")`` → ``"FT double arcsine, DerSimonian–Laird, Wald z, Wilson
-    CIs"``.
-    """
-    if method.glmm:
-        return f"logit GLMM (ML), {_SHORT_CI[method.ci_method]}"
-    return ", ".join(
-        (
-            _SHORT_MEASURE[method.measure],
-            _SHORT_TAU2[method.tau2],
-            _SHORT_TEST[method.test],
-            _SHORT_CI[method.ci_method],
-        )
-    )
 
 
 def _outcomes_words(outcomes: Sequence[tuple[str, int | None]]) -> str:
@@ -308,7 +280,7 @@ def build_deck_content(
             outcome=r.outcome,
             timepoint=r.timepoint,
             study_info=study_info_from_rows(r.selection.rows),
-            method_text=method_short(method),
+            method_text=method.short(),
         )
         slides.append(
             ChartSlide(
@@ -333,7 +305,7 @@ def build_deck_content(
         question=clinical_question(filters, outcomes, histology=histology),
         filters=filters.describe(),
         method=method.describe(),
-        method_short=method_short(method),
+        method_short=method.short(),
         data_version=data_version,
         date=date,
         charts=tuple(slides),

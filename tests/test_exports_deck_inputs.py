@@ -16,7 +16,6 @@ from report.deck_inputs import (
     DEFAULT_OUTCOMES,
     build_deck_content,
     clinical_question,
-    method_short,
 )
 from report.tables import csv_bytes
 from report.view_tables import USER_SUPPLIED_DESIGN, evidence_table, pooled_results_table
@@ -166,8 +165,8 @@ def test_footer_method_in_words(prs: Presentation) -> None:
 
 
 def test_method_short_for_every_preset() -> None:
-    assert method_short(Method.preset("meta")) == "logit GLMM (ML), Clopper–Pearson CIs"
-    assert method_short(Method.preset("metafor")) == "logit, REML, HKSJ, Wilson CIs"
+    assert Method.preset("meta").short() == "logit GLMM (ML), Clopper–Pearson CIs"
+    assert Method.preset("metafor").short() == "logit, REML, HKSJ, Wilson CIs"
 
 
 def test_clinical_question_reads_the_filters() -> None:

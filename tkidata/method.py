@@ -26,6 +26,18 @@ _TAU2_WORDS = {
 _TEST_WORDS = {"z": "Wald z CI", "knha": "Hartung–Knapp–Sidik–Jonkman CI"}
 _CI_WORDS = {"wilson": "Wilson study CIs", "exact": "Clopper–Pearson study CIs"}
 
+# the same settings in a few words, for slide footers and figure captions
+_SHORT_MEASURE = {
+    "PFT": "FT double arcsine",
+    "PLO": "logit",
+    "PRAW": "raw proportions",
+    "PAS": "arcsine",
+    "PLN": "log",
+}
+_SHORT_TAU2 = {"DL": "DerSimonian–Laird", "REML": "REML", "PM": "Paule–Mandel", "ML": "ML"}
+_SHORT_TEST = {"z": "Wald z", "knha": "HKSJ"}
+_SHORT_CI = {"wilson": "Wilson CIs", "exact": "Clopper–Pearson CIs"}
+
 PRESETS: dict[str, dict[str, object]] = {
     "reference": {
         "glmm": False,
@@ -153,3 +165,20 @@ class Method:
                 parts.append(f"back-transform at the {self.mean_n} mean n")
         medians = f"medians: inverse variance, {_TAU2_WORDS[self.tau2]}"
         return ", ".join(parts) + f"; {medians}; {level}"
+
+    def short(self) -> str:
+        """The settings in a few words, for a footer.
+
+        ``Method.preset("reference").short()`` → ``"FT double arcsine, DerSimonian–Laird,
+        Wald z, Wilson CIs"``.
+        """
+        if self.glmm:
+            return f"logit GLMM (ML), {_SHORT_CI[self.ci_method]}"
+        return ", ".join(
+            (
+                _SHORT_MEASURE[self.measure],
+                _SHORT_TAU2[self.tau2],
+                _SHORT_TEST[self.test],
+                _SHORT_CI[self.ci_method],
+            )
+        )
