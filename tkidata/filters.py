@@ -6,7 +6,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from tkidata.schema import LINE_RANGES
+
 LINE_CHOICES = ("any", "first", "second", "later")
+PATIENT_LINES = {"first": 1, "second": 2, "later": 3}
+"""A patient's line as a number (3 = third or later)."""
+LINE_WORDS = {
+    "first": "first line",
+    "second": "second line",
+    "later": "third line or later",
+    "first_second": "first or second line",
+    "second_later": "second line or later",
+    "any": "any line",
+}
+"""Line-range codes in words."""
+
+
+def line_contains(line: object, patient_line: str) -> bool:
+    """True when an arm's enrolled line range contains the patient's line.
+
+    ``line`` is a range code of :data:`tkidata.schema.LINES` (``second_later`` = after at least one
+    prior line); ``patient_line`` is ``first``, ``second`` or ``later``. A missing line never
+    matches a particular line.
+    """
+    if not isinstance(line, str) or line not in LINE_RANGES:
+        return False
+    low, high = LINE_RANGES[line]
+    return low <= PATIENT_LINES[patient_line] <= high
+
+
+def line_is_exact(line: object) -> bool:
+    """True when the range is a single line (``first``, ``second`` or ``later``)."""
+    return isinstance(line, str) and line in PATIENT_LINES
 DESIGN_CHOICES = ("all", "prospective", "rct")
 REGIMEN_CHOICES = ("monotherapy", "maintenance", "combination", "any")
 AGE_CHOICES = ("all", "adult", "paediatric")
@@ -24,10 +55,17 @@ class Filters:
         histology code from ``vocab/histology.csv`` (rows for that subtype, or the ``all`` rows of
         arms that enrolled only that subtype).
     line : str
-        ``any``, ``first``, ``second`` or ``later`` (third line or beyond). Arms whose line is not
-        reported enter only under ``any``.
+        The patient's line: ``any``, ``first``, ``second`` or ``later`` (third line or beyond). An
+        arm matches when the range of lines it enrolled contains it (a "second line or later"
+        trial is evidence for a second-line patient). Arms whose line is not reported enter
+        only under ``any``.
     include_mixed_line : bool
-        Also include arms whose patients were in mixed lines (e.g. "first or second line").
+        Also include arms that enrolled a span of lines containing the patient's line (e.g.
+        "first or second line"); ``False`` keeps only arms of exactly that line.
+    mix_assessment : bool
+        Pool rows of different assessments together (best overall response with response at a
+        fixed week; Kaplan-Meier landmarks with crude or visit-based proportions). Off by
+        default: like is pooled with like, and a mixed pool is flagged.
     design : str
         ``all``; ``prospective`` (RCT arms and prospective single-arm trials); ``rct`` (RCT arms).
         Case reports never enter a pool.
@@ -44,6 +82,7 @@ class Filters:
     design: str = "all"
     regimen: str = "monotherapy"
     age: str = "all"
+    mix_assessment: bool = False
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
@@ -63,8 +102,8 @@ class Filters:
 
     def describe(self) -> str:
         """The filters in words, for footnotes."""
-        line = "any line" if self.line == "any" else f"{self.line} line"
-        mixed = "incl. mixed-line arms" if self.include_mixed_line else "excl. mixed-line arms"
+        line = "any line" if self.line == "any" else LINE_WORDS[self.line]
+        mixed = "incl. arms of a span of lines" if self.include_mixed_line else "exact line only"
         design = {"all": "all designs", "prospective": "prospective only", "rct": "RCT arms"}
         return (
             f"histology {self.histology}; {line} ({mixed}); {design[self.design]}; "
@@ -76,8 +115,9 @@ def setting_reasons(record: Mapping[str, Any], f: Filters, *, noun: str = "arm")
     """Why a study arm is left out by the regimen, design, line and age filters (empty = keep).
 
     One rule for curated arms and user-supplied studies alike: prospective = RCT arms and
-    single-arm trials; mixed-line arms follow ``include_mixed_line``; an arm with no line reported
-    enters only under ``line="any"``. ``noun`` names the record in the reasons ("arm", "study").
+    single-arm trials; an arm matches a patient's line when its enrolled range contains it (spans
+    only with ``include_mixed_line``); an arm with no line reported enters only under
+    ``line="any"``. ``noun`` names the record in the reasons ("arm", "study").
     """
     reasons = []
     if f.regimen != "any" and record["regimen"] != f.regimen:
@@ -87,11 +127,16 @@ def setting_reasons(record: Mapping[str, Any], f: Filters, *, noun: str = "arm")
     if f.design == "rct" and record["design"] != "rct_arm":
         reasons.append(f"design {record['design']} (filter: RCT arms)")
     line = record["line"] if isinstance(record["line"], str) else None
-    if line == "mixed":
-        if not f.include_mixed_line:
-            reasons.append(f"mixed-line {noun} (filter excludes mixed lines)")
-    elif f.line != "any" and line != f.line:
-        reasons.append(f"line {line or 'not reported'} (filter: {f.line})")
+    if f.line != "any":
+        wanted = LINE_WORDS[f.line]
+        if line is None:
+            reasons.append(f"line not reported (patient: {wanted})")
+        elif not line_contains(line, f.line):
+            reasons.append(f"enrolled {LINE_WORDS.get(line, line)} (patient: {wanted})")
+        elif not f.include_mixed_line and not line_is_exact(line):
+            reasons.append(f"enrolled {LINE_WORDS[line]} (filter: exactly {wanted})")
+    elif not f.include_mixed_line and line is not None and not line_is_exact(line):
+        reasons.append(f"{noun} enrolled {LINE_WORDS.get(line, line)} (filter: single-line arms)")
     if f.age != "all" and record["age_group"] != f.age:
         reasons.append(f"age group {record['age_group']} (filter: {f.age})")
     return reasons

@@ -59,7 +59,10 @@ class Evidence:
     Attributes
     ----------
     studies, outcomes, adverse_events, published : pandas.DataFrame
-        The concatenated tables of all batches with CSV column names. Empty cells are missing
+        The concatenated tables of all batches with CSV column names.
+    searches, records, included_studies : pandas.DataFrame
+        The search log (queries run, records found and their screening decisions) and the
+        studies each published meta-analysis pooled. Empty cells are missing
         values (``NaN``/``<NA>``), never 0; integer columns use the nullable ``Int64`` dtype.
     vocab : Vocab
         Controlled vocabularies.
@@ -77,6 +80,9 @@ class Evidence:
     published: pd.DataFrame
     vocab: Vocab
     version: DataVersion
+    searches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    records: pd.DataFrame = field(default_factory=pd.DataFrame)
+    included_studies: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: tuple[Problem, ...] = ()
     batches: tuple[str, ...] = ()
 
@@ -201,6 +207,9 @@ def load(data_dir: Path | str | None = None, vocab_dir: Path | str | None = None
         published=_public(typed["published"]),
         vocab=vocab,
         version=data_version(data, files, vocab_folder, counts),
+        searches=_public(typed["searches"]),
+        records=_public(typed["records"]),
+        included_studies=_public(typed["included_studies"]),
         warnings=tuple(sorted(set(warnings))),
         batches=tuple(p.name for p in batch_dirs(data)),
     )

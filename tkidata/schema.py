@@ -14,7 +14,34 @@ from pandera.typing import Series
 
 DESIGNS = ("rct_arm", "single_arm", "retrospective", "case_report")
 REGIMENS = ("monotherapy", "maintenance", "combination")
-LINES = ("first", "second", "later", "mixed")
+LINES = ("first", "second", "later", "first_second", "second_later", "any")
+"""Line ranges an arm enrolled: a single line, or a span (``second_later`` = after >=1 prior line)."""
+LINE_RANGES: dict[str, tuple[int, int]] = {
+    "first": (1, 1),
+    "second": (2, 2),
+    "later": (3, 99),
+    "first_second": (1, 2),
+    "second_later": (2, 99),
+    "any": (1, 99),
+}
+"""Line code -> (first, last) treatment line it spans; 3 stands for third or later."""
+ASSESSMENTS = ("bor", "week", "km", "crude")
+"""How a proportion was read: best overall response, status at a fixed week, Kaplan-Meier
+landmark, crude proportion at a visit."""
+RESPONSE_ASSESSMENTS = ("bor", "week")
+RATE_ASSESSMENTS = ("km", "crude", "week")
+SEARCH_DECISIONS = ("included", "excluded", "duplicate", "overlapping")
+EXCLUSION_REASONS = (
+    "not_sarcoma",
+    "other_drug",
+    "no_outcomes",
+    "review",
+    "case_report",
+    "protocol",
+    "preclinical",
+    "not_readable",
+    "off_topic",
+)
 HISTOLOGY_GROUPS = ("sts", "bone", "mixed")
 AGE_GROUPS = ("adult", "paediatric", "mixed")
 EXTRACTION_LEVELS = ("full_text", "abstract", "conference_abstract", "registry", "secondary")
@@ -66,6 +93,7 @@ class StudyModel(pa.DataFrameModel):
     partner_treatment: Series[str] = pa.Field(nullable=True)
     dose_schedule: Series[str] = pa.Field(nullable=True)
     line: Series[str] = pa.Field(nullable=True, isin=LINES)
+    line_reported: Series[str] = pa.Field(nullable=True)
     histology_group: Series[str] = pa.Field(isin=HISTOLOGY_GROUPS)
     subtypes: Series[str] = pa.Field(nullable=True, str_matches=_ID_LIST)
     age_group: Series[str] = pa.Field(isin=AGE_GROUPS)
@@ -102,6 +130,9 @@ class OutcomeModel(pa.DataFrameModel):
     population: Series[str]
     outcome: Series[str] = pa.Field(isin=OUTCOMES)
     timepoint_months: Series[Int] = pa.Field(nullable=True, isin=TIMEPOINTS)
+    assessment: Series[str] = pa.Field(nullable=True, isin=ASSESSMENTS)
+    assessment_week: Series[Int] = pa.Field(nullable=True, ge=1, le=520)
+    subgroup_line: Series[str] = pa.Field(nullable=True, isin=LINES)
     events: Series[Int] = pa.Field(nullable=True, ge=0)
     n: Series[Int] = pa.Field(nullable=True, gt=0)
     denominator: Series[str] = pa.Field(nullable=True, isin=DENOMINATORS)
@@ -112,11 +143,37 @@ class OutcomeModel(pa.DataFrameModel):
     comparator_study_id: Series[str] = pa.Field(nullable=True, str_matches=_ID)
     derived: Series[Bool]
     location: Series[str]
+    source: Series[str] = pa.Field(nullable=True, str_matches=r"^https?://\S+$")
+    source_level: Series[str] = pa.Field(nullable=True, isin=EXTRACTION_LEVELS)
     note: Series[str] = pa.Field(nullable=True)
 
     @pa.dataframe_check
     def events_le_n(cls, df: pd.DataFrame) -> pd.Series:
         return _fails(df["events"] > df["n"])
+
+    @pa.dataframe_check
+    def assessment_for_proportions(cls, df: pd.DataFrame) -> pd.Series:
+        kind = df["outcome"].isin(PROPORTION_OUTCOMES)
+        return _fails(kind & ~df["assessment"].isin(RESPONSE_ASSESSMENTS))
+
+    @pa.dataframe_check
+    def assessment_for_rates(cls, df: pd.DataFrame) -> pd.Series:
+        kind = df["outcome"].isin(RATE_OUTCOMES)
+        return _fails(kind & ~df["assessment"].isin(RATE_ASSESSMENTS))
+
+    @pa.dataframe_check
+    def assessment_only_proportions(cls, df: pd.DataFrame) -> pd.Series:
+        kind = df["outcome"].isin(PROPORTION_OUTCOMES + RATE_OUTCOMES)
+        return _fails(~kind & df["assessment"].notna())
+
+    @pa.dataframe_check
+    def week_for_week_assessment(cls, df: pd.DataFrame) -> pd.Series:
+        week = df["assessment"] == "week"
+        return _fails(week.fillna(False) != df["assessment_week"].notna())
+
+    @pa.dataframe_check
+    def source_level_with_source(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["source"].notna() != df["source_level"].notna())
 
     @pa.dataframe_check
     def timepoint_for_rates(cls, df: pd.DataFrame) -> pd.Series:
@@ -190,6 +247,8 @@ class AdverseEventModel(pa.DataFrameModel):
     pct: Series[Float] = pa.Field(nullable=True, ge=0, le=1)
     derived: Series[Bool]
     location: Series[str]
+    source: Series[str] = pa.Field(nullable=True, str_matches=r"^https?://\S+$")
+    source_level: Series[str] = pa.Field(nullable=True, isin=EXTRACTION_LEVELS)
     note: Series[str] = pa.Field(nullable=True)
 
     @pa.dataframe_check
@@ -199,6 +258,10 @@ class AdverseEventModel(pa.DataFrameModel):
     @pa.dataframe_check
     def events_or_pct(cls, df: pd.DataFrame) -> pd.Series:
         return _fails(df["events"].isna() & df["pct"].isna())
+
+    @pa.dataframe_check
+    def source_level_with_source(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["source"].notna() != df["source_level"].notna())
 
     class Config:
         strict = True
@@ -264,11 +327,77 @@ class PublishedModel(pa.DataFrameModel):
         coerce = False
 
 
+class SearchModel(pa.DataFrameModel):
+    """searches.csv: one row per query run for a drug (the search log)."""
+
+    search_id: Series[str] = pa.Field(str_matches=_ID)
+    drug: Series[str]
+    corpus: Series[str]
+    query: Series[str]
+    date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+    results: Series[Int] = pa.Field(ge=0, le=1000)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class RecordModel(pa.DataFrameModel):
+    """records.csv: one row per distinct record a search returned, with its screening decision."""
+
+    record_id: Series[str] = pa.Field(str_matches=_ID)
+    drug: Series[str]
+    search_ids: Series[str] = pa.Field(str_matches=_ID_LIST)
+    title: Series[str]
+    url: Series[str] = pa.Field(nullable=True, str_matches=r"^https?://\S+$")
+    decision: Series[str] = pa.Field(isin=SEARCH_DECISIONS)
+    reason: Series[str] = pa.Field(nullable=True, isin=EXCLUSION_REASONS)
+    study_ids: Series[str] = pa.Field(nullable=True, str_matches=_ID_LIST)
+    duplicate_of: Series[str] = pa.Field(nullable=True, str_matches=_ID)
+    depth: Series[str] = pa.Field(nullable=True)
+    note: Series[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def reason_for_exclusion(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails((df["decision"] == "excluded") != df["reason"].notna())
+
+    @pa.dataframe_check
+    def studies_for_inclusion(cls, df: pd.DataFrame) -> pd.Series:
+        kept = df["decision"].isin(["included", "overlapping"])
+        return _fails(kept & df["study_ids"].isna())
+
+    @pa.dataframe_check
+    def duplicate_names_original(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails((df["decision"] == "duplicate") != df["duplicate_of"].notna())
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class IncludedStudyModel(pa.DataFrameModel):
+    """included_studies.csv: the studies a published meta-analysis pooled, held here or not."""
+
+    source_id: Series[str] = pa.Field(str_matches=_ID)
+    label: Series[str]
+    study_id: Series[str] = pa.Field(nullable=True, str_matches=_ID)
+    location: Series[str]
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = False
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "studies": StudyModel,
     "outcomes": OutcomeModel,
     "adverse_events": AdverseEventModel,
     "published": PublishedModel,
+    "searches": SearchModel,
+    "records": RecordModel,
+    "included_studies": IncludedStudyModel,
 }
 """Table name (file stem) → pandera model."""
 
@@ -329,6 +458,38 @@ ROW_RULES: dict[str, tuple[str, RowText]] = {
     "comparator_only_hr": ("comparator_study_id", lambda r: "only hr_pfs/hr_os rows name one"),
     "not_reached_only_medians": ("not_reached", lambda r: "only for medians and HRs"),
     "events_or_pct": ("events", lambda r: "give events or pct (or both)"),
+    "assessment_for_proportions": (
+        "assessment",
+        lambda r: f"{r.outcome} needs assessment bor (best overall response) or week",
+    ),
+    "assessment_for_rates": (
+        "assessment",
+        lambda r: f"{r.outcome} needs assessment km (Kaplan-Meier), crude or week",
+    ),
+    "assessment_only_proportions": (
+        "assessment",
+        lambda r: f"must be empty for {r.outcome} (response and rate rows only)",
+    ),
+    "week_for_week_assessment": (
+        "assessment_week",
+        lambda r: "give assessment_week exactly when assessment is week",
+    ),
+    "source_level_with_source": (
+        "source_level",
+        lambda r: "source and source_level go together (the page read and its level)",
+    ),
+    "reason_for_exclusion": (
+        "reason",
+        lambda r: "an excluded record needs a reason, and only an excluded one",
+    ),
+    "studies_for_inclusion": (
+        "study_ids",
+        lambda r: f"a record decided {r.decision} names the study_ids it became",
+    ),
+    "duplicate_names_original": (
+        "duplicate_of",
+        lambda r: "a duplicate names the record it duplicates (duplicate_of), only a duplicate",
+    ),
     "term_for_ae": ("term", lambda r: "ae rows need term and grade"),
     "term_only_ae": ("term", lambda r: f"term/grade must be empty for {r.outcome}"),
 }

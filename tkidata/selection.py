@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from tkidata.filters import Filters, setting_reasons
+from tkidata.filters import LINE_WORDS, Filters, line_contains, setting_reasons
 from tkidata.loader import Evidence
 from tkidata.schema import POOLED_OUTCOMES, RATE_OUTCOMES
 from tkidata.validate import split_list
@@ -19,6 +19,7 @@ ARM_COLUMNS = (
     "design",
     "regimen",
     "line",
+    "line_reported",
     "histology_group",
     "subtypes",
     "age_group",
@@ -34,6 +35,9 @@ ROW_COLUMNS = (
     "population",
     "outcome",
     "timepoint_months",
+    "assessment",
+    "assessment_week",
+    "subgroup_line",
     "events",
     "n",
     "estimate",
@@ -42,6 +46,8 @@ ROW_COLUMNS = (
     "not_reached",
     "derived",
     "location",
+    "source",
+    "source_level",
     *ARM_COLUMNS,
     "user_supplied",
 )
@@ -87,6 +93,66 @@ class Selection:
     def k(self) -> int:
         """Number of arms that enter."""
         return len(self.rows)
+
+
+DEFAULT_ASSESSMENT = {"orr": "bor", "dcr": "bor", "pfs_rate": "km", "os_rate": "km"}
+"""The assessment pooled by default: best overall response; Kaplan-Meier landmark rates."""
+
+ASSESSMENT_WORDS = {
+    "bor": "best overall response",
+    "week": "status at week {week}",
+    "km": "Kaplan-Meier estimate",
+    "crude": "crude proportion at the visit",
+}
+"""Assessment codes in words (``week`` takes the week)."""
+
+
+def assessment_words(assessment: object, week: object = None) -> str:
+    """An outcome row's assessment in words ("status at week 12")."""
+    if not isinstance(assessment, str):
+        return ""
+    text = ASSESSMENT_WORDS.get(assessment, assessment)
+    return text.format(week=int(week)) if pd.notna(week) and "{week}" in text else text
+
+
+def _assessment_ok(row: pd.Series, outcome: str, f: Filters) -> bool:
+    default = DEFAULT_ASSESSMENT.get(outcome)
+    return default is None or f.mix_assessment or row["assessment"] == default
+
+
+def _line_rank(row: pd.Series, f: Filters) -> int | None:
+    """0 = a line-subgroup row for the patient's line, 1 = a whole-arm row, None = not usable."""
+    sub = row["subgroup_line"]
+    if not isinstance(sub, str):
+        return 1
+    if f.line == "any":
+        return None
+    return 0 if line_contains(sub, f.line) else None
+
+
+def _choose_row(
+    mine: pd.DataFrame, candidates: list[str], outcome: str, f: Filters
+) -> tuple[pd.Series | None, list[pd.Series]]:
+    """The row that stands for the arm, and the rows of another assessment left out of the pool.
+
+    Preference: the population closest to the filter, then a line-subgroup row for the patient's
+    line, then the default assessment (best overall response, Kaplan-Meier landmark).
+    """
+    default = DEFAULT_ASSESSMENT.get(outcome)
+    for population in candidates:
+        rows = mine[mine["population"] == population]
+        usable = []
+        for _, row in rows.iterrows():
+            rank = _line_rank(row, f)
+            if rank is not None:
+                usable.append((rank, row["assessment"] != default, row))
+        if not usable:
+            continue
+        usable.sort(key=lambda t: (t[0], t[1]))
+        pooled = [r for _, _, r in usable if _assessment_ok(r, outcome, f)]
+        other = [r for _, _, r in usable if not _assessment_ok(r, outcome, f)]
+        return (pooled[0] if pooled else None), ([] if pooled else other[:1])
+    return None, []
 
 
 def _label(arm: pd.Series) -> str:
@@ -275,16 +341,21 @@ def select_arms(
             excluded.append({"study_id": arm["study_id"], "label": label, "reason": candidates})
             continue
         mine = facts[facts["study_id"] == arm["study_id"]]
-        chosen = next(
-            (
-                mine[mine["population"] == c].iloc[0]
-                for c in candidates
-                if (mine["population"] == c).any()
-            ),
-            None,
-        )
+        chosen, other = _choose_row(mine, candidates, outcome, f)
+        if chosen is None and other:
+            row = other[0]
+            kind = assessment_words(row["assessment"], row["assessment_week"])
+            usual = assessment_words(DEFAULT_ASSESSMENT[outcome])
+            reason = (
+                f"different assessment: {kind}, not {usual} "
+                f"(pooled only when mixing assessments is allowed)"
+            )
+            excluded.append({"study_id": arm["study_id"], "label": label, "reason": reason})
+            continue
         if chosen is None:
             reason = f"no {what} reported for population {pop}"
+            if f.line != "any" and (mine["subgroup_line"].notna()).any():
+                reason += f" and {LINE_WORDS[f.line]}"
             excluded.append({"study_id": arm["study_id"], "label": label, "reason": reason})
             continue
         if outcome in ("pfs_median", "os_median") and chosen["not_reached"] == "median":

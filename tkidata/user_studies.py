@@ -10,7 +10,8 @@ the user's session). The format is documented in ``tkidata/README.md`` ("User-su
 Format (header row, one study arm per row; spreadsheet "CSV UTF-8"; ``,`` ``;`` or tab):
 
 - required: ``study_label``, ``drug``, ``histology`` (``sts``, ``bone`` or a subtype code),
-  ``line`` (``first``, ``second``, ``later``, ``mixed``; empty = not reported), ``design``
+  ``line`` (``first``, ``second``, ``later``, ``first_second``, ``second_later``, ``any``;
+  empty = not reported), ``design``
   (``rct_arm``, ``single_arm``, ``retrospective``), ``n`` (patients);
 - any of: ``responders``, ``disease_control`` (patients, out of ``n``), ``pfs_median`` with
   ``pfs_ci_low`` and ``pfs_ci_high`` (months; ``NR`` = upper limit not reached), and one
@@ -58,7 +59,7 @@ FORMAT = (
     (
         "line",
         "yes (may be empty)",
-        "first, second, later (third or beyond), mixed; empty = not reported",
+        "first, second, later (third or beyond), first_second, second_later (after >=1 prior line), any; empty = not reported",
     ),
     ("design", "yes", "rct_arm, single_arm (prospective, non-randomised) or retrospective"),
     ("n", "yes", "patients in the arm: the denominator of every count"),
@@ -83,7 +84,7 @@ FORMAT = (
 )
 """The upload format, column by column: (column, required, values), as shown on the page."""
 
-LINES = ("first", "second", "later", "mixed")
+LINES = ("first", "second", "later", "first_second", "second_later", "any")
 DESIGNS = ("rct_arm", "single_arm", "retrospective")
 REGIMENS = ("monotherapy", "maintenance", "combination")
 AGE_GROUPS = ("adult", "paediatric", "mixed")
@@ -119,6 +120,13 @@ _LINE_ALIASES = {
     "3+": "later",
     "third": "later",
     "third or later": "later",
+    "mixed": "any",
+    "first or second": "first_second",
+    "1-2": "first_second",
+    "second or later": "second_later",
+    "2+": "second_later",
+    "previously treated": "second_later",
+    "pretreated": "second_later",
 }
 _DESIGN_ALIASES = {"rct": "rct_arm", "randomised": "rct_arm", "randomized": "rct_arm"}
 _GROUP_WORDS = {

@@ -18,12 +18,32 @@ from tkidata.errors import Problem
 from tkidata.reading import RawTable
 from tkidata.vocab import Vocab
 
-TABLES = ("studies", "outcomes", "adverse_events", "published")
+TABLES = (
+    "studies",
+    "outcomes",
+    "adverse_events",
+    "published",
+    "searches",
+    "records",
+    "included_studies",
+)
 """The table files a batch folder may hold, in load order."""
 
 DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
-    "outcomes": ("study_id", "population", "outcome", "timepoint_months", "comparator_study_id"),
+    "outcomes": (
+        "study_id",
+        "population",
+        "subgroup_line",
+        "outcome",
+        "timepoint_months",
+        "assessment",
+        "assessment_week",
+        "comparator_study_id",
+    ),
     "adverse_events": ("study_id", "term", "grade"),
+    "searches": ("search_id",),
+    "records": ("record_id",),
+    "included_studies": ("source_id", "label"),
     "published": (
         "source_id",
         "drug",
@@ -201,7 +221,8 @@ def _duplicates(table: Located, name: str) -> list[Problem]:
     frame = table.frame
     dup = frame.duplicated(subset=keys, keep=False)
     problems = []
-    groups = frame[dup].groupby(keys, dropna=False, sort=False).groups
+    by = keys if len(keys) > 1 else keys[0]
+    groups = frame[dup].groupby(by, dropna=False, sort=False).groups
     for members in groups.values():
         first = table.where(int(members[0]))
         for i in members[1:]:
@@ -361,4 +382,52 @@ def cross_problems(tables: dict[str, Located], vocab: Vocab) -> tuple[list[Probl
         pub, pb["term"].notna() & ~pb["term"].isin(terms), "term", "'{value}' not in vocab"
     )
     errors += _duplicates(pub, "published")
+    e, w = _search_problems(tables, vocab, known)
+    return errors + e, warnings + w
+
+
+def _search_problems(
+    tables: dict[str, Located], vocab: Vocab, known: set[str]
+) -> tuple[list[Problem], list[Problem]]:
+    """The search log: known drugs, searches and studies; every included study was found."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    drugs = set(vocab.tki_drugs)
+    searches, records, included = tables["searches"], tables["records"], tables["included_studies"]
+    sr, rc, inc = searches.frame, records.frame, included.frame
+    errors += _flag(searches, ~sr["drug"].isin(drugs), "drug", "'{value}' is not a compared drug")
+    errors += _flag(records, ~rc["drug"].isin(drugs), "drug", "'{value}' is not a compared drug")
+    errors += _duplicates(searches, "searches")
+    errors += _duplicates(records, "records")
+    search_ids = set(sr["search_id"].dropna())
+    record_ids = set(rc["record_id"].dropna())
+    for i, row in rc.iterrows():
+        where = records.where(int(i))
+        for sid in split_list(row["search_ids"]):
+            if sid not in search_ids:
+                errors.append(Problem(*where, "search_ids", f"unknown search_id '{sid}'"))
+        for study in split_list(row["study_ids"]):
+            if study not in known:
+                errors.append(Problem(*where, "study_ids", f"unknown study_id '{study}'"))
+        dup = row["duplicate_of"]
+        if isinstance(dup, str) and dup not in record_ids:
+            errors.append(Problem(*where, "duplicate_of", f"unknown record_id '{dup}'"))
+    sources = set(vocab.meta_analyses["source_id"])
+    errors += _flag(
+        included, ~inc["source_id"].isin(sources), "source_id", "'{value}' not in vocab"
+    )
+    errors += _flag(
+        included,
+        inc["study_id"].notna() & ~inc["study_id"].isin(known),
+        "study_id",
+        "unknown study_id '{value}'",
+    )
+    errors += _duplicates(included, "included_studies")
+    logged = {s for cell in rc["study_ids"] for s in split_list(cell)}
+    studies = tables["studies"].frame
+    searched = set(sr["drug"].dropna())
+    for i, row in studies.iterrows():
+        if row["drug"] in searched and row["study_id"] not in logged:
+            msg = f"'{row['study_id']}' is not a record of the {row['drug']} search log"
+            warnings.append(Problem(*tables["studies"].where(int(i)), "study_id", msg))
     return errors, warnings
