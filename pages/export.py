@@ -5,11 +5,11 @@ import streamlit as st
 from report import charts
 from report.colors import TKI_DRUGS, drug_label
 from report.deck_inputs import DEFAULT_OUTCOMES
+from report.params import BY_NAME
 from report.tables import mark_what_if
 from report.view_tables import pooled_results_table
 from ui import cache, downloads, render
 from ui.frame import page_frame
-from ui.params import BY_NAME
 
 f, m = page_frame()
 st.title("Export for the tumour board")

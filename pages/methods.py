@@ -4,9 +4,9 @@ reproduced, and the versions of data and software."""
 import streamlit as st
 
 from report import charts
+from report.params import PRESET_LABELS
 from ui import cache, render
 from ui.frame import page_frame
-from ui.params import PRESET_LABELS
 
 f, m = page_frame()
 st.title("Methods & validation")

@@ -8,175 +8,20 @@ current values back, so a view can be sent as a link.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 import streamlit as st
 
 import tkidata
-from tkidata.method import PRESETS
+from report.params import (
+    BY_NAME,
+    PARAMS,
+    defaults_for,
+    filters_from,
+    method_from,
+    preset_settings,
+)
 
-STATE_PREFIX = "filter_"
 _WRITTEN = "filter__url_written"
 _NOTICES = "filter__notices"
-
-
-@dataclass(frozen=True)
-class Param:
-    """One shared setting: URL name, accepted values (in display order), labels and default."""
-
-    name: str
-    label: str
-    options: tuple[str, ...]
-    labels: Mapping[str, str]
-    default: str
-    help: str = ""
-
-    @property
-    def key(self) -> str:
-        """The widget key in ``st.session_state``."""
-        return STATE_PREFIX + self.name
-
-    def format(self, value: str) -> str:
-        """The label shown for a value."""
-        return self.labels.get(value, value)
-
-
-PRESET_LABELS = {
-    "reference": "As the reference analysis (Stata metaprop_one): FT + DL + Wilson",
-    "meta": "R meta default: logit GLMM, Clopper–Pearson",
-    "metafor": "metafor: logit REML + HKSJ",
-}
-TRANSFORM_LABELS = {
-    "PFT": "Freeman–Tukey double arcsine",
-    "PLO": "Logit",
-    "GLMM": "Logit GLMM (binomial–normal, ML)",
-    "PAS": "Arcsine",
-    "PRAW": "Untransformed proportion",
-    "PLN": "Log",
-}
-TAU2_LABELS = {"DL": "DerSimonian–Laird", "REML": "REML", "PM": "Paule–Mandel", "ML": "ML"}
-TEST_LABELS = {"z": "Wald z", "knha": "Hartung–Knapp–Sidik–Jonkman"}
-STUDY_CI_LABELS = {"wilson": "Wilson score", "exact": "Clopper–Pearson exact"}
-MEAN_N_LABELS = {
-    "harmonic": "Harmonic mean",
-    "geometric": "Geometric mean",
-    "arithmetic": "Arithmetic mean",
-}
-
-
-def _histology_param() -> Param:
-    vocab = tkidata.load_vocab()
-    group_words = {"sts": "Soft tissue", "bone": "Bone"}
-    labels = {
-        "all": "All histologies",
-        "sts": "Soft tissue sarcoma (all)",
-        "bone": "Bone sarcoma (all)",
-    }
-    codes = []
-    for group in ("sts", "bone"):
-        sub = vocab.histology[vocab.histology["group"] == group]
-        for code, label in zip(sub["code"], sub["label"], strict=True):
-            codes.append(code)
-            labels[code] = f"{group_words[group]} · {label}"
-    return Param(
-        "histology",
-        "Histology",
-        ("all", "sts", "bone", *codes),
-        labels,
-        "all",
-        "A mixed-histology study contributes only what it reports for this histology.",
-    )
-
-
-def _build_params() -> tuple[Param, ...]:
-    return (
-        _histology_param(),
-        Param(
-            "line",
-            "Treatment line",
-            ("any", "first", "second", "later"),
-            {
-                "any": "Any line",
-                "first": "First line",
-                "second": "Second line",
-                "later": "Third line or later",
-            },
-            "any",
-            "Studies that do not report the line enter only under 'Any line'.",
-        ),
-        Param(
-            "mixed",
-            "Include mixed-line studies",
-            ("yes", "no"),
-            {"yes": "Yes", "no": "No"},
-            "yes",
-            "Studies enrolling patients in several lines (e.g. first or second).",
-        ),
-        Param(
-            "design",
-            "Study design",
-            ("all", "prospective", "rct"),
-            {
-                "all": "All designs",
-                "prospective": "Prospective only (RCT + single-arm)",
-                "rct": "RCT arms only",
-            },
-            "all",
-            "Case reports never enter a pool.",
-        ),
-        Param(
-            "regimen",
-            "Regimen",
-            ("monotherapy", "maintenance", "combination", "any"),
-            {
-                "monotherapy": "Monotherapy",
-                "maintenance": "Maintenance",
-                "combination": "Combination",
-                "any": "Any regimen",
-            },
-            "monotherapy",
-        ),
-        Param(
-            "age",
-            "Age group",
-            ("all", "adult", "paediatric"),
-            {"all": "All ages", "adult": "Adults", "paediatric": "Children"},
-            "all",
-            "Studies mixing adults and children enter only under 'All ages'.",
-        ),
-        Param("preset", "Method preset", tuple(PRESETS), PRESET_LABELS, "reference"),
-        Param("transform", "Transformation", tuple(TRANSFORM_LABELS), TRANSFORM_LABELS, "PFT"),
-        Param("tau2", "τ² estimator", tuple(TAU2_LABELS), TAU2_LABELS, "DL"),
-        Param("ci", "Pooled CI", tuple(TEST_LABELS), TEST_LABELS, "z"),
-        Param("study_ci", "Study CI", tuple(STUDY_CI_LABELS), STUDY_CI_LABELS, "wilson"),
-        Param(
-            "mean_n",
-            "FT back-transform n",
-            tuple(MEAN_N_LABELS),
-            MEAN_N_LABELS,
-            "harmonic",
-            "Which mean study size the Freeman–Tukey back-transform uses.",
-        ),
-    )
-
-
-PARAMS: tuple[Param, ...] = _build_params()
-BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
-FILTER_PARAMS = ("histology", "line", "mixed", "design", "regimen", "age")
-SETTING_PARAMS = ("transform", "tau2", "ci", "study_ci", "mean_n")
-
-
-def preset_settings(preset: str) -> dict[str, str]:
-    """The individual method settings (URL values) of a preset."""
-    m = tkidata.Method.preset(preset)
-    return {
-        "transform": "GLMM" if m.glmm else m.measure,
-        "tau2": m.tau2,
-        "ci": m.test,
-        "study_ci": m.ci_method,
-        "mean_n": m.mean_n,
-    }
 
 
 def apply_preset() -> None:
@@ -184,13 +29,6 @@ def apply_preset() -> None:
     preset = st.session_state[BY_NAME["preset"].key]
     for name, value in preset_settings(preset).items():
         st.session_state[BY_NAME[name].key] = value
-
-
-def _defaults_for(values: Mapping[str, str]) -> dict[str, str]:
-    """Default of every param given the preset in force (settings default to the preset's)."""
-    defaults = {p.name: p.default for p in PARAMS}
-    defaults.update(preset_settings(values.get("preset", defaults["preset"])))
-    return defaults
 
 
 def sync_from_url() -> list[str]:
@@ -217,7 +55,7 @@ def sync_from_url() -> list[str]:
         for name, value in preset_settings(raw_preset).items():
             state[BY_NAME[name].key] = value
     state.setdefault(preset.key, preset.default)
-    defaults = _defaults_for({"preset": state[preset.key]})
+    defaults = defaults_for({"preset": state[preset.key]})
     for param in PARAMS:
         raw = url[param.name]
         if raw is not None and raw not in param.options:
@@ -236,7 +74,7 @@ def write_to_url() -> None:
     """Write every non-default value to the URL and drop defaults (only when changed)."""
     state = st.session_state
     values = {p.name: state[p.key] for p in PARAMS}
-    defaults = _defaults_for(values)
+    defaults = defaults_for(values)
     wanted = {k: v for k, v in values.items() if v != defaults[k]}
     for name in BY_NAME:
         have = st.query_params.get(name)
@@ -249,30 +87,12 @@ def write_to_url() -> None:
 
 def current_filters() -> tkidata.Filters:
     """The filters in force, as the analysis layer's frozen ``Filters``."""
-    s = st.session_state
-    return tkidata.Filters(
-        histology=s[BY_NAME["histology"].key],
-        line=s[BY_NAME["line"].key],
-        include_mixed_line=s[BY_NAME["mixed"].key] == "yes",
-        design=s[BY_NAME["design"].key],
-        regimen=s[BY_NAME["regimen"].key],
-        age=s[BY_NAME["age"].key],
-    )
+    return filters_from(filter_values())
 
 
 def current_method() -> tkidata.Method:
     """The method in force, as the analysis layer's frozen ``Method``."""
-    s = st.session_state
-    transform = s[BY_NAME["transform"].key]
-    glmm = transform == "GLMM"
-    return tkidata.Method(
-        glmm=glmm,
-        measure="PLO" if glmm else transform,
-        tau2=s[BY_NAME["tau2"].key],
-        test=s[BY_NAME["ci"].key],
-        ci_method=s[BY_NAME["study_ci"].key],
-        mean_n=s[BY_NAME["mean_n"].key],
-    )
+    return method_from(filter_values())
 
 
 def filter_values() -> dict[str, str]:

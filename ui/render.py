@@ -12,10 +12,10 @@ import streamlit as st
 
 from report.charts import MISSING, format_ci, format_value, is_median, outcome_label
 from report.colors import DRUG_COLORS, drug_label
+from report.params import BY_NAME, describe_filters  # noqa: F401 (pages call render.describe_filters)
 from tkidata import DataVersion, Filters, Method
 from ui.cache import histology_labels
 from ui.downloads import figure_downloads
-from ui.params import BY_NAME
 
 EVIDENCE_PAGE = "pages/evidence.py"
 
@@ -91,21 +91,6 @@ def short_method(m: Method) -> str:
     if m.preset_name:
         return BY_NAME["preset"].format(m.preset_name).split(":")[0]
     return "Adjusted method: " + m.describe().split(";")[0]
-
-
-def describe_filters(f: Filters) -> str:
-    """The filters in force, in words."""
-    parts = [BY_NAME["histology"].format(f.histology), BY_NAME["line"].format(f.line).lower()]
-    if f.line != "any":
-        parts.append(
-            "with mixed-line studies" if f.include_mixed_line else "without mixed-line studies"
-        )
-    parts += [
-        BY_NAME["design"].format(f.design).lower(),
-        BY_NAME["regimen"].format(f.regimen).lower(),
-        BY_NAME["age"].format(f.age).lower(),
-    ]
-    return " · ".join(parts)
 
 
 def empty_hint(drug: str, what: str, f: Filters) -> str:

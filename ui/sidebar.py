@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.params import BY_NAME, SETTING_PARAMS, Param, apply_preset, current_method
+from report.params import BY_NAME, SETTING_PARAMS, Param
+from ui.params import apply_preset, current_method
 
 
 def _select(param: Param, **kwargs: object) -> None:
