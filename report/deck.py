@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import altair as alt
@@ -27,7 +26,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from report.figures import CSS_PPI, chart_bytes, png_size, svg_size
+from report.figures import charts_bytes, png_size
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 SLIDE_W_IN = 13.333
@@ -41,8 +40,6 @@ CONTENT_H_IN = SLIDE_H_IN - FOOTER_H_IN - 0.1 - CONTENT_TOP_IN
 CONTENT_W_IN = SLIDE_W_IN - 2 * MARGIN_IN
 #: minimum pixels per inch of a chart image at the size it is shown on a slide.
 MIN_PPI = 200
-#: charts rendered at once (vl-convert renders outside the GIL; the machines have 2 cores).
-RENDER_THREADS = 2
 DECK_TITLE = "Sarcoma TKIs: tumour-board evidence summary"
 TITLE_PT = 28
 QUESTION_PT = 24
@@ -243,28 +240,11 @@ def _notes(slide: Slide, specific: Sequence[str], content: DeckContent) -> None:
     slide.notes_slide.notes_text_frame.text = text
 
 
-def _fit(px: tuple[int, int], ppi: float, box_w: float, box_h: float) -> tuple[float, float]:
-    """Shown size in inches of an image of ``px`` pixels printed at ``ppi``, fitted in a box."""
-    w, h = px[0] / ppi, px[1] / ppi
-    scale = min(box_w / w, box_h / h)
-    return w * scale, h * scale
-
-
-def chart_png_for_slide(
-    chart: alt.TopLevelMixin, box_w: float = CONTENT_W_IN, box_h: float = CONTENT_H_IN
-) -> tuple[bytes, float, float]:
-    """Render a chart for a slide box: PNG bytes and shown width, height in inches.
-
-    The chart's size is read from a quick SVG rendering; the PNG is then rendered once, at the
-    resolution that keeps at least :data:`MIN_PPI` pixels per inch at the size it is shown
-    (charts smaller than the box are enlarged to fill it).
-    """
-    css_w, css_h = svg_size(chart_bytes(chart, "svg"))
-    width, _ = _fit((css_w, css_h), CSS_PPI, box_w, box_h)
-    ppi = max(MIN_PPI, math.ceil(MIN_PPI * width * CSS_PPI / css_w) + 1)
-    png = chart_bytes(chart, "png", ppi=ppi)
-    width, height = _fit(png_size(png), ppi, box_w, box_h)
-    return png, width, height
+def image_for_slide(png: bytes, box_w: float, box_h: float) -> tuple[bytes, float, float]:
+    """PNG bytes rendered at :data:`MIN_PPI` and their shown size in a box (never enlarged)."""
+    w, h = (px / MIN_PPI for px in png_size(png))
+    scale = min(1.0, box_w / w, box_h / h)
+    return png, w * scale, h * scale
 
 
 def _chart_slide(
@@ -490,8 +470,8 @@ def deck_bytes(content: DeckContent) -> bytes:
     prs = Presentation()
     prs.slide_width, prs.slide_height = _in(SLIDE_W_IN), _in(SLIDE_H_IN)
     slides: list[tuple[Slide, tuple[str, ...]]] = [(_title_slide(prs, content), ())]
-    with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
-        images = list(pool.map(chart_png_for_slide, [spec.chart for spec in content.charts]))
+    pngs = charts_bytes([spec.chart for spec in content.charts], "png", ppi=MIN_PPI)
+    images = [image_for_slide(png, CONTENT_W_IN, CONTENT_H_IN) for png in pngs]
     slides += [
         _chart_slide(prs, spec, image) for spec, image in zip(content.charts, images, strict=True)
     ]

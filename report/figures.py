@@ -1,17 +1,25 @@
 """Figure bytes from any Altair chart: PNG (print resolution), SVG and PDF, rendered offline.
 
-Rendering goes through ``Chart.save`` with the vl-convert engine (the only engine of Altair 6),
-so the file is drawn from the very chart object a page shows. Fonts come from the machine;
+Rendering calls vl-convert (the engine behind Altair 6's ``Chart.save``) on the chart's own
+Vega-Lite spec, so the file is drawn from the very chart object a page shows. Renderings are
+cached by content: the spec's JSON, format and resolution are the key, so a figure drawn once
+(for the deck, the bundle or a download button) is not drawn again. Fonts come from the machine;
 charts pin Liberation Sans (:data:`report.charts.FONT`).
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
+import json
 import struct
-import xml.etree.ElementTree as ET
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import altair as alt
+import vl_convert as vlc
+from altair.utils._importers import vl_version_for_vl_convert
 
 #: the figure formats offered for download, with their MIME types.
 FIGURE_FORMATS: dict[str, str] = {
@@ -21,10 +29,24 @@ FIGURE_FORMATS: dict[str, str] = {
 }
 #: pixels per inch of PNG figures: print resolution.
 PRINT_PPI = 200
-#: CSS pixels per inch, the unit Vega-Lite sizes charts in.
-CSS_PPI = 72
+
+#: renderings kept in memory (a default deck holds about 20; a bundle twice that).
+CACHE_ENTRIES = 256
+#: figures rendered at once (vl-convert renders outside the GIL; the machines have 2 cores).
+RENDER_THREADS = 2
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_CACHE: OrderedDict[str, bytes] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _render(spec: dict, fmt: str, ppi: int) -> bytes:
+    version = vl_version_for_vl_convert()
+    if fmt == "svg":
+        return vlc.vegalite_to_svg(spec, vl_version=version).encode("utf-8")
+    if fmt == "png":
+        return vlc.vegalite_to_png(spec, vl_version=version, ppi=ppi)
+    return vlc.vegalite_to_pdf(spec, vl_version=version)
 
 
 def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> bytes:
@@ -52,18 +74,38 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> 
     """
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"figure format {fmt!r}: expected one of {tuple(FIGURE_FORMATS)}")
-    if fmt == "svg":
-        text = io.StringIO()
-        chart.save(text, format="svg")
-        return text.getvalue().encode("utf-8")
-    buf = io.BytesIO()
-    if fmt == "png":
-        if ppi < 1:
-            raise ValueError(f"ppi={ppi!r}: expected a positive number of pixels per inch")
-        chart.save(buf, format="png", ppi=ppi)
-    else:
-        chart.save(buf, format="pdf")
-    return buf.getvalue()
+    if fmt == "png" and ppi < 1:
+        raise ValueError(f"ppi={ppi!r}: expected a positive number of pixels per inch")
+    spec = chart.to_dict()
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+    key = hashlib.sha256(f"{fmt}:{ppi if fmt == 'png' else 0}:{text}".encode()).hexdigest()
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    data = _render(spec, fmt, ppi)
+    with _LOCK:
+        _CACHE[key] = data
+        while len(_CACHE) > CACHE_ENTRIES:
+            _CACHE.popitem(last=False)
+    return data
+
+
+def charts_bytes(
+    charts: Sequence[alt.TopLevelMixin], fmt: str, *, ppi: int = PRINT_PPI
+) -> list[bytes]:
+    """Render several charts (in :data:`RENDER_THREADS` threads), in order; see
+    :func:`chart_bytes`."""
+    if len(charts) < 2:
+        return [chart_bytes(c, fmt, ppi=ppi) for c in charts]
+    with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
+        return list(pool.map(lambda c: chart_bytes(c, fmt, ppi=ppi), charts))
+
+
+def clear_cache() -> None:
+    """Forget every cached rendering (benchmarks time cold renders)."""
+    with _LOCK:
+        _CACHE.clear()
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -84,21 +126,6 @@ def file_stem(words: str) -> str:
     """Words as a safe file-name stem: ``"Anlotinib: ORR"`` → ``"anlotinib-orr"``."""
     safe = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in words)
     return "-".join(part for part in safe.split("-") if part) or "figure"
-
-
-def svg_size(data: bytes) -> tuple[float, float]:
-    """Return ``(width, height)`` in CSS pixels from the root element of an SVG.
-
-    Raises
-    ------
-    ValueError
-        When the root is not an ``<svg>`` with numeric width and height.
-    """
-    root = ET.fromstring(data)
-    try:
-        return float(root.attrib["width"]), float(root.attrib["height"])
-    except (KeyError, ValueError) as err:
-        raise ValueError("not an SVG with numeric width and height") from err
 
 
 def figure_file_name(words: str, fmt: str) -> str:

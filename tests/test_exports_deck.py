@@ -147,7 +147,8 @@ def test_charts_are_pictures_at_print_resolution(prs: Presentation, content: Dec
         px_w, px_h = pic.image.size
         assert pic.image.content_type == "image/png"
         shown_w, shown_h = pic.width / EMU_PER_IN, pic.height / EMU_PER_IN
-        assert px_w / shown_w >= MIN_PPI and px_h / shown_h >= MIN_PPI - 1
+        # EMU are whole numbers: allow the rounding of one EMU
+        assert px_w / shown_w >= MIN_PPI - 1e-6 and px_h / shown_h >= MIN_PPI - 1
         assert px_w / px_h == pytest.approx(shown_w / shown_h, rel=0.01)  # not distorted
         # the very chart, rendered at that resolution, has that pixel size
         ppi = round(px_w / png_size(chart_bytes(spec.chart, "png", ppi=72))[0] * 72)
@@ -159,10 +160,19 @@ def test_charts_are_pictures_at_print_resolution(prs: Presentation, content: Dec
         assert pic.top + pic.height <= Emu(int(6.72 * EMU_PER_IN))
 
 
-def test_small_chart_is_enlarged_and_rerendered(prs: Presentation) -> None:
+def test_small_chart_keeps_its_natural_size(prs: Presentation) -> None:
+    """A chart smaller than the slide is not enlarged: one CSS pixel stays one point, so a
+    label's size on the slide is its size in the spec."""
     pic = next(s for s in prs.slides[3].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE)
-    assert pic.width / EMU_PER_IN > 8  # a 250 px chart fills the slide width
-    assert pic.image.size[0] / (pic.width / EMU_PER_IN) >= MIN_PPI
+    natural_in = pic.image.size[0] / MIN_PPI
+    assert pic.width / EMU_PER_IN == pytest.approx(natural_in, abs=1e-3)
+    assert natural_in < 6  # a 250 px plot: far from filling the slide
+
+
+def test_tall_chart_is_shrunk_into_the_content_box(prs: Presentation) -> None:
+    pic = next(s for s in prs.slides[2].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE)
+    assert pic.height / EMU_PER_IN < pic.image.size[1] / MIN_PPI  # 600 px > the box
+    assert pic.top + pic.height <= Emu(int(6.72 * EMU_PER_IN))
 
 
 def test_evidence_table_is_split_and_complete(prs: Presentation, content: DeckContent) -> None:
