@@ -10,9 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from report.charts import MISSING, format_ci, format_value, is_median, outcome_label
 from report.colors import DRUG_COLORS, drug_label
 from tkidata import DataVersion, Filters, Method
+from tkidata.wording import MISSING, format_ci, format_value, is_median, outcome_label
 from ui.cache import histology_labels
 from ui.downloads import figure_downloads
 from ui.params import BY_NAME
