@@ -12,17 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from report.charts import (
-    ae_panel_chart,
-    ae_panel_table,
-    comparison_chart,
-    forest_chart,
-    outcome_label,
-    study_info_from_rows,
-)
+from report.charts.ae_panel import ae_panel_chart, ae_panel_table
+from report.charts.comparison import comparison_chart
+from report.charts.forest_plot import forest_chart, study_info_from_rows
 from report.colors import TKI_DRUGS, drug_label
 from report.deck import ChartSlide, Citation, DeckContent
 from report.view_tables import evidence_table
+from tkidata.wording import outcome_label
 
 #: outcomes a deck shows unless the user picks others: (outcome, timepoint in months).
 DEFAULT_OUTCOMES: tuple[tuple[str, int | None], ...] = (

@@ -4,7 +4,7 @@ Rendering calls vl-convert (the engine behind Altair 6's ``Chart.save``) on the 
 Vega-Lite spec, so the file is drawn from the very chart object a page shows. Renderings are
 cached by content: the spec's JSON, format and resolution are the key, so a figure drawn once
 (for the deck, the bundle or a download button) is not drawn again. Fonts come from the machine;
-charts pin Liberation Sans (:data:`report.charts.FONT`).
+charts pin Liberation Sans (:data:`report.charts.style.FONT`).
 """
 
 from __future__ import annotations

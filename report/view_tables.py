@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from report.charts import MISSING, design_label, format_value, is_median, outcome_label
 from report.colors import drug_label
+from tkidata.wording import MISSING, design_label, format_value, is_median, outcome_label
 
 USER_SUPPLIED_DESIGN = "User-supplied (what-if)"
 LINE_LABELS = {"first": "1st", "second": "2nd", "later": "≥3rd", "mixed": "Mixed"}

@@ -17,6 +17,8 @@ import pytest
 
 import core
 from report import charts
+from report.charts.forest_plot import ROW_PX
+from report.charts.style import FONT
 from report.colors import DRUG_COLORS, DRUG_LABELS, TKI_DRUGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +64,7 @@ def _assert_shared_colours(chart: alt.TopLevelMixin) -> dict:
     for scale in scales:
         assert scale["domain"] == [DRUG_LABELS[d] for d in DRUG_COLORS]
         assert scale["range"] == list(DRUG_COLORS.values())
-    assert spec["config"]["font"] == charts.FONT
+    assert spec["config"]["font"] == FONT
     return spec
 
 
@@ -100,7 +102,7 @@ def test_forest_height_scales_with_rows() -> None:
     big = core.pool_proportions(events, n, labels=[f"S{i}" for i in range(40)])
     spec = charts.forest_chart(big, drug="pazopanib", outcome="dcr").to_dict()
     heights = [c.get("height", 0) for c in spec["hconcat"]]
-    assert min(heights) >= 40 * charts.ROW_PX
+    assert min(heights) >= 40 * ROW_PX
 
 
 def test_forest_of_medians_in_months() -> None:
@@ -305,25 +307,6 @@ def test_preset_chart() -> None:
     assert charts.preset_table(presets)["text"].iloc[0] == "20.0% (15.0–26.0)"
     spec = _assert_shared_colours(charts.preset_chart(presets))
     assert {0.2, 0.18, 0.19} <= _plotted_numbers(spec, "est")
-
-
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (("orr", None), "Objective response rate (ORR)"),
-        (("pfs_rate", 6), "PFS at 6 months"),
-        (("os_rate", 12.0), "OS at 12 months"),
-        (("pfs_median", None), "Median PFS"),
-    ],
-)
-def test_outcome_labels(args: tuple, expected: str) -> None:
-    assert charts.outcome_label(*args) == expected
-
-
-def test_format_interval() -> None:
-    assert charts.format_interval(0.2134, 0.15, 0.3) == "21.3% (15.0–30.0)"
-    assert charts.format_interval(np.nan, 0.1, 0.2) == "—"
-    assert charts.format_interval(7.8, 6.1, None, months=True) == "7.8 mo (CI not reported)"
 
 
 def test_report_never_imports_streamlit() -> None:

@@ -10,10 +10,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from report.charts import MISSING, format_ci, format_value, is_median, outcome_label
 from report.colors import DRUG_COLORS, drug_label
 from report.params import BY_NAME, describe_filters  # noqa: F401 (pages call render.describe_filters)
 from tkidata import DataVersion, Filters, Method
+from tkidata.wording import MISSING, format_ci, format_value, is_median, outcome_label
 from ui.cache import histology_labels
 from ui.downloads import figure_downloads
 
