@@ -1,11 +1,15 @@
-"""The tumour-board slide deck (PPTX): pure function from charts, tables and citations to bytes.
+"""The tumour-board slide deck (PPTX): pure function from slides, citations and words to bytes.
 
-:func:`deck_bytes` lays out a widescreen (16:9) deck: a title slide, one slide per chart (the
-efficacy comparison, the grade ≥3 AE panel, each forest plot), the evidence table and the
-references, split across slides when long. Every slide carries a footer with the filters, the
-method and the data version, and speaker notes with the caveats. Charts are PNG images rendered
-with vl-convert from the Altair objects given, at no less than :data:`MIN_PPI` pixels per inch of
-the size they are shown at.
+:func:`deck_bytes` lays out a widescreen (16:9) deck: a title slide with the question, then the
+body slides in the order given — :class:`ChartSlide` (a chart as a picture), :class:`TableSlide`
+(a table, split across slides by the height of its rows) and :class:`TextSlide` (paragraphs,
+split by length) — and the references. Every slide carries a footer with the filters, the
+method and the data version, and speaker notes with the caveats; every picture has alt text.
+
+Charts are rendered once to SVG (vl-convert, cached by content) and rasterised from that SVG at
+the scale that fits the slide, at no less than :data:`MIN_PPI` pixels per inch of the size they
+are shown at. Charts meant for slides are built at slide size, so the scale is close to 1 and a
+14 px label reads as 14 pt; :func:`chart_text_pt` tells the smallest text size a picture shows.
 
 The inputs are plain values (:class:`DeckContent`), so a deck can be built from hand-made charts
 and tables in a test, or from the app's results by :mod:`report.deck_inputs`.
@@ -26,7 +30,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from report.figures import charts_bytes, png_size
+from report.figures import charts_bytes, svg_font_sizes, svg_png, svg_size
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 SLIDE_W_IN = 13.333
@@ -35,7 +39,8 @@ MARGIN_IN = 0.45
 TITLE_TOP_IN = 0.25
 TITLE_H_IN = 0.85
 CONTENT_TOP_IN = 1.15
-FOOTER_H_IN = 0.78
+#: room for four footer lines at FOOTER_PT (what-if warning, filters, method, version).
+FOOTER_H_IN = 0.95
 CONTENT_H_IN = SLIDE_H_IN - FOOTER_H_IN - 0.1 - CONTENT_TOP_IN
 CONTENT_W_IN = SLIDE_W_IN - 2 * MARGIN_IN
 #: minimum pixels per inch of a chart image at the size it is shown on a slide.
@@ -53,10 +58,12 @@ FONT = "Arial"
 #: character width in em used to size text boxes and columns (Arial: digits 0.556, bold ~0.6).
 CHAR_EM = 0.6
 CELL_MARGIN_IN = 0.06
-#: text lines of references per slide at BODY_PT.
+#: text lines of references and text slides per slide at BODY_PT.
 REFERENCE_LINES_PER_SLIDE = 16
 #: characters per line of a full-width text box at BODY_PT (Liberation Sans, ~0.5 em per char).
-CHARS_PER_LINE = 110
+CHARS_PER_LINE = 118
+#: average character width in em of running text (Arial/Liberation Sans, mixed case).
+TEXT_EM = 0.5
 _LAYOUT_TITLE_ONLY = 5
 _GREY = RGBColor(0x44, 0x44, 0x44)
 _WARN = RGBColor(0xA4, 0x1E, 0x22)
@@ -72,14 +79,64 @@ class ChartSlide:
     title : str
         Slide title.
     chart : altair.TopLevelMixin
-        The chart, as built by :mod:`report.charts` (the same object a page shows).
+        The chart, as built by :mod:`report.charts` (at slide size for a deck).
     caveats : tuple of str
         Caveats that concern this chart only; they go to the slide's speaker notes.
+    alt_text : str
+        What the picture shows, for screen readers (default: the title).
     """
 
     title: str
     chart: alt.TopLevelMixin
     caveats: tuple[str, ...] = ()
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class TableSlide:
+    """A table on as many slides as its rows need (the header repeats on each).
+
+    Attributes
+    ----------
+    title : str
+        Slide title (``" (i/n)"`` is added when the table is split).
+    table : pandas.DataFrame
+        Display text (missing values are shown as "—").
+    caveats : tuple of str
+        Speaker-note caveats of these slides.
+    name : str
+        Shape name of the table (tests and screen readers find it by name).
+    """
+
+    title: str
+    table: pd.DataFrame
+    caveats: tuple[str, ...] = ()
+    name: str = "Table"
+
+
+@dataclass(frozen=True)
+class TextSlide:
+    """Paragraphs on as many slides as their length needs.
+
+    Attributes
+    ----------
+    title : str
+        Slide title.
+    lines : tuple of str
+        One paragraph each; a paragraph starting with ``"• "`` is a bullet.
+    caveats : tuple of str
+        Speaker-note caveats.
+    name : str
+        Shape name of the text box.
+    """
+
+    title: str
+    lines: tuple[str, ...]
+    caveats: tuple[str, ...] = ()
+    name: str = "Text"
+
+
+Slide_ = ChartSlide | TableSlide | TextSlide
 
 
 @dataclass(frozen=True)
@@ -116,11 +173,8 @@ class DeckContent:
         Which data the results come from (date, revision, hash).
     date : str
         Date of the export.
-    charts : tuple of ChartSlide
-        The chart slides in order (for the tumour board: the four-drug efficacy comparison, the
-        grade ≥3 adverse-event panel, one forest plot per selected drug × outcome).
-    evidence : pandas.DataFrame
-        The evidence table as shown (one row per study arm; display columns, display text).
+    slides : tuple of ChartSlide, TableSlide or TextSlide
+        The body of the deck in order, between the title slide and the references.
     citations : tuple of Citation
         Every study cited in the view.
     caveats : tuple of str
@@ -135,8 +189,7 @@ class DeckContent:
     method_short: str
     data_version: str
     date: str
-    charts: tuple[ChartSlide, ...]
-    evidence: pd.DataFrame
+    slides: tuple[Slide_, ...]
     citations: tuple[Citation, ...]
     caveats: tuple[str, ...] = ()
     user_supplied: tuple[str, ...] = field(default=())
@@ -203,13 +256,26 @@ def _set_title(slide: Slide, text: str, *, size: int = TITLE_PT) -> None:
             run.font.bold = True
 
 
-def _footer(slide: Slide, content: DeckContent, number: int, total: int) -> None:
+def _fit_line(text: str, size: float, width: float = CONTENT_W_IN) -> str:
+    """``text`` cut with an ellipsis to what one line of ``width`` inches holds at ``size``."""
+    room = int(width * 72 / (size * TEXT_EM)) - 1
+    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
+
+
+def footer_lines(content: DeckContent, number: int, total: int) -> list[str]:
+    """The footer of one slide: at most four lines, each cut to one line of the footer."""
     lines = [
-        f"Filters: {content.filters}  ·  Method: {content.method_short}",
+        f"Filters: {content.filters}",
+        f"Method: {content.method_short}",
         f"{content.data_version}  ·  exported {content.date}  ·  slide {number}/{total}",
     ]
     if content.user_supplied:
         lines.insert(0, content.what_if_text)
+    return [_fit_line(t, FOOTER_PT) for t in lines]
+
+
+def _footer(slide: Slide, content: DeckContent, number: int, total: int) -> None:
+    lines = footer_lines(content, number, total)
     top = SLIDE_H_IN - FOOTER_H_IN
     line = slide.shapes.add_connector(
         1, _in(MARGIN_IN), _in(top), _in(SLIDE_W_IN - MARGIN_IN), _in(top)
@@ -221,6 +287,7 @@ def _footer(slide: Slide, content: DeckContent, number: int, total: int) -> None
     box.name = "Footer"
     tf = box.text_frame
     tf.word_wrap = True
+    tf.margin_top = tf.margin_bottom = Pt(2)
     for i, text in enumerate(lines):
         p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
         run = p.add_run()
@@ -240,11 +307,23 @@ def _notes(slide: Slide, specific: Sequence[str], content: DeckContent) -> None:
     slide.notes_slide.notes_text_frame.text = text
 
 
-def image_for_slide(png: bytes, box_w: float, box_h: float) -> tuple[bytes, float, float]:
-    """PNG bytes rendered at :data:`MIN_PPI` and their shown size in a box (never enlarged)."""
-    w, h = (px / MIN_PPI for px in png_size(png))
-    scale = min(1.0, box_w / w, box_h / h)
-    return png, w * scale, h * scale
+def slide_picture(svg: bytes, box_w: float, box_h: float) -> tuple[bytes, float, float]:
+    """Rasterise a chart's SVG to fit a box: PNG bytes and the shown width, height in inches.
+
+    The scale fits the chart in the box (CSS pixels are points at scale 1); the PNG is drawn
+    at :data:`MIN_PPI` pixels per inch of the shown size.
+    """
+    css_w, css_h = svg_size(svg)
+    scale = min(box_w * 72 / css_w, box_h * 72 / css_h)
+    ppi = math.ceil(MIN_PPI * scale) + 1
+    return svg_png(svg, ppi), css_w * scale / 72, css_h * scale / 72
+
+
+def chart_text_pt(svg: bytes, shown_w: float) -> float:
+    """Smallest text size, in points, of a chart's SVG shown ``shown_w`` inches wide."""
+    css_w, _ = svg_size(svg)
+    sizes = svg_font_sizes(svg)
+    return min(sizes) * shown_w * 72 / css_w if sizes else math.inf
 
 
 def _chart_slide(
@@ -257,6 +336,7 @@ def _chart_slide(
     top = CONTENT_TOP_IN + (CONTENT_H_IN - height) / 2
     pic = slide.shapes.add_picture(io.BytesIO(png), _in(left), _in(top), _in(width), _in(height))
     pic.name = "Chart"
+    pic._element.nvPicPr.cNvPr.set("descr", spec.alt_text or spec.title)
     return slide, spec.caveats
 
 
@@ -367,10 +447,9 @@ def _table_pages(df: pd.DataFrame, widths: Sequence[float]) -> list[pd.DataFrame
     return [df.iloc[rows] for rows in pages]
 
 
-def _table_slides(
-    prs: Presentation, content: DeckContent, title: str
-) -> list[tuple[Slide, tuple[str, ...]]]:
-    df = content.evidence.astype(object).where(content.evidence.notna(), "—").astype(str)
+def _table_slides(prs: Presentation, spec: TableSlide) -> list[tuple[Slide, tuple[str, ...]]]:
+    title = spec.title
+    df = spec.table.astype(object).where(spec.table.notna(), "—").astype(str)
     widths = _column_widths(df, CONTENT_W_IN)
     chunks = _table_pages(df, widths)
     out = []
@@ -389,7 +468,7 @@ def _table_slides(
             _in(CONTENT_W_IN),
             _in(sum(heights)),
         )
-        shape.name = "Evidence table"
+        shape.name = spec.name
         table = shape.table
         for c, width in enumerate(widths):
             table.columns[c].width = _in(width)
@@ -409,7 +488,7 @@ def _table_slides(
                         run.font.color.rgb = RGBColor(0, 0, 0)
                 cell.fill.solid()
                 cell.fill.fore_color.rgb = _HEADER_FILL if r == 0 else RGBColor(0xFF, 0xFF, 0xFF)
-        out.append((slide, ()))
+        out.append((slide, spec.caveats))
     return out
 
 
@@ -427,16 +506,13 @@ def _paginate(lines: Sequence[str], budget: int) -> list[list[str]]:
     return pages
 
 
-def _reference_slides(
-    prs: Presentation, content: DeckContent
-) -> list[tuple[Slide, tuple[str, ...]]]:
-    lines = [f"[{i}] {c.line()}" for i, c in enumerate(content.citations, start=1)]
-    pages = _paginate(lines or ["No study is cited in this view."], REFERENCE_LINES_PER_SLIDE)
+def _text_slides(prs: Presentation, spec: TextSlide) -> list[tuple[Slide, tuple[str, ...]]]:
+    pages = _paginate(list(spec.lines) or [""], REFERENCE_LINES_PER_SLIDE)
     out = []
     for i, page in enumerate(pages, start=1):
         slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
         suffix = f" ({i}/{len(pages)})" if len(pages) > 1 else ""
-        _set_title(slide, "References" + suffix)
+        _set_title(slide, spec.title + suffix)
         _add_text(
             slide,
             page,
@@ -445,11 +521,20 @@ def _reference_slides(
             width=CONTENT_W_IN,
             height=CONTENT_H_IN,
             size=BODY_PT,
-            name="References",
-            space_after=3,
+            name=spec.name,
+            space_after=6,
         )
-        out.append((slide, ()))
+        out.append((slide, spec.caveats))
     return out
+
+
+def _reference_slides(
+    prs: Presentation, content: DeckContent
+) -> list[tuple[Slide, tuple[str, ...]]]:
+    lines = [f"[{i}] {c.line()}" for i, c in enumerate(content.citations, start=1)]
+    return _text_slides(
+        prs, TextSlide("References", tuple(lines or ["No study is cited in this view."]))
+    )
 
 
 def deck_bytes(content: DeckContent) -> bytes:
@@ -458,25 +543,29 @@ def deck_bytes(content: DeckContent) -> bytes:
     Parameters
     ----------
     content
-        Charts, tables, citations and the words for filters, method, data version and caveats.
+        Body slides, citations and the words for filters, method, data version and caveats.
 
     Returns
     -------
     bytes
-        A 13.333 × 7.5 in (16:9) PowerPoint file: title slide, comparison, AE panel, forest
-        plots, evidence table (split by the height of its rows), references
-        (split by length). Each slide has a footer shape named ``"Footer"`` and speaker notes.
+        A 13.333 × 7.5 in (16:9) PowerPoint file: title slide, the body slides in order (tables
+        split by the height of their rows, text by its length), references (split by length).
+        Each slide has a footer shape named ``"Footer"`` and speaker notes; each picture has
+        alt text.
     """
     prs = Presentation()
     prs.slide_width, prs.slide_height = _in(SLIDE_W_IN), _in(SLIDE_H_IN)
+    charts = [spec for spec in content.slides if isinstance(spec, ChartSlide)]
+    svgs = dict(zip(map(id, charts), charts_bytes([c.chart for c in charts], "svg"), strict=True))
     slides: list[tuple[Slide, tuple[str, ...]]] = [(_title_slide(prs, content), ())]
-    pngs = charts_bytes([spec.chart for spec in content.charts], "png", ppi=MIN_PPI)
-    images = [image_for_slide(png, CONTENT_W_IN, CONTENT_H_IN) for png in pngs]
-    slides += [
-        _chart_slide(prs, spec, image) for spec, image in zip(content.charts, images, strict=True)
-    ]
-    what_if = " (includes user-supplied studies)" if content.user_supplied else ""
-    slides += _table_slides(prs, content, "Evidence table" + what_if)
+    for spec in content.slides:
+        if isinstance(spec, ChartSlide):
+            image = slide_picture(svgs[id(spec)], CONTENT_W_IN, CONTENT_H_IN)
+            slides.append(_chart_slide(prs, spec, image))
+        elif isinstance(spec, TableSlide):
+            slides += _table_slides(prs, spec)
+        else:
+            slides += _text_slides(prs, spec)
     slides += _reference_slides(prs, content)
     for number, (slide, caveats) in enumerate(slides, start=1):
         _footer(slide, content, number, len(slides))

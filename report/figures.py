@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 import threading
+import xml.etree.ElementTree as ET
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import altair as alt
@@ -35,18 +37,29 @@ CACHE_ENTRIES = 256
 #: figures rendered at once (vl-convert renders outside the GIL; the machines have 2 cores).
 RENDER_THREADS = 2
 
+_FONT_SIZE = re.compile(r"([0-9.]+)px")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CACHE: OrderedDict[str, bytes] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def _render(spec: dict, fmt: str, ppi: int) -> bytes:
-    version = vl_version_for_vl_convert()
-    if fmt == "svg":
-        return vlc.vegalite_to_svg(spec, vl_version=version).encode("utf-8")
-    if fmt == "png":
-        return vlc.vegalite_to_png(spec, vl_version=version, ppi=ppi)
-    return vlc.vegalite_to_pdf(spec, vl_version=version)
+def _cached(key: str, make: Callable[[], bytes]) -> bytes:
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    data = make()
+    with _LOCK:
+        _CACHE[key] = data
+        while len(_CACHE) > CACHE_ENTRIES:
+            _CACHE.popitem(last=False)
+    return data
+
+
+def svg_png(svg: bytes, ppi: int) -> bytes:
+    """Rasterise an SVG drawn by vl-convert at ``ppi`` pixels per inch (cached by content)."""
+    key = hashlib.sha256(b"png:%d:" % ppi + svg).hexdigest()
+    return _cached(key, lambda: vlc.svg_to_png(svg.decode("utf-8"), ppi=ppi))
 
 
 def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> bytes:
@@ -76,19 +89,15 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> 
         raise ValueError(f"figure format {fmt!r}: expected one of {tuple(FIGURE_FORMATS)}")
     if fmt == "png" and ppi < 1:
         raise ValueError(f"ppi={ppi!r}: expected a positive number of pixels per inch")
+    if fmt == "png":
+        return svg_png(chart_bytes(chart, "svg"), ppi)
     spec = chart.to_dict()
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
-    key = hashlib.sha256(f"{fmt}:{ppi if fmt == 'png' else 0}:{text}".encode()).hexdigest()
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    data = _render(spec, fmt, ppi)
-    with _LOCK:
-        _CACHE[key] = data
-        while len(_CACHE) > CACHE_ENTRIES:
-            _CACHE.popitem(last=False)
-    return data
+    key = hashlib.sha256(f"{fmt}:{text}".encode()).hexdigest()
+    version = vl_version_for_vl_convert()
+    if fmt == "svg":
+        return _cached(key, lambda: vlc.vegalite_to_svg(spec, vl_version=version).encode())
+    return _cached(key, lambda: vlc.vegalite_to_pdf(spec, vl_version=version))
 
 
 def charts_bytes(
@@ -126,6 +135,33 @@ def file_stem(words: str) -> str:
     """Words as a safe file-name stem: ``"Anlotinib: ORR"`` → ``"anlotinib-orr"``."""
     safe = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in words)
     return "-".join(part for part in safe.split("-") if part) or "figure"
+
+
+def svg_size(data: bytes) -> tuple[float, float]:
+    """Return ``(width, height)`` in CSS pixels from the root element of an SVG.
+
+    Raises
+    ------
+    ValueError
+        When the root is not an ``<svg>`` with numeric width and height.
+    """
+    root = ET.fromstring(data)
+    try:
+        return float(root.attrib["width"]), float(root.attrib["height"])
+    except (KeyError, ValueError) as err:
+        raise ValueError("not an SVG with numeric width and height") from err
+
+
+def svg_font_sizes(data: bytes) -> list[float]:
+    """Font sizes (CSS pixels) of every non-empty text element of an SVG drawn by vl-convert."""
+    root = ET.fromstring(data)
+    sizes = []
+    for el in root.iter("{http://www.w3.org/2000/svg}text"):
+        if "".join(el.itertext()).strip():
+            match = _FONT_SIZE.search(el.attrib.get("font-size", "") or el.attrib.get("style", ""))
+            if match:
+                sizes.append(float(match.group(1)))
+    return sizes
 
 
 def figure_file_name(words: str, fmt: str) -> str:

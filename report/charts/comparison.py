@@ -9,7 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour, tki_labels, value_axis
+from report.charts.style import SCREEN_TEXT, configure, drug_colour, tki_labels, value_axis
 from report.colors import TKI_DRUGS, drug_label
 from tkidata.wording import format_interval, is_median, is_missing, outcome_label
 
@@ -78,7 +78,14 @@ def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:
 
 
 def _dot_interval_panel(
-    table: pd.DataFrame, *, title: str, months: bool, x_max: float, width: int
+    table: pd.DataFrame,
+    *,
+    title: str,
+    months: bool,
+    x_max: float,
+    width: int,
+    text: int,
+    row_px: int,
 ) -> alt.LayerChart:
     y = alt.Y(
         "drug_label:N",
@@ -106,21 +113,24 @@ def _dot_interval_panel(
     dot = have.mark_circle(size=140, opacity=1).encode(
         x=alt.X("est:Q", scale=x_scale), y=y, color=colour, tooltip=tooltip
     )
-    text = base.mark_text(align="left", dx=8, fontSize=12, color="#333").encode(
+    label = base.mark_text(align="left", dx=8, fontSize=text, color="#333").encode(
         x=alt.value(width + 4),
         y=y,
         text="text:N",
     )
-    return alt.layer(rule, dot, text, data=table).properties(
-        title=alt.TitleParams(title, fontSize=15), width=width, height=4 * 26
+    return alt.layer(rule, dot, label, data=table).properties(
+        title=alt.TitleParams(title, fontSize=text + 3), width=width, height=4 * row_px
     )
 
 
-def comparison_chart(compare: pd.DataFrame, *, width: int = 380) -> alt.VConcatChart:
+def comparison_chart(
+    compare: pd.DataFrame, *, width: int = 380, text: int = 12, row_px: int = 26
+) -> alt.VConcatChart:
     """Dot-and-interval panels, one per outcome, the four TKIs on a shared axis.
 
     Proportion panels all use 0–100 %, so panels are comparable by eye; the median panel uses
-    months. The text right of each panel repeats the estimate, CI and k.
+    months. The text right of each panel repeats the estimate, CI and k. ``width``, ``text``
+    (label px) and ``row_px`` size it (larger for a slide).
     """
     table = comparison_table(compare)
     panels = []
@@ -129,6 +139,15 @@ def comparison_chart(compare: pd.DataFrame, *, width: int = 380) -> alt.VConcatC
         top = np.nanmax(sub["ci_ub"].to_numpy(dtype=float)) if sub["k"].gt(0).any() else 1.0
         x_max = (math.ceil((top if not is_missing(top) else 1.0) / 6.0) * 6.0) if months else 1.0
         panels.append(
-            _dot_interval_panel(sub, title=str(panel), months=months, x_max=x_max, width=width)
+            _dot_interval_panel(
+                sub,
+                title=str(panel),
+                months=months,
+                x_max=x_max,
+                width=width,
+                text=text,
+                row_px=row_px,
+            )
         )
-    return configure(alt.vconcat(*panels, spacing=18).properties(padding={"right": 230}))
+    chart = alt.vconcat(*panels, spacing=18).properties(padding={"right": 230 * text // 12})
+    return configure(chart, text=max(text, SCREEN_TEXT))

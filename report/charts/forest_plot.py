@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour, value_axis
+from report.charts.style import SCREEN_TEXT, configure, drug_colour, value_axis
 from report.colors import drug_label
 from tkidata.wording import (
     MISSING,
@@ -202,20 +202,28 @@ def _forest_domain(table: pd.DataFrame, months: bool) -> list[float]:
 
 
 def _text_column(
-    table: pd.DataFrame, field: str, title: str, width: int, y: alt.Y, align: str = "left"
+    table: pd.DataFrame,
+    field: str,
+    title: str,
+    width: int,
+    y: alt.Y,
+    align: str = "left",
+    *,
+    text: int = SCREEN_TEXT,
 ) -> alt.LayerChart:
     """A column of text aligned with the forest rows; pooled rows and headers in bold."""
+    width = round(width * text / SCREEN_TEXT)
     base = alt.Chart(table).encode(
         x=alt.value(0 if align == "left" else width), y=y, text=f"{field}:N"
     )
     plain = "datum.kind == 'study' || datum.kind == 'pi'"
-    style = {"align": align, "baseline": "middle", "fontSize": 13, "color": "#222"}
+    style = {"align": align, "baseline": "middle", "fontSize": text, "color": "#222"}
     return alt.layer(
         base.transform_filter(plain).mark_text(**style),
         base.transform_filter(f"!({plain})").mark_text(fontWeight="bold", **style),
     ).properties(
         width=width,
-        title=alt.TitleParams(title, anchor="start" if align == "left" else "end", fontSize=13),
+        title=alt.TitleParams(title, anchor="start" if align == "left" else "end", fontSize=text),
     )
 
 
@@ -230,10 +238,12 @@ def _draw_forest(
     label_title: str = "Study",
     show_design: bool = True,
     show_weight: bool = True,
+    text: int = SCREEN_TEXT,
+    row_px: int = ROW_PX,
 ) -> alt.HConcatChart:
     months = bool(table["months"].iloc[0]) if len(table) else False
     n_rows = max(len(table), 1)
-    height = ROW_PX * n_rows
+    height = row_px * n_rows
     y_scale = alt.Scale(domain=[-0.6, n_rows - 0.4], reverse=True, nice=False, zero=False)
     y = alt.Y("row:Q", axis=None, scale=y_scale)
     x_scale = alt.Scale(domain=_forest_domain(table, months), nice=False, clamp=True)
@@ -310,21 +320,23 @@ def _draw_forest(
             .encode(x=alt.X("ref:Q", scale=x_scale)),
         )
     plot = alt.layer(*layers).properties(
-        width=plot_width, height=height, title=alt.TitleParams(" ", fontSize=13)
+        width=plot_width, height=height, title=alt.TitleParams(" ", fontSize=text)
     )
-    columns = [_text_column(table, "label", label_title, 190, y)]
+    columns = [_text_column(table, "label", label_title, 190, y, text=text)]
     if show_design:
-        columns.append(_text_column(table, "design", "Design", 90, y))
-    columns.append(_text_column(table, "n_text", "n", 40, y, align="right"))
+        columns.append(_text_column(table, "design", "Design", 90, y, text=text))
+    columns.append(_text_column(table, "n_text", "n", 40, y, align="right", text=text))
     columns.append(plot)
-    columns.append(_text_column(table, "est_text", "Estimate (95% CI)", 140, y))
+    columns.append(_text_column(table, "est_text", "Estimate (95% CI)", 140, y, text=text))
     if show_weight:
-        columns.append(_text_column(table, "weight_text", "Weight", 55, y, align="right"))
+        columns.append(
+            _text_column(table, "weight_text", "Weight", 55, y, align="right", text=text)
+        )
     columns = [c.properties(height=height) for c in columns]
     chart = alt.hconcat(*columns, spacing=8).properties(
         title=alt.TitleParams(title, subtitle=subtitle or [])
     )
-    return configure(chart)
+    return configure(chart, text=text)
 
 
 def forest_chart(
@@ -335,8 +347,14 @@ def forest_chart(
     timepoint: float | None = None,
     study_info: Mapping[str, Mapping[str, Any]] | None = None,
     method_text: str = "",
+    text: int = SCREEN_TEXT,
+    row_px: int = ROW_PX,
+    plot_width: int = 270,
 ) -> alt.HConcatChart:
-    """Forest plot: studies (square ∝ weight), random and common diamonds, prediction interval."""
+    """Forest plot: studies (square ∝ weight), random and common diamonds, prediction interval.
+
+    ``text``, ``row_px`` and ``plot_width`` size it (larger for a slide: :func:`forest_fit`).
+    """
     table = forest_table(pool, drug=drug, outcome=outcome, study_info=study_info)
     months = is_median(outcome)
     subtitle = [t for t in (_het_text(pool), method_text) if t]
@@ -346,7 +364,25 @@ def forest_chart(
         subtitle=subtitle,
         x_title="Months" if months else "Proportion",
         reference=pool.random.est if pool.k >= 2 else None,
+        text=text,
+        row_px=row_px,
+        plot_width=plot_width,
     )
+
+
+def forest_rows(pool: Any) -> int:
+    """Rows a forest of this pool draws (studies, pooled rows, prediction interval)."""
+    return len(pool.studies) + len(_pooled_rows(pool, ""))
+
+
+def forest_fit(pool: Any, height_px: float, *, text: int) -> int:
+    """Row height (px) that fits a forest of this pool into ``height_px`` with ``text`` labels.
+
+    Leaves room for the title, a two-line subtitle, column headers and the axis; never below
+    the text size plus 2 px (rows would overlap) nor above 30 px.
+    """
+    overhead = (text + 3) + 2 * (text + 4) + (text + 10) + (2 * text + 22)
+    return int(max(text + 2, min(30, (height_px - overhead) // max(forest_rows(pool), 1))))
 
 
 def subgroup_forest_table(

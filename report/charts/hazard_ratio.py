@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from report.charts.style import configure, drug_colour
+from report.charts.style import SCREEN_TEXT, configure, drug_colour
 from report.colors import drug_label
 from tkidata.wording import MISSING, is_missing
 
@@ -38,9 +38,17 @@ def hazard_ratio_table(
 
 
 def hazard_ratio_chart(
-    hr: pd.DataFrame, population_labels: Mapping[str, str] | None = None, *, width: int = 360
+    hr: pd.DataFrame,
+    population_labels: Mapping[str, str] | None = None,
+    *,
+    width: int = 360,
+    text: int = 12,
+    row_px: int = 28,
 ) -> alt.LayerChart:
-    """Within-trial hazard ratios vs placebo on a log axis (anchored comparison)."""
+    """Within-trial hazard ratios vs placebo on a log axis (anchored comparison).
+
+    ``width``, ``text`` (label px) and ``row_px`` size it (larger for a slide).
+    """
     table = hazard_ratio_table(hr, population_labels)
     rows = table["row_label"].tolist()
     y = alt.Y("row_label:N", sort=rows, axis=alt.Axis(title=None, labelLimit=320))
@@ -72,16 +80,16 @@ def hazard_ratio_chart(
                 alt.Tooltip("text:N", title="HR (95% CI)"),
             ],
         ),
-        base.mark_text(align="left", dx=8, fontSize=12).encode(
+        base.mark_text(align="left", dx=8, fontSize=text).encode(
             x=alt.value(width), y=y, text="text:N"
         ),
     ).properties(
         width=width,
-        height=max(len(rows), 1) * 28,
+        height=max(len(rows), 1) * row_px,
         title=alt.TitleParams(
             "Anchored, within trial: hazard ratios vs placebo",
             subtitle="Randomised placebo-controlled trials; HR < 1 favours the drug",
         ),
-        padding={"right": 120},
+        padding={"right": 120 * text // 12},
     )
-    return configure(layers)
+    return configure(layers, text=max(text, SCREEN_TEXT))
