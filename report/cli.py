@@ -116,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         date = dt.date.fromisoformat(args.date).isoformat() if args.date else None
     except ValueError:
         return _fail(f"--date {args.date!r} is not an ISO date (YYYY-MM-DD)")
+    folder = args.out.resolve().parent
+    if not folder.is_dir():
+        print(f"{PROG}: error: cannot write {args.out}: no folder {folder}", file=sys.stderr)
+        return 1
     values = resolve(given)
     # the heavy imports only once the command line is known to be good
     import tkidata

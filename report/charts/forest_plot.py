@@ -202,7 +202,6 @@ def _forest_domain(table: pd.DataFrame, months: bool) -> list[float]:
 
 
 def _text_column(
-    table: pd.DataFrame,
     field: str,
     title: str,
     width: int,
@@ -211,17 +210,34 @@ def _text_column(
     *,
     text: int = SCREEN_TEXT,
 ) -> alt.LayerChart:
-    """A column of text aligned with the forest rows; pooled rows and headers in bold."""
+    """A column of text aligned with the forest rows; pooled rows and headers in bold.
+
+    The rows are the forest table, set once on the whole figure (one dataset in the spec).
+    """
     width = round(width * text / SCREEN_TEXT)
-    base = alt.Chart(table).encode(
-        x=alt.value(0 if align == "left" else width), y=y, text=f"{field}:N"
-    )
     plain = "datum.kind == 'study' || datum.kind == 'pi'"
-    style = {"align": align, "baseline": "middle", "fontSize": text, "color": "#222"}
-    return alt.layer(
-        base.transform_filter(plain).mark_text(**style),
-        base.transform_filter(f"!({plain})").mark_text(fontWeight="bold", **style),
-    ).properties(
+    encoding = alt.FacetedEncoding(
+        x=alt.XValue(0 if align == "left" else width), y=y, text=alt.Text(f"{field}:N")
+    )
+    # built by constructors, not chained calls: Altair deep-copies a chart on every
+    # .encode/.transform_filter/.mark_* call, the main cost of drawing a deck's forests
+    layers = [
+        alt.Chart(
+            mark=alt.MarkDef(
+                type="text",
+                align=align,
+                baseline="middle",
+                fontSize=text,
+                color="#222",
+                fontWeight=weight,
+            ),
+            encoding=encoding,
+            transform=[alt.FilterTransform(filter=rows)],
+        )
+        for rows, weight in ((plain, "normal"), (f"!({plain})", "bold"))
+    ]
+    return alt.LayerChart(
+        layer=layers,
         width=width,
         title=alt.TitleParams(title, anchor="start" if align == "left" else "end", fontSize=text),
     )
@@ -248,7 +264,7 @@ def _draw_forest(
     y = alt.Y("row:Q", axis=None, scale=y_scale)
     x_scale = alt.Scale(domain=_forest_domain(table, months), nice=False, clamp=True)
     colour = drug_colour(legend=False)
-    base = alt.Chart(table)
+    base = alt.Chart()  # the rows are the figure's data, set once on the hconcat
     studies = base.transform_filter("datum.kind == 'study'")
     tooltip = [
         alt.Tooltip("label:N", title="Study"),
@@ -322,18 +338,16 @@ def _draw_forest(
     plot = alt.layer(*layers).properties(
         width=plot_width, height=height, title=alt.TitleParams(" ", fontSize=text)
     )
-    columns = [_text_column(table, "label", label_title, 190, y, text=text)]
+    columns = [_text_column("label", label_title, 190, y, text=text)]
     if show_design:
-        columns.append(_text_column(table, "design", "Design", 90, y, text=text))
-    columns.append(_text_column(table, "n_text", "n", 40, y, align="right", text=text))
+        columns.append(_text_column("design", "Design", 90, y, text=text))
+    columns.append(_text_column("n_text", "n", 40, y, align="right", text=text))
     columns.append(plot)
-    columns.append(_text_column(table, "est_text", "Estimate (95% CI)", 140, y, text=text))
+    columns.append(_text_column("est_text", "Estimate (95% CI)", 140, y, text=text))
     if show_weight:
-        columns.append(
-            _text_column(table, "weight_text", "Weight", 55, y, align="right", text=text)
-        )
+        columns.append(_text_column("weight_text", "Weight", 55, y, align="right", text=text))
     columns = [c.properties(height=height) for c in columns]
-    chart = alt.hconcat(*columns, spacing=8).properties(
+    chart = alt.hconcat(*columns, spacing=8, data=table).properties(
         title=alt.TitleParams(title, subtitle=subtitle or [])
     )
     return configure(chart, text=text)
