@@ -30,7 +30,8 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from report.figures import charts_bytes, svg_font_sizes, svg_png, svg_size
+from report.figures import render_charts
+from report.rendering import Rendered, svg_font_sizes, svg_size
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 SLIDE_W_IN = 13.333
@@ -307,16 +308,16 @@ def _notes(slide: Slide, specific: Sequence[str], content: DeckContent) -> None:
     slide.notes_slide.notes_text_frame.text = text
 
 
-def slide_picture(svg: bytes, box_w: float, box_h: float) -> tuple[bytes, float, float]:
-    """Rasterise a chart's SVG to fit a box: PNG bytes and the shown width, height in inches.
+def slide_picture(done: Rendered, box_w: float, box_h: float) -> tuple[bytes, float, float]:
+    """A chart rendered to fit a box: PNG bytes and shown width, height in inches.
 
-    The scale fits the chart in the box (CSS pixels are points at scale 1); the PNG is drawn
-    at :data:`MIN_PPI` pixels per inch of the shown size.
+    :func:`report.figures.render_charts` with ``box`` rasterises the SVG at a resolution that
+    keeps at least :data:`MIN_PPI` pixels per inch at the fitted size (CSS pixels are points
+    at scale 1).
     """
-    css_w, css_h = svg_size(svg)
+    css_w, css_h = svg_size(done.svg)
     scale = min(box_w * 72 / css_w, box_h * 72 / css_h)
-    ppi = math.ceil(MIN_PPI * scale) + 1
-    return svg_png(svg, ppi), css_w * scale / 72, css_h * scale / 72
+    return done.png, css_w * scale / 72, css_h * scale / 72
 
 
 def chart_text_pt(svg: bytes, shown_w: float) -> float:
@@ -533,7 +534,10 @@ def _reference_slides(
 ) -> list[tuple[Slide, tuple[str, ...]]]:
     lines = [f"[{i}] {c.line()}" for i, c in enumerate(content.citations, start=1)]
     return _text_slides(
-        prs, TextSlide("References", tuple(lines or ["No study is cited in this view."]))
+        prs,
+        TextSlide(
+            "References", tuple(lines or ["No study is cited in this view."]), name="References"
+        ),
     )
 
 
@@ -556,12 +560,17 @@ def deck_bytes(content: DeckContent) -> bytes:
     prs = Presentation()
     prs.slide_width, prs.slide_height = _in(SLIDE_W_IN), _in(SLIDE_H_IN)
     charts = [spec for spec in content.slides if isinstance(spec, ChartSlide)]
-    svgs = dict(zip(map(id, charts), charts_bytes([c.chart for c in charts], "svg"), strict=True))
+    drawn = render_charts(
+        [c.chart for c in charts], box=(CONTENT_W_IN, CONTENT_H_IN), min_ppi=MIN_PPI
+    )
+    pictures = {
+        id(c): slide_picture(d, CONTENT_W_IN, CONTENT_H_IN)
+        for c, d in zip(charts, drawn, strict=True)
+    }
     slides: list[tuple[Slide, tuple[str, ...]]] = [(_title_slide(prs, content), ())]
     for spec in content.slides:
         if isinstance(spec, ChartSlide):
-            image = slide_picture(svgs[id(spec)], CONTENT_W_IN, CONTENT_H_IN)
-            slides.append(_chart_slide(prs, spec, image))
+            slides.append(_chart_slide(prs, spec, pictures[id(spec)]))
         elif isinstance(spec, TableSlide):
             slides += _table_slides(prs, spec)
         else:

@@ -242,7 +242,7 @@ def _efficacy_slides(
         slides.append(
             ChartSlide(
                 f"Efficacy of the four TKIs: {_outcomes_words(page)}{suffix}",
-                comparison_chart(sub, width=470, text=SLIDE_TEXT + 1, row_px=28),
+                comparison_chart(sub, width=320, text=SLIDE_TEXT + 1, row_px=28),
                 (
                     NAIVE_CAVEAT,
                     *_small_k_notes(r for r in chosen if (r.outcome, r.timepoint) in page),
@@ -281,7 +281,7 @@ def _hr_slide(hr: pd.DataFrame, labels: Mapping[str, str]) -> ChartSlide:
     )
     return ChartSlide(
         "Anchored comparisons: hazard ratios vs placebo, within trial",
-        hazard_ratio_chart(hr, labels, width=420, text=SLIDE_TEXT, row_px=row_px),
+        hazard_ratio_chart(hr, labels, width=320, text=SLIDE_TEXT, row_px=row_px),
         (
             "Each hazard ratio compares a drug with placebo inside one randomised trial "
             "(anchored, within trial); hazard ratios of different trials are not compared "

@@ -1,27 +1,28 @@
 """Figure bytes from any Altair chart: PNG (print resolution), SVG and PDF, rendered offline.
 
 Rendering calls vl-convert (the engine behind Altair 6's ``Chart.save``) on the chart's own
-Vega-Lite spec, so the file is drawn from the very chart object a page shows. Renderings are
-cached by content: the spec's JSON, format and resolution are the key, so a figure drawn once
-(for the deck, the bundle or a download button) is not drawn again. Fonts come from the machine;
-charts pin Liberation Sans (:data:`report.charts.style.FONT`).
+Vega-Lite spec, so the file is drawn from the very chart object a page shows. A PNG is
+rasterised from the chart's SVG, so one layout serves both. Renderings are cached by content:
+the spec's JSON (for SVG and PDF) or the SVG and resolution (for PNG) are the key, so a figure
+drawn once (for the deck, the bundle or a download button) is not drawn again. Several charts
+are drawn in worker processes (:mod:`report.rendering`). Fonts come from the machine; charts
+pin Liberation Sans (:data:`report.charts.style.FONT`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import struct
 import threading
-import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import altair as alt
 import vl_convert as vlc
 from altair.utils._importers import vl_version_for_vl_convert
+
+from report.rendering import Job, Rendered, fit_ppi, rasterise, render_all
 
 #: the figure formats offered for download, with their MIME types.
 FIGURE_FORMATS: dict[str, str] = {
@@ -34,10 +35,6 @@ PRINT_PPI = 200
 
 #: renderings kept in memory (a default deck holds about 20; a bundle twice that).
 CACHE_ENTRIES = 256
-#: figures rendered at once (vl-convert renders outside the GIL; the machines have 2 cores).
-RENDER_THREADS = 2
-
-_FONT_SIZE = re.compile(r"([0-9.]+)px")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CACHE: OrderedDict[str, bytes] = OrderedDict()
 _LOCK = threading.Lock()
@@ -56,10 +53,74 @@ def _cached(key: str, make: Callable[[], bytes]) -> bytes:
     return data
 
 
+def _spec_key(chart: alt.TopLevelMixin) -> tuple[str, str]:
+    """The chart's spec as canonical JSON and its content key."""
+    text = json.dumps(chart.to_dict(validate=False), sort_keys=True, separators=(",", ":"))
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def _png_key(svg: bytes, ppi: int) -> str:
+    return hashlib.sha256(b"png:%d:" % ppi + svg).hexdigest()
+
+
 def svg_png(svg: bytes, ppi: int) -> bytes:
     """Rasterise an SVG drawn by vl-convert at ``ppi`` pixels per inch (cached by content)."""
-    key = hashlib.sha256(b"png:%d:" % ppi + svg).hexdigest()
-    return _cached(key, lambda: vlc.svg_to_png(svg.decode("utf-8"), ppi=ppi))
+    return _cached(_png_key(svg, ppi), lambda: rasterise(svg, ppi))
+
+
+def _lookup(key: str) -> bytes | None:
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    return None
+
+
+def _store(key: str, data: bytes) -> None:
+    with _LOCK:
+        _CACHE[key] = data
+        while len(_CACHE) > CACHE_ENTRIES:
+            _CACHE.popitem(last=False)
+
+
+def render_charts(
+    charts: Sequence[alt.TopLevelMixin],
+    *,
+    ppi: int | None = None,
+    box: tuple[float, float] | None = None,
+    min_ppi: int = PRINT_PPI,
+) -> list[Rendered]:
+    """SVG and PNG of several charts, in order, drawing only what the cache does not hold.
+
+    Parameters
+    ----------
+    charts
+        Top-level Altair charts.
+    ppi
+        PNG resolution; with ``box`` instead, each PNG is rasterised to fit ``box`` (width,
+        height in inches) at ``min_ppi`` pixels per inch of its shown size. Neither: SVG only.
+    """
+    keyed = [_spec_key(c) for c in charts]
+    out: list[Rendered | None] = []
+    todo: list[int] = []
+    for i, (_, key) in enumerate(keyed):
+        svg = _lookup("svg:" + key)
+        want = None if svg is None or box is None else fit_ppi(svg, box, min_ppi)
+        want = ppi if want is None and box is None else want
+        png = None if svg is None or want is None else _lookup(_png_key(svg, want))
+        if svg is None or (want is not None and png is None):
+            out.append(None)
+            todo.append(i)
+        else:
+            out.append(Rendered(svg, png, want))
+    version = vl_version_for_vl_convert()
+    jobs = [Job(keyed[i][0], version, ppi, box, min_ppi) for i in todo]
+    for i, done in zip(todo, render_all(jobs), strict=True):
+        _store("svg:" + keyed[i][1], done.svg)
+        if done.png is not None and done.ppi is not None:
+            _store(_png_key(done.svg, done.ppi), done.png)
+        out[i] = done
+    return [r for r in out if r is not None]
 
 
 def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> bytes:
@@ -89,26 +150,25 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> 
         raise ValueError(f"figure format {fmt!r}: expected one of {tuple(FIGURE_FORMATS)}")
     if fmt == "png" and ppi < 1:
         raise ValueError(f"ppi={ppi!r}: expected a positive number of pixels per inch")
-    if fmt == "png":
-        return svg_png(chart_bytes(chart, "svg"), ppi)
-    spec = chart.to_dict()
-    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
-    key = hashlib.sha256(f"{fmt}:{text}".encode()).hexdigest()
-    version = vl_version_for_vl_convert()
-    if fmt == "svg":
-        return _cached(key, lambda: vlc.vegalite_to_svg(spec, vl_version=version).encode())
-    return _cached(key, lambda: vlc.vegalite_to_pdf(spec, vl_version=version))
+    if fmt == "pdf":
+        text, key = _spec_key(chart)
+        version = vl_version_for_vl_convert()
+        return _cached(
+            "pdf:" + key, lambda: vlc.vegalite_to_pdf(json.loads(text), vl_version=version)
+        )
+    done = render_charts([chart], ppi=ppi if fmt == "png" else None)[0]
+    return done.png if fmt == "png" and done.png is not None else done.svg
 
 
 def charts_bytes(
     charts: Sequence[alt.TopLevelMixin], fmt: str, *, ppi: int = PRINT_PPI
 ) -> list[bytes]:
-    """Render several charts (in :data:`RENDER_THREADS` threads), in order; see
+    """Render several charts to SVG or PNG, in order (in worker processes); see
     :func:`chart_bytes`."""
-    if len(charts) < 2:
+    if fmt not in ("svg", "png"):
         return [chart_bytes(c, fmt, ppi=ppi) for c in charts]
-    with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
-        return list(pool.map(lambda c: chart_bytes(c, fmt, ppi=ppi), charts))
+    done = render_charts(charts, ppi=ppi if fmt == "png" else None)
+    return [d.png if fmt == "png" and d.png is not None else d.svg for d in done]
 
 
 def clear_cache() -> None:
@@ -135,33 +195,6 @@ def file_stem(words: str) -> str:
     """Words as a safe file-name stem: ``"Anlotinib: ORR"`` → ``"anlotinib-orr"``."""
     safe = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in words)
     return "-".join(part for part in safe.split("-") if part) or "figure"
-
-
-def svg_size(data: bytes) -> tuple[float, float]:
-    """Return ``(width, height)`` in CSS pixels from the root element of an SVG.
-
-    Raises
-    ------
-    ValueError
-        When the root is not an ``<svg>`` with numeric width and height.
-    """
-    root = ET.fromstring(data)
-    try:
-        return float(root.attrib["width"]), float(root.attrib["height"])
-    except (KeyError, ValueError) as err:
-        raise ValueError("not an SVG with numeric width and height") from err
-
-
-def svg_font_sizes(data: bytes) -> list[float]:
-    """Font sizes (CSS pixels) of every non-empty text element of an SVG drawn by vl-convert."""
-    root = ET.fromstring(data)
-    sizes = []
-    for el in root.iter("{http://www.w3.org/2000/svg}text"):
-        if "".join(el.itertext()).strip():
-            match = _FONT_SIZE.search(el.attrib.get("font-size", "") or el.attrib.get("style", ""))
-            if match:
-                sizes.append(float(match.group(1)))
-    return sizes
 
 
 def figure_file_name(words: str, fmt: str) -> str:

@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 
 import tkidata
+from report import rendering
 from report.charts.ae_panel import ae_panel_chart, ae_panel_matrix
 from report.charts.comparison import comparison_chart
 from report.charts.forest_plot import forest_chart, study_info_from_rows
@@ -133,7 +134,11 @@ def population_labels(ev: tkidata.Evidence) -> dict[str, str]:
 
 
 def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
-    """The tumour-board deck's content for a view (the Export page and the CLI call this)."""
+    """The tumour-board deck's content for a view (the Export page and the CLI call this).
+
+    Starts the render workers first, so they load while the slide charts are built.
+    """
+    rendering.warm_up()
     ev = view.evidence
     return build_deck_content(
         studies=ev.studies,

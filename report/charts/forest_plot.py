@@ -230,6 +230,7 @@ def _text_column(
                 fontSize=text,
                 color="#222",
                 fontWeight=weight,
+                limit=width - 4,  # a long label ends in "…" rather than overlap the next column
             ),
             encoding=encoding,
             transform=[alt.FilterTransform(filter=rows)],
