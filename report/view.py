@@ -172,10 +172,11 @@ def forest_results(view: ExportView) -> list[tkidata.OutcomeResult]:
 
 def view_figures(view: ExportView) -> dict[str, alt.TopLevelMixin]:
     """Every figure of a view as shown on screen: title → chart."""
-    figures: dict[str, alt.TopLevelMixin] = {
-        "Efficacy of the four TKIs": comparison_chart(_chosen_compare(view)),
-        "Grade ≥3 adverse events": ae_panel_chart(view.ae_by_drug),
-    }
+    chosen = _chosen_compare(view)
+    figures: dict[str, alt.TopLevelMixin] = {}
+    if not chosen.empty:
+        figures["Efficacy of the four TKIs"] = comparison_chart(chosen)
+    figures["Grade ≥3 adverse events"] = ae_panel_chart(view.ae_by_drug)
     if not view.hazard_ratios.empty:
         figures["Hazard ratios vs placebo (within trial)"] = hazard_ratio_chart(
             view.hazard_ratios, population_labels(view.evidence)

@@ -10,7 +10,7 @@ cache key: one session's studies never answer another session's request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +18,7 @@ import streamlit as st
 import tkidata
 from core import EggerResult, ProportionPool, SubgroupPool
 from report.colors import TKI_DRUGS
+from report.view import ExportView, user_ids
 from tkidata import (
     Filters,
     Method,
@@ -223,6 +224,30 @@ def compare_view(f: Filters, m: Method) -> pd.DataFrame:
         for o, t in COMPARE_OUTCOMES
     ]
     return pd.concat(parts, ignore_index=True)
+
+
+def export_view(
+    f: Filters,
+    m: Method,
+    outcomes: Sequence[tuple[str, int | None]],
+    forest_drugs: Sequence[str],
+) -> ExportView:
+    """The exported view (deck, figures, tables, bundle) assembled from the cached results."""
+    results = tuple(outcome_result(d, o, f, m, t) for d in TKI_DRUGS for o, t in outcomes)
+    ae = adverse_events(f, m, "3plus")
+    return ExportView(
+        evidence=evidence(),
+        filters=f,
+        method=m,
+        outcomes=tuple(outcomes),
+        forest_drugs=tuple(forest_drugs),
+        compare=compare_table(f, m),
+        ae_by_drug=ae,
+        results=results,
+        hazard_ratios=hazard_ratio_table(f),
+        user_supplied=user_ids(results, ae),
+        ae_extra=user_studies.ae_extra(f),
+    )
 
 
 def histology_labels() -> dict[str, str]:

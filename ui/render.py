@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from report.colors import DRUG_COLORS, drug_label
+from report.deck_inputs import method_for  # noqa: F401 (pages call render.method_for)
 from report.params import BY_NAME, describe_filters  # noqa: F401 (pages call render.describe_filters)
 from tkidata import DataVersion, Filters, Method
 from tkidata.wording import MISSING, format_ci, format_value, is_median, outcome_label
@@ -77,13 +78,6 @@ def chart_with_table(
         st.dataframe(readable(table), hide_index=True, key=f"{key}_table")
     if caption:
         st.caption(caption)
-
-
-def method_for(outcome: str, m: Method) -> str:
-    """The part of the method description that applies to one outcome (chart subtitles)."""
-    proportions, medians, level = m.describe().split("; ")
-    medians = medians[:1].upper() + medians[1:]
-    return f"{medians}; {level}" if is_median(outcome) else f"{proportions}; {level}"
 
 
 def short_method(m: Method) -> str:
