@@ -155,17 +155,10 @@ def _choose_row(
     return None, []
 
 
-def study_labels(studies: pd.DataFrame) -> dict[str, str]:
-    """A unique, readable label for every study arm, the same on every page.
-
-    First author and year; arms sharing that are told apart by their trial ("Chi 2018" beside
-    "Chi 2018 (ALTER0203)"), then by the arm too ("Mir 2016 (REGOSARC, regorafenib, leiomyosarcoma
-    cohort (B))"), and only as a last resort by the study id.
-    """
-    ids = list(studies["study_id"].astype(str))
-    base = [f"{a} {y}" for a, y in zip(studies["first_author"], studies["year"], strict=True)]
-    trial = [t if isinstance(t, str) and t else "" for t in studies["trial"]]
-    arm = [a if isinstance(a, str) and a else "" for a in studies["arm"]]
+def _qualified_labels(
+    base: list[str], trial: list[str], arm: list[str], journal: list[str], ids: list[str]
+) -> list[str]:
+    """Tell equal labels apart by trial, then trial and arm, then journal, then id."""
 
     def dupes(labels: list[str]) -> set[int]:
         seen: dict[str, list[int]] = {}
@@ -181,12 +174,38 @@ def study_labels(studies: pd.DataFrame) -> dict[str, str]:
         parts = [p for p in (trial[i], arm[i]) if p]
         if parts:
             labels[i] = f"{base[i]} ({', '.join(parts)})"
-    journal = [j if isinstance(j, str) and j else "" for j in studies["journal"]]
     for i in dupes(labels):
         parts = [p for p in (trial[i], arm[i], journal[i]) if p]
         labels[i] = f"{base[i]} ({', '.join(parts)})" if parts else labels[i]
     for i in dupes(labels):
         labels[i] = f"{labels[i]} [{ids[i]}]"
+    return labels
+
+
+def study_labels(
+    studies: pd.DataFrame, comparators: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """A unique, readable label for every study arm, the same on every page.
+
+    First author and year; arms sharing that are told apart by their trial ("Chi 2018" beside
+    "Chi 2018 (ALTER0203)"), then by the arm too ("Mir 2016 (REGOSARC, regorafenib, leiomyosarcoma
+    cohort (B))"), then by the journal, and only as a last resort by the study id. Arms of the
+    ``comparators`` drugs (placebo) always name their trial and arm ("Chi 2018 (ALTER0203,
+    placebo)"), so that they never lengthen the labels of the drug arms.
+    """
+
+    def text(column: str) -> list[str]:
+        return [v if isinstance(v, str) and v else "" for v in studies[column]]
+
+    ids = list(studies["study_id"].astype(str))
+    base = [f"{a} {y}" for a, y in zip(studies["first_author"], studies["year"], strict=True)]
+    trial, arm, journal = text("trial"), text("arm"), text("journal")
+    is_comp = [d in comparators for d in studies["drug"]]
+    for i, comp in enumerate(is_comp):
+        if comp:
+            parts = [p for p in (trial[i], arm[i] or str(studies["drug"].iloc[i])) if p]
+            base[i] = f"{base[i]} ({', '.join(parts)})"
+    labels = _qualified_labels(base, trial, arm, journal, ids)
     return dict(zip(ids, labels, strict=True))
 
 
@@ -197,7 +216,8 @@ def label_of(ev: Evidence, study_id: str) -> str:
     """The unique label of one arm (see :func:`study_labels`)."""
     cached = _LABEL_CACHE.get(id(ev.studies))
     if cached is None or cached[0] is not ev.studies:
-        cached = (ev.studies, study_labels(ev.studies))
+        comparators = frozenset(set(ev.vocab.drugs["drug"]) - set(ev.vocab.tki_drugs))
+        cached = (ev.studies, study_labels(ev.studies, comparators))
         _LABEL_CACHE.clear()
         _LABEL_CACHE[id(ev.studies)] = cached
     return cached[1].get(study_id, study_id)

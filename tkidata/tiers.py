@@ -353,9 +353,14 @@ def patient_summary(
     *,
     direct_only: bool = False,
     extra: pd.DataFrame | None = None,
+    ae_extra: pd.DataFrame | None = None,
     drugs: Sequence[str] | None = None,
 ) -> tuple[DrugSummary, ...]:
-    """The first screen for the patient in ``f``: one :class:`DrugSummary` per compared drug."""
+    """The first screen for the patient in ``f``: one :class:`DrugSummary` per compared drug.
+
+    ``extra`` holds user-supplied outcome rows and ``ae_extra`` user-supplied adverse-event rows
+    (what-if), as for :func:`tkidata.pool_outcome` and :func:`tkidata.pool_adverse_events`.
+    """
     out = []
     for drug in drugs or ev.vocab.tki_drugs:
         numbers = {
@@ -364,7 +369,7 @@ def patient_summary(
             )
             for outcome, t in SUMMARY_OUTCOMES
         }
-        ae = tiered_adverse_events(ev, drug, f, m, direct_only=direct_only, extra=extra)
+        ae = tiered_adverse_events(ev, drug, f, m, direct_only=direct_only, extra=ae_extra)
         out.append(DrugSummary(drug, numbers, ae))
     return tuple(out)
 
@@ -429,6 +434,7 @@ def patient_summary_frame(
     m: Method,
     direct_only: bool = False,
     extra: pd.DataFrame | None = None,
+    ae_extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The patient summary as one table in clinical words (slides, exports).
 
@@ -437,7 +443,8 @@ def patient_summary_frame(
     """
     labels = dict(zip(ev.vocab.drugs["drug"], ev.vocab.drugs["label"], strict=True))
     records = []
-    for summary in patient_summary(ev, f, m, direct_only=direct_only, extra=extra):
+    summaries = patient_summary(ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
+    for summary in summaries:
         mix = summary.design_mix(ev)
         for number in (summary.numbers["orr"], summary.numbers["dcr"], summary.pfs):
             est, ci = number_text(number)

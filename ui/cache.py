@@ -24,14 +24,17 @@ from tkidata import (
     OutcomeResult,
     compare,
     hazard_ratios,
+    patient_summary,
     pool_adverse_events,
     pool_outcome,
     reproduction_table,
+    tiered_compare,
 )
 from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
 from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
+from tkidata.tiers import DrugSummary
 from tkidata.vocab import VOCAB_DIR
 from ui import user_studies
 
@@ -214,7 +217,10 @@ COMPARE_OUTCOMES: tuple[tuple[str, int | None], ...] = (
 
 def compare_view(f: Filters, m: Method) -> pd.DataFrame:
     """The rows of :func:`compare_table` shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
-    table = compare_table(f, m)
+    return _in_compare_order(compare_table(f, m))
+
+
+def _in_compare_order(table: pd.DataFrame) -> pd.DataFrame:
     parts = [
         table[
             (table["outcome"] == o)
@@ -223,6 +229,43 @@ def compare_view(f: Filters, m: Method) -> pd.DataFrame:
         for o, t in COMPARE_OUTCOMES
     ]
     return pd.concat(parts, ignore_index=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _summary(
+    fp: Fingerprint,
+    f: Filters,
+    m: Method,
+    direct_only: bool,
+    extra: pd.DataFrame | None,
+    ae_extra: pd.DataFrame | None,
+) -> tuple[DrugSummary, ...]:
+    return patient_summary(_load(fp), f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
+
+
+def summary(f: Filters, m: Method, direct_only: bool) -> tuple[DrugSummary, ...]:
+    """``tkidata.patient_summary``: the first screen for the patient in the filters."""
+    return _summary(
+        data_fingerprint(),
+        f,
+        m,
+        direct_only,
+        user_studies.outcome_extra(f),
+        user_studies.ae_extra(f),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _tiered(
+    fp: Fingerprint, f: Filters, m: Method, direct_only: bool, extra: pd.DataFrame | None
+) -> pd.DataFrame:
+    return tiered_compare(_load(fp), f, m, direct_only=direct_only, extra=extra)
+
+
+def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
+    """``tkidata.tiered_compare`` rows shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
+    table = _tiered(data_fingerprint(), f, m, direct_only, user_studies.outcome_extra(f))
+    return _in_compare_order(table)
 
 
 def histology_labels() -> dict[str, str]:

@@ -159,17 +159,25 @@ def pooled_number(row: Mapping[str, object], f: Filters) -> None:
     months = is_median(outcome)
     label = outcome_label(outcome, None if pd.isna(timepoint) else int(timepoint), short=True)
     k = int(row["k"])
+    tier = str(row.get("tier_words") or "")
+    unpooled = str(row.get("unpooled") or "")
     if k == 0:
         st.metric(label, "—", border=False)
-        st.caption(empty_hint(str(row["drug"]), label, f))
+        st.caption(unpooled if unpooled and tier else empty_hint(str(row["drug"]), label, f))
         return
     st.metric(label, format_value(float(row["est"]), months=months), border=False)
     ci = format_ci(row["ci_lb"], row["ci_ub"], months=months)
+    n = f"N = {int(row['n'])}" if int(row["n"]) else "N not reported"
     if k == 1:
-        st.caption(f"95% CI {ci} · single study, not pooled · N = {int(row['n'])}")
+        st.caption(f"95% CI {ci} · single study, not pooled · {n}")
     else:
         i2 = "—" if pd.isna(row["i2"]) else f"{float(row['i2']):.0f}%"
-        st.caption(f"95% CI {ci} · k = {k} · N = {int(row['n'])} · I² = {i2}")
+        st.caption(f"95% CI {ci} · k = {k} · {n} · I² = {i2}")
+    if tier:
+        certainty = str(row.get("certainty") or "")
+        st.caption(f"{tier} · certainty {certainty} (provisional, computed)")
+    if unpooled:
+        st.caption(unpooled)
     user = [s for s in str(row.get("user_supplied") or "").split(";") if s]
     if user:
         st.caption(f"incl. {len(user)} user-supplied (not curated)")
