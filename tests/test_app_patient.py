@@ -134,7 +134,9 @@ def test_drill_down_rows_are_the_rows_that_make_each_number(ev, params) -> None:
             if not number.result.n_unknown:
                 assert int(known.sum()) == number.result.n_patients or number.months
             if number.outcome in ("orr", "dcr"):
-                expected = [f"{int(e)}/{int(n)}" for e, n in zip(rows["events"], rows["n"])]
+                expected = [
+                    f"{int(e)}/{int(n)}" for e, n in zip(rows["events"], rows["n"], strict=True)
+                ]
                 assert list(frame["Reported"]) == expected
         if not summary.adverse_events.table.empty:
             next(frames)
