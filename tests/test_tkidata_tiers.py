@@ -152,6 +152,7 @@ def test_medians_without_ci_are_listed_as_unpooled(ev) -> None:
         (ev.outcomes["outcome"] == "pfs_median")
         & ev.outcomes["ci_low"].isna()
         & ev.outcomes["estimate"].notna()
+        & ev.outcomes["subgroup_line"].isna()
     ]
     arms = ev.studies.set_index("study_id")
     checked = 0
