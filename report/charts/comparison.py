@@ -9,9 +9,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour, tki_labels, value_axis
+from report.charts.style import configure, drug_colour, drug_shape, tki_labels, value_axis
 from report.colors import TKI_DRUGS, drug_label
 from tkidata.wording import format_interval, is_median, is_missing, outcome_label
+
+#: pixels per drug row: room for the estimate written above its interval
+ROW_PX = 44
 
 
 def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:
@@ -103,24 +106,30 @@ def _dot_interval_panel(
         y=y,
         color=colour,
     )
-    dot = have.mark_circle(size=140, opacity=1).encode(
-        x=alt.X("est:Q", scale=x_scale), y=y, color=colour, tooltip=tooltip
+    dot = have.mark_point(size=140, opacity=1, filled=True).encode(
+        x=alt.X("est:Q", scale=x_scale),
+        y=y,
+        color=colour,
+        shape=drug_shape(legend=False),
+        tooltip=tooltip,
     )
-    text = base.mark_text(align="left", dx=8, fontSize=12, color="#333").encode(
-        x=alt.value(width + 4),
+    # the estimate in words above each drug's interval, inside the panel (fits a phone)
+    text = base.mark_text(align="left", baseline="bottom", dy=-9, fontSize=12, color="#222").encode(
+        x=alt.value(0),
         y=y,
         text="text:N",
     )
     return alt.layer(rule, dot, text, data=table).properties(
-        title=alt.TitleParams(title, fontSize=15), width=width, height=4 * 26
+        title=alt.TitleParams(title, fontSize=15), width=width, height=4 * ROW_PX
     )
 
 
-def comparison_chart(compare: pd.DataFrame, *, width: int = 380) -> alt.VConcatChart:
+def comparison_chart(compare: pd.DataFrame, *, width: int = 250) -> alt.VConcatChart:
     """Dot-and-interval panels, one per outcome, the four TKIs on a shared axis.
 
     Proportion panels all use 0–100 %, so panels are comparable by eye; the median panel uses
-    months. The text right of each panel repeats the estimate, CI and k.
+    months. Above each interval its estimate, CI and k are written out; drugs differ by colour
+    and shape. About 350 px wide at the default ``width``, so it fits a phone.
     """
     table = comparison_table(compare)
     panels = []
@@ -131,4 +140,10 @@ def comparison_chart(compare: pd.DataFrame, *, width: int = 380) -> alt.VConcatC
         panels.append(
             _dot_interval_panel(sub, title=str(panel), months=months, x_max=x_max, width=width)
         )
-    return configure(alt.vconcat(*panels, spacing=18).properties(padding={"right": 230}))
+    described = "; ".join(
+        f"{r.panel}, {r.drug_label}: {r.text}" for r in table.itertuples(index=False)
+    )
+    return configure(
+        alt.vconcat(*panels, spacing=18),
+        description="Efficacy of the four TKIs, naive cross-trial comparison. " + described,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import altair as alt
 
-from report.colors import TKI_DRUGS, drug_label, drug_scale
+from report.colors import TKI_DRUGS, drug_label, drug_scale, drug_shape_scale
 
 FONT = "Liberation Sans"
 
@@ -12,15 +12,18 @@ FONT = "Liberation Sans"
 _HOUSE_CONFIG = alt.Config(
     font=FONT,
     axis=alt.AxisConfig(labelFontSize=13, titleFontSize=14, labelLimit=320, grid=True),
-    title=alt.TitleConfig(fontSize=16, anchor="start", subtitleFontSize=13, subtitleColor="#444"),
+    title=alt.TitleConfig(fontSize=16, anchor="start", subtitleFontSize=13, subtitleColor="#333"),
     legend=alt.LegendConfig(labelFontSize=13, titleFontSize=13, orient="bottom"),
     header=alt.HeaderConfig(labelFontSize=14, titleFontSize=14),
     view=alt.ViewConfig(stroke=None),
 )
 
 
-def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def configure(chart: alt.TopLevelMixin, *, description: str) -> alt.TopLevelMixin:
     """Apply the house style: one font, sizes legible on a projector, no view border.
+
+    ``description`` is the chart's accessible name: what a screen reader announces for it (on
+    screen Streamlit passes a spec's top-level description to Vega).
 
     Autosize ``pad`` keeps the plot at its set width with labels around it, on screen (where
     Streamlit would otherwise squeeze a single view, labels included, into that width) and in
@@ -28,6 +31,7 @@ def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """
     chart.autosize = alt.AutoSizeParams(type="pad", contains="padding")
     chart.config = _HOUSE_CONFIG
+    chart.description = description
     return chart
 
 
@@ -41,6 +45,15 @@ def drug_colour(*, legend: bool) -> alt.Color:
     return alt.Color(
         "drug_label:N",
         scale=drug_scale(),
+        legend=alt.Legend(title="Drug", values=tki_labels()) if legend else None,
+    )
+
+
+def drug_shape(*, legend: bool) -> alt.Shape:
+    """Shape by drug label over the full drug domain, so colour is never the only cue."""
+    return alt.Shape(
+        "drug_label:N",
+        scale=drug_shape_scale(),
         legend=alt.Legend(title="Drug", values=tki_labels()) if legend else None,
     )
 
