@@ -192,6 +192,10 @@ _INTERNAL = {
     "one",
     "population",
     "study_id",
+    "studies",
+    "comparator_study_id",
+    "comparator_drug",
+    "comparison",
 }
 _HEADERS = {
     "drug_label": "Drug",
@@ -225,6 +229,14 @@ _HEADERS = {
     "yi": "Effect (analysis scale)",
     "sei": "Standard error",
     "proportion": "Proportion",
+    "spread_pp": "Estimates differ by",
+    "ci_spread_pp": "CI limits differ by",
+    "ft_outside": "FT estimate outside the studies",
+    "flag": "Divergence",
+    "study_min": "Lowest study",
+    "study_max": "Highest study",
+    "location": "Where in the source",
+    "note": "Note",
 }
 #: raw numbers that a text column of the same table already shows in words
 _SHOWN_AS_TEXT = {
@@ -254,13 +266,15 @@ def _cell(column: str, value: Any, months: bool) -> str:
     if column in ("i2", "weight"):
         return format_percent(value, digits=0 if column == "i2" else 1)
     if column in ("yi", "sei"):
-        return f"{float(value):.3f}"
-    if column == "spread_pp":
+        return f"{float(value):.2f}"
+    if column in ("spread_pp", "ci_spread_pp"):
         return f"{float(value):.1f} points"
     if column == "design":
         return design_label(value) if "_" in str(value) else str(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if column in ("location", "note"):
+        return str(value)[:1].upper() + str(value)[1:]
     return str(value)
 
 

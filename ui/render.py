@@ -118,8 +118,8 @@ def studies_link(study_ids: str, label: str) -> None:
 
 
 def study_link_text(drug: str, what: str, n: int) -> str:
-    """A link text that says where it leads: ``"Anlotinib ORR: open its 6 studies"``."""
-    return f"{drug} {what}: open its study" if n == 1 else f"{drug} {what}: open its {n} studies"
+    """A link text that says where it leads: ``"The 6 studies behind Anlotinib ORR"``."""
+    return f"The study behind {drug} {what}" if n == 1 else f"The {n} studies behind {drug} {what}"
 
 
 def pooled_number(row: Mapping[str, object], f: Filters) -> None:

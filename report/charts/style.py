@@ -13,7 +13,7 @@ _HOUSE_CONFIG = alt.Config(
     font=FONT,
     axis=alt.AxisConfig(labelFontSize=13, titleFontSize=14, labelLimit=320, grid=True),
     title=alt.TitleConfig(fontSize=16, anchor="start", subtitleFontSize=13, subtitleColor="#333"),
-    legend=alt.LegendConfig(labelFontSize=13, titleFontSize=13, orient="bottom"),
+    legend=alt.LegendConfig(labelFontSize=13, titleFontSize=13, orient="bottom", columns=2),
     header=alt.HeaderConfig(labelFontSize=14, titleFontSize=14),
     view=alt.ViewConfig(stroke=None),
 )
