@@ -16,6 +16,8 @@ _HOUSE_CONFIG = alt.Config(
     legend=alt.LegendConfig(labelFontSize=13, titleFontSize=13, orient="bottom", columns=2),
     header=alt.HeaderConfig(labelFontSize=14, titleFontSize=14),
     view=alt.ViewConfig(stroke=None),
+    # screen readers get the chart's description, not each mark's field names ("ci_lb: 7%")
+    mark=alt.MarkConfig(aria=False),
 )
 
 
