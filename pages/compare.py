@@ -47,7 +47,7 @@ with matrix_tab:
     )
 with chart_tab:
     ae_chart = charts.ae_panel_chart(ae)
-    st.altair_chart(ae_chart, theme=None, key="compare_ae_chart")
+    st.altair_chart(ae_chart, theme=None, key="compare_ae_chart", width="content")
     downloads.figure_downloads(ae_chart, key="compare_ae_chart_files")
 
 st.subheader("Anchored, within trial: hazard ratios vs placebo")

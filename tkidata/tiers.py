@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tkidata.analysis import OutcomeResult, outcome_label, pool_adverse_events, pool_outcome
+from tkidata.analysis import OutcomeResult, pool_adverse_events, pool_outcome
+from tkidata.analysis import outcome_label as compare_label
 from tkidata.certainty import Certainty, rate_number
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
@@ -34,7 +35,7 @@ from tkidata.wording import (
     design_mix,
     format_ci,
     format_value,
-    outcome_words,
+    outcome_label,
 )
 
 TIERS = ("direct", "group", "all")
@@ -452,7 +453,7 @@ def patient_summary_frame(
             records.append(
                 {
                     "Drug": labels[summary.drug],
-                    "Outcome": outcome_words(number.outcome, number.timepoint, short=True),
+                    "Outcome": outcome_label(number.outcome, number.timepoint, short=True),
                     "Estimate": est,
                     "95% CI": ci,
                     "k": res.k if res is not None else 0,
@@ -571,7 +572,7 @@ def tiered_compare(
                     "drug": drug,
                     "outcome": outcome,
                     "timepoint": t,
-                    "label": outcome_label(outcome, t),
+                    "label": compare_label(outcome, t),
                     "est": est[0],
                     "ci_lb": est[1],
                     "ci_ub": est[2],

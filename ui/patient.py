@@ -19,12 +19,12 @@ from tkidata.filters import LINE_WORDS
 from tkidata.selection import assessment_words, label_of
 from tkidata.tiers import DrugSummary, TieredNumber, number_text, unpooled_text
 from tkidata.wording import (
-    DESIGN_WORDS,
     MISSING,
     TIER_EXPLAINED,
+    design_label,
     format_ci,
     format_value,
-    outcome_words,
+    outcome_label,
 )
 from ui.cache import evidence, histology_labels
 
@@ -62,7 +62,7 @@ def _esc(text: object) -> str:
 
 
 def _number_html(number: TieredNumber) -> str:
-    label = outcome_words(number.outcome, number.timepoint, short=True)
+    label = outcome_label(number.outcome, number.timepoint, short=True)
     est, ci = number_text(number)
     res = number.result
     if not number.has_evidence or res is None:
@@ -226,7 +226,7 @@ def _arm_columns(ev: tkidata.Evidence, study_id: str) -> dict[str, object]:
     return {
         "Study": label_of(ev, study_id),
         "Citation": arm["citation"],
-        "Design": DESIGN_WORDS.get(str(arm["design"]), str(arm["design"])),
+        "Design": design_label(arm["design"]),
         "Line enrolled": line,
         "DOI": _doi_url(arm["doi"]),
     }
@@ -296,7 +296,7 @@ _CONFIG = {
 def drill_down(summary: DrugSummary) -> None:
     """The rows behind every number of one drug's card (inside its popover)."""
     for number in (summary.numbers["orr"], summary.pfs):
-        label = outcome_words(number.outcome, number.timepoint, short=True)
+        label = outcome_label(number.outcome, number.timepoint, short=True)
         est, ci = number_text(number)
         st.markdown(f"**{label}: {est}** ({ci}) · {number.tier_words}")
         rows = number_rows(number)
