@@ -5,9 +5,8 @@ import datetime as dt
 import streamlit as st
 
 from report.colors import TKI_DRUGS, drug_label
-from report.deck_inputs import DEFAULT_OUTCOMES
 from report.tables import mark_what_if
-from report.view import about_lines, forest_results, view_figures, view_tables
+from report.view import DEFAULT_OUTCOMES, about_lines, forest_results, view_figures, view_tables
 from tkidata.wording import outcome_label
 from ui import cache, downloads, render
 from ui.frame import page_frame

@@ -15,7 +15,7 @@ import pandas as pd
 from report.charts.ae_panel import ae_panel_matrix, ae_panel_table
 from report.charts.comparison import comparison_chart
 from report.charts.forest_plot import forest_chart, forest_fit, study_info_from_rows
-from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
+from report.charts.hazard_ratio import hazard_ratio_table
 from report.charts.style import SLIDE_TEXT
 from report.colors import TKI_DRUGS, drug_label
 from report.deck import (
@@ -27,35 +27,24 @@ from report.deck import (
     TableSlide,
     TextSlide,
 )
+from report.params import method_for
+from report.view import DEFAULT_OUTCOMES
 from report.view_tables import evidence_table
-from tkidata.wording import format_interval, is_median, outcome_label
-
-#: outcomes a deck shows unless the user picks others: (outcome, timepoint in months).
-DEFAULT_OUTCOMES: tuple[tuple[str, int | None], ...] = (
-    ("orr", None),
-    ("dcr", None),
-    ("pfs_median", None),
-    ("pfs_rate", 6),
+from tkidata.wording import (
+    QUESTION_AGE,
+    QUESTION_LINE,
+    QUESTION_POPULATION,
+    format_interval,
+    is_median,
+    outcome_label,
 )
+
 #: comparison panels per slide (two keep the drug labels at a legible size).
 PANELS_PER_SLIDE = 2
 #: adverse-event terms on the deck's grade ≥3 table.
 AE_TERMS = 8
 #: designs without a control group.
 UNCONTROLLED = ("Single-arm", "Retrospective", "Case report")
-
-_HISTOLOGY_WORDS = {
-    "all": "advanced sarcoma",
-    "sts": "advanced soft tissue sarcoma",
-    "bone": "advanced bone sarcoma",
-}
-_LINE_WORDS = {
-    "any": "any treatment line",
-    "first": "first line",
-    "second": "second line",
-    "later": "third line or later",
-}
-_AGE_WORDS = {"all": "patients", "adult": "adults", "paediatric": "children"}
 
 NAIVE_CAVEAT = (
     "Naive cross-trial comparison: each drug's numbers come from different studies, patients "
@@ -88,8 +77,8 @@ def clinical_question(
         Words for a subtype filter (e.g. the sidebar label ``"Osteosarcoma"``); the groups
         (all, soft tissue, bone) always read as prose ("advanced bone sarcoma").
     """
-    population = _HISTOLOGY_WORDS.get(filters.histology) or histology or filters.histology
-    who = _AGE_WORDS.get(filters.age, "patients")
+    population = QUESTION_POPULATION.get(filters.histology) or histology or filters.histology
+    who = QUESTION_AGE.get(filters.age, "patients")
     design = {
         "all": "",
         "prospective": " (prospective studies only)",
@@ -98,7 +87,7 @@ def clinical_question(
     regimen = "" if filters.regimen == "any" else f" as {filters.regimen}"
     drugs = ", ".join(drug_label(d) for d in TKI_DRUGS[:-1]) + f" or {drug_label(TKI_DRUGS[-1])}"
     return (
-        f"For {who} with {population} in {_LINE_WORDS[filters.line]}, what "
+        f"For {who} with {population} in {QUESTION_LINE[filters.line]}, what "
         f"{_outcomes_words(outcomes)}, and what grade ≥3 toxicity, can be expected with "
         f"{drugs}{regimen}?{design}"
     )
@@ -185,13 +174,6 @@ def _design_note(evidence: pd.DataFrame) -> str:
     )
 
 
-def method_for(outcome: str, m: Any) -> str:
-    """The part of ``m.describe()`` that applies to one outcome: inverse variance for medians."""
-    proportions, medians, level = m.describe().split("; ")
-    medians = medians[:1].upper() + medians[1:]
-    return f"{medians}; {level}" if is_median(outcome) else f"{proportions}; {level}"
-
-
 def _compare_keys(compare: pd.DataFrame) -> list[tuple[str, int | None]]:
     """(outcome, timepoint) of each row of a ``tkidata.compare`` table."""
     return [
@@ -242,7 +224,7 @@ def _efficacy_slides(
         slides.append(
             ChartSlide(
                 f"Efficacy of the four TKIs: {_outcomes_words(page)}{suffix}",
-                comparison_chart(sub, width=320, text=SLIDE_TEXT + 1, row_px=28),
+                comparison_chart(sub, width=300, text=SLIDE_TEXT + 1, row_px=64, side_by_side=True),
                 (
                     NAIVE_CAVEAT,
                     *_small_k_notes(r for r in chosen if (r.outcome, r.timepoint) in page),
@@ -272,22 +254,27 @@ def _ae_slide(ae_by_drug: Mapping[str, pd.DataFrame]) -> TableSlide:
     )
 
 
-def _hr_slide(hr: pd.DataFrame, labels: Mapping[str, str]) -> ChartSlide:
+def _hr_slide(hr: pd.DataFrame, labels: Mapping[str, str]) -> TableSlide:
+    """The within-trial hazard ratios vs placebo: one row per trial × endpoint × population."""
     rows = hazard_ratio_table(hr, labels)
-    row_px = int(max(SLIDE_TEXT + 6, min(36, 260 // max(len(rows), 1))))
-    words = "; ".join(
-        f"{drug_label(d)} {label}: HR {text}"
-        for d, label, text in zip(rows["drug"], rows["row_label"], rows["text"], strict=True)
+    table = pd.DataFrame(
+        {
+            "Drug": rows["drug_label"],
+            "Trial": rows["trial"],
+            "Endpoint": rows["endpoint"],
+            "Population": rows["population_label"],
+            "HR vs placebo (95% CI)": rows["text"],
+        }
     )
-    return ChartSlide(
+    return TableSlide(
         "Anchored comparisons: hazard ratios vs placebo, within trial",
-        hazard_ratio_chart(hr, labels, width=320, text=SLIDE_TEXT, row_px=row_px),
+        table,
         (
             "Each hazard ratio compares a drug with placebo inside one randomised trial "
-            "(anchored, within trial); hazard ratios of different trials are not compared "
-            "with each other.",
+            "(anchored, within trial); HR < 1 favours the drug. Hazard ratios of different "
+            "trials are not compared with each other.",
         ),
-        alt_text=f"Hazard ratios vs placebo on a log axis, HR < 1 favours the drug: {words}.",
+        name="Hazard ratios table",
     )
 
 

@@ -19,7 +19,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import altair as alt
-import vl_convert as vlc
 from altair.utils._importers import vl_version_for_vl_convert
 
 from report.rendering import Job, Rendered, fit_ppi, rasterise, render_all
@@ -151,6 +150,8 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> 
     if fmt == "png" and ppi < 1:
         raise ValueError(f"ppi={ppi!r}: expected a positive number of pixels per inch")
     if fmt == "pdf":
+        import vl_convert as vlc  # loaded on first use: off the app's start-up path
+
         text, key = _spec_key(chart)
         version = vl_version_for_vl_convert()
         return _cached(

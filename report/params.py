@@ -12,9 +12,34 @@ from dataclasses import dataclass
 
 import tkidata
 from tkidata.method import PRESETS
+from tkidata.wording import (
+    AGE_LABELS,
+    LINE_LABELS,
+    MEAN_N_LABELS,
+    PRESET_LABELS,
+    REGIMEN_LABELS,
+    STUDY_CI_LABELS,
+    TAU2_LABELS,
+    TEST_LABELS,
+    TRANSFORM_LABELS,
+    is_median,
+)
 
-#: prefix of the app's widget keys of the shared settings.
+#: histology groups in the words of a clinical question ("advanced bone sarcoma").
+HISTOLOGY_PROSE = {
+    "all": "advanced sarcoma",
+    "sts": "advanced soft tissue sarcoma",
+    "bone": "advanced bone sarcoma",
+}
+
+
+class ParamError(ValueError):
+    """A setting given a value it does not accept; the message names both and the choices."""
+
+
 STATE_PREFIX = "filter_"
+CUSTOM = "custom"
+"""The preset value of settings adjusted by hand (equal to no named preset)."""
 
 
 @dataclass(frozen=True)
@@ -36,39 +61,6 @@ class Param:
     def format(self, value: str) -> str:
         """The label shown for a value."""
         return self.labels.get(value, value)
-
-
-class ParamError(ValueError):
-    """A setting given a value it does not accept; the message names both and the choices."""
-
-
-PRESET_LABELS = {
-    "reference": "As the reference analysis (Stata metaprop_one): FT + DL + Wilson",
-    "meta": "R meta default: logit GLMM, Clopper–Pearson",
-    "metafor": "metafor: logit REML + HKSJ",
-}
-TRANSFORM_LABELS = {
-    "PFT": "Freeman–Tukey double arcsine",
-    "PLO": "Logit",
-    "GLMM": "Logit GLMM (binomial–normal, ML)",
-    "PAS": "Arcsine",
-    "PRAW": "Untransformed proportion",
-    "PLN": "Log",
-}
-TAU2_LABELS = {"DL": "DerSimonian–Laird", "REML": "REML", "PM": "Paule–Mandel", "ML": "ML"}
-TEST_LABELS = {"z": "Wald z", "knha": "Hartung–Knapp–Sidik–Jonkman"}
-STUDY_CI_LABELS = {"wilson": "Wilson score", "exact": "Clopper–Pearson exact"}
-MEAN_N_LABELS = {
-    "harmonic": "Harmonic mean",
-    "geometric": "Geometric mean",
-    "arithmetic": "Arithmetic mean",
-}
-#: histology groups in the words of a clinical question ("advanced bone sarcoma").
-HISTOLOGY_PROSE = {
-    "all": "advanced sarcoma",
-    "sts": "advanced soft tissue sarcoma",
-    "bone": "advanced bone sarcoma",
-}
 
 
 def _histology_param() -> Param:
@@ -102,22 +94,37 @@ def _build_params() -> tuple[Param, ...]:
             "line",
             "Treatment line",
             ("any", "first", "second", "later"),
-            {
-                "any": "Any line",
-                "first": "First line",
-                "second": "Second line",
-                "later": "Third line or later",
-            },
+            {code: LINE_LABELS[code] for code in ("any", "first", "second", "later")},
             "any",
             "Studies that do not report the line enter only under 'Any line'.",
         ),
         Param(
             "mixed",
-            "Include mixed-line studies",
+            "Include trials of a span of lines",
             ("yes", "no"),
             {"yes": "Yes", "no": "No"},
             "yes",
-            "Studies enrolling patients in several lines (e.g. first or second).",
+            "A trial of patients treated 'after at least one prior line' is evidence for a "
+            "second-line patient. No: only trials of exactly this line.",
+        ),
+        Param(
+            "direct",
+            "Evidence shown",
+            ("no", "yes"),
+            {"no": "Most direct available", "yes": "Direct evidence only"},
+            "no",
+            "Most direct available: the subtype's own cohorts and subgroups first, else its "
+            "histology group, else all sarcoma, each labelled. Direct only: the subtype's own "
+            "evidence, nothing broader.",
+        ),
+        Param(
+            "assess",
+            "Assessments pooled",
+            ("like", "mix"),
+            {"like": "Like with like", "mix": "Allow mixing (flagged)"},
+            "like",
+            "Like with like: best overall response apart from response at a fixed week, "
+            "Kaplan–Meier landmarks apart from crude or 12-week rates.",
         ),
         Param(
             "design",
@@ -135,23 +142,26 @@ def _build_params() -> tuple[Param, ...]:
             "regimen",
             "Regimen",
             ("monotherapy", "maintenance", "combination", "any"),
-            {
-                "monotherapy": "Monotherapy",
-                "maintenance": "Maintenance",
-                "combination": "Combination",
-                "any": "Any regimen",
-            },
+            REGIMEN_LABELS,
             "monotherapy",
         ),
         Param(
             "age",
             "Age group",
             ("all", "adult", "paediatric"),
-            {"all": "All ages", "adult": "Adults", "paediatric": "Children"},
+            {code: AGE_LABELS[code] for code in ("all", "adult", "paediatric")},
             "all",
             "Studies mixing adults and children enter only under 'All ages'.",
         ),
-        Param("preset", "Method preset", tuple(PRESETS), PRESET_LABELS, "reference"),
+        Param(
+            "preset",
+            "Method preset",
+            (*PRESETS, CUSTOM),
+            {**PRESET_LABELS, CUSTOM: "Adjusted by hand (see the settings below)"},
+            "reference",
+            "A preset sets every method setting; changing a setting by hand selects "
+            "“Adjusted by hand”.",
+        ),
         Param("transform", "Transformation", tuple(TRANSFORM_LABELS), TRANSFORM_LABELS, "PFT"),
         Param("tau2", "τ² estimator", tuple(TAU2_LABELS), TAU2_LABELS, "DL"),
         Param("ci", "Pooled CI", tuple(TEST_LABELS), TEST_LABELS, "z"),
@@ -169,13 +179,13 @@ def _build_params() -> tuple[Param, ...]:
 
 PARAMS: tuple[Param, ...] = _build_params()
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
-FILTER_PARAMS = ("histology", "line", "mixed", "design", "regimen", "age")
+FILTER_PARAMS = ("histology", "line", "mixed", "direct", "assess", "design", "regimen", "age")
 SETTING_PARAMS = ("transform", "tau2", "ci", "study_ci", "mean_n")
 
 
 def preset_settings(preset: str) -> dict[str, str]:
-    """The individual method settings (URL values) of a preset."""
-    m = tkidata.Method.preset(preset)
+    """The individual method settings (URL values) of a preset (the reference's for custom)."""
+    m = tkidata.Method.preset(preset if preset in PRESETS else "reference")
     return {
         "transform": "GLMM" if m.glmm else m.measure,
         "tau2": m.tau2,
@@ -232,6 +242,7 @@ def filters_from(values: Mapping[str, str]) -> tkidata.Filters:
         design=values["design"],
         regimen=values["regimen"],
         age=values["age"],
+        mix_assessment=values["assess"] == "mix",
     )
 
 
@@ -269,3 +280,10 @@ def histology_words(code: str) -> str:
         return HISTOLOGY_PROSE[code]
     label = BY_NAME["histology"].format(code)
     return "advanced " + label.split(" · ", 1)[-1].lower() if " · " in label else label
+
+
+def method_for(outcome: str, m: tkidata.Method) -> str:
+    """The part of ``m.describe()`` that applies to one outcome: inverse variance for medians."""
+    proportions, medians, level = m.describe().split("; ")
+    medians = medians[:1].upper() + medians[1:]
+    return f"{medians}; {level}" if is_median(outcome) else f"{proportions}; {level}"

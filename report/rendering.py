@@ -25,8 +25,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
-import vl_convert as vlc
-
 #: worker processes (the machines have 2 cores).
 RENDER_PROCESSES = 2
 
@@ -93,6 +91,8 @@ def fit_ppi(svg: bytes, box: tuple[float, float], min_ppi: int) -> int:
 
 def render(job: Job) -> Rendered:
     """Draw one job (in a worker process or in this one)."""
+    import vl_convert as vlc  # loaded on first use: off the app's start-up path
+
     svg = vlc.vegalite_to_svg(json.loads(job.spec_json), vl_version=job.vl_version).encode()
     ppi = fit_ppi(svg, job.box, job.min_ppi) if job.box is not None else job.ppi
     png = None if ppi is None else vlc.svg_to_png(svg.decode(), ppi=ppi)
@@ -101,6 +101,8 @@ def render(job: Job) -> Rendered:
 
 def rasterise(svg: bytes, ppi: int) -> bytes:
     """PNG of an SVG at ``ppi`` (in this process)."""
+    import vl_convert as vlc
+
     return vlc.svg_to_png(svg.decode(), ppi=ppi)
 
 

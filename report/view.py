@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
@@ -21,14 +22,22 @@ from report.charts.comparison import comparison_chart
 from report.charts.forest_plot import forest_chart, study_info_from_rows
 from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
 from report.colors import TKI_DRUGS, drug_label
-from report.deck import DeckContent
-from report.deck_inputs import DEFAULT_OUTCOMES, build_deck_content, method_for
-from report.params import describe_filters, histology_words
+from report.params import describe_filters, histology_words, method_for
 from report.view_tables import pooled_results_table
 from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.wording import outcome_label
 
+if TYPE_CHECKING:
+    from report.deck import DeckContent
+
 Outcome = tuple[str, int | None]
+#: outcomes a deck shows unless the user picks others: (outcome, timepoint in months).
+DEFAULT_OUTCOMES: tuple[Outcome, ...] = (
+    ("orr", None),
+    ("dcr", None),
+    ("pfs_median", None),
+    ("pfs_rate", 6),
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,6 +147,8 @@ def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
 
     Starts the render workers first, so they load while the slide charts are built.
     """
+    from report.deck_inputs import build_deck_content  # python-pptx: loaded on use
+
     rendering.warm_up()
     ev = view.evidence
     return build_deck_content(

@@ -46,7 +46,15 @@ def test_export_json_has_every_table_with_csv_columns(capsys) -> None:
     code, out, _ = run(capsys, "export", "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"studies", "outcomes", "adverse_events", "published"}
+    assert set(data) == {
+        "studies",
+        "outcomes",
+        "adverse_events",
+        "published",
+        "searches",
+        "records",
+        "included_studies",
+    }
     ev = tkidata.load(VALID)
     assert len(data["outcomes"]) == len(ev.outcomes)
     assert list(data["studies"][0]) == list(ev.studies.columns)

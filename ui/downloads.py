@@ -3,7 +3,8 @@ the whole bundle and a pooled number's R script.
 
 Every button gets a callable, so the file is built only when a reader clicks (vl-convert and
 python-pptx run then, on the server, from values captured at render time: no Streamlit call
-inside), and ``on_click="ignore"`` keeps the page from rerunning.
+inside), and ``on_click="ignore"`` keeps the page from rerunning. The slide-deck modules
+(python-pptx) are imported only when a deck is built, so they stay off the start-up path.
 """
 
 from __future__ import annotations
@@ -11,19 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from report.bundle import ZIP_MIME, bundle_bytes
-from report.deck import PPTX_MIME, deck_bytes
 from report.figures import FIGURE_FORMATS, chart_bytes, figure_file_name, file_stem
-from report.reproduce import pool_frames, reproduce_script
 from report.tables import CSV_MIME, XLSX_MIME, csv_bytes, xlsx_bytes
-from report.view import ExportView, view_deck_content
 
+if TYPE_CHECKING:
+    from report.view import ExportView
+
+ZIP_MIME = "application/zip"
 FIGURE_LABELS = {"png": "PNG (200 ppi)", "svg": "SVG", "pdf": "PDF"}
 
 
@@ -94,6 +95,9 @@ def deck_builder(view: ExportView) -> Callable[[], bytes]:
     """A no-argument function that builds the deck of a view (for a deferred download)."""
 
     def build() -> bytes:
+        from report.deck import deck_bytes
+        from report.view import view_deck_content
+
         return deck_bytes(view_deck_content(view, date=dt.date.today().isoformat()))
 
     return build
@@ -101,6 +105,8 @@ def deck_builder(view: ExportView) -> Callable[[], bytes]:
 
 def deck_download(build: Callable[[], bytes], *, key: str, disabled: bool = False) -> None:
     """The one-click deck button: builds the PPTX on click and downloads it."""
+    from report.deck import PPTX_MIME
+
     st.download_button(
         "Build and download the deck (PPTX)",
         data=build,
@@ -114,11 +120,17 @@ def deck_download(build: Callable[[], bytes], *, key: str, disabled: bool = Fals
     )
 
 
+def _bundle(view: ExportView) -> bytes:
+    from report.bundle import bundle_bytes
+
+    return bundle_bytes(view, date=dt.date.today().isoformat())
+
+
 def bundle_download(view: ExportView, *, key: str, disabled: bool = False) -> None:
     """ "Download everything": the view's zip (deck, figures, tables, data, reproduce.R)."""
     st.download_button(
         "Download everything (zip)",
-        data=partial(bundle_bytes, view, date=dt.date.today().isoformat()),
+        data=partial(_bundle, view),
         file_name=f"sarcoma-tki-export-{dt.date.today().isoformat()}.zip",
         mime=ZIP_MIME,
         key=key,
@@ -129,6 +141,8 @@ def bundle_download(view: ExportView, *, key: str, disabled: bool = False) -> No
 
 
 def _reproduce_one(result: Any, about: Sequence[str]) -> bytes:
+    from report.reproduce import pool_frames, reproduce_script
+
     numbers, rows = pool_frames([result])
     script = reproduce_script(
         result.method,

@@ -11,9 +11,15 @@ from __future__ import annotations
 import streamlit as st
 
 import tkidata
-from report.params import (
+from report.params import (  # noqa: F401 (the shared vocabulary, as pages and tests read it)
     BY_NAME,
+    CUSTOM,
+    FILTER_PARAMS,
     PARAMS,
+    PRESET_LABELS,
+    SETTING_PARAMS,
+    STATE_PREFIX,
+    Param,
     defaults_for,
     filters_from,
     method_from,
@@ -25,10 +31,17 @@ _NOTICES = "filter__notices"
 
 
 def apply_preset() -> None:
-    """Widget callback: a new preset resets the individual settings to the preset's."""
+    """Widget callback: a named preset resets the individual settings to the preset's."""
     preset = st.session_state[BY_NAME["preset"].key]
+    if preset == CUSTOM:
+        return
     for name, value in preset_settings(preset).items():
         st.session_state[BY_NAME[name].key] = value
+
+
+def follow_settings() -> None:
+    """Widget callback of every method setting: the preset radio shows what is in force."""
+    st.session_state[BY_NAME["preset"].key] = current_method().preset_name or CUSTOM
 
 
 def sync_from_url() -> list[str]:
@@ -52,8 +65,9 @@ def sync_from_url() -> list[str]:
     adopt = raw_preset != written.get("preset") or preset.key not in state
     if raw_preset is not None and raw_preset in preset.options and adopt:
         state[preset.key] = raw_preset
-        for name, value in preset_settings(raw_preset).items():
-            state[BY_NAME[name].key] = value
+        if raw_preset != CUSTOM:
+            for name, value in preset_settings(raw_preset).items():
+                state[BY_NAME[name].key] = value
     state.setdefault(preset.key, preset.default)
     defaults = defaults_for({"preset": state[preset.key]})
     for param in PARAMS:
@@ -66,6 +80,7 @@ def sync_from_url() -> list[str]:
         elif raw is not None and (raw != written.get(param.name) or param.key not in state):
             state[param.key] = raw
         state.setdefault(param.key, defaults[param.name])
+    state[preset.key] = current_method().preset_name or CUSTOM
     state[_NOTICES] = notices
     return notices
 
@@ -88,6 +103,11 @@ def write_to_url() -> None:
 def current_filters() -> tkidata.Filters:
     """The filters in force, as the analysis layer's frozen ``Filters``."""
     return filters_from(filter_values())
+
+
+def direct_only() -> bool:
+    """True when the reader asked for direct evidence only (no broader tiers)."""
+    return st.session_state[BY_NAME["direct"].key] == "yes"
 
 
 def current_method() -> tkidata.Method:

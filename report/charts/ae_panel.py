@@ -9,7 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour, tki_labels
+from report.charts.style import configure, drug_colour, drug_shape, tki_labels
 from report.colors import TKI_DRUGS, drug_label
 from tkidata.wording import format_interval
 
@@ -104,12 +104,15 @@ def ae_panel_matrix(ae_by_drug: Mapping[str, pd.DataFrame], *, top: int = 12) ->
 
 
 def ae_panel_chart(
-    ae_by_drug: Mapping[str, pd.DataFrame], *, top: int = 12, width: int = 520
+    ae_by_drug: Mapping[str, pd.DataFrame], *, top: int = 12, width: int = 180
 ) -> alt.LayerChart:
-    """Grade ≥3 incidence per CTCAE term, one dot-and-interval per drug (offset within a term)."""
+    """Grade ≥3 incidence per CTCAE term, one dot-and-interval per drug (offset within a term).
+
+    Drugs differ by colour and shape; about 360 px wide at the default ``width``.
+    """
     table = ae_panel_table(ae_by_drug, top=top)
     terms = list(dict.fromkeys(table["term"]))
-    y = alt.Y("term:N", sort=terms, axis=alt.Axis(title=None, labelLimit=300))
+    y = alt.Y("term:N", sort=terms, axis=alt.Axis(title=None, labelLimit=170))
     y_off = alt.YOffset("drug_label:N", scale=alt.Scale(domain=tki_labels()))
     colour = drug_colour(legend=True)
     x_top = float(np.nanmax(table["ci_ub"])) if table["ci_ub"].notna().any() else 0.2
@@ -128,12 +131,17 @@ def ae_panel_chart(
         yOffset=y_off,
         color=colour,
     )
-    dot = have.mark_circle(size=70, opacity=1).encode(
-        x=alt.X("est:Q", scale=x_scale), y=y, yOffset=y_off, color=colour, tooltip=tooltip
+    dot = have.mark_point(size=70, opacity=1, filled=True).encode(
+        x=alt.X("est:Q", scale=x_scale),
+        y=y,
+        yOffset=y_off,
+        color=colour,
+        shape=drug_shape(legend=True),
+        tooltip=tooltip,
     )
     nr = (
         base.transform_filter("datum.status == 'not reported'")
-        .mark_text(align="left", fontSize=10, color="#888", dx=2)
+        .mark_text(align="left", fontSize=11, color="#595959", dx=2)
         .encode(x=alt.value(0), y=y, yOffset=y_off, text=alt.value("not reported"), tooltip=tooltip)
     )
     chart = alt.layer(rule, dot, nr).properties(
@@ -141,8 +149,14 @@ def ae_panel_chart(
         height=max(len(terms), 1) * 4 * 17,
         title=alt.TitleParams(
             "Grade ≥3 adverse events",
-            subtitle="Pooled incidence among the studies that reported each term; "
-            "grey text: no study of that drug reported the term",
+            subtitle=[
+                "Pooled incidence among the studies",
+                "that reported each term; “not reported”:",
+                "no study of that drug reported it",
+            ],
         ),
     )
-    return configure(chart)
+    described = "; ".join(
+        f"{r.term}, {r.drug_label}: {r.text}" for r in table.itertuples(index=False)
+    )
+    return configure(chart, description="Grade ≥3 adverse events by CTCAE term. " + described)

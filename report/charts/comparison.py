@@ -9,9 +9,19 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import SCREEN_TEXT, configure, drug_colour, tki_labels, value_axis
+from report.charts.style import (
+    SCREEN_TEXT,
+    configure,
+    drug_colour,
+    drug_shape,
+    tki_labels,
+    value_axis,
+)
 from report.colors import TKI_DRUGS, drug_label
 from tkidata.wording import format_interval, is_median, is_missing, outcome_label
+
+#: pixels per drug row: room for the estimate written above its interval
+ROW_PX = 44
 
 
 def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:
@@ -110,11 +120,18 @@ def _dot_interval_panel(
         y=y,
         color=colour,
     )
-    dot = have.mark_circle(size=140, opacity=1).encode(
-        x=alt.X("est:Q", scale=x_scale), y=y, color=colour, tooltip=tooltip
+    dot = have.mark_point(size=140, opacity=1, filled=True).encode(
+        x=alt.X("est:Q", scale=x_scale),
+        y=y,
+        color=colour,
+        shape=drug_shape(legend=False),
+        tooltip=tooltip,
     )
-    label = base.mark_text(align="left", dx=8, fontSize=text, color="#333").encode(
-        x=alt.value(width + 4),
+    # the estimate in words above each drug's interval, inside the panel (fits a phone)
+    label = base.mark_text(
+        align="left", baseline="bottom", dy=-9, fontSize=text, color="#222"
+    ).encode(
+        x=alt.value(0),
         y=y,
         text="text:N",
     )
@@ -124,13 +141,19 @@ def _dot_interval_panel(
 
 
 def comparison_chart(
-    compare: pd.DataFrame, *, width: int = 380, text: int = 12, row_px: int = 26
-) -> alt.VConcatChart:
+    compare: pd.DataFrame,
+    *,
+    width: int = 250,
+    text: int = 12,
+    row_px: int = ROW_PX,
+    side_by_side: bool = False,
+) -> alt.VConcatChart | alt.HConcatChart:
     """Dot-and-interval panels, one per outcome, the four TKIs on a shared axis.
 
     Proportion panels all use 0–100 %, so panels are comparable by eye; the median panel uses
-    months. The text right of each panel repeats the estimate, CI and k. ``width``, ``text``
-    (label px) and ``row_px`` size it (larger for a slide).
+    months. Above each interval its estimate, CI and k are written out; drugs differ by colour
+    and shape. About 350 px wide at the default ``width``, so it fits a phone. ``text`` (label
+    px), ``row_px`` and ``side_by_side`` panels size it for a slide.
     """
     table = comparison_table(compare)
     panels = []
@@ -149,5 +172,12 @@ def comparison_chart(
                 row_px=row_px,
             )
         )
-    chart = alt.vconcat(*panels, spacing=18).properties(padding={"right": 230 * text // 12})
-    return configure(chart, text=max(text, SCREEN_TEXT))
+    described = "; ".join(
+        f"{r.panel}, {r.drug_label}: {r.text}" for r in table.itertuples(index=False)
+    )
+    joined = alt.hconcat(*panels, spacing=40) if side_by_side else alt.vconcat(*panels, spacing=18)
+    return configure(
+        joined,
+        description="Efficacy of the four TKIs, naive cross-trial comparison. " + described,
+        text=max(text, SCREEN_TEXT),
+    )

@@ -14,6 +14,7 @@ from report.charts.style import SCREEN_TEXT, configure, drug_colour, value_axis
 from report.colors import drug_label
 from tkidata.wording import (
     MISSING,
+    TAU2_LABELS,
     design_label,
     format_ci,
     format_interval,
@@ -89,7 +90,8 @@ def _pooled_rows(pool: Any, drug: str, group: str = "", *, common: bool = True) 
                 "kind": "random",
                 "group": group,
                 "study_id": "",
-                "label": f"Random effects ({pool.method})" + (f" — {group}" if group else ""),
+                "label": f"Random effects ({TAU2_LABELS.get(pool.method, pool.method)})"
+                + (f" — {group}" if group else ""),
                 "design": "",
                 "n": n_total,
                 "est": r.est,
@@ -156,6 +158,7 @@ def _finish_forest_table(rows: list[dict[str, Any]], months: bool) -> pd.DataFra
         "ci_ub",
         "weight",
         "drug_label",
+        "i2",
     ]
     df = pd.DataFrame(rows, columns=cols)
     df.insert(0, "row", range(len(df)))
@@ -165,6 +168,12 @@ def _finish_forest_table(rows: list[dict[str, Any]], months: bool) -> pd.DataFra
         for kind, e, lo, hi in zip(df["kind"], df["est"], df["ci_lb"], df["ci_ub"], strict=True)
     ]
     df["weight_text"] = ["" if is_missing(w) else f"{w:.1f}%" for w in df["weight"]]
+    df["i2_text"] = ["" if is_missing(v) else f"{v:.0f}%" for v in df["i2"]]
+    if months:
+        # a time cannot be negative: the prediction interval is drawn from 0 and says so
+        below = (df["kind"] == "pi") & (df["ci_lb"] < 0)
+        df.loc[below, "label"] = "Prediction interval (truncated at 0)"
+        df.loc[below, "ci_lb"] = 0.0
     df["months"] = months
     return df
 
@@ -255,6 +264,7 @@ def _draw_forest(
     label_title: str = "Study",
     show_design: bool = True,
     show_weight: bool = True,
+    show_i2: bool = False,
     text: int = SCREEN_TEXT,
     row_px: int = ROW_PX,
 ) -> alt.HConcatChart:
@@ -333,7 +343,7 @@ def _draw_forest(
         layers.insert(
             0,
             alt.Chart(pd.DataFrame({"ref": [reference]}))
-            .mark_rule(color="#999", strokeDash=[4, 4])
+            .mark_rule(color="#767676", strokeDash=[4, 4])
             .encode(x=alt.X("ref:Q", scale=x_scale)),
         )
     plot = alt.layer(*layers).properties(
@@ -347,11 +357,16 @@ def _draw_forest(
     columns.append(_text_column("est_text", "Estimate (95% CI)", 140, y, text=text))
     if show_weight:
         columns.append(_text_column("weight_text", "Weight", 55, y, align="right", text=text))
+    if show_i2:
+        columns.append(_text_column("i2_text", "I²", 45, y, align="right", text=text))
     columns = [c.properties(height=height) for c in columns]
     chart = alt.hconcat(*columns, spacing=8, data=table).properties(
         title=alt.TitleParams(title, subtitle=subtitle or [])
     )
-    return configure(chart, text=text)
+    rows = "; ".join(
+        f"{r.label}: {r.est_text}" for r in table.itertuples(index=False) if r.est_text
+    )
+    return configure(chart, description=f"Forest plot. {title}. {rows}", text=text)
 
 
 def forest_chart(
@@ -491,7 +506,8 @@ def leave_one_out_table(
                 "group": "",
                 "study_id": study.label,
                 "label": f"Omitting {label}",
-                "design": f"I² = {pool.i2:.0f}%",
+                "design": "",
+                "i2": pool.i2,
                 "n": sum(int(s.n) for s in pool.studies),
                 "est": pool.random.est,
                 "ci_lb": pool.random.ci_lb,
@@ -503,7 +519,7 @@ def leave_one_out_table(
     rows += _pooled_rows(full, drug, common=False)[:1]
     if rows and rows[-1]["kind"] == "random":
         rows[-1]["label"] = "All studies"
-        rows[-1]["design"] = f"I² = {full.i2:.0f}%"
+        rows[-1]["i2"] = full.i2
     return _finish_forest_table(rows, months)
 
 
@@ -525,5 +541,7 @@ def leave_one_out_chart(
         x_title="Months" if is_median(outcome) else "Proportion",
         reference=full.random.est,
         label_title="Analysis",
+        show_design=False,
         show_weight=False,
+        show_i2=True,
     )

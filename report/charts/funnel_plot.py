@@ -8,9 +8,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour
+from report.charts.style import configure, drug_colour, drug_shape
 from report.colors import drug_label
-from tkidata.wording import format_pvalue, outcome_label
+from tkidata.wording import SCALE_LABELS, format_pvalue, outcome_label
 
 
 def funnel_table(egger: Any, pool: Any, *, drug: str) -> pd.DataFrame:
@@ -49,21 +49,24 @@ def funnel_chart(
     measure = egger.measure
     y = alt.Y("sei:Q", scale=alt.Scale(reverse=True, zero=True, nice=False), title="Standard error")
     x = alt.X(
-        "yi:Q", title=f"Effect size ({measure} scale)", scale=alt.Scale(zero=False, nice=True)
+        "yi:Q",
+        title=f"Effect size ({SCALE_LABELS.get(measure, measure)})",
+        scale=alt.Scale(zero=False, nice=True),
     )
     base = alt.Chart(table)
     lines = (
         base.transform_filter("datum.kind == 'funnel'")
-        .mark_line(color="#777", strokeDash=[4, 4])
+        .mark_line(color="#767676", strokeDash=[4, 4])
         .encode(x=x, y=y, detail="label:N")
     )
     dots = (
         base.transform_filter("datum.kind == 'study'")
-        .mark_circle(size=90, opacity=0.9)
+        .mark_point(size=90, opacity=0.9, filled=True)
         .encode(
             x=x,
             y=y,
             color=drug_colour(legend=False),
+            shape=drug_shape(legend=False),
             tooltip=[
                 alt.Tooltip("label:N", title="Study"),
                 alt.Tooltip("yi:Q", format=".3f"),
@@ -78,11 +81,15 @@ def funnel_chart(
     if egger.k < 10:
         subtitle.append("Fewer than 10 studies: the test has low power")
     chart = alt.layer(lines, dots).properties(
-        width=460,
+        width=300,
         height=340,
         title=alt.TitleParams(
             f"{drug_label(drug)}: {outcome_label(outcome, timepoint)}, funnel plot",
             subtitle=subtitle,
         ),
     )
-    return configure(chart)
+    return configure(
+        chart,
+        description=f"Funnel plot of {drug_label(drug)} {outcome_label(outcome, timepoint)}: "
+        + ". ".join(subtitle),
+    )

@@ -26,19 +26,22 @@ def preset_table(presets: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def preset_chart(presets: pd.DataFrame, *, width: int = 420) -> alt.LayerChart:
-    """Dot-and-interval per drug × quantity, one offset row per method preset (shape)."""
+def preset_chart(presets: pd.DataFrame, *, width: int = 170) -> alt.LayerChart:
+    """Dot-and-interval per drug × quantity, one offset row per method preset (shape).
+
+    The drug is named on every row; about 360 px wide at the default ``width``.
+    """
     table = preset_table(presets)
     rows = list(dict.fromkeys(table["row_label"]))
     preset_names = list(dict.fromkeys(table["preset"]))
-    y = alt.Y("row_label:N", sort=rows, axis=alt.Axis(title=None, labelLimit=320))
+    y = alt.Y("row_label:N", sort=rows, axis=alt.Axis(title=None, labelLimit=180))
     y_off = alt.YOffset("preset:N", scale=alt.Scale(domain=preset_names))
     colour = drug_colour(legend=False)
     shape = alt.Shape(
         "preset:N",
         scale=alt.Scale(domain=preset_names),
         title="Method preset",
-        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=600),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=340),
     )
     base = alt.Chart(table).transform_filter("isValid(datum.est)")
     chart = alt.layer(
@@ -64,6 +67,9 @@ def preset_chart(presets: pd.DataFrame, *, width: int = 420) -> alt.LayerChart:
     ).properties(
         width=width,
         height=max(len(rows), 1) * len(preset_names) * 14 + 10,
-        title="The same pooled values under the three method presets",
+        title=alt.TitleParams(["The same pooled values", "under the three method presets"]),
     )
-    return configure(chart)
+    described = "; ".join(
+        f"{r.row_label}, {r.preset}: {r.text}" for r in table.itertuples(index=False)
+    )
+    return configure(chart, description="Pooled values under three method presets. " + described)

@@ -9,7 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour, tki_labels
+from report.charts.style import configure, drug_colour, drug_shape, tki_labels
 from report.colors import drug_label
 from tkidata.wording import GRADE_LABELS, format_interval
 
@@ -71,11 +71,13 @@ def safety_chart(
     *,
     drugs: Sequence[str] | None = None,
     top: int = 15,
-    width: int = 240,
-) -> alt.HConcatChart:
-    """Two panels (all grades, grade ≥3) sharing the term axis; one dot-and-interval per drug.
+    width: int = 180,
+) -> alt.VConcatChart:
+    """Two panels, all grades above grade ≥3, with the same terms in the same order and one
+    dot-and-interval per drug (colour and shape).
 
-    Shows the ``top`` terms with the highest incidence in any drug and grade band.
+    Shows the ``top`` terms with the highest incidence in any drug and grade band; about
+    360 px wide at the default ``width``, so it fits a phone.
     """
     table = safety_table(any_grade, grade3, drugs=drugs)
     order = list(dict.fromkeys(table["term"]))[:top]
@@ -86,7 +88,7 @@ def safety_chart(
         "term:N",
         sort=order,
         scale=alt.Scale(domain=order),
-        axis=alt.Axis(title=None, labelLimit=320),
+        axis=alt.Axis(title=None, labelLimit=170),
     )
     y_off = alt.YOffset("drug_label:N", scale=alt.Scale(domain=drugs_here))
     colour = drug_colour(legend=True)
@@ -102,11 +104,12 @@ def safety_chart(
             yOffset=y_off,
             color=colour,
         )
-        dot = base.mark_circle(size=55, opacity=1).encode(
+        dot = base.mark_point(size=55, opacity=1, filled=True).encode(
             x=alt.X("est:Q", scale=x_scale),
             y=y,
             yOffset=y_off,
             color=colour,
+            shape=drug_shape(legend=True),
             tooltip=[
                 alt.Tooltip("term:N", title="Term"),
                 alt.Tooltip("drug_label:N", title="Drug"),
@@ -119,13 +122,17 @@ def safety_chart(
             )
         )
     chart = (
-        alt.hconcat(*panels, spacing=12)
-        .resolve_scale(y="shared")
+        alt.vconcat(*panels, spacing=24)
+        .resolve_scale(x="shared")
         .properties(
             title=alt.TitleParams(
                 "Adverse events by CTCAE term",
-                subtitle="Pooled incidence among the studies that reported each term",
+                subtitle=["Pooled incidence among the studies", "that reported each term"],
             )
         )
     )
-    return configure(chart)
+    described = "; ".join(
+        f"{r.term}, {r.drug_label}, {r.grade_label}: {r.text}"
+        for r in table.itertuples(index=False)
+    )
+    return configure(chart, description="Adverse events by CTCAE term. " + described)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import altair as alt
 
-from report.colors import TKI_DRUGS, drug_label, drug_scale
+from report.colors import TKI_DRUGS, drug_label, drug_scale, drug_shape_scale
 
 FONT = "Liberation Sans"
 #: text size (CSS px) of labels on screen.
@@ -20,16 +20,23 @@ def house_config(text: int = SCREEN_TEXT) -> alt.Config:
         font=FONT,
         axis=alt.AxisConfig(labelFontSize=text, titleFontSize=text + 1, labelLimit=320, grid=True),
         title=alt.TitleConfig(
-            fontSize=text + 3, anchor="start", subtitleFontSize=text, subtitleColor="#444"
+            fontSize=text + 3, anchor="start", subtitleFontSize=text, subtitleColor="#333"
         ),
-        legend=alt.LegendConfig(labelFontSize=text, titleFontSize=text, orient="bottom"),
+        legend=alt.LegendConfig(labelFontSize=text, titleFontSize=text, orient="bottom", columns=2),
         header=alt.HeaderConfig(labelFontSize=text + 1, titleFontSize=text + 1),
         view=alt.ViewConfig(stroke=None),
+        # screen readers get the chart's description, not each mark's field names ("ci_lb: 7%")
+        mark=alt.MarkConfig(aria=False),
     )
 
 
-def configure(chart: alt.TopLevelMixin, *, text: int = SCREEN_TEXT) -> alt.TopLevelMixin:
+def configure(
+    chart: alt.TopLevelMixin, *, description: str, text: int = SCREEN_TEXT
+) -> alt.TopLevelMixin:
     """Apply the house style: one font, sizes legible on a projector, no view border.
+
+    ``description`` is the chart's accessible name: what a screen reader announces for it (on
+    screen Streamlit passes a spec's top-level description to Vega).
 
     Autosize ``pad`` keeps the plot at its set width with labels around it, on screen (where
     Streamlit would otherwise squeeze a single view, labels included, into that width) and in
@@ -37,6 +44,7 @@ def configure(chart: alt.TopLevelMixin, *, text: int = SCREEN_TEXT) -> alt.TopLe
     """
     chart.autosize = alt.AutoSizeParams(type="pad", contains="padding")
     chart.config = house_config(text)
+    chart.description = description
     return chart
 
 
@@ -50,6 +58,15 @@ def drug_colour(*, legend: bool) -> alt.Color:
     return alt.Color(
         "drug_label:N",
         scale=drug_scale(),
+        legend=alt.Legend(title="Drug", values=tki_labels()) if legend else None,
+    )
+
+
+def drug_shape(*, legend: bool) -> alt.Shape:
+    """Shape by drug label over the full drug domain, so colour is never the only cue."""
+    return alt.Shape(
+        "drug_label:N",
+        scale=drug_shape_scale(),
         legend=alt.Legend(title="Drug", values=tki_labels()) if legend else None,
     )
 

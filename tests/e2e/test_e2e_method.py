@@ -9,7 +9,7 @@ from app_page import open_page, screenshot, wait_rerun
 from playwright.sync_api import Page, expect
 
 import tkidata
-from report.params import PRESET_LABELS
+from ui.params import PRESET_LABELS
 
 pytestmark = pytest.mark.e2e
 
