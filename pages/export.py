@@ -10,6 +10,7 @@ from report.view import DEFAULT_OUTCOMES, about_lines, forest_results, view_figu
 from tkidata.wording import outcome_label
 from ui import cache, downloads, render
 from ui.frame import page_frame
+from ui.params import direct_only
 
 f, m = page_frame()
 st.title("Export for the tumour board")
@@ -31,9 +32,10 @@ forest_drugs = pick_drugs.multiselect(
     format_func=drug_label,
     key="export_drugs",
 )
-view = cache.export_view(f, m, outcomes, forest_drugs)
+view = cache.export_view(f, m, outcomes, forest_drugs, direct_only())
 st.caption(
-    "The question, filters, method and data version; the four-drug efficacy comparison; grade ≥3 "
+    "The question, filters, method and data version; the patient summary (evidence tiers and "
+    "certainty); the four-drug efficacy comparison; grade ≥3 "
     "toxicity for every drug; the within-trial hazard ratios; the limitations; "
     f"{len(forest_results(view))} forest plots; the evidence table; the methods; the references. "
     "Footer with filters and method on every slide; caveats in the speaker notes."

@@ -137,7 +137,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         kwargs["outcomes"] = [_outcome(o) for o in outcomes]
     if drugs is not None:
         kwargs["forest_drugs"] = drugs
-    view = compute_view(ev, filters_from(values), method_from(values), **kwargs)
+    view = compute_view(
+        ev,
+        filters_from(values),
+        method_from(values),
+        direct_only=values["direct"] == "yes",
+        **kwargs,
+    )
     date = date or dt.date.today().isoformat()
     if args.command == "deck":
         data = deck_bytes(view_deck_content(view, date=date))

@@ -395,6 +395,12 @@ def _title_slide(prs: Presentation, content: DeckContent) -> Slide:
     return slide
 
 
+def _em_chars(text: str) -> float:
+    """Width of ``text`` in average characters (capitals and digits are wider, ``i`` narrower)."""
+    wide = sum(ch.isupper() or ch.isdigit() or ch in "mwMW%—" for ch in text)
+    return len(text) + 0.2 * wide
+
+
 def _chars_in(chars: float, size: float = TABLE_PT) -> float:
     """Width in inches of ``chars`` characters at ``size`` points plus the cell margins."""
     return chars * size * CHAR_EM / 72 + 2 * CELL_MARGIN_IN
@@ -407,10 +413,10 @@ def _column_widths(df: pd.DataFrame, total: float) -> list[float]:
     ``total`` is shared in proportion to how much longer each column's longest text is.
     """
     words = [
-        max(len(w) for text in [str(col), *df[col]] for w in (text.split() or [""]))
+        max(_em_chars(w) for text in [str(col), *df[col]] for w in (text.split() or [""]))
         for col in df.columns
     ]
-    longest = [max(len(text) for text in [str(col), *df[col]]) for col in df.columns]
+    longest = [max(_em_chars(text) for text in [str(col), *df[col]]) for col in df.columns]
     base = [_chars_in(w) for w in words]
     spare = total - sum(base)
     extra = [_chars_in(n) - b for n, b in zip(longest, base, strict=True)]

@@ -7,6 +7,7 @@ clinical question, the short method, the caveats for the speaker notes and the c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -93,14 +94,14 @@ def clinical_question(
     )
 
 
-#: a citation's placeholder for authors no page read showed; dropped (the reference then starts
-#: with its title, as Vancouver does for a work without named authors).
-_NO_AUTHORS = "[Authors not seen]. "
+#: a curator's bracketed placeholder opening a citation ("[Authors not seen]."): dropped, so
+#: the reference starts with what is known, as Vancouver does for a work without named authors.
+_PLACEHOLDER = re.compile(r"^\[[^\]]*\]\.?\s*")
 
 
 def _reference_text(text: str, arm: Mapping[str, Any]) -> str:
     """A citation as printed: placeholder authors dropped, PMID or source when no DOI."""
-    text = text.replace(_NO_AUTHORS, "").strip()
+    text = _PLACEHOLDER.sub("", text).strip()
     if not str(arm.get("doi") or "").strip():
         pmid = arm.get("pmid")
         url = str(arm.get("source_url") or "").strip()
@@ -167,6 +168,11 @@ def _ft_notes(results: Iterable[Any]) -> list[str]:
 def _design_note(evidence: pd.DataFrame) -> str:
     total = len(evidence)
     uncontrolled = int(evidence["Design"].isin(UNCONTROLLED).sum())
+    if uncontrolled == 0:
+        return (
+            f"All {total} study arm{'s' if total != 1 else ''} in this view come from randomised "
+            "trials; numbers of different trials are still not randomised comparisons."
+        )
     return (
         f"{uncontrolled} of {total} study arms in this view are single-arm, retrospective or case "
         "reports: without a control group, response and PFS reflect patient selection as much "
@@ -238,9 +244,22 @@ def _efficacy_slides(
     return slides
 
 
-def _ae_slide(ae_by_drug: Mapping[str, pd.DataFrame]) -> TableSlide:
+def _ae_slide(ae_by_drug: Mapping[str, pd.DataFrame]) -> TableSlide | TextSlide:
     """Grade ≥3 toxicity: the most frequent terms × every TKI, "not reported" as a cell."""
     table = ae_panel_matrix(ae_by_drug, top=AE_TERMS).fillna("not reported")
+    if table.empty:
+        return TextSlide(
+            "Grade ≥3 adverse events",
+            (
+                "No study under these filters reports grade ≥3 adverse events by term for any "
+                "of "
+                + ", ".join(drug_label(d) for d in TKI_DRUGS)
+                + ". The patient summary shows grade ≥3 events from the broader evidence "
+                "(histology group or all sarcoma), labelled by tier.",
+            ),
+            (AE_CAVEAT,),
+            name="Adverse events",
+        )
     note = (
         f"The {len(table)} terms with the highest pooled grade ≥3 incidence in any drug; each "
         "cell is the pooled incidence (95% CI) and k studies, or 'not reported' when no study "
@@ -378,6 +397,7 @@ def build_deck_content(
     hazard_ratios: pd.DataFrame | None = None,
     population_labels: Mapping[str, str] | None = None,
     patient_summary: pd.DataFrame | None = None,
+    also_cited: Sequence[str] = (),
 ) -> DeckContent:
     """The content of a tumour-board deck for one view.
 
@@ -412,6 +432,9 @@ def build_deck_content(
     patient_summary
         The Compare view's first screen, one row per drug × number (clinical words): the
         patient-summary slide.
+    also_cited
+        Further study ids behind numbers of the deck (the patient summary's), for the
+        references.
 
     Returns
     -------
@@ -459,7 +482,7 @@ def build_deck_content(
         )
     )
     slides.append(_methods_slide(method, words, data_version))
-    cited = list(evidence["study_id"])
+    cited = list(dict.fromkeys([*evidence["study_id"], *also_cited]))
     caveats = [NAIVE_CAVEAT, _design_note(evidence), *_ft_notes(chosen)]
     return DeckContent(
         question=clinical_question(filters, outcomes, histology=histology),
@@ -481,12 +504,19 @@ PATIENT_COLUMNS = ("Drug", "Outcome", "Estimate", "95% CI", "k", "N", "Evidence 
 
 def _patient_slide(summary: pd.DataFrame) -> TableSlide:
     columns = [c for c in PATIENT_COLUMNS if c in summary.columns]
+    sources = [
+        f"{r['Drug']} {r['Outcome']}: {r['Studies']}"
+        + (f" (certainty: {r['Certainty reasons']})" if r.get("Certainty reasons") else "")
+        for r in summary.to_dict("records")
+        if r.get("Studies")
+    ]
     return TableSlide(
         "For this patient: what each drug offers",
         summary[columns].astype(object),
         (
             "Evidence tier says how close the studies are to this patient (direct, histology "
             "group, all sarcoma); certainty is provisional, computed from the data.",
+            *sources,
         ),
         name="Patient summary",
     )

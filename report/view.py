@@ -25,6 +25,7 @@ from report.colors import TKI_DRUGS, drug_label
 from report.params import describe_filters, histology_words, method_for
 from report.view_tables import pooled_results_table
 from tkidata.evidence_table import evidence_table as evidence_rows
+from tkidata.selection import label_of
 from tkidata.wording import outcome_label
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ class ExportView:
         Ids of user-supplied (what-if) studies in any result.
     ae_extra : pandas.DataFrame or None
         User-supplied adverse-event rows pooled into ``ae_by_drug`` (for ``reproduce.R``).
+    patient_summary : pandas.DataFrame or None
+        ``tkidata.patient_summary_frame``: the Compare view's first screen for the patient in
+        the filters (evidence tiers, certainty), in clinical words.
     """
 
     evidence: tkidata.Evidence
@@ -79,6 +83,7 @@ class ExportView:
     hazard_ratios: pd.DataFrame
     user_supplied: tuple[str, ...] = ()
     ae_extra: pd.DataFrame | None = None
+    patient_summary: pd.DataFrame | None = None
 
 
 def compute_view(
@@ -90,6 +95,7 @@ def compute_view(
     forest_drugs: Sequence[str] = TKI_DRUGS,
     extra: pd.DataFrame | None = None,
     ae_extra: pd.DataFrame | None = None,
+    direct_only: bool = False,
 ) -> ExportView:
     """Pool everything a view shows (what the Export page takes from its caches).
 
@@ -102,6 +108,8 @@ def compute_view(
     extra, ae_extra
         User-supplied outcome and adverse-event rows (what-if), as for ``tkidata.pool_outcome``
         and ``tkidata.pool_adverse_events``.
+    direct_only
+        The patient summary shows the subtype's direct evidence only (no broader tiers).
     """
     results = tuple(
         tkidata.pool_outcome(ev, d, o, f, m, timepoint=t, extra=extra)
@@ -121,6 +129,9 @@ def compute_view(
         hazard_ratios=tkidata.hazard_ratios(ev, f),
         user_supplied=user_ids(results, ae),
         ae_extra=ae_extra,
+        patient_summary=tkidata.patient_summary_frame(
+            ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra
+        ),
     )
 
 
@@ -166,7 +177,19 @@ def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
         filter_words=describe_filters(view.filters),
         hazard_ratios=view.hazard_ratios,
         population_labels=population_labels(ev),
+        patient_summary=view.patient_summary,
+        also_cited=summary_study_ids(view),
     )
+
+
+def summary_study_ids(view: ExportView) -> list[str]:
+    """Ids of the studies the patient summary names (its ``Studies`` column holds labels)."""
+    summary = view.patient_summary
+    if summary is None or summary.empty:
+        return []
+    named = {s.strip() for cell in summary["Studies"].fillna("") for s in str(cell).split(";")}
+    ev = view.evidence
+    return [sid for sid in ev.studies["study_id"] if label_of(ev, sid) in named]
 
 
 def forest_results(view: ExportView) -> list[tkidata.OutcomeResult]:
