@@ -19,8 +19,9 @@ from __future__ import annotations
 import io
 import zipfile
 
+from report import rendering
 from report.deck import deck_bytes
-from report.figures import charts_bytes, file_stem
+from report.figures import PRINT_PPI, file_stem, render_charts
 from report.reproduce import pool_frames, reproduce_script
 from report.tables import csv_bytes, mark_what_if, xlsx_bytes
 from report.view import ExportView, about_lines, view_deck_content, view_figures, view_tables
@@ -82,11 +83,11 @@ def bundle_bytes(view: ExportView, *, date: str) -> bytes:
         name: mark_what_if(table, list(view.user_supplied))
         for name, table in view_tables(view).items()
     }
+    rendering.warm_up()  # workers load while the tables and data are written
     about = about_lines(view, date=date)
     numbers_csv, rows_csv = reproduction_data(view)
     stems = [file_stem(title) for title in figures]
-    svgs = charts_bytes(list(figures.values()), "svg")
-    pngs = charts_bytes(list(figures.values()), "png")
+    drawn = render_charts(list(figures.values()), ppi=PRINT_PPI)  # one layout: SVG and PNG
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(
@@ -99,9 +100,9 @@ def bundle_bytes(view: ExportView, *, date: str) -> bytes:
         zf.writestr("data/numbers.csv", numbers_csv)
         zf.writestr("data/pools.csv", rows_csv)
         zf.writestr(DECK_NAME, deck_bytes(view_deck_content(view, date=date)))
-        for stem, svg, png in zip(stems, svgs, pngs, strict=True):
-            zf.writestr(f"figures/{stem}.svg", svg)
-            zf.writestr(f"figures/{stem}.png", png)
+        for stem, done in zip(stems, drawn, strict=True):
+            zf.writestr(f"figures/{stem}.svg", done.svg)
+            zf.writestr(f"figures/{stem}.png", done.png or b"")
         for name, table in tables.items():
             zf.writestr(f"tables/{file_stem(name)}.csv", csv_bytes(table))
             zf.writestr(f"tables/{file_stem(name)}.xlsx", xlsx_bytes({name: table}, notes=about))

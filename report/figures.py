@@ -161,17 +161,6 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> 
     return done.png if fmt == "png" and done.png is not None else done.svg
 
 
-def charts_bytes(
-    charts: Sequence[alt.TopLevelMixin], fmt: str, *, ppi: int = PRINT_PPI
-) -> list[bytes]:
-    """Render several charts to SVG or PNG, in order (in worker processes); see
-    :func:`chart_bytes`."""
-    if fmt not in ("svg", "png"):
-        return [chart_bytes(c, fmt, ppi=ppi) for c in charts]
-    done = render_charts(charts, ppi=ppi if fmt == "png" else None)
-    return [d.png if fmt == "png" and d.png is not None else d.svg for d in done]
-
-
 def clear_cache() -> None:
     """Forget every cached rendering (benchmarks time cold renders)."""
     with _LOCK:

@@ -122,8 +122,7 @@ def test_slides_follow_the_tumour_board_order(built, prs: Presentation) -> None:
     assert kinds[7 + len(forests) :] == ["Evidence table", "Methods", "References"]
 
 
-def test_patient_summary_slide_shows_tiers_and_certainty(built, prs: Presentation) -> None:
-    content, _, _ = built
+def test_patient_summary_slide_shows_tiers_and_certainty(prs: Presentation) -> None:
     slides = [s for s in prs.slides if s.shapes.title.text.startswith("For this patient")]
     rows = []
     for slide in slides:
