@@ -38,6 +38,7 @@ from tkidata import (
 from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
+from tkidata.reproduction import held_studies as held_studies_of
 from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
 from tkidata.tiers import DrugSummary
 from tkidata.vocab import VOCAB_DIR
@@ -290,6 +291,11 @@ def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
     """``tkidata.tiered_compare`` rows shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
     table = _tiered(data_fingerprint(), f, m, direct_only, user_studies.outcome_extra(f))
     return _in_compare_order(table)
+
+
+def held_studies() -> pd.DataFrame:
+    """``tkidata.reproduction.held_studies``: published studies we hold, per meta-analysis."""
+    return held_studies_of(evidence())
 
 
 def histology_labels() -> dict[str, str]:

@@ -326,6 +326,22 @@ def reproduction_frame(table: pd.DataFrame, key: str) -> None:
     )
 
 
+def held_lines(held: pd.DataFrame) -> list[str]:
+    """One sentence per meta-analysis: "Li 2025 lists 17 included studies or arms (Table 1): we
+    hold 17, 9 of
+    them with outcome rows"."""
+    out = []
+    for row in held.itertuples():
+        name = str(row.source_id)
+        name = name[:-4].capitalize() + " " + name[-4:] if name[-4:].isdigit() else name
+        out.append(
+            f"{name} lists {row.listed} included studies or arms ({row.location}): we hold "
+            f"{row.held}, "
+            f"{row.with_outcomes} of them with outcome rows here."
+        )
+    return out
+
+
 def versions(version: DataVersion) -> None:
     """Data version (date, git revision, hash, counts) and software versions."""
     counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in version.counts.items())
