@@ -129,6 +129,16 @@ class TieredNumber:
             self.result is not None and not reported_unpooled(self.result).empty
         )
 
+    @property
+    def secondary_sources(self) -> tuple[str, ...]:
+        """Labels of pooled studies whose number was read only in a secondary source (a review
+        table, another paper's discussion, a news report): shown as a badge on the number."""
+        rows = self.pooled_rows()
+        if rows.empty:
+            return ()
+        flagged = (rows["extraction_level"] == "secondary") | (rows["source_level"] == "secondary")
+        return tuple(rows.loc[flagged.fillna(False).astype(bool), "label"].astype(str))
+
     def pooled_rows(self) -> pd.DataFrame:
         """The exact selected rows behind the number (the drill-down)."""
         if self.result is None:
@@ -539,9 +549,11 @@ TIERED_COLUMNS = (
     "unpooled",
     "n_unknown",
     "mixed_assessment",
+    "secondary_sources",
 )
 """Columns of :func:`tiered_compare`: those of :func:`tkidata.compare` plus the tier, the
-certainty line, what was reported but not pooled, and pooled studies without a stated N."""
+certainty line, what was reported but not pooled, pooled studies without a stated N, whether
+assessments were mixed, and pooled studies read only in a secondary source."""
 
 
 def tiered_compare(
@@ -599,6 +611,7 @@ def tiered_compare(
                     "unpooled": unpooled_text(number),
                     "n_unknown": "; ".join(res.n_unknown) if res is not None else "",
                     "mixed_assessment": number.mixed_assessment,
+                    "secondary_sources": "; ".join(number.secondary_sources),
                 }
             )
     table = pd.DataFrame(records, columns=list(TIERED_COLUMNS))

@@ -104,6 +104,12 @@ def _number_html(number: TieredNumber) -> str:
             f"<span class='tki-prov'>(provisional, computed)</span></summary>"
             f"<ul>{reasons}</ul></details>"
         )
+    secondary = number.secondary_sources
+    if secondary:
+        cert_html = (
+            f"<div class='tki-tier tki-secondary'>secondary source: "
+            f"{_esc('; '.join(secondary))}</div>" + cert_html
+        )
     also = unpooled_text(number, limit=2) if number.has_number else ""
     also_html = f"<div class='tki-meta'>{_esc(also)}</div>" if also else ""
     return (
@@ -158,6 +164,7 @@ _STYLE = f"""
 .tki-tier-direct {{ background: #e6f2ea; }}
 .tki-tier-group {{ background: #fff3d6; }}
 .tki-tier-all {{ background: #fde4e1; }}
+.tki-secondary {{ background: #ececf4; font-weight: 500; }}
 .tki-cert {{ font-size: 0.8rem; color: {_INK}; }}
 .tki-cert summary {{ cursor: pointer; }}
 .tki-cert ul, .tki-ae {{ margin: 0 0 0 1.1rem; padding: 0; }}

@@ -151,6 +151,12 @@ def pooled_number(row: Mapping[str, object], f: Filters) -> None:
         st.caption(f"{tier} · certainty {certainty} (provisional, computed)")
     if unpooled:
         st.caption(unpooled)
+    if row.get("mixed_assessment"):
+        st.caption(
+            "Assessments mixed (best response with fixed-week readings, or rates of both kinds)"
+        )
+    if row.get("secondary_sources"):
+        st.caption(f"Secondary source: {row['secondary_sources']}")
     user = [s for s in str(row.get("user_supplied") or "").split(";") if s]
     if user:
         st.caption(f"incl. {len(user)} user-supplied (not curated)")
