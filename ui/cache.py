@@ -35,6 +35,7 @@ from tkidata import (
     reproduction_table,
     tiered_compare,
 )
+from tkidata.coverage import search_counts as search_counts_of
 from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
@@ -291,6 +292,11 @@ def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
     """``tkidata.tiered_compare`` rows shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
     table = _tiered(data_fingerprint(), f, m, direct_only, user_studies.outcome_extra(f))
     return _in_compare_order(table)
+
+
+def search_counts() -> pd.DataFrame:
+    """``tkidata.coverage.search_counts``: PRISMA counts per drug from the search log."""
+    return search_counts_of(evidence())
 
 
 def held_studies() -> pd.DataFrame:
