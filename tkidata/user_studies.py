@@ -59,7 +59,8 @@ FORMAT = (
     (
         "line",
         "yes (may be empty)",
-        "first, second, later (third or beyond), first_second, second_later (after >=1 prior line), any; empty = not reported",
+        "first, second, later (third or beyond), first_second, second_later (after >=1 prior "
+        "line), any; empty = not reported",
     ),
     ("design", "yes", "rct_arm, single_arm (prospective, non-randomised) or retrospective"),
     ("n", "yes", "patients in the arm: the denominator of every count"),

@@ -11,6 +11,7 @@ cache key: one session's studies never answer another session's request.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -38,10 +39,22 @@ from ui import user_studies
 Fingerprint = tuple[tuple[str, int, int], ...]
 
 
+def _stat(path: Path) -> tuple[str, int, int]:
+    try:
+        info = path.stat()
+    except OSError:  # a dangling link: the loader refuses it with a message
+        return str(path), -1, -1
+    return str(path), info.st_size, info.st_mtime_ns
+
+
 def data_fingerprint() -> Fingerprint:
-    """(path, size, mtime) of every data and vocabulary CSV file."""
-    files = sorted([*DATA_DIR.glob("*/*.csv"), *VOCAB_DIR.glob("*.csv")])
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    """(path, size, mtime) of every entry of the data folder and its batches, and the vocabulary.
+
+    Every entry counts (not only ``*.csv``), so that a file the loader would refuse (an
+    upper-case ``.CSV``, a nested batch) is noticed as soon as it appears.
+    """
+    entries = sorted([*DATA_DIR.glob("*"), *DATA_DIR.glob("*/*"), *VOCAB_DIR.glob("*.csv")])
+    return tuple(_stat(p) for p in entries)
 
 
 @st.cache_data(show_spinner="Loading the evidence…", max_entries=2)
