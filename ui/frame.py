@@ -15,6 +15,9 @@ from ui.user_studies import banner as user_studies_banner
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "pages"
 TITLE = "Sarcoma TKI evidence explorer"
+#: the tab icon, served by the app itself (a Material-symbol icon would be fetched from
+#: fonts.gstatic.com on every page load: the app must work offline)
+PAGE_ICON = ROOT / "static" / "favicon.png"
 
 #: (file in pages/, url path, title, icon). Each url path equals its file stem: the first
 #: request of a fresh server goes through Streamlit's legacy ``pages/`` discovery, which then
@@ -43,7 +46,7 @@ _ACTIVE = "frame__active"
 
 def _draw_frame() -> None:
     """Page config, URL ↔ filters, sidebar, link notices and the data check."""
-    st.set_page_config(layout="wide", page_title=TITLE, page_icon=":material/biotech:")
+    st.set_page_config(layout="wide", page_title=TITLE, page_icon=str(PAGE_ICON))
     notices = sync_from_url()
     draw_sidebar()
     write_to_url()
