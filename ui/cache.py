@@ -6,13 +6,21 @@ never re-reads a file. Every pooled result is cached on (fingerprint, drug, outc
 method), so changing one filter re-pools only what depends on it. The session's user-supplied
 studies (``ui.user_studies``) enter every pooling wrapper as an argument, so they are part of the
 cache key: one session's studies never answer another session's request.
+
+What a view draws is cached too (:func:`chart_view`): the Altair chart, its Vega-Lite JSON and the
+table it draws, keyed by the view, the filters, the method and the session's user studies. A
+rerun the server has seen then neither builds nor serialises a chart (building and ``to_dict``
+are most of a rerun's cost); pages draw the cached JSON with ``st.vega_lite_chart``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -248,3 +256,56 @@ def histology_labels() -> dict[str, str]:
 def version() -> tkidata.DataVersion:
     """Date, git revision, hash and counts of the data in force."""
     return evidence().version
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """What one chart of a view draws, built once per view state.
+
+    Attributes
+    ----------
+    chart : altair.TopLevelMixin
+        The chart, for the figure downloads (rendered to files only when a reader clicks).
+    spec : str
+        Its Vega-Lite JSON (``chart.to_dict()``), drawn on the page by ``st.vega_lite_chart``;
+        kept as text so no caller can change the cached spec.
+    table : pandas.DataFrame
+        The numbers the chart draws (its ``*_table`` twin); treat as read-only.
+    """
+
+    chart: alt.TopLevelMixin
+    spec: str
+    table: pd.DataFrame
+
+
+ChartBuilder = Callable[[], tuple[alt.TopLevelMixin, pd.DataFrame]]
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _chart_view(
+    fp: Fingerprint, view: Hashable, f: Filters, m: Method, users: str, _build: ChartBuilder
+) -> ChartView:
+    chart, table = _build()
+    return ChartView(chart, json.dumps(chart.to_dict()), table)
+
+
+def chart_view(view: Hashable, f: Filters, m: Method, build: ChartBuilder) -> ChartView:
+    """The chart and table of one view, built by ``build`` only the first time.
+
+    Parameters
+    ----------
+    view
+        Everything besides the filters, the method, the data and the session's user studies
+        that the chart depends on, e.g. ``("forest", drug, outcome, timepoint)``.
+    f, m
+        The filters and method in force.
+    build
+        Builds ``(chart, table)`` from the cached analyses; called on a cache miss.
+
+    Returns
+    -------
+    ChartView
+        Shared by every session in the same state (``st.cache_resource``: no copy per rerun);
+        the session's user studies are part of the key.
+    """
+    return _chart_view(data_fingerprint(), view, f, m, user_studies.token(), build)

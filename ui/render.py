@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 from collections.abc import Mapping
 from importlib.metadata import version as pkg_version
@@ -13,7 +14,7 @@ import streamlit as st
 from report.charts import MISSING, format_ci, format_value, is_median, outcome_label
 from report.colors import DRUG_COLORS, drug_label
 from tkidata import DataVersion, Filters, Method
-from ui.cache import histology_labels
+from ui.cache import ChartView, histology_labels
 from ui.downloads import figure_downloads
 from ui.params import BY_NAME
 
@@ -75,6 +76,23 @@ def chart_with_table(
         figure_downloads(chart, key=f"{key}_files")
     with table_tab:
         st.dataframe(readable(table), hide_index=True, key=f"{key}_table")
+    if caption:
+        st.caption(caption)
+
+
+def chart(view: ChartView, key: str) -> None:
+    """Draw a cached chart (theme off, so it matches the export) with its figure downloads."""
+    st.vega_lite_chart(spec=json.loads(view.spec), theme=None, key=key, width="content")
+    figure_downloads(view.chart, key=f"{key}_files")
+
+
+def view_with_table(view: ChartView, key: str, *, caption: str | None = None) -> None:
+    """:func:`chart_with_table` for a cached view (:func:`ui.cache.chart_view`)."""
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    with chart_tab:
+        chart(view, key)
+    with table_tab:
+        st.dataframe(readable(view.table), hide_index=True, key=f"{key}_table")
     if caption:
         st.caption(caption)
 

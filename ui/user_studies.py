@@ -17,6 +17,7 @@ Stable keys for browser tests: ``whatif_template`` (template download), ``whatif
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import pandas as pd
@@ -39,6 +40,15 @@ def stored() -> pd.DataFrame:
     """The session's valid user studies (empty table when there are none)."""
     studies = st.session_state.get(STATE_KEY)
     return studies if isinstance(studies, pd.DataFrame) else us.empty_studies()
+
+
+def token() -> str:
+    """A digest of the session's user studies ("" when none), for cache keys of views."""
+    studies = stored()
+    if studies.empty:
+        return ""
+    digest = pd.util.hash_pandas_object(studies.astype(str), index=True).to_numpy()
+    return hashlib.sha256(digest.tobytes()).hexdigest()
 
 
 def count() -> int:
