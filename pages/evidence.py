@@ -64,4 +64,4 @@ else:
 
 # The what-if section (user-supplied studies, issue 8) goes below this divider.
 st.divider()
-user_studies.section(cache.evidence().vocab, f)
+user_studies.section(cache.vocab(), f)

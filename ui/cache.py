@@ -16,6 +16,8 @@ are most of a rerun's cost); pages draw the cached JSON with ``st.vega_lite_char
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 import tkidata
 from core import EggerResult, ProportionPool, SubgroupPool
@@ -55,14 +58,31 @@ def _stat(path: Path) -> tuple[str, int, int]:
     return str(path), info.st_size, info.st_mtime_ns
 
 
+FINGERPRINT_SECONDS = 1.0
+"""How long a data fingerprint is reused: a curator's edit shows within a second, and a rerun
+(which asks for it once per cached analysis) lists the folders at most once."""
+_fingerprint: tuple[float, Fingerprint] | None = None
+_fingerprint_lock = threading.Lock()
+
+
+def _scan() -> Fingerprint:
+    entries = sorted([*DATA_DIR.glob("*"), *DATA_DIR.glob("*/*"), *VOCAB_DIR.glob("*.csv")])
+    return tuple(_stat(p) for p in entries)
+
+
 def data_fingerprint() -> Fingerprint:
     """(path, size, mtime) of every entry of the data folder and its batches, and the vocabulary.
 
     Every entry counts (not only ``*.csv``), so that a file the loader would refuse (an
-    upper-case ``.CSV``, a nested batch) is noticed as soon as it appears.
+    upper-case ``.CSV``, a nested batch) is noticed as soon as it appears. The folders are
+    listed at most once per :data:`FINGERPRINT_SECONDS` for all sessions.
     """
-    entries = sorted([*DATA_DIR.glob("*"), *DATA_DIR.glob("*/*"), *VOCAB_DIR.glob("*.csv")])
-    return tuple(_stat(p) for p in entries)
+    global _fingerprint
+    with _fingerprint_lock:
+        now = time.monotonic()
+        if _fingerprint is None or now - _fingerprint[0] > FINGERPRINT_SECONDS:
+            _fingerprint = (now, _scan())
+        return _fingerprint[1]
 
 
 @st.cache_data(show_spinner="Loading the evidence…", max_entries=2)
@@ -246,16 +266,54 @@ def compare_view(f: Filters, m: Method) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def histology_labels() -> dict[str, str]:
-    """Histology code → label (``lms`` → ``Leiomyosarcoma``), groups included."""
-    vocab = evidence().vocab
+@st.cache_data(show_spinner=False, max_entries=2)
+def _histology_labels(fp: Fingerprint) -> dict[str, str]:
+    vocab = _load(fp).vocab
     labels = dict(zip(vocab.histology["code"], vocab.histology["label"], strict=True))
     return {"sts": "Soft tissue sarcoma", "bone": "Bone sarcoma", **labels}
 
 
+def histology_labels() -> dict[str, str]:
+    """Histology code → label (``lms`` → ``Leiomyosarcoma``), groups included."""
+    return _histology_labels(data_fingerprint())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _version(fp: Fingerprint) -> tkidata.DataVersion:
+    return _load(fp).version
+
+
 def version() -> tkidata.DataVersion:
     """Date, git revision, hash and counts of the data in force."""
-    return evidence().version
+    return _version(data_fingerprint())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _vocab(fp: Fingerprint) -> tkidata.Vocab:
+    return _load(fp).vocab
+
+
+def vocab() -> tkidata.Vocab:
+    """The controlled vocabularies of the data in force."""
+    return _vocab(data_fingerprint())
+
+
+@st.cache_data(show_spinner="Loading the evidence…", max_entries=2)
+def _problems(fp: Fingerprint) -> str | None:
+    try:
+        _load(fp)
+    except tkidata.DataValidationError as err:
+        return str(err)
+    return None
+
+
+def data_problems() -> str | None:
+    """Why the curated data do not validate (the capped message), or None when they do.
+
+    Cheap on every rerun: the answer is cached per data fingerprint, so the frame need not
+    copy the whole evidence out of the cache just to check it.
+    """
+    return _problems(data_fingerprint())
 
 
 @dataclass(frozen=True)
@@ -267,15 +325,26 @@ class ChartView:
     chart : altair.TopLevelMixin
         The chart, for the figure downloads (rendered to files only when a reader clicks).
     spec : str
-        Its Vega-Lite JSON (``chart.to_dict()``), drawn on the page by ``st.vega_lite_chart``;
-        kept as text so no caller can change the cached spec.
+        Its Vega-Lite JSON (``chart.to_dict()``) without the data, kept as text so no caller can
+        change the cached spec.
+    datasets : tuple of (str, bytes)
+        The spec's named datasets as Arrow IPC bytes, converted once (Streamlit passes bytes
+        through instead of converting the rows on every rerun).
     table : pandas.DataFrame
         The numbers the chart draws (its ``*_table`` twin); treat as read-only.
     """
 
     chart: alt.TopLevelMixin
     spec: str
+    datasets: tuple[tuple[str, bytes], ...]
     table: pd.DataFrame
+
+    def vega_lite(self) -> dict[str, object]:
+        """A fresh spec dict for ``st.vega_lite_chart`` (datasets as Arrow bytes)."""
+        spec = json.loads(self.spec)
+        if self.datasets:
+            spec["datasets"] = dict(self.datasets)
+        return spec
 
 
 ChartBuilder = Callable[[], tuple[alt.TopLevelMixin, pd.DataFrame]]
@@ -286,7 +355,12 @@ def _chart_view(
     fp: Fingerprint, view: Hashable, f: Filters, m: Method, users: str, _build: ChartBuilder
 ) -> ChartView:
     chart, table = _build()
-    return ChartView(chart, json.dumps(chart.to_dict()), table)
+    spec = chart.to_dict()
+    datasets = tuple(
+        (str(name), dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows)))
+        for name, rows in spec.pop("datasets", {}).items()
+    )
+    return ChartView(chart, json.dumps(spec), datasets, table)
 
 
 def chart_view(view: Hashable, f: Filters, m: Method, build: ChartBuilder) -> ChartView:

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 import tkidata
-from ui.cache import evidence
+from ui.cache import data_problems
 from ui.params import current_filters, current_method, sync_from_url, write_to_url
 from ui.sidebar import draw_sidebar
 from ui.user_studies import banner as user_studies_banner
@@ -53,14 +53,13 @@ def _draw_frame() -> None:
     for notice in notices:
         st.info(notice, icon=":material/link_off:")
     user_studies_banner()
-    try:
-        evidence()
-    except tkidata.DataValidationError as err:
+    problems = data_problems()
+    if problems:
         st.error(
             "The curated data failed validation, so nothing can be pooled until it is fixed:",
             icon=":material/error:",
         )
-        st.code(str(err), language=None)
+        st.code(problems, language=None)
         st.stop()
 
 

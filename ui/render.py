@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import platform
 from collections.abc import Mapping
 from importlib.metadata import version as pkg_version
@@ -82,7 +81,7 @@ def chart_with_table(
 
 def chart(view: ChartView, key: str) -> None:
     """Draw a cached chart (theme off, so it matches the export) with its figure downloads."""
-    st.vega_lite_chart(spec=json.loads(view.spec), theme=None, key=key, width="content")
+    st.vega_lite_chart(spec=view.vega_lite(), theme=None, key=key, width="content")
     figure_downloads(view.chart, key=f"{key}_files")
 
 
@@ -274,8 +273,9 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
     for col, words in _WORDS.items():
         shown[col] = shown[col].map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)
     shown["drug"] = shown["drug"].map(drug_label)
+    labels = histology_labels()
     shown["subtypes"] = shown["subtypes"].map(
-        lambda v: ", ".join(histology_word(c) for c in v.split(";")) if isinstance(v, str) else v
+        lambda v: ", ".join(labels.get(c, c) for c in v.split(";")) if isinstance(v, str) else v
     )
     cc = st.column_config
     st.dataframe(
@@ -376,7 +376,8 @@ def reproduction_frame(table: pd.DataFrame, key: str) -> None:
         shown[col] = [MISSING if pd.isna(v) else str(int(v)) for v in shown[col]]
     shown = shown.astype(object).where(shown.notna(), "")
     shown["drug"] = shown["drug"].map(drug_label)
-    shown["population"] = shown["population"].map(lambda c: histology_labels().get(c, "All"))
+    labels = histology_labels()
+    shown["population"] = shown["population"].map(lambda c: labels.get(c, "All"))
     st.dataframe(
         shown,
         hide_index=True,

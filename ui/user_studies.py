@@ -36,16 +36,22 @@ _ROUND_KEY = "whatif_round"
 _PENDING_KEY = "whatif_pending_rows"
 
 
+def _held() -> pd.DataFrame | None:
+    """The session's user studies, or None when there are none (no empty table is built)."""
+    studies = st.session_state.get(STATE_KEY)
+    return studies if isinstance(studies, pd.DataFrame) and not studies.empty else None
+
+
 def stored() -> pd.DataFrame:
     """The session's valid user studies (empty table when there are none)."""
-    studies = st.session_state.get(STATE_KEY)
-    return studies if isinstance(studies, pd.DataFrame) else us.empty_studies()
+    studies = _held()
+    return us.empty_studies() if studies is None else studies
 
 
 def token() -> str:
     """A digest of the session's user studies ("" when none), for cache keys of views."""
-    studies = stored()
-    if studies.empty:
+    studies = _held()
+    if studies is None:
         return ""
     digest = pd.util.hash_pandas_object(studies.astype(str), index=True).to_numpy()
     return hashlib.sha256(digest.tobytes()).hexdigest()
@@ -53,7 +59,8 @@ def token() -> str:
 
 def count() -> int:
     """Number of user studies in this session."""
-    return len(stored())
+    studies = _held()
+    return 0 if studies is None else len(studies)
 
 
 def labels() -> tuple[str, ...]:
@@ -70,8 +77,8 @@ def clear() -> None:
 
 def outcome_extra(f: Filters) -> pd.DataFrame | None:
     """Efficacy rows of the session's user studies passing ``f`` (None when there are none)."""
-    studies = stored()
-    if studies.empty:
+    studies = _held()
+    if studies is None:
         return None
     rows = us.outcome_rows(studies, f)
     return None if rows.empty else rows
@@ -79,8 +86,8 @@ def outcome_extra(f: Filters) -> pd.DataFrame | None:
 
 def ae_extra(f: Filters) -> pd.DataFrame | None:
     """Grade ≥3 AE rows of the session's user studies passing ``f`` (None when there are none)."""
-    studies = stored()
-    if studies.empty:
+    studies = _held()
+    if studies is None:
         return None
     rows = us.adverse_event_rows(studies, f)
     return None if rows.empty else rows
