@@ -76,4 +76,4 @@ render.chart_with_table(
 
 # The what-if section (user-supplied studies, issue 8) goes below this divider.
 st.divider()
-user_studies.section(cache.evidence().vocab, f)
+user_studies.section(cache.vocab(), f)

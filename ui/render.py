@@ -26,7 +26,7 @@ from tkidata.wording import (
     preset_label,
     regimen_label,
 )
-from ui.cache import histology_labels
+from ui.cache import ChartView, histology_labels
 from ui.downloads import figure_downloads
 from ui.params import BY_NAME
 
@@ -43,6 +43,23 @@ def chart_with_table(
         figure_downloads(chart, key=f"{key}_files")
     with table_tab:
         st.dataframe(reader_table(table), hide_index=True, key=f"{key}_table")
+    if caption:
+        st.caption(caption)
+
+
+def chart(view: ChartView, key: str) -> None:
+    """Draw a cached chart (theme off, so it matches the export) with its figure downloads."""
+    st.vega_lite_chart(spec=view.vega_lite(), theme=None, key=key, width="content")
+    figure_downloads(view.chart, key=f"{key}_files")
+
+
+def view_with_table(view: ChartView, key: str, *, caption: str | None = None) -> None:
+    """:func:`chart_with_table` for a cached view (:func:`ui.cache.chart_view`)."""
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    with chart_tab:
+        chart(view, key)
+    with table_tab:
+        st.dataframe(reader_table(view.table), hide_index=True, key=f"{key}_table")
     if caption:
         st.caption(caption)
 
@@ -230,8 +247,9 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
     for col, words in _CODES.items():
         shown[col] = shown[col].map(lambda v, w=words: w(v) if isinstance(v, str) and v else v)
     shown["drug"] = shown["drug"].map(drug_label)
+    labels = histology_labels()
     shown["subtypes"] = shown["subtypes"].map(
-        lambda v: ", ".join(histology_word(c) for c in v.split(";")) if isinstance(v, str) else v
+        lambda v: ", ".join(labels.get(c, c) for c in v.split(";")) if isinstance(v, str) else v
     )
     cc = st.column_config
     st.dataframe(
