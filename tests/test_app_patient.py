@@ -147,3 +147,20 @@ def test_direct_evidence_only_switch_narrows_to_tier_one(ev) -> None:
     assert not at.exception, at.exception
     for text in cards(at).values():
         assert "Histology group" not in text and "All sarcoma" not in text
+
+
+def test_forest_left_out_list_names_every_median_without_a_ci(ev) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["drug"] = "apatinib"
+    at.query_params["outcome"] = "pfs_median"
+    at.switch_page("pages/forest.py")
+    at.run()
+    assert not at.exception, at.exception
+    res = tkidata.pool_outcome(ev, "apatinib", "pfs_median", tkidata.Filters(), REF)
+    no_ci = res.unpooled[res.unpooled["reason"] == "no confidence interval"]
+    assert len(no_ci) > 0
+    left = [d.value for d in at.dataframe if "Why" in d.value.columns]
+    assert left, "the forest page shows no left-out list"
+    why = left[0].set_index("Study")["Why"]
+    for label in no_ci["label"]:
+        assert "without a confidence interval" in why[label]

@@ -206,6 +206,23 @@ def sources(result: object) -> None:
     """The rows behind a pooled result (with their source locations) and the arms left out."""
     rows = result.selection.rows  # type: ignore[attr-defined]
     excluded = result.selection.excluded  # type: ignore[attr-defined]
+    unpooled = result.unpooled  # type: ignore[attr-defined]
+    no_ci = unpooled[unpooled["reason"] == "no confidence interval"]
+    if len(no_ci):
+        values = [
+            format_value(v, months=is_median(result.outcome))  # type: ignore[attr-defined]
+            for v in no_ci["estimate"]
+        ]
+        listed = pd.DataFrame(
+            {
+                "study_id": no_ci["study_id"],
+                "label": no_ci["label"],
+                "reason": [
+                    f"reported {v} without a confidence interval: cannot be pooled" for v in values
+                ],
+            }
+        )
+        excluded = pd.concat([listed, excluded], ignore_index=True)
     if len(rows):
         shown = rows[[c for c in _SOURCE_COLUMNS if c in rows.columns]]
         st.dataframe(shown.rename(columns=_SOURCE_COLUMNS), hide_index=True, key="sources_rows")
