@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import tkidata
-from tkidata.tiers import number_text, patient_summary
+from tkidata.tiers import number_text, patient_summary, tiered_outcome
 from tkidata.wording import TIER_WORDS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -164,3 +164,30 @@ def test_forest_left_out_list_names_every_median_without_a_ci(ev) -> None:
     why = left[0].set_index("Study")["Why"]
     for label in no_ci["label"]:
         assert "without a confidence interval" in why[label]
+
+
+def test_a_number_opened_in_evidence_shows_the_rows_that_made_it(ev) -> None:
+    f = tkidata.Filters(histology="lms", line="second")
+    number = tiered_outcome(ev, "anlotinib", "orr", f, REF)
+    assert number.has_number
+    at = AppTest.from_file(APP, default_timeout=120)
+    params = {
+        "histology": "lms",
+        "line": "second",
+        "studies": ",".join(number.result.study_ids),
+        "number": "anlotinib:orr",
+    }
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page("pages/evidence.py")
+    at.run()
+    assert not at.exception, at.exception
+    est, ci = number_text(number)
+    shown = " ".join(str(m.value) for m in at.markdown)
+    assert f"The rows behind Anlotinib ORR: {est}** ({ci})" in shown
+    frame = next(d.value for d in at.dataframe if "Reported" in d.value.columns)
+    rows = number.pooled_rows()
+    assert list(frame["Reported"]) == [
+        f"{int(e)}/{int(n)}" for e, n in zip(rows["events"], rows["n"], strict=True)
+    ]
+    assert list(frame.columns[:5]) == ["Study", "Citation", "Design", "Line enrolled", "DOI"]

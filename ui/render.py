@@ -124,13 +124,17 @@ def drug_header(drug: str) -> None:
     )
 
 
-def studies_link(study_ids: str, label: str) -> None:
-    """A link to the Evidence page filtered to these study ids (``;``-joined)."""
+def studies_link(study_ids: str, label: str, *, number: str | None = None) -> None:
+    """A link to the Evidence page filtered to these study ids (``;``-joined); ``number``
+    (``drug:outcome[:months]``) makes the page show the exact rows behind that number."""
     st.page_link(
         EVIDENCE_PAGE,
         label=label,
         icon=":material/menu_book:",
-        query_params={"studies": study_ids.replace(";", ",")},
+        query_params={
+            "studies": study_ids.replace(";", ","),
+            **({"number": number} if number else {}),
+        },
     )
 
 
@@ -179,8 +183,11 @@ def pooled_number(row: Mapping[str, object], f: Filters) -> None:
         st.caption(f"incl. {len(user)} user-supplied (not curated)")
     curated = [s for s in str(row["study_ids"]).split(";") if s not in set(user)]
     if curated:
+        timepoint_key = "" if pd.isna(timepoint) else f":{int(timepoint)}"
         studies_link(
-            ";".join(curated), study_link_text(drug_label(str(row["drug"])), label, len(curated))
+            ";".join(curated),
+            study_link_text(drug_label(str(row["drug"])), label, len(curated)),
+            number=f"{row['drug']}:{outcome}{timepoint_key}",
         )
 
 
@@ -275,11 +282,13 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
         key=key,
         column_order=[
             "label",
+            "citation",
+            "design",
+            "line",
+            "doi_url",
             "drug",
             "trial",
-            "design",
             "regimen",
-            "line",
             "histology_group",
             "subtypes",
             "age_group",
@@ -291,10 +300,8 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
             "enters_pools",
             "overlaps_with",
             "included_in",
-            "doi_url",
             "study_id",
             "partner_treatment",
-            "citation",
             "note",
         ],
         column_config={
