@@ -4,7 +4,7 @@ import streamlit as st
 
 from report import charts
 from report.colors import TKI_DRUGS
-from ui import cache, downloads, patient, render
+from ui import cache, patient, render
 from ui.frame import page_frame
 from ui.params import direct_only
 
@@ -31,33 +31,44 @@ for drug, column in zip(TKI_DRUGS, st.columns(len(TKI_DRUGS), gap="medium"), str
         st.caption(render.short_method(m))
 
 st.subheader("Efficacy across drugs")
-render.chart_with_table(
-    charts.comparison_chart(table), charts.comparison_table(table), key="compare_efficacy"
+efficacy = cache.chart_view(
+    ("compare_efficacy", direct),
+    f,
+    m,
+    lambda: (charts.comparison_chart(table), charts.comparison_table(table)),
 )
+render.view_with_table(efficacy, key="compare_efficacy")
 
 st.subheader("Grade ≥3 adverse events")
 ae = {s.drug: s.adverse_events.table for s in summaries}
+ae_view = cache.chart_view(
+    ("compare_ae", direct), f, m, lambda: (charts.ae_panel_chart(ae), charts.ae_panel_matrix(ae))
+)
 matrix_tab, chart_tab = st.tabs(["Term × drug", "Chart"])
 with matrix_tab:
-    st.dataframe(charts.ae_panel_matrix(ae), hide_index=True, key="compare_ae_matrix")
+    st.dataframe(ae_view.table, hide_index=True, key="compare_ae_matrix")
     st.caption(
         "Pooled incidence among the studies of each drug that reported the term, at each "
         f"drug's most direct tier ({patient.ae_tiers(summaries)}); “not reported”: no study "
         "of that drug reported it (not zero)."
     )
 with chart_tab:
-    ae_chart = charts.ae_panel_chart(ae)
-    st.altair_chart(ae_chart, theme=None, key="compare_ae_chart", width="content")
-    downloads.figure_downloads(ae_chart, key="compare_ae_chart_files")
+    render.chart(ae_view, key="compare_ae_chart")
 
 st.subheader("Anchored, within trial: hazard ratios vs placebo")
 hr = cache.hazard_ratio_table(f)
 if hr.empty:
     st.info("No placebo-controlled trial reports a hazard ratio under these filters.")
 else:
-    render.chart_with_table(
-        charts.hazard_ratio_chart(hr, cache.histology_labels()),
-        charts.hazard_ratio_table(hr, cache.histology_labels()),
+    labels = cache.histology_labels()
+    hr_view = cache.chart_view(
+        "compare_hr",
+        f,
+        m,
+        lambda: (charts.hazard_ratio_chart(hr, labels), charts.hazard_ratio_table(hr, labels)),
+    )
+    render.view_with_table(
+        hr_view,
         key="compare_hr",
         caption="Randomised comparisons against placebo within one trial; "
         "they do not compare the TKIs with each other.",

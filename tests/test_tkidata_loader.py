@@ -55,7 +55,7 @@ def test_disagreeing_stated_orr_is_a_warning_not_an_error(ev: tkidata.Evidence) 
 
 
 def test_every_rule_reports_file_row_column_and_all_problems_are_collected() -> None:
-    expected = (FIXTURES / "bad_rows" / "expected_problems.txt").read_text().splitlines()
+    expected = (FIXTURES / "bad_rows_expected.txt").read_text().splitlines()
     with pytest.raises(DataValidationError) as info:
         tkidata.load(FIXTURES / "bad_rows")
     got = str(info.value).splitlines()
@@ -91,7 +91,7 @@ def test_every_rule_reports_file_row_column_and_all_problems_are_collected() -> 
     ("case", "expected"),
     [
         ("bad_quoting", "bad_quoting/b/studies.csv:2: (file): malformed CSV"),
-        ("bad_encoding", "bad_encoding/b/studies.csv:1: (file): not valid UTF-8"),
+        ("bad_encoding", "bad_encoding/b/studies.csv:2: (file): not valid UTF-8 (byte 30, line 2)"),
     ],
 )
 def test_malformed_csv_stops_with_the_file_named(case: str, expected: str) -> None:

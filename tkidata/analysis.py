@@ -112,7 +112,9 @@ class OutcomeResult:
                 }
             )
         ex = self.selection.excluded
-        shown = ex["reason"].str.startswith(("different assessment", "median not reached"))
+        shown = ex["reason"].str.startswith(
+            ("different assessment", "median not reached", "also reported")
+        )
         for _, row in ex[shown].iterrows():
             records.append(
                 {

@@ -96,6 +96,12 @@ def _coverage(ev: Evidence, args: argparse.Namespace) -> int:
 
 def _check(ev: Evidence) -> int:
     print(coverage_report(ev))
+    print(f"\nRead {len(ev.read)} files ({sum(rows for _, rows in ev.read):,} data rows):")
+    for path, rows in ev.read:
+        print(f"  {path} ({rows:,} row{'' if rows == 1 else 's'})")
+    if ev.skipped:
+        print(f"Skipped on purpose ({len(ev.skipped)}):")
+        print("\n".join(f"  {entry}" for entry in ev.skipped))
     return 0
 
 
@@ -183,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ev = load(args.data_dir)
     except DataValidationError as err:
         print(err)
+        return 1
+    except OSError as err:  # the vocabulary folder cannot be read
+        print(f"error: {err.strerror or err}: {err.filename or ''}", file=sys.stderr)
         return 1
     try:
         if args.command == "check":

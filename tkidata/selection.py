@@ -130,29 +130,44 @@ def _line_rank(row: pd.Series, f: Filters) -> int | None:
     return 0 if line_contains(sub, f.line) else None
 
 
+ALSO_REPORTED = "also reported"
+"""How the reason of a line-subgroup median passed over for the arm's row with a CI starts."""
+
+
+def _median_ci(row: pd.Series) -> bool:
+    return pd.notna(row["ci_low"]) and (pd.notna(row["ci_high"]) or row["not_reached"] == "upper")
+
+
 def _choose_row(
     mine: pd.DataFrame, candidates: list[str], outcome: str, f: Filters
-) -> tuple[pd.Series | None, list[pd.Series]]:
-    """The row that stands for the arm, and the rows of another assessment left out of the pool.
+) -> tuple[pd.Series | None, list[pd.Series], list[pd.Series]]:
+    """The row that stands for the arm; the rows of another assessment left out of the pool; and
+    line-subgroup medians passed over because only the arm's row has a CI.
 
-    Preference: the population closest to the filter, then a line-subgroup row for the patient's
-    line, then the default assessment (best overall response, Kaplan-Meier landmark).
+    Preference: the population closest to the filter; for medians a row with a usable CI; then a
+    line-subgroup row for the patient's line; then the default assessment (best overall
+    response, Kaplan-Meier landmark).
     """
     default = DEFAULT_ASSESSMENT.get(outcome)
+    median = outcome in ("pfs_median", "os_median")
     for population in candidates:
         rows = mine[mine["population"] == population]
         usable = []
         for _, row in rows.iterrows():
             rank = _line_rank(row, f)
             if rank is not None:
-                usable.append((rank, row["assessment"] != default, row))
+                no_ci = median and not _median_ci(row)
+                usable.append(((no_ci, rank, row["assessment"] != default), row))
         if not usable:
             continue
-        usable.sort(key=lambda t: (t[0], t[1]))
-        pooled = [r for _, _, r in usable if _assessment_ok(r, outcome, f)]
-        other = [r for _, _, r in usable if not _assessment_ok(r, outcome, f)]
-        return (pooled[0] if pooled else None), ([] if pooled else other[:1])
-    return None, []
+        usable.sort(key=lambda t: t[0])
+        pooled = [r for _, r in usable if _assessment_ok(r, outcome, f)]
+        other = [r for _, r in usable if not _assessment_ok(r, outcome, f)]
+        if not pooled:
+            return None, other[:1], []
+        also = [r for key, r in usable if key[1] == 0 and r is not pooled[0] and median]
+        return pooled[0], [], also
+    return None, [], []
 
 
 def _qualified_labels(
@@ -431,7 +446,14 @@ def select_arms(
             excluded.append({"study_id": arm["study_id"], "label": label, "reason": candidates})
             continue
         mine = facts[facts["study_id"] == arm["study_id"]]
-        chosen, other = _choose_row(mine, candidates, outcome, f)
+        chosen, other, also = _choose_row(mine, candidates, outcome, f)
+        for row in also:
+            shown = f"{row['estimate']:.1f} months" if pd.notna(row["estimate"]) else "median"
+            reason = (
+                f"{ALSO_REPORTED}: {LINE_WORDS[row['subgroup_line']]} subgroup, {shown}, no CI "
+                "(the arm's row with a CI is pooled)"
+            )
+            excluded.append({"study_id": arm["study_id"], "label": label, "reason": reason})
         if chosen is None and other:
             row = other[0]
             kind = assessment_words(row["assessment"], row["assessment_week"])

@@ -27,7 +27,7 @@ from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
 from tkidata.schema import MEDIAN_OUTCOMES
-from tkidata.selection import DEFAULT_ASSESSMENT, label_of
+from tkidata.selection import ALSO_REPORTED, DEFAULT_ASSESSMENT, label_of
 from tkidata.wording import (
     GROUP_WORDS,
     MISSING,
@@ -129,6 +129,16 @@ class TieredNumber:
             self.result is not None and not reported_unpooled(self.result).empty
         )
 
+    @property
+    def secondary_sources(self) -> tuple[str, ...]:
+        """Labels of pooled studies whose number was read only in a secondary source (a review
+        table, another paper's discussion, a news report): shown as a badge on the number."""
+        rows = self.pooled_rows()
+        if rows.empty:
+            return ()
+        flagged = (rows["extraction_level"] == "secondary") | (rows["source_level"] == "secondary")
+        return tuple(rows.loc[flagged.fillna(False).astype(bool), "label"].astype(str))
+
     def pooled_rows(self) -> pd.DataFrame:
         """The exact selected rows behind the number (the drill-down)."""
         if self.result is None:
@@ -144,7 +154,7 @@ ANOTHER_ASSESSMENT = "different assessment"
 def reported_unpooled(result: OutcomeResult) -> pd.DataFrame:
     """Unpooled reports of this very outcome (medians without a CI, medians not reached)."""
     unpooled = result.unpooled
-    return unpooled[~unpooled["reason"].str.startswith(ANOTHER_ASSESSMENT)]
+    return unpooled[~unpooled["reason"].str.startswith((ANOTHER_ASSESSMENT, ALSO_REPORTED))]
 
 
 def _has_mixed_assessment(result: OutcomeResult) -> bool:
@@ -384,16 +394,17 @@ def number_text(number: TieredNumber) -> tuple[str, str]:
         est, lo, hi = number.result.estimate
         return format_value(est, months=months), format_ci(lo, hi, months=months)
     if number.result is not None and not reported_unpooled(number.result).empty:
-        shown = [
-            format_value(v, months=months)
-            for v in reported_unpooled(number.result)["estimate"]
-            if not pd.isna(v)
-        ]
-        return (", ".join(shown) if shown else "reported", "not pooled")
+        values = [float(v) for v in reported_unpooled(number.result)["estimate"] if not pd.isna(v)]
+        if len(values) > 1:
+            low, high = min(values), max(values)
+            unit = " mo" if months else "%"
+            scale = 1.0 if months else 100.0
+            return (f"{scale * low:.1f}–{scale * high:.1f}{unit}", f"{len(values)} reports")
+        return (format_value(values[0], months=months) if values else "reported", "not pooled")
     return MISSING, MISSING
 
 
-def unpooled_text(number: TieredNumber) -> str:
+def unpooled_text(number: TieredNumber, limit: int | None = None) -> str:
     """ "Also reported, not pooled: Chi 2018, 11.0 mo, no CI" (empty when nothing was left)."""
     if number.result is None or number.result.unpooled.empty:
         return ""
@@ -408,9 +419,15 @@ def unpooled_text(number: TieredNumber) -> str:
             reason = f"another assessment ({kind})"
         elif reason.startswith("median not reached"):
             reason = "median not reached"
+        elif reason.startswith(ALSO_REPORTED):
+            reason = reason.split(": ", 1)[1].split(" (")[0]
         shown = [str(row["label"])] + ([value] if value != MISSING else []) + [reason]
         parts.append(", ".join(shown))
-    return "Also reported, not pooled: " + "; ".join(parts)
+    more = ""
+    if limit is not None and len(parts) > limit:
+        more = f"; and {len(parts) - limit} more (see the studies behind these numbers)"
+        parts = parts[:limit]
+    return "Also reported, not pooled: " + "; ".join(parts) + more
 
 
 SUMMARY_COLUMNS = (
@@ -532,9 +549,11 @@ TIERED_COLUMNS = (
     "unpooled",
     "n_unknown",
     "mixed_assessment",
+    "secondary_sources",
 )
 """Columns of :func:`tiered_compare`: those of :func:`tkidata.compare` plus the tier, the
-certainty line, what was reported but not pooled, and pooled studies without a stated N."""
+certainty line, what was reported but not pooled, pooled studies without a stated N, whether
+assessments were mixed, and pooled studies read only in a secondary source."""
 
 
 def tiered_compare(
@@ -592,6 +611,7 @@ def tiered_compare(
                     "unpooled": unpooled_text(number),
                     "n_unknown": "; ".join(res.n_unknown) if res is not None else "",
                     "mixed_assessment": number.mixed_assessment,
+                    "secondary_sources": "; ".join(number.secondary_sources),
                 }
             )
     table = pd.DataFrame(records, columns=list(TIERED_COLUMNS))

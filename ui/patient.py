@@ -15,9 +15,16 @@ import streamlit as st
 
 import tkidata
 from report.colors import DRUG_COLORS, drug_label
+from tkidata.certainty import THRESHOLDS
 from tkidata.filters import LINE_WORDS
 from tkidata.selection import assessment_words, label_of
-from tkidata.tiers import DrugSummary, TieredNumber, number_text, unpooled_text
+from tkidata.tiers import (
+    DrugSummary,
+    TieredNumber,
+    number_text,
+    reported_unpooled,
+    unpooled_text,
+)
 from tkidata.wording import (
     MISSING,
     TIER_EXPLAINED,
@@ -78,7 +85,12 @@ def _number_html(number: TieredNumber) -> str:
             n_text += f" + {len(res.n_unknown)} subgroup(s) of unstated size"
         meta = f"95% CI {ci} · {k_text} · {n_text}"
     else:
-        meta = "reported without a CI: not pooled"
+        count = len(number_reports(number))
+        meta = (
+            f"range of {count} medians reported without a CI: not pooled"
+            if count > 1
+            else "reported without a CI: not pooled"
+        )
     tier = number.tier_words
     flag = " · assessments mixed" if number.mixed_assessment else ""
     certainty = number.certainty
@@ -92,7 +104,13 @@ def _number_html(number: TieredNumber) -> str:
             f"<span class='tki-prov'>(provisional, computed)</span></summary>"
             f"<ul>{reasons}</ul></details>"
         )
-    also = unpooled_text(number) if number.has_number else ""
+    secondary = number.secondary_sources
+    if secondary:
+        cert_html = (
+            f"<div class='tki-tier tki-secondary'>secondary source: "
+            f"{_esc('; '.join(secondary))}</div>" + cert_html
+        )
+    also = unpooled_text(number, limit=2) if number.has_number else ""
     also_html = f"<div class='tki-meta'>{_esc(also)}</div>" if also else ""
     return (
         f"<div class='tki-num'><div class='tki-label'>{_esc(label)}</div>"
@@ -101,6 +119,11 @@ def _number_html(number: TieredNumber) -> str:
         f"<div class='tki-tier tki-tier-{_esc(number.tier)}'>{_esc(tier)}{_esc(flag)}</div>"
         f"{also_html}{cert_html}</div>"
     )
+
+
+def number_reports(number: TieredNumber) -> pd.DataFrame:
+    """The reported, unpooled values behind a number that has no pool."""
+    return reported_unpooled(number.result) if number.result is not None else pd.DataFrame()
 
 
 def _ae_html(summary: DrugSummary) -> str:
@@ -141,6 +164,7 @@ _STYLE = f"""
 .tki-tier-direct {{ background: #e6f2ea; }}
 .tki-tier-group {{ background: #fff3d6; }}
 .tki-tier-all {{ background: #fde4e1; }}
+.tki-secondary {{ background: #ececf4; font-weight: 500; }}
 .tki-cert {{ font-size: 0.8rem; color: {_INK}; }}
 .tki-cert summary {{ cursor: pointer; }}
 .tki-cert ul, .tki-ae {{ margin: 0 0 0 1.1rem; padding: 0; }}
@@ -318,3 +342,84 @@ def drill_down(summary: DrugSummary) -> None:
         st.caption("No study of this drug reports grade ≥3 events for this patient.")
     else:
         st.dataframe(aes, hide_index=True, column_config=_CONFIG, key=f"drill_{summary.drug}_ae")
+
+
+def parse_number(text: str | None) -> tuple[str, str, int | None] | None:
+    """``"anlotinib:pfs_rate:6"`` → ``("anlotinib", "pfs_rate", 6)``; None when malformed."""
+    if not text:
+        return None
+    parts = text.split(":")
+    outcomes = ("orr", "dcr", "pfs_median", "os_median", "pfs_rate", "os_rate")
+    if len(parts) not in (2, 3) or parts[1] not in outcomes:
+        return None
+    if parts[0] not in evidence().vocab.tki_drugs:
+        return None
+    t = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+    if (parts[1].endswith("_rate")) != (t is not None):
+        return None
+    return parts[0], parts[1], t
+
+
+def number_section(number: TieredNumber) -> None:
+    """The exact rows behind one number, with the number itself (Evidence page)."""
+    label = outcome_label(number.outcome, number.timepoint, short=True)
+    est, ci = number_text(number)
+    st.markdown(
+        f"**The rows behind {drug_label(number.drug)} {label}: {est}** ({ci}) · {number.tier_words}"
+    )
+    rows = number_rows(number)
+    if rows.empty:
+        st.caption(unpooled_text(number) or "No study reports it for this patient.")
+        return
+    st.dataframe(rows, hide_index=True, column_config=_CONFIG, key="evidence_number_rows")
+    also = unpooled_text(number)
+    if also:
+        st.caption(also)
+
+
+def methods_section() -> None:
+    """How studies are matched to a patient, the tiers, and the certainty rules (Methods page)."""
+    st.markdown(
+        "**Line.** Each study records the range of lines it enrolled, derived from its own "
+        "wording (kept beside it): a trial of patients “after failure of at least one prior "
+        "regimen” spans the second line and later. A patient's line matches every study whose "
+        "range contains it; “Include trials of a span of lines: No” keeps only trials of exactly "
+        "that line. A study that reports a subgroup of the patient's line contributes that "
+        "subgroup.\n\n"
+        "**Histology.** Subtype → soft tissue or bone → all sarcoma. For each drug and outcome "
+        "the view shows the most direct evidence there is and names its tier: *direct* (the "
+        "subtype's own cohort or a subgroup reported for it, with its own n), *histology group* "
+        "(soft-tissue or bone studies that may have enrolled the subtype but report it only "
+        "mixed; a study whose listed subtypes exclude it is left out), *all sarcoma* (bone and "
+        "soft-tissue sarcoma together). “Direct evidence only” shows the first tier alone. "
+        "Desmoid tumours and GIST are not part of soft-tissue sarcoma evidence.\n\n"
+        "**Assessment.** Best overall response is pooled apart from response at a fixed week, "
+        "and Kaplan–Meier landmark rates apart from crude or 12-week rates; “Allow mixing” pools "
+        "them together and flags the number. Medians or rates reported without a CI are listed "
+        "under the number (“also reported, not pooled”), never dropped; a single study is shown "
+        "as such, not as a pooled estimate."
+    )
+    st.markdown(
+        "**Certainty (provisional, computed).** GRADE for prognosis and incidence (Iorio et al., "
+        "BMJ 2015;350:h870) starts cohorts of patients at high certainty for what happens to such "
+        "patients, and rates down one level per serious concern. The app computes each domain "
+        "from the data; read it as a prompt for judgement, not a verdict, and disagree with the "
+        "thresholds below where your judgement differs. Cross-drug comparisons of separate "
+        "single-arm studies stay naive whatever the certainty of each number."
+    )
+    names = {
+        "risk_of_bias": "Risk of bias",
+        "inconsistency": "Inconsistency",
+        "imprecision": "Imprecision",
+        "indirectness": "Indirectness",
+        "publication_bias": "Publication bias",
+    }
+    st.table(
+        pd.DataFrame(
+            {"Domain": [names[k] for k in THRESHOLDS], "Rule": list(THRESHOLDS.values())}
+        ).set_index("Domain")
+    )
+    st.caption(
+        "Levels: High (no concern), Moderate (rated down once), Low (twice), Very low (three "
+        "times or more). Each domain is rated down at most twice."
+    )
