@@ -309,6 +309,7 @@ def _forest_slide(r: Any, method: Any) -> ChartSlide:
         text=SLIDE_TEXT,
         row_px=forest_fit(r.pool, height_px, text=SLIDE_TEXT),
         plot_width=230,
+        titled=False,
     )
     pooled = r.pool.random
     value = format_interval(pooled.est, pooled.ci_lb, pooled.ci_ub, months=is_median(r.outcome))

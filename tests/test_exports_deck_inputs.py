@@ -183,7 +183,8 @@ def test_forest_method_label_matches_the_outcome(built) -> None:
     for spec in content.slides:
         if not isinstance(spec, ChartSlide) or not spec.title.startswith(("Anlot", "Pazop")):
             continue
-        subtitle = " ".join(spec.chart.title.subtitle)
+        title = spec.chart.title
+        subtitle = " ".join([title.text, *title.subtitle])
         if spec.title.endswith("Median PFS"):
             assert "inverse variance" in subtitle and "Freeman" not in subtitle
         elif spec.title.startswith(("Anlotinib", "Pazopanib")):

@@ -267,6 +267,7 @@ def _draw_forest(
     show_i2: bool = False,
     text: int = SCREEN_TEXT,
     row_px: int = ROW_PX,
+    titled: bool = True,
 ) -> alt.HConcatChart:
     months = bool(table["months"].iloc[0]) if len(table) else False
     n_rows = max(len(table), 1)
@@ -360,9 +361,14 @@ def _draw_forest(
     if show_i2:
         columns.append(_text_column("i2_text", "I²", 45, y, align="right", text=text))
     columns = [c.properties(height=height) for c in columns]
-    chart = alt.hconcat(*columns, spacing=8, data=table).properties(
-        title=alt.TitleParams(title, subtitle=subtitle or [])
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    heading = (
+        alt.TitleParams(title, subtitle=lines or [])
+        if titled or not lines
+        # a slide names the plot in its own title: the chart starts with its subtitle lines
+        else alt.TitleParams(lines[0], subtitle=lines[1:], fontSize=text, fontWeight="normal")
     )
+    chart = alt.hconcat(*columns, spacing=8, data=table).properties(title=heading)
     rows = "; ".join(
         f"{r.label}: {r.est_text}" for r in table.itertuples(index=False) if r.est_text
     )
@@ -380,10 +386,12 @@ def forest_chart(
     text: int = SCREEN_TEXT,
     row_px: int = ROW_PX,
     plot_width: int = 270,
+    titled: bool = True,
 ) -> alt.HConcatChart:
     """Forest plot: studies (square ∝ weight), random and common diamonds, prediction interval.
 
-    ``text``, ``row_px`` and ``plot_width`` size it (larger for a slide: :func:`forest_fit`).
+    ``text``, ``row_px`` and ``plot_width`` size it (larger for a slide: :func:`forest_fit`);
+    ``titled=False`` leaves the drug and outcome to the slide's title.
     """
     table = forest_table(pool, drug=drug, outcome=outcome, study_info=study_info)
     months = is_median(outcome)
@@ -397,6 +405,7 @@ def forest_chart(
         text=text,
         row_px=row_px,
         plot_width=plot_width,
+        titled=titled,
     )
 
 
@@ -408,11 +417,11 @@ def forest_rows(pool: Any) -> int:
 def forest_fit(pool: Any, height_px: float, *, text: int) -> int:
     """Row height (px) that fits a forest of this pool into ``height_px`` with ``text`` labels.
 
-    Leaves room for the title, a two-line subtitle, column headers and the axis; never below
-    the text size plus 2 px (rows would overlap) nor above 30 px.
+    Leaves room for two heading lines (heterogeneity, method: the slide's title names the plot),
+    column headers and the axis; never below the text size (rows would overlap) nor above 30 px.
     """
-    overhead = (text + 3) + 2 * (text + 4) + (text + 10) + (2 * text + 22)
-    return int(max(text + 2, min(30, (height_px - overhead) // max(forest_rows(pool), 1))))
+    overhead = 2 * (text + 4) + (text + 10) + (2 * text + 22)
+    return int(max(text, min(30, (height_px - overhead) // max(forest_rows(pool), 1))))
 
 
 def subgroup_forest_table(
