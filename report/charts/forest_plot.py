@@ -239,12 +239,14 @@ def _text_column(
                 fontSize=text,
                 color="#222",
                 fontWeight=weight,
-                limit=width - 4,  # a long label ends in "…" rather than overlap the next column
+                limit=limit,
             ),
             encoding=encoding,
             transform=[alt.FilterTransform(filter=rows)],
         )
-        for rows, weight in ((plain, "normal"), (f"!({plain})", "bold"))
+        # a long study label ends in "…" rather than run into the next column; pooled rows
+        # (bold) have nothing beside them and stay whole
+        for rows, weight, limit in ((plain, "normal", width - 4), (f"!({plain})", "bold", 0))
     ]
     return alt.LayerChart(
         layer=layers,
