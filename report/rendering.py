@@ -2,20 +2,23 @@
 
 vl-convert lays out a chart (SVG) and rasterises it (PNG) holding the GIL, so threads do not
 overlap; worker processes do. A worker is ``python -m report.rendering``: it imports only
-vl-convert and this module (no pandas, no Altair), reads jobs as JSON lines on stdin, writes
-results as JSON lines on stdout and exits at the end of its input — plain subprocesses, so no
-caller's main module is ever re-imported (as multiprocessing's spawn would) and no worker
-outlives its job list. :func:`warm_up` starts the workers early, while the caller still builds
-its charts. A job a worker could not draw is drawn again in this process.
+vl-convert and this module (no pandas, no Altair), answers each JSON job line on stdin with one
+JSON result line on stdout, and exits when its stdin closes — plain subprocesses, so no
+caller's main module is ever re-imported (as multiprocessing's spawn would), and none outlives
+the process that started it. Workers are kept for the next call (their JavaScript engine warms
+up with use); :func:`warm_up` starts them early, while the caller still builds its charts. A job
+a worker could not draw is drawn again in this process.
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
 import math
 import os
 import re
+import select
 import subprocess
 import sys
 import threading
@@ -27,10 +30,12 @@ from typing import NamedTuple
 
 #: worker processes (the machines have 2 cores).
 RENDER_PROCESSES = 2
+#: seconds a worker may take for one chart before it is taken for hung (a deck's forest: ~0.3 s).
+JOB_TIMEOUT_S = 120
 
 _FONT_SIZE = re.compile(r"([0-9.]+)px")
 _SVG_NS = "{http://www.w3.org/2000/svg}"
-_SPARE: list[subprocess.Popen[bytes]] = []
+_WORKERS: list[_Worker] = []
 _LOCK = threading.Lock()
 
 
@@ -121,14 +126,69 @@ def _start() -> subprocess.Popen[bytes] | None:
         return None
 
 
-def warm_up() -> None:
-    """Start the worker processes now; the next :func:`render_all` hands them its jobs."""
+class _Worker:
+    """One worker process, used by one caller at a time."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+        self.lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def run(self, jobs: Sequence[Job]) -> list[Rendered | None]:
+        """Draw jobs one after the other; None for a job it did not draw."""
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        if stdin is None or stdout is None:
+            return [None] * len(jobs)
+        out: list[Rendered | None] = []
+        with self.lock:
+            for job in jobs:
+                try:
+                    stdin.write(_encode(job))
+                    stdin.flush()
+                    if not select.select([stdout], [], [], JOB_TIMEOUT_S)[0]:
+                        self.proc.kill()  # hung: drawn here instead, and replaced next time
+                        out.append(None)
+                        continue
+                    out.append(_decode(stdout.readline()))
+                except (OSError, ValueError, KeyError, TypeError):
+                    out.append(None)
+        return out
+
+    def close(self) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _workers() -> list[_Worker]:
+    """The running workers, started (or restarted) up to :data:`RENDER_PROCESSES`."""
     with _LOCK:
-        while len(_SPARE) < RENDER_PROCESSES:
-            worker = _start()
-            if worker is None:
-                return
-            _SPARE.append(worker)
+        _WORKERS[:] = [w for w in _WORKERS if w.alive()]
+        while len(_WORKERS) < RENDER_PROCESSES:
+            proc = _start()
+            if proc is None:
+                break
+            _WORKERS.append(_Worker(proc))
+        return list(_WORKERS)
+
+
+def warm_up() -> None:
+    """Start the worker processes now (they load vl-convert while the caller works)."""
+    _workers()
+
+
+@atexit.register
+def _stop() -> None:
+    with _LOCK:
+        for worker in _WORKERS:
+            worker.close()
+        _WORKERS.clear()
 
 
 def _encode(job: Job) -> bytes:
@@ -141,31 +201,9 @@ def _decode(line: bytes) -> Rendered:
     return Rendered(base64.b64decode(d["svg"]), png, d["ppi"])
 
 
-def _run(worker: subprocess.Popen[bytes], jobs: Sequence[Job]) -> list[Rendered | None]:
-    """Hand a worker its jobs; None for a job it did not draw."""
-    try:
-        out, _ = worker.communicate(b"".join(_encode(j) for j in jobs), timeout=300)
-    except (OSError, subprocess.TimeoutExpired):
-        worker.kill()
-        worker.wait()
-        return [None] * len(jobs)
-    results: list[Rendered | None] = []
-    for line in out.splitlines()[: len(jobs)]:
-        try:
-            results.append(_decode(line))
-        except (ValueError, KeyError, TypeError):
-            results.append(None)
-    return results + [None] * (len(jobs) - len(results))
-
-
 def render_all(jobs: Sequence[Job]) -> list[Rendered]:
     """Draw jobs in order: in :data:`RENDER_PROCESSES` workers when there are several."""
-    if len(jobs) < 2:
-        return [render(j) for j in jobs]
-    warm_up()
-    with _LOCK:
-        workers = _SPARE[:RENDER_PROCESSES]
-        del _SPARE[:RENDER_PROCESSES]
+    workers = _workers() if len(jobs) > 1 else []
     if not workers:
         return [render(j) for j in jobs]
     # the biggest specs first, each to the worker with the least work so far
@@ -179,7 +217,7 @@ def render_all(jobs: Sequence[Job]) -> list[Rendered]:
     done: list[Rendered | None] = [None] * len(jobs)
     with ThreadPoolExecutor(max_workers=len(workers)) as pool:
         outs = pool.map(
-            lambda ws: _run(ws[0], [jobs[i] for i in ws[1]]), zip(workers, shares, strict=True)
+            lambda ws: ws[0].run([jobs[i] for i in ws[1]]), zip(workers, shares, strict=True)
         )
         for share, results in zip(shares, outs, strict=True):
             for i, r in zip(share, results, strict=True):
