@@ -16,28 +16,24 @@ re-validating and re-pooling; rows a user supplied are never written to disk.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 import tkidata
-from core import EggerResult, ProportionPool, SubgroupPool
 from report.colors import TKI_DRUGS
-from tkidata import (
-    Filters,
-    Method,
-    OutcomeResult,
-    compare,
-    hazard_ratios,
-    pool_adverse_events,
-    pool_outcome,
-    reproduction_table,
-)
-from tkidata.evidence_table import evidence_table as evidence_rows
+from tkidata.filters import Filters
 from tkidata.loader import DATA_DIR
-from tkidata.presets import preset_comparison as presets_side_by_side
-from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
+from tkidata.method import Method
 from tkidata.vocab import VOCAB_DIR
+
+if TYPE_CHECKING:
+    from core import EggerResult, ProportionPool, SubgroupPool
+    from tkidata.analysis import OutcomeResult
+
+# The analysis modules (and with them the pooling engine, scipy) are imported inside the cached
+# functions: a restarted server whose answers come from the disk cache never loads them.
 from ui import user_studies
 
 Fingerprint = tuple[tuple[str, int, int], ...]
@@ -61,11 +57,15 @@ def evidence() -> tkidata.Evidence:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _compare(fp: Fingerprint, f: Filters, m: Method, extra: pd.DataFrame | None) -> pd.DataFrame:
+    from tkidata.analysis import compare
+
     return compare(_load(fp), f, m, extra=extra)
 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
 def _compare_curated(fp: Fingerprint, f: Filters, m: Method) -> pd.DataFrame:
+    from tkidata.analysis import compare
+
     return compare(_load(fp), f, m)
 
 
@@ -87,6 +87,8 @@ def _outcome(
     m: Method,
     extra: pd.DataFrame | None,
 ) -> OutcomeResult:
+    from tkidata.analysis import pool_outcome
+
     return pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
 
 
@@ -103,6 +105,8 @@ def outcome_result(
 def _adverse_events(
     fp: Fingerprint, f: Filters, m: Method, grade: str, extra: pd.DataFrame | None
 ) -> dict[str, pd.DataFrame]:
+    from tkidata.analysis import pool_adverse_events
+
     ev = _load(fp)
     return {
         drug: pool_adverse_events(ev, drug, f, m, grade=grade, extra=extra) for drug in TKI_DRUGS
@@ -113,6 +117,8 @@ def _adverse_events(
 def _adverse_events_curated(
     fp: Fingerprint, f: Filters, m: Method, grade: str
 ) -> dict[str, pd.DataFrame]:
+    from tkidata.analysis import pool_adverse_events
+
     ev = _load(fp)
     return {drug: pool_adverse_events(ev, drug, f, m, grade=grade) for drug in TKI_DRUGS}
 
@@ -127,6 +133,8 @@ def adverse_events(f: Filters, m: Method, grade: str = "3plus") -> Mapping[str, 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
 def _hazard_ratios(fp: Fingerprint, f: Filters) -> pd.DataFrame:
+    from tkidata.analysis import hazard_ratios
+
     return hazard_ratios(_load(fp), f)
 
 
@@ -137,6 +145,8 @@ def hazard_ratio_table(f: Filters) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _evidence_table(fp: Fingerprint, f: Filters) -> pd.DataFrame:
+    from tkidata.evidence_table import evidence_table as evidence_rows
+
     return evidence_rows(_load(fp), f)
 
 
@@ -156,6 +166,9 @@ def _subgroups(
     by: str,
     extra: pd.DataFrame | None,
 ) -> SubgroupPool | None:
+    from tkidata.analysis import pool_outcome
+    from tkidata.sensitivity import subgroup_pool
+
     ev = _load(fp)
     result = pool_outcome(ev, drug, outcome, f, m, timepoint=timepoint, extra=extra)
     return subgroup_pool(ev, result, by, extra=extra)
@@ -185,6 +198,9 @@ def _sensitivity(
     m: Method,
     extra: pd.DataFrame | None,
 ) -> tuple[tuple[ProportionPool, ...] | None, EggerResult | None]:
+    from tkidata.analysis import pool_outcome
+    from tkidata.sensitivity import egger_for, leave_one_out_pools
+
     result = pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
     return leave_one_out_pools(result), egger_for(result)
 
@@ -208,6 +224,8 @@ def sensitivity(
 def _presets(
     fp: Fingerprint, f: Filters, extra: pd.DataFrame | None, ae_extra: pd.DataFrame | None
 ) -> pd.DataFrame:
+    from tkidata.presets import preset_comparison as presets_side_by_side
+
     return presets_side_by_side(_load(fp), f, extra=extra, ae_extra=ae_extra)
 
 
@@ -218,6 +236,8 @@ def preset_comparison(f: Filters) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Reproducing the published analyses…", max_entries=4)
 def _reproduction(fp: Fingerprint) -> pd.DataFrame:
+    from tkidata.reproduction import reproduction_table
+
     return reproduction_table(_load(fp))
 
 
