@@ -5,8 +5,10 @@ after one warm-up (so caches hold what a live server holds), then the histology 
 back and forth; and a bare Streamlit script that draws the same charts and tables with the same
 builders from plain, pre-computed frames (no frame, no loading, no pooling, no caching) on the
 same number of reruns, the two interleaved so that load from other processes hits both alike.
-The ratio is the cost of the app around its charts. Prints both medians and their ratio (goal:
-under 1.5×); ``--json`` prints a last-line JSON object.
+The bare page builds and serialises its charts on every rerun; the app draws what a view drew
+before from its cache (``ui.cache.chart_view``: chart specs and tables by filter and method
+state), so a rerun the server has seen costs a fraction of the bare page. Prints both medians
+and their ratio (goal: at most 0.5×); ``--json`` prints a last-line JSON object.
 
     python benchmarks/app.py [--repeats 8] [--json]
 """
@@ -26,6 +28,9 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+GOAL = 0.5
+"""Largest acceptable ratio of the app's rerun to the bare page's."""
 
 BARE_PAGE = """
 import pickle
@@ -116,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = app_ms / bare_ms
     print(f"Compare filter change: median {app_ms:.0f} ms over {args.repeats} reruns")
     print(f"Bare page, {charts} charts: median {bare_ms:.0f} ms")
-    print(f"Ratio: {ratio:.2f}x (goal < 1.5x)")
+    print(f"Ratio: {ratio:.2f}x (goal <= {GOAL}x)")
     if args.json:
         print(
             json.dumps(
@@ -126,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                     "charts": charts,
                     "repeats": args.repeats,
                     "ratio": round(ratio, 3),
+                    "goal": GOAL,
                 }
             )
         )

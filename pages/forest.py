@@ -41,16 +41,24 @@ else:
         ["Forest plot", "Subgroups", "Leave-one-out", "Funnel plot & Egger"]
     )
     with forest_tab:
-        render.chart_with_table(
-            charts.forest_chart(
-                result.pool,
-                drug=drug,
-                outcome=outcome,
-                timepoint=timepoint,
-                study_info=info,
-                method_text=render.method_for(outcome, m),
+        view = cache.chart_view(
+            ("forest_main", drug, outcome, timepoint),
+            f,
+            m,
+            lambda: (
+                charts.forest_chart(
+                    result.pool,
+                    drug=drug,
+                    outcome=outcome,
+                    timepoint=timepoint,
+                    study_info=info,
+                    method_text=render.method_for(outcome, m),
+                ),
+                charts.forest_table(result.pool, drug=drug, outcome=outcome, study_info=info),
             ),
-            charts.forest_table(result.pool, drug=drug, outcome=outcome, study_info=info),
+        )
+        render.view_with_table(
+            view,
             key="forest_main",
         )
     with subgroup_tab:
@@ -69,16 +77,24 @@ else:
                 icon=":material/info:",
             )
         else:
-            render.chart_with_table(
-                charts.subgroup_forest_chart(
-                    sub,
-                    drug=drug,
-                    outcome=outcome,
-                    timepoint=timepoint,
-                    by=SUBGROUP_BY[by].lower(),
-                    study_info=info,
+            view = cache.chart_view(
+                ("forest_subgroups", drug, outcome, timepoint, by),
+                f,
+                m,
+                lambda: (
+                    charts.subgroup_forest_chart(
+                        sub,
+                        drug=drug,
+                        outcome=outcome,
+                        timepoint=timepoint,
+                        by=SUBGROUP_BY[by].lower(),
+                        study_info=info,
+                    ),
+                    charts.subgroup_forest_table(sub, drug=drug, outcome=outcome, study_info=info),
                 ),
-                charts.subgroup_forest_table(sub, drug=drug, outcome=outcome, study_info=info),
+            )
+            render.view_with_table(
+                view,
                 key="forest_subgroups",
             )
     loo, egger = cache.sensitivity(result)
@@ -89,18 +105,26 @@ else:
                 icon=":material/info:",
             )
         else:
-            render.chart_with_table(
-                charts.leave_one_out_chart(
-                    loo,
-                    result.pool,
-                    drug=drug,
-                    outcome=outcome,
-                    timepoint=timepoint,
-                    study_info=info,
+            view = cache.chart_view(
+                ("forest_loo", drug, outcome, timepoint),
+                f,
+                m,
+                lambda: (
+                    charts.leave_one_out_chart(
+                        loo,
+                        result.pool,
+                        drug=drug,
+                        outcome=outcome,
+                        timepoint=timepoint,
+                        study_info=info,
+                    ),
+                    charts.leave_one_out_table(
+                        loo, result.pool, drug=drug, outcome=outcome, study_info=info
+                    ),
                 ),
-                charts.leave_one_out_table(
-                    loo, result.pool, drug=drug, outcome=outcome, study_info=info
-                ),
+            )
+            render.view_with_table(
+                view,
                 key="forest_loo",
             )
     with funnel_tab:
@@ -110,11 +134,19 @@ else:
                 icon=":material/info:",
             )
         else:
-            render.chart_with_table(
-                charts.funnel_chart(
-                    egger, result.pool, drug=drug, outcome=outcome, timepoint=timepoint
+            view = cache.chart_view(
+                ("forest_funnel", drug, outcome, timepoint),
+                f,
+                m,
+                lambda: (
+                    charts.funnel_chart(
+                        egger, result.pool, drug=drug, outcome=outcome, timepoint=timepoint
+                    ),
+                    charts.funnel_table(egger, result.pool, drug=drug),
                 ),
-                charts.funnel_table(egger, result.pool, drug=drug),
+            )
+            render.view_with_table(
+                view,
                 key="forest_funnel",
                 caption="Fewer than 10 studies: Egger's test has low power."
                 if egger.k < 10

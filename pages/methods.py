@@ -6,7 +6,7 @@ import streamlit as st
 from report import charts
 from tkidata.presets import CI_DIVERGENCE_PP, DIVERGENCE_PP
 from tkidata.wording import PRESET_LABELS
-from ui import cache, render
+from ui import cache, patient, render
 from ui.frame import page_frame
 
 f, m = page_frame()
@@ -19,6 +19,9 @@ st.caption(
     + (PRESET_LABELS[m.preset_name] if m.preset_name else "adjusted by hand")
     + ". Change it in the sidebar; every pooled number in the app follows."
 )
+
+st.subheader("Evidence for one patient: line, histology tiers and certainty")
+patient.methods_section()
 
 st.subheader("The same numbers under the three presets")
 st.caption(
@@ -49,6 +52,8 @@ render.chart_with_table(
 
 st.subheader("Published vs reproduced here")
 render.reproduction_frame(cache.reproduction(), key="methods_reproduction")
+for line in render.held_lines(cache.held_studies()):
+    st.caption(line)
 
 st.subheader("Versions")
 render.versions(cache.version())

@@ -23,9 +23,14 @@ if table.empty:
         icon=":material/filter_alt_off:",
     )
 else:
-    render.chart_with_table(
-        charts.safety_chart(any_grade, grade3, drugs=drugs, top=top),
-        table,
+    view = cache.chart_view(
+        ("safety_chart", tuple(drugs), top),
+        f,
+        m,
+        lambda: (charts.safety_chart(any_grade, grade3, drugs=drugs, top=top), table),
+    )
+    render.view_with_table(
+        view,
         key="safety_chart",
         caption="Pooled among the studies that reported each term; a term a drug's studies "
         "never reported is absent, never zero. Click a column header in the table to sort.",

@@ -1,14 +1,19 @@
 """Table bytes: CSV (UTF-8, formula-neutralised) and Excel workbooks.
 
 A spreadsheet treats a cell that begins with ``=``, ``+``, ``-`` or ``@`` (also a tab or carriage
-return) as a formula, which a crafted study label could abuse (CSV/formula injection). Every text
-cell that begins with one of them is written with a leading single quote, so the spreadsheet shows
-it as text; numbers are never touched (a negative number stays a number).
+return) as a formula, which a crafted study label could abuse (CSV/formula injection). A
+spreadsheet may also split a cell on any separator it is set to use (``,`` ``;`` tab ``|``), so a
+``;``-joined study list ``chi2018;=cmd|'/C calc'!A0`` opened by a spreadsheet that splits on
+``;`` would start a formula in its second piece. Every text cell is therefore written so that
+neither the cell nor any piece of it after a separator begins a formula: a single quote goes in
+front (``chi2018;'=cmd|'/C calc'!A0``), so the spreadsheet shows it as text. Numbers are never
+touched (a negative number stays a number).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +21,9 @@ import pandas as pd
 
 #: first characters that make a spreadsheet read a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: characters a spreadsheet may split a cell on (its field separator, or a line break).
+SEPARATORS = (",", ";", "\t", "|", "\r", "\n")
+_PIECE_FORMULA = re.compile(r"([,;\t|\r\n] *)([=+\-@])")
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: widest Excel column, in characters, before text wraps.
@@ -25,14 +33,22 @@ MAX_COLUMN_CHARS = 60
 def neutralise(value: Any) -> Any:
     """Return a text value that cannot run as a spreadsheet formula; other values unchanged.
 
+    Neither the text nor any piece of it after a separator (:data:`SEPARATORS`) may begin a
+    formula, whatever separator the spreadsheet splits on.
+
     >>> neutralise("=HYPERLINK(\\"http://x\\")")
     '\\'=HYPERLINK("http://x")'
+    >>> neutralise("chi2018;@SUM(A1)")
+    "chi2018;'@SUM(A1)"
     >>> neutralise(-0.5)
     -0.5
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    text = _PIECE_FORMULA.sub(r"\1'\2", value)
+    if text.lstrip(" ").startswith(FORMULA_TRIGGERS):
+        text = "'" + text
+    return text
 
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -56,7 +56,8 @@ def test_csv_without_bom(table: pd.DataFrame) -> None:
 def test_crafted_labels_are_neutralised_in_csv() -> None:
     df = pd.DataFrame({"Study": CRAFTED, "Estimate": [-1.5] * len(CRAFTED)})
     back = pd.read_csv(io.BytesIO(csv_bytes(df)), encoding="utf-8-sig", keep_default_na=False)
-    assert list(back["Study"]) == ["'" + s for s in CRAFTED]
+    assert list(back["Study"]) == [neutralise(s) for s in CRAFTED]
+    assert neutralise("\t=1") == "'\t'=1"  # the piece after the tab is neutralised too
     assert back["Estimate"].tolist() == [-1.5] * len(CRAFTED)  # numbers untouched
 
 
@@ -68,7 +69,8 @@ def test_crafted_labels_are_neutralised_in_xlsx(table: pd.DataFrame) -> None:
     assert wb["About"]["A2"].value == "'=cmd|' /C calc'!A0"
     ws = wb["Evidence"]
     cells = [ws.cell(row=r, column=1) for r in range(2, 2 + len(CRAFTED))]
-    assert [c.value for c in cells] == ["'" + s for s in CRAFTED]
+    assert [c.value for c in cells] == [neutralise(s) for s in CRAFTED]
+    assert all(str(c.value).startswith("'") for c in cells)
     assert all(c.data_type == "s" for c in cells)  # text, never a formula
     assert [ws.cell(row=r, column=2).value for r in range(2, 8)] == list(range(-3, 3))
     back = pd.read_excel(io.BytesIO(data), sheet_name="Pooled")
@@ -92,7 +94,7 @@ def test_column_names_are_neutralised() -> None:
 def test_neutralised_text_never_starts_a_formula(text: str) -> None:
     out = neutralise(text)
     assert not out.startswith(FORMULA_TRIGGERS)
-    assert out in (text, "'" + text)
+    assert out.replace("'", "") == text.replace("'", "")  # only quotes are added
 
 
 @given(st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.none()))
@@ -106,4 +108,4 @@ def test_what_if_marks_every_row_of_an_exported_table(table: pd.DataFrame) -> No
     assert list(marked.columns) == [WHAT_IF_COLUMN, *table.columns]
     back = pd.read_csv(io.BytesIO(csv_bytes(marked)), encoding="utf-8-sig")
     assert back[WHAT_IF_COLUMN].str.startswith("includes user-supplied studies").all()
-    assert back[WHAT_IF_COLUMN].str.contains("user1, =evil").all()
+    assert back[WHAT_IF_COLUMN].str.contains("user1, '=evil").all()

@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-#: modules only a download needs (python-pptx, openpyxl, vl-convert, XlsxWriter), and the
-#: pooling engine (scipy), which only a result missing from the cache needs
-ON_DEMAND = ("pptx", "openpyxl", "vl_convert", "xlsxwriter", "scipy", "core", "tkidata.analysis")
+#: modules only a download needs (python-pptx, openpyxl, vl-convert, XlsxWriter)
+ON_DEMAND = ("pptx", "openpyxl", "vl_convert", "xlsxwriter")
 
 
-def test_home_page_imports_no_export_library_and_no_engine() -> None:
+def test_home_page_imports_no_export_library() -> None:
     code = (
         "import sys\n"
         "import ui.frame, ui.cache, ui.render, ui.downloads, ui.sidebar, report.charts\n"

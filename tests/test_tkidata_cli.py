@@ -13,6 +13,7 @@ import pytest
 
 import tkidata
 from tkidata.cli import main
+from tkidata.validate import TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
@@ -38,7 +39,7 @@ def test_check_fails_with_every_problem(capsys) -> None:
     code = main(["--data-dir", str(FIXTURES / "bad_rows"), "check"])
     out = capsys.readouterr().out
     assert code == 1
-    expected = (FIXTURES / "bad_rows" / "expected_problems.txt").read_text().splitlines()
+    expected = (FIXTURES / "bad_rows_expected.txt").read_text().splitlines()
     assert out.splitlines()[1:] == expected
 
 
@@ -46,7 +47,7 @@ def test_export_json_has_every_table_with_csv_columns(capsys) -> None:
     code, out, _ = run(capsys, "export", "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"studies", "outcomes", "adverse_events", "published"}
+    assert set(data) == set(TABLES)
     ev = tkidata.load(VALID)
     assert len(data["outcomes"]) == len(ev.outcomes)
     assert list(data["studies"][0]) == list(ev.studies.columns)

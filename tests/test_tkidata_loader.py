@@ -26,6 +26,9 @@ def test_valid_fixture_loads_with_counts_and_version(ev: tkidata.Evidence) -> No
         "outcomes": 21,
         "adverse_events": 5,
         "published": 3,
+        "searches": 0,
+        "records": 0,
+        "included_studies": 0,
         "batches": 2,
     }
     assert len(ev.version.sha256) == 64
@@ -52,7 +55,7 @@ def test_disagreeing_stated_orr_is_a_warning_not_an_error(ev: tkidata.Evidence) 
 
 
 def test_every_rule_reports_file_row_column_and_all_problems_are_collected() -> None:
-    expected = (FIXTURES / "bad_rows" / "expected_problems.txt").read_text().splitlines()
+    expected = (FIXTURES / "bad_rows_expected.txt").read_text().splitlines()
     with pytest.raises(DataValidationError) as info:
         tkidata.load(FIXTURES / "bad_rows")
     got = str(info.value).splitlines()
@@ -88,7 +91,7 @@ def test_every_rule_reports_file_row_column_and_all_problems_are_collected() -> 
     ("case", "expected"),
     [
         ("bad_quoting", "bad_quoting/b/studies.csv:2: (file): malformed CSV"),
-        ("bad_encoding", "bad_encoding/b/studies.csv:1: (file): not valid UTF-8"),
+        ("bad_encoding", "bad_encoding/b/studies.csv:2: (file): not valid UTF-8 (byte 30, line 2)"),
     ],
 )
 def test_malformed_csv_stops_with_the_file_named(case: str, expected: str) -> None:
@@ -112,7 +115,7 @@ def test_wrong_field_count_and_unknown_file_are_reported(tmp_path: Path) -> None
     with pytest.raises(DataValidationError) as info:
         tkidata.load(data)
     text = str(info.value)
-    assert "beta/studies.csv:5: (row): expected 32 fields, found 3" in text
+    assert "beta/studies.csv:5: (row): expected 33 fields, found 3" in text
     assert "beta/notes.csv:1: (file): unknown table file" in text
 
 
@@ -140,7 +143,7 @@ def test_version_hash_changes_with_the_data(tmp_path: Path, ev: tkidata.Evidence
     data = _copy_valid(tmp_path)
     first = tkidata.load(data).version.sha256
     with (data / "beta" / "outcomes.csv").open("a") as fh:
-        fh.write("psingle,all,dcr,,20,50,,,,,,,false,Table 2,\n")
+        fh.write("psingle,all,dcr,,bor,,,20,50,,,,,,,false,Table 2,,,\n")
     second = tkidata.load(data)
     assert second.version.sha256 != first
     assert second.version.counts["outcomes"] == ev.version.counts["outcomes"] + 1

@@ -222,7 +222,9 @@ def test_duplicate_labels_are_rejected_within_and_across_uploads(ev) -> None:
     ("data", "name", "expected"),
     [
         (b"x" * (us.MAX_BYTES + 1), "big.csv", "file too large: 1.0 MB (limit 1 MB, 500 rows)"),
-        (b"PK\x03\x04rest-of-a-zip", "book.xlsx", "not a CSV file: this looks like a spreadsheet"),
+        (b"PK\x03\x04rest-of-a-zip", "book.xlsx", "not a readable .xlsx workbook (damaged"),
+        (b"PK\x03\x04rest-of-a-zip", "book.zip", "this looks like a spreadsheet workbook"),
+        (b"\xd0\xcf\x11\xe0", "old.xls", "save it as Excel workbook (.xlsx) or CSV UTF-8"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "picture.png", "not a CSV file ('picture.png')"),
         (
             f"{HEADER}\nMüller 2024,anlotinib,lms,second,single_arm,40,5,10\n".encode("latin-1"),

@@ -72,6 +72,10 @@ class Evidence:
         Non-blocking findings (e.g. a stated ORR that disagrees with events/n).
     batches : tuple of str
         Batch folder names, sorted.
+    read : tuple of (str, int)
+        Every file read (as shown in messages) and its number of data rows.
+    skipped : tuple of str
+        Entries of the data folder deliberately not read, with the reason.
     """
 
     studies: pd.DataFrame
@@ -85,6 +89,12 @@ class Evidence:
     included_studies: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: tuple[Problem, ...] = ()
     batches: tuple[str, ...] = ()
+    read: tuple[tuple[str, int], ...] = ()
+    skipped: tuple[str, ...] = ()
+
+
+NOTE_SUFFIXES = (".md",)
+"""Files a batch (or the data folder) may hold besides its tables: curation notes."""
 
 
 def batch_dirs(data_dir: Path) -> list[Path]:
@@ -92,22 +102,130 @@ def batch_dirs(data_dir: Path) -> list[Path]:
     return sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def _read_batches(data_dir: Path) -> tuple[dict[str, list[RawTable]], list[Problem], list[Path]]:
+@dataclass(frozen=True)
+class Inventory:
+    """What a data folder holds: the table files to read, what is skipped, what is refused.
+
+    Attributes
+    ----------
+    tables : dict
+        Table name -> its files, in batch order.
+    skipped : tuple of str
+        Entries deliberately not read, each with the reason (hidden, ``_``-prefixed folders).
+    problems : tuple of Problem
+        Entries that make the folder unreadable as a whole (it is then refused).
+    """
+
+    tables: dict[str, list[Path]]
+    skipped: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def files(self) -> list[Path]:
+        """Every table file, sorted."""
+        return sorted(p for paths in self.tables.values() for p in paths)
+
+
+def _entry_problem(path: Path, root: Path) -> str | None:
+    """Why ``path`` cannot be read as part of the data folder ``root`` (None: it can)."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "is a link to a missing file (dangling link): restore the file or remove it"
+        if not target.is_relative_to(root):
+            return (
+                "is a link to a location outside the data folder: links must not leave it "
+                "(copy the file in instead)"
+            )
+    if not path.exists():
+        return "cannot be read (it vanished while the folder was read)"
+    return None
+
+
+def _batch_entry(path: Path, batch: Path) -> str | None:
+    """Why a batch entry is refused (None for a table file or a note)."""
+    if path.is_dir() and path.suffix.lower() == ".csv":
+        return "is a folder, not a file: a table must be a CSV file"
+    if path.is_dir():
+        return (
+            f"a folder inside batch '{batch.name}': batches are not nested; move it up to the "
+            "data folder as a batch of its own (its files are not read where it is)"
+        )
+    if not path.is_file():
+        return "not a regular file"
+    allowed = ", ".join(t + ".csv" for t in TABLES)
+    if path.suffix == ".csv" and path.stem not in TABLES:
+        return f"unknown table file (allowed: {allowed})"
+    if path.suffix.lower() == ".csv" and path.suffix != ".csv":
+        return f"the extension must be lower-case .csv: rename it to {path.stem}.csv"
+    if path.suffix not in (".csv", *NOTE_SUFFIXES):
+        return f"unknown file: a batch holds only its tables ({allowed}) and .md notes"
+    return None
+
+
+def inventory(data_dir: Path) -> Inventory:
+    """List a data folder completely: every entry is read, deliberately skipped, or refused.
+
+    Hidden entries (``.name``) and folders named ``_name`` are skipped and listed as such;
+    everything else in the data folder must be a batch folder or a ``.md`` note, and
+    everything in a batch a table file (``<table>.csv``) or a ``.md`` note. A link may point
+    anywhere inside the data folder, never outside it.
+
+    Parameters
+    ----------
+    data_dir : Path
+        The folder of batch folders.
+
+    Returns
+    -------
+    Inventory
+    """
+    root = data_dir.resolve()
+    tables: dict[str, list[Path]] = {name: [] for name in TABLES}
+    skipped: list[str] = []
+    problems: list[Problem] = []
+
+    def refuse(path: Path, message: str) -> None:
+        problems.append(Problem(display_path(path.parent) + "/" + path.name, 1, "(file)", message))
+
+    for entry in sorted(data_dir.iterdir()):
+        if entry.name.startswith("."):
+            skipped.append(f"{entry.name} (hidden)")
+            continue
+        why = _entry_problem(entry, root)
+        if why:
+            refuse(entry, why)
+            continue
+        if not entry.is_dir():
+            if entry.suffix not in NOTE_SUFFIXES:
+                refuse(entry, "a file outside any batch folder: move it into a batch folder")
+            continue
+        if entry.name.startswith("_"):
+            skipped.append(f"{entry.name}/ (folder name starts with _: not a batch)")
+            continue
+        for path in sorted(entry.iterdir()):
+            if path.name.startswith("."):
+                skipped.append(f"{entry.name}/{path.name} (hidden)")
+                continue
+            why = _entry_problem(path, root) or _batch_entry(path, entry)
+            if why:
+                refuse(path, why)
+            elif path.suffix == ".csv":
+                tables[path.stem].append(path)
+    return Inventory(tables, tuple(skipped), tuple(problems))
+
+
+def _read_batches(inv: Inventory) -> tuple[dict[str, list[RawTable]], list[Problem]]:
     raw: dict[str, list[RawTable]] = {name: [] for name in TABLES}
     problems: list[Problem] = []
-    files: list[Path] = []
-    for batch in batch_dirs(data_dir):
-        for path in sorted(batch.glob("*.csv")):
-            if path.stem not in TABLES:
-                msg = f"unknown table file (allowed: {', '.join(t + '.csv' for t in TABLES)})"
-                problems.append(Problem(display_path(path), 1, "(file)", msg))
-                continue
-            files.append(path)
+    for name, paths in inv.tables.items():
+        for path in paths:
             table, read_problems = read_csv_strict(path)
             problems += read_problems
             if table is not None:
-                raw[path.stem].append(table)
-    return raw, problems, files
+                raw[name].append(table)
+    return raw, problems
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
@@ -178,7 +296,13 @@ def load(data_dir: Path | str | None = None, vocab_dir: Path | str | None = None
     vocab: Vocab = load_vocab(vocab_folder)
     if not data.is_dir():
         raise DataValidationError([Problem(str(data), 1, "(folder)", "data folder not found")])
-    raw, problems, files = _read_batches(data)
+    try:
+        inv = inventory(data)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise DataValidationError([Problem(display_path(data), 1, "(folder)", reason)]) from None
+    raw, problems = _read_batches(inv)
+    problems += inv.problems
     if problems:
         raise DataValidationError(problems)
     usable: dict[str, list[RawTable]] = {}
@@ -194,7 +318,10 @@ def load(data_dir: Path | str | None = None, vocab_dir: Path | str | None = None
         typed[name], parse_problems = typed_table(name, usable[name])
         problems += parse_problems
         problems += schema_problems(name, typed[name])
-    errors, warnings = cross_problems(typed, vocab)
+    # Without every studies file, each reference to a study it holds would be reported as
+    # unknown: the root problem (its header) is reported alone.
+    complete_ids = len(usable["studies"]) == len(raw["studies"])
+    errors, warnings = cross_problems(typed, vocab, complete_ids=complete_ids)
     problems += errors
     if problems:
         raise DataValidationError(problems)
@@ -206,10 +333,12 @@ def load(data_dir: Path | str | None = None, vocab_dir: Path | str | None = None
         adverse_events=_public(typed["adverse_events"]),
         published=_public(typed["published"]),
         vocab=vocab,
-        version=data_version(data, files, vocab_folder, counts),
+        version=data_version(data, inv.files, vocab_folder, counts),
         searches=_public(typed["searches"]),
         records=_public(typed["records"]),
         included_studies=_public(typed["included_studies"]),
         warnings=tuple(sorted(set(warnings))),
         batches=tuple(p.name for p in batch_dirs(data)),
+        read=tuple(sorted((t.shown, len(t.rows)) for name in TABLES for t in usable[name])),
+        skipped=inv.skipped,
     )

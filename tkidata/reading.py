@@ -49,6 +49,10 @@ class RawTable:
         return display_path(self.path)
 
 
+DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+"""Separators a spreadsheet may write instead of commas, and their names in messages."""
+
+
 def read_csv_strict(path: Path) -> tuple[RawTable | None, list[Problem]]:
     """Read one CSV file (UTF-8, RFC 4180) without interpreting any value.
 
@@ -60,16 +64,23 @@ def read_csv_strict(path: Path) -> tuple[RawTable | None, list[Problem]]:
     Returns
     -------
     table : RawTable or None
-        None when the file cannot be parsed at all (encoding, quoting, empty file).
+        None when the file cannot be read or parsed at all (not a readable file, encoding,
+        quoting, another separator than ``,``, empty file).
     problems : list of Problem
         Read problems; records with the wrong number of fields are reported and dropped.
     """
     shown = display_path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return None, [Problem(shown, 1, "(file)", f"cannot be read: {reason}")]
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        msg = f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8"
-        return None, [Problem(shown, 1, "(file)", msg)]
+        line = data[: exc.start].count(b"\n") + 1
+        msg = f"not valid UTF-8 (byte {exc.start + 1}, line {line}); save the file as UTF-8"
+        return None, [Problem(shown, line, "(file)", msg)]
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
     records: list[tuple[int, list[str]]] = []
     previous_end = 0
@@ -85,6 +96,14 @@ def read_csv_strict(path: Path) -> tuple[RawTable | None, list[Problem]]:
     if not records:
         return None, [Problem(shown, 1, "(file)", "empty file: no header row")]
     header_line, header = records[0]
+    if len(header) == 1:
+        for sep, name in DELIMITERS.items():
+            if header[0].count(sep) >= 2:
+                msg = (
+                    f"the columns are separated by {name} ('{sep}'), not commas: save the file "
+                    "as comma-separated CSV (UTF-8)"
+                )
+                return None, [Problem(shown, header_line, "(file)", msg)]
     problems: list[Problem] = []
     if header_line != 1:
         problems.append(Problem(shown, 1, "(file)", "header must be on line 1"))

@@ -7,7 +7,9 @@ number and the reason. The valid rows become the ``extra`` rows that
 Nothing here reads or writes files or keeps state: the caller holds the rows (in the app, only in
 the user's session). The format is documented in ``tkidata/README.md`` ("User-supplied studies").
 
-Format (header row, one study arm per row; spreadsheet "CSV UTF-8"; ``,`` ``;`` or tab):
+Format (header row, one study arm per row; an Excel workbook ``.xlsx`` (its first sheet) or a
+CSV file, ``,`` ``;`` or tab separated, UTF-8 with or without a byte-order mark; a ``;``-separated
+file may write decimals with a comma, as a European spreadsheet does):
 
 - required: ``study_label``, ``drug``, ``histology`` (``sts``, ``bone`` or a subtype code),
   ``line`` (``first``, ``second``, ``later``, ``first_second``, ``second_later``, ``any``;
@@ -23,24 +25,39 @@ Format (header row, one study arm per row; spreadsheet "CSV UTF-8"; ``,`` ``;`` 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import io
 import math
 import re
+import unicodedata
+import zipfile
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from tkidata.errors import shown_value
 from tkidata.filters import Filters, setting_reasons
+from tkidata.validate import BOUNDS, ESTIMATE_BOUNDS
 from tkidata.vocab import Vocab
 
 MAX_BYTES = 1024 * 1024
 """Largest accepted upload (1 MB)."""
 MAX_ROWS = 500
 """Most data rows accepted in one upload or table."""
+MAX_COLUMNS = 200
+"""Most columns accepted in one upload."""
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+"""Largest total size of the parts of an ``.xlsx`` workbook once unpacked (a zip bomb guard)."""
 MAX_LABEL_CHARS = 120
 """Longest study label."""
+MAX_REASONS = 6
+"""Reasons listed for one rejected row before the rest are counted."""
+MAX_PATIENTS = int(BOUNDS[("outcomes", "n")].high)
+"""Largest plausible ``n`` (the curated data's bound)."""
+MAX_MONTHS = ESTIMATE_BOUNDS["median"].high
+"""Largest plausible median PFS or CI limit, in months (the curated data's bound)."""
 TEMPLATE_LABEL = "Example trial (delete me)"
 """Label of the template's fictitious example row (rejected if uploaded unchanged)."""
 
@@ -59,7 +76,8 @@ FORMAT = (
     (
         "line",
         "yes (may be empty)",
-        "first, second, later (third or beyond), first_second, second_later (after >=1 prior line), any; empty = not reported",
+        "first, second, later (third or beyond), first_second, second_later (after >=1 prior "
+        "line), any; empty = not reported",
     ),
     ("design", "yes", "rct_arm, single_arm (prospective, non-randomised) or retrospective"),
     ("n", "yes", "patients in the arm: the denominator of every count"),
@@ -272,17 +290,102 @@ def _file_problem(reason: str) -> ParsedStudies:
     return ParsedStudies(empty_studies(), (RowProblem(0, "", reason),), 0)
 
 
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a CSV file would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_records(data: bytes) -> tuple[list[list[str]], int] | str:
+    """The first sheet's rows as text cells, and the first row's number (or why it cannot be read).
+
+    Only cached values are read (a formula's last result, never the formula); at most
+    :data:`MAX_COLUMNS` + 1 columns and :data:`MAX_ROWS` + 1 non-empty data rows are read.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return "not a readable .xlsx workbook (damaged, or another format renamed .xlsx)"
+    if unpacked > MAX_UNPACKED_BYTES:
+        limit = MAX_UNPACKED_BYTES // 2**20
+        return f"the workbook unpacks to {unpacked / 2**20:.0f} MB (limit {limit} MB)"
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds (KeyError, InvalidFileException, ...)
+        return "not a readable .xlsx workbook (damaged, encrypted, or not an Excel workbook)"
+    try:
+        if not book.worksheets:
+            return "the workbook has no sheet"
+        rows: list[list[str]] = []
+        filled = 0
+        for values in book.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
+            cells = [_cell_text(v) for v in values]
+            while cells and not cells[-1].strip():
+                cells.pop()
+            rows.append(cells)
+            filled += bool(cells)
+            if filled > MAX_ROWS + 1:
+                break
+    except Exception:  # a damaged sheet part
+        return "not a readable .xlsx workbook (a sheet is damaged)"
+    finally:
+        book.close()
+    return rows, 1
+
+
+def _quote_open(text: str) -> bool:
+    """Whether a chunk of CSV text ends inside a quoted cell (quotes are counted)."""
+    return text.count('"') % 2 == 1
+
+
+def _csv_records(text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]], list[int]]:
+    """Records with the line each starts on, and the lines whose quote never closes.
+
+    A quoted cell may span lines; a quote that is still open when a record would have to run
+    past its expected width (or past the end) is unterminated: that line is reported and
+    reading goes on with the next line, so the rows around it are kept.
+    """
+    lines = text.splitlines(keepends=True)
+    width = len(next(csv.reader([lines[0]], delimiter=delimiter))) if lines else 0
+    records: list[tuple[int, list[str]]] = []
+    unterminated: list[int] = []
+    i = 0
+    while i < len(lines):
+        j, chunk = i, lines[i]
+        while _quote_open(chunk) and j + 1 < len(lines):
+            j += 1
+            chunk += lines[j]
+        cells = next(csv.reader(io.StringIO(chunk, newline=""), delimiter=delimiter), [])
+        if _quote_open(chunk) or (j > i and len(cells) != width):
+            unterminated.append(i + 1)
+            i += 1
+            continue
+        records.append((i + 1, cells))
+        i = j + 1
+    return records, unterminated
+
+
 def read_upload(
     data: bytes, filename: str, vocab: Vocab, taken: Collection[str] = ()
 ) -> ParsedStudies:
-    """Read and validate an uploaded CSV file, row by row.
+    """Read and validate an uploaded CSV file or Excel workbook, row by row.
 
     Parameters
     ----------
     data : bytes
         The file's content.
     filename : str
-        The file's name (a ``.csv`` name is expected).
+        The file's name (``.csv``, ``.txt`` or ``.xlsx``).
     vocab : Vocab
         Drugs, histology codes and AE terms the rows are checked against.
     taken : collection of str
@@ -291,43 +394,95 @@ def read_upload(
     Returns
     -------
     ParsedStudies
-        Valid rows and every problem. A file that is too large, not a CSV or not UTF-8 gives one
-        problem for the whole file (row 0) and no rows.
+        Valid rows and every problem, numbered as the spreadsheet numbers its rows (header =
+        row 1). A file that is too large, of another kind, not UTF-8, without a data row or with
+        too many rows or columns gives one problem for the whole file (row 0) and no rows.
     """
     if len(data) > MAX_BYTES:
         return _file_problem(
             f"file too large: {len(data) / 2**20:.1f} MB (limit {MAX_BYTES // 2**20} MB, "
             f"{MAX_ROWS} rows)"
         )
-    if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xls", ".ods")):
+    name = filename.lower()
+    if name.endswith((".xls", ".ods", ".numbers")):
         return _file_problem(
-            "not a CSV file: this looks like a spreadsheet workbook; in your spreadsheet "
-            "use Save as → CSV UTF-8"
+            f"not a CSV or .xlsx file ('{shown_value(filename)}'): save it as Excel workbook "
+            "(.xlsx) or CSV UTF-8"
         )
-    if b"\x00" in data or not filename.lower().endswith((".csv", ".txt")):
+    if data.startswith(b"PK\x03\x04") or name.endswith(".xlsx"):
+        if not name.endswith(".xlsx"):
+            return _file_problem(
+                "this looks like a spreadsheet workbook: upload it as .xlsx, or save it as "
+                "CSV UTF-8"
+            )
+        read = _xlsx_records(data)
+        if isinstance(read, str):
+            return _file_problem(read)
+        rows, _ = read
+        if not rows or not rows[0]:
+            return _file_problem("the first sheet's first row must be the header row")
+        return _records_to_studies(rows[0], list(enumerate(rows[1:], start=2)), [], vocab, taken)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _file_problem(
-            f"not a CSV file ({filename!r}): upload a .csv file saved as CSV UTF-8"
+            "the file is saved as UTF-16 (Unicode text): in your spreadsheet use Save as → "
+            "CSV UTF-8"
+        )
+    if data.count(b"\x00") > len(data) // 100 or not name.endswith((".csv", ".txt")):
+        return _file_problem(
+            f"not a CSV file ('{shown_value(filename)}'): upload a .csv file saved as CSV UTF-8, "
+            "or an Excel workbook (.xlsx)"
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
         return _file_problem(
-            f"wrong encoding: the file is not UTF-8 (byte {err.start + 1}); in your spreadsheet "
-            "use Save as → CSV UTF-8"
+            f"wrong encoding: the file is not UTF-8 (byte {err.start + 1}, row {line}); in your "
+            "spreadsheet use Save as → CSV UTF-8"
         )
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         return _file_problem("not a CSV file: the first line must be the header row")
     delimiter = max((",", ";", "\t"), key=lines[0].count)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
-    except csv.Error as err:
-        return _file_problem(f"not a CSV file: {err}")
-    header, rows = records[0], records[1:]
-    numbered = [(i + 2, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    records, unterminated = _csv_records(text, delimiter)
+    if not records:
+        return _file_problem("not a CSV file: the header row has an unterminated quote")
+    (_, header), rows = records[0], records[1:]
+    decimal_comma = delimiter != ","
+    return _records_to_studies(header, rows, unterminated, vocab, taken, decimal_comma)
+
+
+def _records_to_studies(
+    header: Sequence[str],
+    rows: Sequence[tuple[int, Sequence[str]]],
+    unterminated: Sequence[int],
+    vocab: Vocab,
+    taken: Collection[str],
+    decimal_comma: bool = False,
+) -> ParsedStudies:
+    if len(header) > MAX_COLUMNS:
+        return _file_problem(
+            f"too many columns: more than {MAX_COLUMNS} (this format has at most a few dozen)"
+        )
+    numbered = [(i, list(r)) for i, r in rows if any(c.strip() for c in r)]
     if len(numbered) > MAX_ROWS:
         return _file_problem(f"too many rows: {len(numbered)} (limit {MAX_ROWS} rows, 1 MB)")
-    return validate_records(header, numbered, vocab, taken)
+    if not numbered and not unterminated:
+        return _file_problem("no rows: the file has a header row but no study rows under it")
+    parsed = validate_records(header, numbered, vocab, taken, decimal_comma=decimal_comma)
+    if not unterminated:
+        return parsed
+    broken = [
+        RowProblem(
+            line,
+            "",
+            'unterminated quote: a " opens a cell that never closes; close it or remove it '
+            "(the other rows were read)",
+        )
+        for line in unterminated
+    ]
+    problems = tuple(sorted((*parsed.problems, *broken), key=lambda p: p.row))
+    return ParsedStudies(parsed.studies, problems, parsed.rows_read + len(broken))
 
 
 def validate_table(table: pd.DataFrame, vocab: Vocab, taken: Collection[str] = ()) -> ParsedStudies:
@@ -403,7 +558,9 @@ def _read_header(header: Sequence[str], vocab: Vocab) -> _Header:
             if term is None:
                 hint = _suggest(wording.replace("_", " "), vocab_words, cutoff=0.5)
                 fix = f"; did you mean '{_term_for(hint, vocab)}'?" if hint else ""
-                bad[i] = f"column '{name}': unknown AE term '{wording}'{fix}"
+                bad[i] = (
+                    f"column '{shown_value(name)}': unknown AE term '{shown_value(wording)}'{fix}"
+                )
                 continue
             col = ae_column(term)
         elif norm in known:
@@ -415,10 +572,12 @@ def _read_header(header: Sequence[str], vocab: Vocab) -> _Header:
             hint = _suggest(norm, known)
             fix = f"; did you mean '{hint}'?" if hint else f" (expected {', '.join(known)}"
             fix += "" if hint else f" or {AE_PREFIX}<AE term>)"
-            bad[i] = f"unknown column '{name}'{fix}"
+            bad[i] = f"unknown column '{shown_value(name)}'{fix}"
             continue
         if col in seen:
-            problems.append(f"columns '{seen[col]}' and '{name}' both give {col}")
+            problems.append(
+                f"columns '{shown_value(seen[col])}' and '{shown_value(name)}' both give {col}"
+            )
             continue
         seen[col] = name
         columns[i] = col
@@ -430,22 +589,40 @@ def _read_header(header: Sequence[str], vocab: Vocab) -> _Header:
     return _Header(columns, bad, tuple(problems))
 
 
-def _number(text: str, name: str, *, whole: bool) -> tuple[float | None, str | None]:
-    """Parse one numeric cell: (value or None when empty, problem or None)."""
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+
+
+def _number(
+    text: str, name: str, *, whole: bool, decimal_comma: bool = False
+) -> tuple[float | None, str | None]:
+    """Parse one numeric cell: (value or None when empty, problem or None).
+
+    With ``decimal_comma`` (a ``;``-separated file from a European spreadsheet) ``5,6`` is 5.6.
+    Counts are at most :data:`MAX_PATIENTS`; months at most :data:`MAX_MONTHS`.
+    """
     t = text.strip()
     if not t:
         return None, None
+    if decimal_comma and _DECIMAL_COMMA.fullmatch(t):
+        t = t.replace(",", ".")
+    shown = shown_value(t)
     try:
         value = float(t)
     except ValueError:
         hint = " (give the number of patients, not a percentage)" if t.endswith("%") else ""
-        return None, f"{name}: '{t}' is not a number{hint}"
+        if not decimal_comma and _DECIMAL_COMMA.fullmatch(t):
+            hint = " (write decimals with a point, 5.6)"
+        return None, f"{name}: '{shown}' is not a number{hint}"
     if not math.isfinite(value):
-        return None, f"{name}: '{t}' is not a number"
+        return None, f"{name}: '{shown}' is not a number"
     if value < 0:
-        return None, f"{name}: {t} is negative"
+        return None, f"{name}: {shown} is negative"
+    if whole and value > MAX_PATIENTS:
+        return None, f"{name}: {shown} is more than {MAX_PATIENTS:,} patients (not plausible)"
+    if not whole and value > MAX_MONTHS:
+        return None, f"{name}: {shown} months is more than {MAX_MONTHS:g} months (not plausible)"
     if whole and not value.is_integer():
-        return None, f"{name}: {t} is not a whole number of patients"
+        return None, f"{name}: {shown} is not a whole number of patients"
     return value, None
 
 
@@ -500,11 +677,21 @@ def _histology(text: str, vocab: Vocab) -> tuple[tuple[str, str] | None, str | N
     return None, f"unknown histology '{text.strip()}'; {fix}"
 
 
+def _control_characters(cells: dict[str, str]) -> list[str]:
+    """A reason per cell holding a control character (a NUL byte, an escape, ...)."""
+    reasons = []
+    for name, text in cells.items():
+        bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r"), None)
+        if bad is not None:
+            reasons.append(f"{name} contains a control character (U+{ord(bad):04X}): remove it")
+    return reasons
+
+
 def _validate_row(
-    cells: dict[str, str], vocab: Vocab
+    cells: dict[str, str], vocab: Vocab, *, decimal_comma: bool = False
 ) -> tuple[dict[str, object] | None, list[str]]:
     """One row's values and its problems (empty list = valid)."""
-    reasons: list[str] = []
+    reasons: list[str] = _control_characters(cells)
     out: dict[str, object] = {}
     label = " ".join(cells.get("study_label", "").split())
     if not label:
@@ -545,7 +732,7 @@ def _validate_row(
         given = cells.get(name, "").strip()
         out[name], why = _choice(given, name, choices) if given else (DEFAULTS[name], None)
         reasons += [why] if why else []
-    n, why = _number(cells.get("n", ""), "n", whole=True)
+    n, why = _number(cells.get("n", ""), "n", whole=True, decimal_comma=decimal_comma)
     if why:
         reasons.append(why)
     elif n is None:
@@ -555,7 +742,7 @@ def _validate_row(
     out["n"] = n
     counts = ["responders", "disease_control", *[c for c in cells if c.startswith(AE_PREFIX)]]
     for name in counts:
-        value, why = _number(cells.get(name, ""), name, whole=True)
+        value, why = _number(cells.get(name, ""), name, whole=True, decimal_comma=decimal_comma)
         out[name] = value
         if why:
             reasons.append(why)
@@ -567,7 +754,7 @@ def _validate_row(
             f"responders ({resp:g}) is more than disease_control ({dc:g}): disease control "
             "includes the responders"
         )
-    reasons += _pfs(cells, out)
+    reasons += _pfs(cells, out, decimal_comma=decimal_comma)
     has_ae = any(out.get(c) is not None for c in cells if c.startswith(AE_PREFIX))
     has_outcome = any(out.get(c) is not None for c in ("responders", "disease_control"))
     if not (has_ae or has_outcome or out.get("pfs_median") is not None):
@@ -577,14 +764,14 @@ def _validate_row(
     return (None if reasons else out), reasons
 
 
-def _pfs(cells: dict[str, str], out: dict[str, object]) -> list[str]:
+def _pfs(cells: dict[str, str], out: dict[str, object], *, decimal_comma: bool) -> list[str]:
     reasons: list[str] = []
     high_text = cells.get("pfs_ci_high", "").strip()
     not_reached = high_text.lower() in NOT_REACHED
     values = {}
     for name in ("pfs_median", "pfs_ci_low", "pfs_ci_high"):
         text = "" if name == "pfs_ci_high" and not_reached else cells.get(name, "")
-        values[name], why = _number(text, name, whole=False)
+        values[name], why = _number(text, name, whole=False, decimal_comma=decimal_comma)
         reasons += [why] if why else []
     out.update(values)
     out["pfs_upper_not_reached"] = not_reached
@@ -609,6 +796,8 @@ def validate_records(
     rows: Sequence[tuple[int, Sequence[str]]],
     vocab: Vocab,
     taken: Collection[str] = (),
+    *,
+    decimal_comma: bool = False,
 ) -> ParsedStudies:
     """Validate rows of text cells against the format, each row on its own.
 
@@ -621,6 +810,8 @@ def validate_records(
     vocab : Vocab
     taken : collection of str
         Labels already in use.
+    decimal_comma : bool
+        Read ``5,6`` as 5.6 (a ``;``-separated file from a European spreadsheet).
 
     Returns
     -------
@@ -646,17 +837,24 @@ def validate_records(
             reasons.append(f"{len(cells)} cells but the header has {len(header)} columns")
         reasons += [why for i, why in head.bad.items() if i < len(cells) and cells[i].strip()]
         named = {col: (cells[i] if i < len(cells) else "") for i, col in head.columns.items()}
-        values, row_reasons = _validate_row(named, vocab)
+        values, row_reasons = _validate_row(named, vocab, decimal_comma=decimal_comma)
         reasons += row_reasons
         clean_label = " ".join(label.split())
         if clean_label and clean_label in used:
             reasons.append(f"label '{clean_label}' is already used: labels must be unique")
         if reasons or values is None:
-            problems.append(RowProblem(number, label, "; ".join(reasons)))
+            problems.append(RowProblem(number, shown_value(label), _reasons_text(reasons)))
             continue
         used.add(clean_label)
         records.append(values)
     return ParsedStudies(_studies_frame(records), tuple(problems), len(rows))
+
+
+def _reasons_text(reasons: Sequence[str]) -> str:
+    """One row's reasons, the first :data:`MAX_REASONS` of them and a count of the rest."""
+    shown = "; ".join(reasons[:MAX_REASONS])
+    more = len(reasons) - MAX_REASONS
+    return shown + (f"; … and {more} more problems in this row" if more > 0 else "")
 
 
 def _studies_frame(records: list[dict[str, object]]) -> pd.DataFrame:

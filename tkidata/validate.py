@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 import pandera.pandas as pa
 
 from tkidata import schema
-from tkidata.errors import Problem
+from tkidata.errors import Problem, shown_value
 from tkidata.reading import RawTable
 from tkidata.vocab import Vocab
 
@@ -92,41 +94,180 @@ def split_list(cell: object) -> list[str]:
     return [item for item in cell.split(";") if item]
 
 
+@dataclass(frozen=True)
+class Bound:
+    """The plausible range of a numeric column (inclusive), and what the numbers are."""
+
+    low: float
+    high: float
+    unit: str
+
+
+_PATIENTS = Bound(1, 100_000, "patients in one study arm")
+_COUNT = Bound(0, 100_000, "patients in one study arm")
+_FRACTION = Bound(0, 1, "a fraction")
+
+BOUNDS: dict[tuple[str, str], Bound] = {
+    ("studies", "year"): Bound(1990, 2100, "publication year"),
+    ("studies", "n_enrolled"): _PATIENTS,
+    ("studies", "n_evaluable"): _PATIENTS,
+    ("studies", "n_safety"): _PATIENTS,
+    ("outcomes", "timepoint_months"): Bound(3, 24, "months (3, 6, 9, 12 or 24)"),
+    ("outcomes", "assessment_week"): Bound(1, 520, "weeks (ten years)"),
+    ("outcomes", "events"): _COUNT,
+    ("outcomes", "n"): _PATIENTS,
+    ("adverse_events", "events"): _COUNT,
+    ("adverse_events", "n"): _PATIENTS,
+    ("adverse_events", "pct"): _FRACTION,
+    ("published", "timepoint_months"): Bound(3, 24, "months (3, 6, 9, 12 or 24)"),
+    ("published", "k"): Bound(1, 1_000, "studies in one pooled analysis"),
+    ("published", "n_patients"): Bound(1, 1_000_000, "patients in one pooled analysis"),
+    ("published", "i2"): Bound(0, 100, "percent"),
+    ("searches", "results"): Bound(0, 1_000, "results of one query"),
+}
+"""Plausible range of every numeric column whose unit does not depend on the outcome."""
+
+ESTIMATE_BOUNDS: dict[str, Bound] = {
+    "median": Bound(0, 240, "months (twenty years)"),
+    "fraction": _FRACTION,
+    "hr": Bound(0.01, 100, "a hazard ratio"),
+}
+"""Plausible range of ``estimate``, ``ci_low`` and ``ci_high`` by the kind of outcome."""
+
+ESTIMATE_COLUMNS = ("estimate", "ci_low", "ci_high")
+
+
+def estimate_kind(outcome: str) -> str | None:
+    """``median``, ``fraction`` or ``hr`` for an outcome code (None when unknown)."""
+    if outcome in schema.MEDIAN_OUTCOMES:
+        return "median"
+    if outcome in schema.HR_OUTCOMES:
+        return "hr"
+    if outcome in (*schema.PROPORTION_OUTCOMES, *schema.RATE_OUTCOMES, "ae"):
+        return "fraction"
+    return None
+
+
+@cache
+def schema_sides(table: str, column: str) -> tuple[bool, bool]:
+    """Whether the pandera model already checks the lower and the upper end of a column."""
+    col = schema.MODELS[table].to_schema().columns[column]
+    names = {check.name for check in col.checks}
+    low = bool(names & {"greater_than", "greater_than_or_equal_to", "isin"})
+    high = bool(names & {"less_than", "less_than_or_equal_to", "isin"})
+    return low, high
+
+
+def bound_for(table: str, column: str, outcome: str) -> tuple[Bound | None, tuple[bool, bool]]:
+    """The bound of one cell and which of its ends this module checks (the schema does the rest).
+
+    A fraction's upper end is the schema's ``proportion_in_unit`` rule.
+    """
+    if column in ESTIMATE_COLUMNS and table in ("outcomes", "published"):
+        kind = estimate_kind(outcome)
+        if kind is None:
+            return None, (False, False)
+        low, high = schema_sides(table, column)
+        bound = ESTIMATE_BOUNDS[kind]
+        return bound, (not low or bound.low > 0, kind != "fraction")
+    bound = BOUNDS.get((table, column))
+    if bound is None:
+        return None, (False, False)
+    low, high = schema_sides(table, column)
+    return bound, (not low, not high)
+
+
+def _number_text(value: float) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def _out_of_bounds(table: str, column: str, value: float, row: dict[str, str]) -> str | None:
+    bound, (check_low, check_high) = bound_for(table, column, row.get("outcome", ""))
+    if bound is None:
+        return None
+    if check_high and value > bound.high:
+        return (
+            f"{shown_value(_number_text(value))} is above the plausible maximum "
+            f"{_number_text(bound.high)} ({bound.unit})"
+        )
+    if check_low and value < bound.low:
+        return (
+            f"{shown_value(_number_text(value))} is below the plausible minimum "
+            f"{_number_text(bound.low)} ({bound.unit})"
+        )
+    return None
+
+
+_LARGEST_INT = 10**15
+"""Integers beyond this are never plausible and would not fit the table's integer type."""
+
+
+_C0_NAMES = (
+    *("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR"),
+    *("SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB"),
+    *("ESC", "FS", "GS", "RS", "US"),
+)
+
+
+def _control_character(text: str) -> str | None:
+    for ch in text:
+        if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r":
+            code = ord(ch)
+            name = _C0_NAMES[code] if code < len(_C0_NAMES) else "DEL" if code == 127 else "C1"
+            return f"contains a control character (U+{code:04X} {name}): remove it"
+    return None
+
+
 def _parse(kind: str, text: str) -> tuple[object, str | None]:
     """Parse one cell; returns (value, problem or None). Empty text is missing (None)."""
     if text == "":
         return None, None
+    control = _control_character(text)
+    if control:
+        return None, control
+    shown = shown_value(text)
     if kind == "int":
         if re.fullmatch(r"-?\d+", text.strip()) and text == text.strip():
+            if len(text) > 16 or abs(int(text)) > _LARGEST_INT:
+                return None, f"'{shown}' is far too large"
             return int(text), None
-        return None, f"'{text}' is not an integer"
+        return None, f"'{shown}' is not an integer"
     if kind == "float":
         try:
             value = float(text)
         except ValueError:
-            return None, f"'{text}' is not a number"
+            return None, f"'{shown}' is not a number"
         if not math.isfinite(value) or text != text.strip():
-            return None, f"'{text}' is not a number"
+            return None, f"'{shown}' is not a number"
         return value, None
     if kind == "bool":
         if text in ("true", "false"):
             return text == "true", None
-        return None, f"'{text}' is not true or false"
+        return None, f"'{shown}' is not true or false"
     return text, None
 
 
 def check_header(table: RawTable, name: str) -> list[Problem]:
-    """Exact column set: every schema column present, no unknown column."""
+    """Exact column set: every schema column present, no unknown column.
+
+    More than a few unknown columns are reported on one line (a wrong file, not typos).
+    """
     expected = schema.columns(name)
     problems = [
         Problem(table.shown, 1, col, "missing column")
         for col in expected
         if col not in table.header
     ]
+    unknown = [col for col in table.header if col not in expected]
+    allowed = f"(allowed: {', '.join(expected)})"
+    if len(unknown) > 3:
+        names = ", ".join(f"'{shown_value(c)}'" for c in unknown[:3])
+        msg = f"{len(unknown):,} unknown columns ({names}, …) {allowed}"
+        return [*problems, Problem(table.shown, 1, "(header)", msg)]
     problems += [
-        Problem(table.shown, 1, col, f"unknown column (allowed: {', '.join(expected)})")
-        for col in table.header
-        if col not in expected
+        Problem(table.shown, 1, shown_value(col), f"unknown column {allowed}") for col in unknown
     ]
     return problems
 
@@ -144,6 +285,9 @@ def typed_table(name: str, tables: list[RawTable]) -> tuple[Located, list[Proble
         for row, line in zip(table.rows, table.lines, strict=True):
             for col, kind in kinds.items():
                 value, problem = _parse(kind, row[col])
+                if value is not None and kind in ("int", "float"):
+                    problem = _out_of_bounds(name, col, value, row)  # type: ignore[arg-type]
+                    value = None if problem else value
                 if problem:
                     problems.append(Problem(table.shown, line, col, problem))
                     unparsed.add((len(paths), col))
@@ -183,7 +327,8 @@ def _column_problem(check: str, column: str, value: object) -> str:
 def schema_problems(name: str, table: Located) -> list[Problem]:
     """Run the pandera model of ``name`` and turn its failure cases into problems.
 
-    Cells already reported as unparseable (``table.unparsed``) are not reported again as empty.
+    Cells already reported as unparseable or implausible (``table.unparsed``) are not reported
+    again as empty, nor by a row rule blaming that cell.
     """
     try:
         schema.MODELS[name].validate(table.frame, lazy=True)
@@ -195,6 +340,8 @@ def schema_problems(name: str, table: Located) -> list[Problem]:
     row_rules = cases[cases["check"].isin(list(schema.ROW_RULES))]
     for (check, index), _ in row_rules.groupby(["check", "index"], sort=False):
         column, text = schema.ROW_RULES[str(check)]
+        if (int(index), column) in table.unparsed:
+            continue  # the cell itself was refused: its rule would report it again as empty
         row = table.frame.loc[int(index)]
         problems.append(Problem(*table.where(int(index)), column, text(row)))
     for case in cases[~cases["check"].isin(list(schema.ROW_RULES))].itertuples():
@@ -258,8 +405,19 @@ def _disagreement(table: Located, value_col: str, what: str) -> list[Problem]:
     return warnings
 
 
-def cross_problems(tables: dict[str, Located], vocab: Vocab) -> tuple[list[Problem], list[Problem]]:
+def cross_problems(
+    tables: dict[str, Located], vocab: Vocab, *, complete_ids: bool = True
+) -> tuple[list[Problem], list[Problem]]:
     """Vocabulary and cross-table rules.
+
+    Parameters
+    ----------
+    tables : dict
+        Table name -> typed table.
+    vocab : Vocab
+    complete_ids : bool
+        False when a studies file could not be used: references to study ids are then not
+        checked (each would be reported as unknown, burying the root problem).
 
     Returns
     -------
@@ -383,7 +541,10 @@ def cross_problems(tables: dict[str, Located], vocab: Vocab) -> tuple[list[Probl
     )
     errors += _duplicates(pub, "published")
     e, w = _search_problems(tables, vocab, known)
-    return errors + e, warnings + w
+    errors += e
+    if not complete_ids:
+        errors = [p for p in errors if not p.message.startswith("unknown study_id")]
+    return errors, warnings + w
 
 
 def _search_problems(

@@ -330,3 +330,39 @@ def format_hazard_ratio(est: Any, lo: Any, hi: Any) -> str:
     if is_missing(lo) or is_missing(hi):
         return f"{float(est):.2f}"
     return f"{float(est):.2f} ({float(lo):.2f}–{float(hi):.2f})"
+
+
+TIER_WORDS: dict[str, str] = {
+    "direct": "Direct evidence",
+    "group": "Histology group",
+    "all": "All sarcoma",
+}
+"""Evidence tiers in words (see :mod:`tkidata.tiers`)."""
+
+TIER_EXPLAINED: dict[str, str] = {
+    "direct": "the subtype's own cohort or a reported subgroup of it",
+    "group": "{group} studies that enrolled {subtype} but report it only mixed",
+    "all": "mixed bone and soft-tissue sarcoma studies that may have enrolled {subtype}",
+}
+"""What each tier means, for captions (``{group}`` and ``{subtype}`` are filled in)."""
+
+DESIGN_SHORT: dict[str, str] = {
+    "rct_arm": "RCT",
+    "single_arm": "prospective",
+    "retrospective": "retrospective",
+}
+"""Designs in the few words of a design mix ("2 RCT · 1 prospective")."""
+
+GROUP_WORDS: dict[str, str] = {
+    "sts": "soft-tissue sarcoma",
+    "bone": "bone sarcoma",
+    "all": "sarcoma",
+}
+"""Histology groups in running text."""
+
+
+def design_mix(designs: list[str]) -> str:
+    """Designs of the studies behind a number in words: ``"1 RCT · 2 retrospective"``."""
+    counts = {key: designs.count(key) for key in DESIGN_SHORT}
+    parts = [f"{n} {DESIGN_SHORT[key]}" for key, n in counts.items() if n]
+    return " · ".join(parts) if parts else MISSING

@@ -11,38 +11,88 @@ Results of the curated data alone (the evidence, Compare's table, its adverse-ev
 hazard ratios) are also kept on disk (``persist="disk"``, keyed by the same data fingerprint and
 invalidated by any code change), so a restarted server answers its first visitor without
 re-validating and re-pooling; rows a user supplied are never written to disk.
+
+What a view draws is cached too (:func:`chart_view`): the Altair chart, its Vega-Lite JSON and the
+table it draws, keyed by the view, the filters, the method and the session's user studies. A
+rerun the server has seen then neither builds nor serialises a chart (building and ``to_dict``
+are most of a rerun's cost); pages draw the cached JSON with ``st.vega_lite_chart``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+import json
+import threading
+import time
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 import tkidata
+from core import EggerResult, ProportionPool, SubgroupPool
 from report.colors import TKI_DRUGS
-from tkidata.filters import Filters
+from tkidata import (
+    Filters,
+    Method,
+    OutcomeResult,
+    compare,
+    hazard_ratios,
+    patient_summary,
+    pool_adverse_events,
+    pool_outcome,
+    reproduction_table,
+    tiered_compare,
+)
+from tkidata.coverage import search_counts as search_counts_of
+from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.loader import DATA_DIR
-from tkidata.method import Method
+from tkidata.presets import preset_comparison as presets_side_by_side
+from tkidata.reproduction import held_studies as held_studies_of
+from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
+from tkidata.tiers import DrugSummary, TieredNumber, tiered_outcome
 from tkidata.vocab import VOCAB_DIR
-
-if TYPE_CHECKING:
-    from core import EggerResult, ProportionPool, SubgroupPool
-    from tkidata.analysis import OutcomeResult
-
-# The analysis modules (and with them the pooling engine, scipy) are imported inside the cached
-# functions: a restarted server whose answers come from the disk cache never loads them.
 from ui import user_studies
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
 
+def _stat(path: Path) -> tuple[str, int, int]:
+    try:
+        info = path.stat()
+    except OSError:  # a dangling link: the loader refuses it with a message
+        return str(path), -1, -1
+    return str(path), info.st_size, info.st_mtime_ns
+
+
+FINGERPRINT_SECONDS = 1.0
+"""How long a data fingerprint is reused: a curator's edit shows within a second, and a rerun
+(which asks for it once per cached analysis) lists the folders at most once."""
+_fingerprint: tuple[float, Fingerprint] | None = None
+_fingerprint_lock = threading.Lock()
+
+
+def _scan() -> Fingerprint:
+    entries = sorted([*DATA_DIR.glob("*"), *DATA_DIR.glob("*/*"), *VOCAB_DIR.glob("*.csv")])
+    return tuple(_stat(p) for p in entries)
+
+
 def data_fingerprint() -> Fingerprint:
-    """(path, size, mtime) of every data and vocabulary CSV file."""
-    files = sorted([*DATA_DIR.glob("*/*.csv"), *VOCAB_DIR.glob("*.csv")])
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    """(path, size, mtime) of every entry of the data folder and its batches, and the vocabulary.
+
+    Every entry counts (not only ``*.csv``), so that a file the loader would refuse (an
+    upper-case ``.CSV``, a nested batch) is noticed as soon as it appears. The folders are
+    listed at most once per :data:`FINGERPRINT_SECONDS` for all sessions.
+    """
+    global _fingerprint
+    with _fingerprint_lock:
+        now = time.monotonic()
+        if _fingerprint is None or now - _fingerprint[0] > FINGERPRINT_SECONDS:
+            _fingerprint = (now, _scan())
+        return _fingerprint[1]
 
 
 @st.cache_data(show_spinner="Loading the evidence…", max_entries=2, persist="disk")
@@ -57,15 +107,11 @@ def evidence() -> tkidata.Evidence:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _compare(fp: Fingerprint, f: Filters, m: Method, extra: pd.DataFrame | None) -> pd.DataFrame:
-    from tkidata.analysis import compare
-
     return compare(_load(fp), f, m, extra=extra)
 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
 def _compare_curated(fp: Fingerprint, f: Filters, m: Method) -> pd.DataFrame:
-    from tkidata.analysis import compare
-
     return compare(_load(fp), f, m)
 
 
@@ -87,8 +133,6 @@ def _outcome(
     m: Method,
     extra: pd.DataFrame | None,
 ) -> OutcomeResult:
-    from tkidata.analysis import pool_outcome
-
     return pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
 
 
@@ -105,8 +149,6 @@ def outcome_result(
 def _adverse_events(
     fp: Fingerprint, f: Filters, m: Method, grade: str, extra: pd.DataFrame | None
 ) -> dict[str, pd.DataFrame]:
-    from tkidata.analysis import pool_adverse_events
-
     ev = _load(fp)
     return {
         drug: pool_adverse_events(ev, drug, f, m, grade=grade, extra=extra) for drug in TKI_DRUGS
@@ -117,8 +159,6 @@ def _adverse_events(
 def _adverse_events_curated(
     fp: Fingerprint, f: Filters, m: Method, grade: str
 ) -> dict[str, pd.DataFrame]:
-    from tkidata.analysis import pool_adverse_events
-
     ev = _load(fp)
     return {drug: pool_adverse_events(ev, drug, f, m, grade=grade) for drug in TKI_DRUGS}
 
@@ -133,8 +173,6 @@ def adverse_events(f: Filters, m: Method, grade: str = "3plus") -> Mapping[str, 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
 def _hazard_ratios(fp: Fingerprint, f: Filters) -> pd.DataFrame:
-    from tkidata.analysis import hazard_ratios
-
     return hazard_ratios(_load(fp), f)
 
 
@@ -145,8 +183,6 @@ def hazard_ratio_table(f: Filters) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _evidence_table(fp: Fingerprint, f: Filters) -> pd.DataFrame:
-    from tkidata.evidence_table import evidence_table as evidence_rows
-
     return evidence_rows(_load(fp), f)
 
 
@@ -166,9 +202,6 @@ def _subgroups(
     by: str,
     extra: pd.DataFrame | None,
 ) -> SubgroupPool | None:
-    from tkidata.analysis import pool_outcome
-    from tkidata.sensitivity import subgroup_pool
-
     ev = _load(fp)
     result = pool_outcome(ev, drug, outcome, f, m, timepoint=timepoint, extra=extra)
     return subgroup_pool(ev, result, by, extra=extra)
@@ -198,9 +231,6 @@ def _sensitivity(
     m: Method,
     extra: pd.DataFrame | None,
 ) -> tuple[tuple[ProportionPool, ...] | None, EggerResult | None]:
-    from tkidata.analysis import pool_outcome
-    from tkidata.sensitivity import egger_for, leave_one_out_pools
-
     result = pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
     return leave_one_out_pools(result), egger_for(result)
 
@@ -224,8 +254,6 @@ def sensitivity(
 def _presets(
     fp: Fingerprint, f: Filters, extra: pd.DataFrame | None, ae_extra: pd.DataFrame | None
 ) -> pd.DataFrame:
-    from tkidata.presets import preset_comparison as presets_side_by_side
-
     return presets_side_by_side(_load(fp), f, extra=extra, ae_extra=ae_extra)
 
 
@@ -236,8 +264,6 @@ def preset_comparison(f: Filters) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Reproducing the published analyses…", max_entries=4)
 def _reproduction(fp: Fingerprint) -> pd.DataFrame:
-    from tkidata.reproduction import reproduction_table
-
     return reproduction_table(_load(fp))
 
 
@@ -258,7 +284,10 @@ COMPARE_OUTCOMES: tuple[tuple[str, int | None], ...] = (
 
 def compare_view(f: Filters, m: Method) -> pd.DataFrame:
     """The rows of :func:`compare_table` shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
-    table = compare_table(f, m)
+    return _in_compare_order(compare_table(f, m))
+
+
+def _in_compare_order(table: pd.DataFrame) -> pd.DataFrame:
     parts = [
         table[
             (table["outcome"] == o)
@@ -269,13 +298,199 @@ def compare_view(f: Filters, m: Method) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def histology_labels() -> dict[str, str]:
-    """Histology code → label (``lms`` → ``Leiomyosarcoma``), groups included."""
-    vocab = evidence().vocab
+@st.cache_data(show_spinner=False, max_entries=32)
+def _summary(
+    fp: Fingerprint,
+    f: Filters,
+    m: Method,
+    direct_only: bool,
+    extra: pd.DataFrame | None,
+    ae_extra: pd.DataFrame | None,
+) -> tuple[DrugSummary, ...]:
+    return patient_summary(_load(fp), f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
+
+
+def summary(f: Filters, m: Method, direct_only: bool) -> tuple[DrugSummary, ...]:
+    """``tkidata.patient_summary``: the first screen for the patient in the filters."""
+    return _summary(
+        data_fingerprint(),
+        f,
+        m,
+        direct_only,
+        user_studies.outcome_extra(f),
+        user_studies.ae_extra(f),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _tiered(
+    fp: Fingerprint, f: Filters, m: Method, direct_only: bool, extra: pd.DataFrame | None
+) -> pd.DataFrame:
+    return tiered_compare(_load(fp), f, m, direct_only=direct_only, extra=extra)
+
+
+def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
+    """``tkidata.tiered_compare`` rows shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
+    table = _tiered(data_fingerprint(), f, m, direct_only, user_studies.outcome_extra(f))
+    return _in_compare_order(table)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _tiered_number(
+    fp: Fingerprint,
+    drug: str,
+    outcome: str,
+    timepoint: int | None,
+    f: Filters,
+    m: Method,
+    direct_only: bool,
+    extra: pd.DataFrame | None,
+) -> TieredNumber:
+    return tiered_outcome(
+        _load(fp), drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only, extra=extra
+    )
+
+
+def tiered_number(
+    drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method, direct_only: bool
+) -> TieredNumber:
+    """``tkidata.tiered_outcome``: one number at its most direct tier (the Evidence drill-down)."""
+    return _tiered_number(
+        data_fingerprint(),
+        drug,
+        outcome,
+        timepoint,
+        f,
+        m,
+        direct_only,
+        user_studies.outcome_extra(f),
+    )
+
+
+def search_counts() -> pd.DataFrame:
+    """``tkidata.coverage.search_counts``: PRISMA counts per drug from the search log."""
+    return search_counts_of(evidence())
+
+
+def held_studies() -> pd.DataFrame:
+    """``tkidata.reproduction.held_studies``: published studies we hold, per meta-analysis."""
+    return held_studies_of(evidence())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _histology_labels(fp: Fingerprint) -> dict[str, str]:
+    vocab = _load(fp).vocab
     labels = dict(zip(vocab.histology["code"], vocab.histology["label"], strict=True))
     return {"sts": "Soft tissue sarcoma", "bone": "Bone sarcoma", **labels}
 
 
+def histology_labels() -> dict[str, str]:
+    """Histology code → label (``lms`` → ``Leiomyosarcoma``), groups included."""
+    return _histology_labels(data_fingerprint())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _version(fp: Fingerprint) -> tkidata.DataVersion:
+    return _load(fp).version
+
+
 def version() -> tkidata.DataVersion:
     """Date, git revision, hash and counts of the data in force."""
-    return evidence().version
+    return _version(data_fingerprint())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _vocab(fp: Fingerprint) -> tkidata.Vocab:
+    return _load(fp).vocab
+
+
+def vocab() -> tkidata.Vocab:
+    """The controlled vocabularies of the data in force."""
+    return _vocab(data_fingerprint())
+
+
+@st.cache_data(show_spinner="Loading the evidence…", max_entries=2)
+def _problems(fp: Fingerprint) -> str | None:
+    try:
+        _load(fp)
+    except tkidata.DataValidationError as err:
+        return str(err)
+    return None
+
+
+def data_problems() -> str | None:
+    """Why the curated data do not validate (the capped message), or None when they do.
+
+    Cheap on every rerun: the answer is cached per data fingerprint, so the frame need not
+    copy the whole evidence out of the cache just to check it.
+    """
+    return _problems(data_fingerprint())
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """What one chart of a view draws, built once per view state.
+
+    Attributes
+    ----------
+    chart : altair.TopLevelMixin
+        The chart, for the figure downloads (rendered to files only when a reader clicks).
+    spec : str
+        Its Vega-Lite JSON (``chart.to_dict()``) without the data, kept as text so no caller can
+        change the cached spec.
+    datasets : tuple of (str, bytes)
+        The spec's named datasets as Arrow IPC bytes, converted once (Streamlit passes bytes
+        through instead of converting the rows on every rerun).
+    table : pandas.DataFrame
+        The numbers the chart draws (its ``*_table`` twin); treat as read-only.
+    """
+
+    chart: alt.TopLevelMixin
+    spec: str
+    datasets: tuple[tuple[str, bytes], ...]
+    table: pd.DataFrame
+
+    def vega_lite(self) -> dict[str, object]:
+        """A fresh spec dict for ``st.vega_lite_chart`` (datasets as Arrow bytes)."""
+        spec = json.loads(self.spec)
+        if self.datasets:
+            spec["datasets"] = dict(self.datasets)
+        return spec
+
+
+ChartBuilder = Callable[[], tuple[alt.TopLevelMixin, pd.DataFrame]]
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _chart_view(
+    fp: Fingerprint, view: Hashable, f: Filters, m: Method, users: str, _build: ChartBuilder
+) -> ChartView:
+    chart, table = _build()
+    spec = chart.to_dict()
+    datasets = tuple(
+        (str(name), dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows)))
+        for name, rows in spec.pop("datasets", {}).items()
+    )
+    return ChartView(chart, json.dumps(spec), datasets, table)
+
+
+def chart_view(view: Hashable, f: Filters, m: Method, build: ChartBuilder) -> ChartView:
+    """The chart and table of one view, built by ``build`` only the first time.
+
+    Parameters
+    ----------
+    view
+        Everything besides the filters, the method, the data and the session's user studies
+        that the chart depends on, e.g. ``("forest", drug, outcome, timepoint)``.
+    f, m
+        The filters and method in force.
+    build
+        Builds ``(chart, table)`` from the cached analyses; called on a cache miss.
+
+    Returns
+    -------
+    ChartView
+        Shared by every session in the same state (``st.cache_resource``: no copy per rerun);
+        the session's user studies are part of the key.
+    """
+    return _chart_view(data_fingerprint(), view, f, m, user_studies.token(), build)

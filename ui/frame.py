@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 import tkidata
-from ui.cache import evidence
+from ui.cache import data_problems
 from ui.params import current_filters, current_method, sync_from_url, write_to_url
 from ui.sidebar import draw_sidebar
 from ui.style import apply_house_style
@@ -16,6 +16,9 @@ from ui.user_studies import banner as user_studies_banner
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "pages"
 TITLE = "Sarcoma TKI evidence explorer"
+#: the tab icon, served by the app itself (a Material-symbol icon would be fetched from
+#: fonts.gstatic.com on every page load: the app must work offline)
+PAGE_ICON = ROOT / "static" / "favicon.png"
 
 #: (file in pages/, url path, title, icon). Each url path equals its file stem: the first
 #: request of a fresh server goes through Streamlit's legacy ``pages/`` discovery, which then
@@ -44,7 +47,7 @@ _ACTIVE = "frame__active"
 
 def _draw_frame() -> None:
     """Page config, URL ↔ filters, sidebar, link notices and the data check."""
-    st.set_page_config(layout="wide", page_title=TITLE, page_icon=":material/biotech:")
+    st.set_page_config(layout="wide", page_title=TITLE, page_icon=str(PAGE_ICON))
     apply_house_style()
     notices = sync_from_url()
     draw_sidebar()
@@ -52,14 +55,13 @@ def _draw_frame() -> None:
     for notice in notices:
         st.info(notice, icon=":material/link_off:")
     user_studies_banner()
-    try:
-        evidence()
-    except tkidata.DataValidationError as err:
+    problems = data_problems()
+    if problems:
         st.error(
             "The curated data failed validation, so nothing can be pooled until it is fixed:",
             icon=":material/error:",
         )
-        st.code(str(err), language=None)
+        st.code(problems, language=None)
         st.stop()
 
 

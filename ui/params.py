@@ -92,11 +92,31 @@ def _build_params() -> tuple[Param, ...]:
         ),
         Param(
             "mixed",
-            "Include mixed-line studies",
+            "Include trials of a span of lines",
             ("yes", "no"),
             {"yes": "Yes", "no": "No"},
             "yes",
-            "Studies enrolling patients in several lines (e.g. first or second).",
+            "A trial of patients treated 'after at least one prior line' is evidence for a "
+            "second-line patient. No: only trials of exactly this line.",
+        ),
+        Param(
+            "direct",
+            "Evidence shown",
+            ("no", "yes"),
+            {"no": "Most direct available", "yes": "Direct evidence only"},
+            "no",
+            "Most direct available: the subtype's own cohorts and subgroups first, else its "
+            "histology group, else all sarcoma, each labelled. Direct only: the subtype's own "
+            "evidence, nothing broader.",
+        ),
+        Param(
+            "assess",
+            "Assessments pooled",
+            ("like", "mix"),
+            {"like": "Like with like", "mix": "Allow mixing (flagged)"},
+            "like",
+            "Like with like: best overall response apart from response at a fixed week, "
+            "Kaplan–Meier landmarks apart from crude or 12-week rates.",
         ),
         Param(
             "design",
@@ -151,7 +171,7 @@ def _build_params() -> tuple[Param, ...]:
 
 PARAMS: tuple[Param, ...] = _build_params()
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
-FILTER_PARAMS = ("histology", "line", "mixed", "design", "regimen", "age")
+FILTER_PARAMS = ("histology", "line", "mixed", "direct", "assess", "design", "regimen", "age")
 SETTING_PARAMS = ("transform", "tau2", "ci", "study_ci", "mean_n")
 
 
@@ -254,7 +274,13 @@ def current_filters() -> tkidata.Filters:
         design=s[BY_NAME["design"].key],
         regimen=s[BY_NAME["regimen"].key],
         age=s[BY_NAME["age"].key],
+        mix_assessment=s[BY_NAME["assess"].key] == "mix",
     )
+
+
+def direct_only() -> bool:
+    """True when the reader asked for direct evidence only (no broader tiers)."""
+    return st.session_state[BY_NAME["direct"].key] == "yes"
 
 
 def current_method() -> tkidata.Method:

@@ -26,7 +26,7 @@ from tkidata.wording import (
     preset_label,
     regimen_label,
 )
-from ui.cache import histology_labels
+from ui.cache import ChartView, histology_labels
 from ui.downloads import figure_downloads
 from ui.params import BY_NAME
 
@@ -43,6 +43,23 @@ def chart_with_table(
         figure_downloads(chart, key=f"{key}_files")
     with table_tab:
         st.dataframe(reader_table(table), hide_index=True, key=f"{key}_table")
+    if caption:
+        st.caption(caption)
+
+
+def chart(view: ChartView, key: str) -> None:
+    """Draw a cached chart (theme off, so it matches the export) with its figure downloads."""
+    st.vega_lite_chart(spec=view.vega_lite(), theme=None, key=key, width="content")
+    figure_downloads(view.chart, key=f"{key}_files")
+
+
+def view_with_table(view: ChartView, key: str, *, caption: str | None = None) -> None:
+    """:func:`chart_with_table` for a cached view (:func:`ui.cache.chart_view`)."""
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    with chart_tab:
+        chart(view, key)
+    with table_tab:
+        st.dataframe(reader_table(view.table), hide_index=True, key=f"{key}_table")
     if caption:
         st.caption(caption)
 
@@ -107,13 +124,17 @@ def drug_header(drug: str) -> None:
     )
 
 
-def studies_link(study_ids: str, label: str) -> None:
-    """A link to the Evidence page filtered to these study ids (``;``-joined)."""
+def studies_link(study_ids: str, label: str, *, number: str | None = None) -> None:
+    """A link to the Evidence page filtered to these study ids (``;``-joined); ``number``
+    (``drug:outcome[:months]``) makes the page show the exact rows behind that number."""
     st.page_link(
         EVIDENCE_PAGE,
         label=label,
         icon=":material/menu_book:",
-        query_params={"studies": study_ids.replace(";", ",")},
+        query_params={
+            "studies": study_ids.replace(";", ","),
+            **({"number": number} if number else {}),
+        },
     )
 
 
@@ -132,24 +153,41 @@ def pooled_number(row: Mapping[str, object], f: Filters) -> None:
     months = is_median(outcome)
     label = outcome_label(outcome, None if pd.isna(timepoint) else int(timepoint), short=True)
     k = int(row["k"])
+    tier = str(row.get("tier_words") or "")
+    unpooled = str(row.get("unpooled") or "")
     if k == 0:
         st.metric(label, "—", border=False)
-        st.caption(empty_hint(str(row["drug"]), label, f))
+        st.caption(unpooled if unpooled and tier else empty_hint(str(row["drug"]), label, f))
         return
     st.metric(label, format_value(float(row["est"]), months=months), border=False)
     ci = format_ci(row["ci_lb"], row["ci_ub"], months=months)
+    n = f"N = {int(row['n'])}" if int(row["n"]) else "N not reported"
     if k == 1:
-        st.caption(f"95% CI {ci} · single study, not pooled · N = {int(row['n'])}")
+        st.caption(f"95% CI {ci} · single study, not pooled · {n}")
     else:
         i2 = "—" if pd.isna(row["i2"]) else f"{float(row['i2']):.0f}%"
-        st.caption(f"95% CI {ci} · k = {k} · N = {int(row['n'])} · I² = {i2}")
+        st.caption(f"95% CI {ci} · k = {k} · {n} · I² = {i2}")
+    if tier:
+        certainty = str(row.get("certainty") or "")
+        st.caption(f"{tier} · certainty {certainty} (provisional, computed)")
+    if unpooled:
+        st.caption(unpooled)
+    if row.get("mixed_assessment"):
+        st.caption(
+            "Assessments mixed (best response with fixed-week readings, or rates of both kinds)"
+        )
+    if row.get("secondary_sources"):
+        st.caption(f"Secondary source: {row['secondary_sources']}")
     user = [s for s in str(row.get("user_supplied") or "").split(";") if s]
     if user:
         st.caption(f"incl. {len(user)} user-supplied (not curated)")
     curated = [s for s in str(row["study_ids"]).split(";") if s not in set(user)]
     if curated:
+        timepoint_key = "" if pd.isna(timepoint) else f":{int(timepoint)}"
         studies_link(
-            ";".join(curated), study_link_text(drug_label(str(row["drug"])), label, len(curated))
+            ";".join(curated),
+            study_link_text(drug_label(str(row["drug"])), label, len(curated)),
+            number=f"{row['drug']}:{outcome}{timepoint_key}",
         )
 
 
@@ -175,6 +213,23 @@ def sources(result: object) -> None:
     """The rows behind a pooled result (with their source locations) and the arms left out."""
     rows = result.selection.rows  # type: ignore[attr-defined]
     excluded = result.selection.excluded  # type: ignore[attr-defined]
+    unpooled = result.unpooled  # type: ignore[attr-defined]
+    no_ci = unpooled[unpooled["reason"] == "no confidence interval"]
+    if len(no_ci):
+        values = [
+            format_value(v, months=is_median(result.outcome))  # type: ignore[attr-defined]
+            for v in no_ci["estimate"]
+        ]
+        listed = pd.DataFrame(
+            {
+                "study_id": no_ci["study_id"],
+                "label": no_ci["label"],
+                "reason": [
+                    f"reported {v} without a confidence interval: cannot be pooled" for v in values
+                ],
+            }
+        )
+        excluded = pd.concat([listed, excluded], ignore_index=True)
     if len(rows):
         shown = rows[[c for c in _SOURCE_COLUMNS if c in rows.columns]]
         st.dataframe(shown.rename(columns=_SOURCE_COLUMNS), hide_index=True, key="sources_rows")
@@ -216,8 +271,9 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
     for col, words in _CODES.items():
         shown[col] = shown[col].map(lambda v, w=words: w(v) if isinstance(v, str) and v else v)
     shown["drug"] = shown["drug"].map(drug_label)
+    labels = histology_labels()
     shown["subtypes"] = shown["subtypes"].map(
-        lambda v: ", ".join(histology_word(c) for c in v.split(";")) if isinstance(v, str) else v
+        lambda v: ", ".join(labels.get(c, c) for c in v.split(";")) if isinstance(v, str) else v
     )
     cc = st.column_config
     st.dataframe(
@@ -226,11 +282,13 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
         key=key,
         column_order=[
             "label",
+            "citation",
+            "design",
+            "line",
+            "doi_url",
             "drug",
             "trial",
-            "design",
             "regimen",
-            "line",
             "histology_group",
             "subtypes",
             "age_group",
@@ -242,10 +300,8 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
             "enters_pools",
             "overlaps_with",
             "included_in",
-            "doi_url",
             "study_id",
             "partner_treatment",
-            "citation",
             "note",
         ],
         column_config={
@@ -316,6 +372,22 @@ def reproduction_frame(table: pd.DataFrame, key: str) -> None:
         "here, with the method the paper reported. Differences in percentage points "
         "(months for medians)."
     )
+
+
+def held_lines(held: pd.DataFrame) -> list[str]:
+    """One sentence per meta-analysis: "Li 2025 lists 17 included studies or arms (Table 1): we
+    hold 17, 9 of
+    them with outcome rows"."""
+    out = []
+    for row in held.itertuples():
+        name = str(row.source_id)
+        name = name[:-4].capitalize() + " " + name[-4:] if name[-4:].isdigit() else name
+        out.append(
+            f"{name} lists {row.listed} included studies or arms ({row.location}): we hold "
+            f"{row.held}, "
+            f"{row.with_outcomes} of them with outcome rows here."
+        )
+    return out
 
 
 def versions(version: DataVersion) -> None:

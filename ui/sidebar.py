@@ -24,16 +24,17 @@ def draw_sidebar() -> None:
         st.subheader("Patients and studies")
         _select(BY_NAME["histology"])
         _select(BY_NAME["line"])
-        mixed = BY_NAME["mixed"]
-        st.radio(
-            mixed.label,
-            mixed.options,
-            format_func=mixed.format,
-            key=mixed.key,
-            horizontal=True,
-            help=mixed.help,
-        )
-        for name in ("design", "regimen", "age"):
+        for name in ("mixed", "direct"):
+            param = BY_NAME[name]
+            st.radio(
+                param.label,
+                param.options,
+                format_func=param.format,
+                key=param.key,
+                horizontal=True,
+                help=param.help,
+            )
+        for name in ("design", "regimen", "age", "assess"):
             _select(BY_NAME[name])
         st.subheader("Method")
         preset = BY_NAME["preset"]

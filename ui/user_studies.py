@@ -17,6 +17,9 @@ Stable keys for browser tests: ``whatif_template`` (template download), ``whatif
 
 from __future__ import annotations
 
+import hashlib
+import logging
+
 import pandas as pd
 import streamlit as st
 
@@ -24,6 +27,7 @@ from report.tables import CSV_MIME, csv_bytes
 from tkidata import Filters, Vocab
 from tkidata import user_studies as us
 
+_LOG = logging.getLogger(__name__)
 STATE_KEY = "whatif_studies"
 """Session-state key of the validated user studies (a DataFrame, :data:`us.STUDY_COLUMNS`)."""
 _PROBLEMS_KEY = "whatif_last_problems"
@@ -32,15 +36,31 @@ _ROUND_KEY = "whatif_round"
 _PENDING_KEY = "whatif_pending_rows"
 
 
+def _held() -> pd.DataFrame | None:
+    """The session's user studies, or None when there are none (no empty table is built)."""
+    studies = st.session_state.get(STATE_KEY)
+    return studies if isinstance(studies, pd.DataFrame) and not studies.empty else None
+
+
 def stored() -> pd.DataFrame:
     """The session's valid user studies (empty table when there are none)."""
-    studies = st.session_state.get(STATE_KEY)
-    return studies if isinstance(studies, pd.DataFrame) else us.empty_studies()
+    studies = _held()
+    return us.empty_studies() if studies is None else studies
+
+
+def token() -> str:
+    """A digest of the session's user studies ("" when none), for cache keys of views."""
+    studies = _held()
+    if studies is None:
+        return ""
+    digest = pd.util.hash_pandas_object(studies.astype(str), index=True).to_numpy()
+    return hashlib.sha256(digest.tobytes()).hexdigest()
 
 
 def count() -> int:
     """Number of user studies in this session."""
-    return len(stored())
+    studies = _held()
+    return 0 if studies is None else len(studies)
 
 
 def labels() -> tuple[str, ...]:
@@ -57,8 +77,8 @@ def clear() -> None:
 
 def outcome_extra(f: Filters) -> pd.DataFrame | None:
     """Efficacy rows of the session's user studies passing ``f`` (None when there are none)."""
-    studies = stored()
-    if studies.empty:
+    studies = _held()
+    if studies is None:
         return None
     rows = us.outcome_rows(studies, f)
     return None if rows.empty else rows
@@ -66,8 +86,8 @@ def outcome_extra(f: Filters) -> pd.DataFrame | None:
 
 def ae_extra(f: Filters) -> pd.DataFrame | None:
     """Grade ≥3 AE rows of the session's user studies passing ``f`` (None when there are none)."""
-    studies = stored()
-    if studies.empty:
+    studies = _held()
+    if studies is None:
         return None
     rows = us.adverse_event_rows(studies, f)
     return None if rows.empty else rows
@@ -124,8 +144,9 @@ def _accept(parsed: us.ParsedStudies, source: str) -> None:
 
 
 FORMAT_INTRO = (
-    "One study arm per row, header row first, saved as *CSV UTF-8* (comma, semicolon or tab "
-    f"separated); at most {us.MAX_BYTES // 2**20} MB and {us.MAX_ROWS} rows. Rows are checked "
+    "One study arm per row, header row first, as an Excel workbook (*.xlsx*, first sheet) or "
+    "saved as *CSV UTF-8* (comma, semicolon or tab separated; decimal commas in a semicolon "
+    f"file are fine); at most {us.MAX_BYTES // 2**20} MB and {us.MAX_ROWS} rows. Rows are checked "
     "one by one: valid rows are used, each rejected row is listed with its row number and the "
     "reason. Your studies stay in this browser session only: nothing is saved on the server, no "
     "other user sees them, and closing the tab discards them (download them below to reuse)."
@@ -156,14 +177,31 @@ def _problems() -> None:
         )
 
 
+def _read(data: bytes, name: str, vocab: Vocab) -> us.ParsedStudies:
+    """Read an upload; a failure of the reader itself is one file problem, never a traceback.
+
+    ``us.read_upload`` answers every file with rows and reasons (property-tested); this guard
+    keeps a reader bug from putting server paths on the page. It logs one line, no traceback.
+    """
+    try:
+        return us.read_upload(data, name, vocab, labels())
+    except Exception as err:  # defensive: the page must never show a traceback
+        _LOG.error("user-study upload could not be read: %s", type(err).__name__)
+        return us.ParsedStudies(
+            us.empty_studies(),
+            (us.RowProblem(0, "", "this file could not be read; no row was added"),),
+            0,
+        )
+
+
 def _upload_tab(vocab: Vocab) -> None:
     upload = st.file_uploader(
-        f"CSV file (UTF-8; at most {us.MAX_BYTES // 2**20} MB, {us.MAX_ROWS} rows)",
+        f"CSV or Excel file (.csv, .xlsx; at most {us.MAX_BYTES // 2**20} MB, {us.MAX_ROWS} rows)",
         key=f"whatif_upload_{_round()}",
         max_upload_size=us.MAX_BYTES // 2**20,
     )
     if upload is not None:
-        _accept(us.read_upload(upload.getvalue(), upload.name, vocab, labels()), upload.name)
+        _accept(_read(upload.getvalue(), upload.name, vocab), upload.name)
         st.rerun()
     with st.expander("…or paste CSV text"):
         text = st.text_area(
@@ -171,7 +209,7 @@ def _upload_tab(vocab: Vocab) -> None:
         )
         if st.button("Add pasted rows", key="whatif_paste_add") and text.strip():
             data = text.encode("utf-8")
-            _accept(us.read_upload(data, "pasted.csv", vocab, labels()), "Pasted text")
+            _accept(_read(data, "pasted.csv", vocab), "Pasted text")
             st.rerun()
 
 

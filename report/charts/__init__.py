@@ -16,6 +16,7 @@ module                    charts
 ``safety``                all-grade vs grade ≥3 panels per CTCAE term
 ``hazard_ratio``          within-trial hazard ratios vs placebo
 ``presets``               the same pooled values under the three method presets
+``prisma_flow``           the documented search of each drug as a PRISMA-style flow
 ``style``                 the house style and drug colour encoding they share
 ========================  ==========================================================
 """
@@ -34,6 +35,7 @@ from report.charts.forest_plot import (
 from report.charts.funnel_plot import funnel_chart, funnel_table
 from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
 from report.charts.presets import preset_chart, preset_table
+from report.charts.prisma_flow import prisma_chart, prisma_table
 from report.charts.safety import safety_chart, safety_table
 
 __all__ = [
@@ -52,6 +54,8 @@ __all__ = [
     "leave_one_out_table",
     "preset_chart",
     "preset_table",
+    "prisma_chart",
+    "prisma_table",
     "safety_chart",
     "safety_table",
     "study_info_from_rows",

@@ -19,11 +19,6 @@ RERUN_START_TIMEOUT = 3_000
 #: console errors that are not the app's: (pattern on "text @ url", reason)
 BENIGN_CONSOLE_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(r"@ https?://(?!127\.0\.0\.1[:/])"),
-        "resource on another host (the Material Symbols favicon from fonts.gstatic.com); "
-        "CI machines may be offline",
-    ),
-    (
         re.compile(
             r"status of 404 .*@ http://127\.0\.0\.1:\d+/[^_][^?]*/_stcore/(health|host-config)$"
         ),
