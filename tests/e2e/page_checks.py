@@ -24,7 +24,18 @@ PLACEHOLDERS = ("None", "nan", "NaN", "<NA>", "NaT")
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 #: codes that are also ordinary words of clinical prose ("2 retrospective", "a secondary source")
 ORDINARY_WORDS = frozenset(
-    {"first", "second", "later", "any", "abstract", "registry", "retrospective", "secondary"}
+    {
+        "first",
+        "second",
+        "later",
+        "any",
+        "abstract",
+        "registry",
+        "retrospective",
+        "secondary",
+        "synovial",
+        "epithelioid",
+    }
 )
 #: names that look like codes but are what readers know them by
 KNOWN_NAMES = frozenset({"metaprop_one"})  # the Stata command of the reference analysis
