@@ -106,11 +106,13 @@ def _number_html(number: TieredNumber) -> str:
         )
     secondary = number.secondary_sources
     if secondary:
+        names = "; ".join(secondary)
+        shown = names if len(secondary) == 1 else f"{len(secondary)} of {res.k} studies"
         cert_html = (
-            f"<div class='tki-tier tki-secondary'>secondary source: "
-            f"{_esc('; '.join(secondary))}</div>" + cert_html
+            f"<div class='tki-tier tki-secondary' title='{_esc(names)}'>secondary source: "
+            f"{_esc(shown)}</div>" + cert_html
         )
-    also = unpooled_text(number, limit=2) if number.has_number else ""
+    also = unpooled_text(number, limit=1) if number.has_number else ""
     also_html = f"<div class='tki-meta'>{_esc(also)}</div>" if also else ""
     return (
         f"<div class='tki-num'><div class='tki-label'>{_esc(label)}</div>"
