@@ -201,9 +201,25 @@ def _decode(line: bytes) -> Rendered:
     return Rendered(base64.b64decode(d["svg"]), png, d["ppi"])
 
 
-def render_all(jobs: Sequence[Job]) -> list[Rendered]:
-    """Draw jobs in order: in :data:`RENDER_PROCESSES` workers when there are several."""
-    workers = _workers() if len(jobs) > 1 else []
+def spare_core() -> bool:
+    """True when the machine has a core to spare (1-minute load below cores - 1).
+
+    Measured on the 2-core machine shared with other jobs: two workers beat one process only
+    when a core is idle; under load they are slower (``benchmarks/exports.py``).
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return cores > 1
+    return cores > 1 and load < cores - 1
+
+
+def render_all(jobs: Sequence[Job], *, parallel: bool | None = None) -> list[Rendered]:
+    """Draw jobs in order: in :data:`RENDER_PROCESSES` workers when there are several and
+    ``parallel`` (default: :func:`spare_core`), else one after the other in this process."""
+    use = spare_core() if parallel is None else parallel
+    workers = _workers() if len(jobs) > 1 and use else []
     if not workers:
         return [render(j) for j in jobs]
     # the biggest specs first, each to the worker with the least work so far

@@ -38,7 +38,7 @@ def fresh_workers():
 
 def test_workers_draw_what_this_process_draws(fresh_workers) -> None:
     jobs = _jobs(4)
-    drawn = rendering.render_all(jobs)
+    drawn = rendering.render_all(jobs, parallel=True)
     assert len(rendering._WORKERS) == rendering.RENDER_PROCESSES
     for job, done in zip(jobs, drawn, strict=True):
         here = rendering.render(job)
@@ -48,9 +48,9 @@ def test_workers_draw_what_this_process_draws(fresh_workers) -> None:
 
 
 def test_workers_are_kept_for_the_next_call(fresh_workers) -> None:
-    rendering.render_all(_jobs(2))
+    rendering.render_all(_jobs(2), parallel=True)
     first = [w.proc.pid for w in rendering._WORKERS]
-    rendering.render_all(_jobs(3))
+    rendering.render_all(_jobs(3), parallel=True)
     assert [w.proc.pid for w in rendering._WORKERS] == first
 
 
@@ -64,5 +64,10 @@ def test_a_silent_worker_falls_back_to_this_process(fresh_workers, monkeypatch) 
 
     monkeypatch.setattr(rendering, "_start", mute)
     jobs = _jobs(3)
-    drawn = rendering.render_all(jobs)
+    drawn = rendering.render_all(jobs, parallel=True)
     assert [d.svg for d in drawn] == [rendering.render(j).svg for j in jobs]
+
+
+def test_no_workers_when_asked_for_none(fresh_workers) -> None:
+    drawn = rendering.render_all(_jobs(3), parallel=False)
+    assert len(drawn) == 3 and rendering._WORKERS == []
