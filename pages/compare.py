@@ -1,23 +1,28 @@
-"""Compare (home): the four TKIs side by side for the filters in force."""
+"""Compare (home): for the patient in the filters, what each TKI offers, side by side."""
 
 import streamlit as st
 
 from report import charts
 from report.colors import TKI_DRUGS
-from ui import cache, render
+from ui import cache, patient, render
 from ui.frame import page_frame
+from ui.params import direct_only
 
 f, m = page_frame()
-st.title("Four TKIs side by side")
-st.caption(f"{render.describe_filters(f)}  \nMethod: {m.describe()}")
-st.warning(
-    "Naive cross-trial comparison: the drugs were studied in different, mostly single-arm "
-    "trials with different patients. Differences between columns are not treatment effects; "
-    "only the within-trial hazard ratios at the bottom are anchored comparisons.",
-    icon=":material/warning:",
+direct = direct_only()
+summaries = cache.summary(f, m, direct)
+st.title(patient.question(f))
+st.warning(patient.CAVEAT, icon=":material/warning:")
+patient.summary_cards(summaries)
+st.caption(
+    f"{patient.tier_legend(f)} {'Direct evidence only.' if direct else ''}  \n"
+    f"Method: {m.describe()}. Certainty is a provisional, computed GRADE-style rating "
+    "(see Methods & validation)."
 )
 
-table = cache.compare_view(f, m)
+st.subheader("Every outcome")
+st.caption(render.describe_filters(f))
+table = cache.tiered_view(f, m, direct)
 for drug, column in zip(TKI_DRUGS, st.columns(len(TKI_DRUGS), gap="medium"), strict=True):
     with column:
         render.drug_header(drug)
@@ -27,7 +32,7 @@ for drug, column in zip(TKI_DRUGS, st.columns(len(TKI_DRUGS), gap="medium"), str
 
 st.subheader("Efficacy across drugs")
 efficacy = cache.chart_view(
-    "compare_efficacy",
+    ("compare_efficacy", direct),
     f,
     m,
     lambda: (charts.comparison_chart(table), charts.comparison_table(table)),
@@ -35,16 +40,17 @@ efficacy = cache.chart_view(
 render.view_with_table(efficacy, key="compare_efficacy")
 
 st.subheader("Grade ≥3 adverse events")
-ae = cache.adverse_events(f, m, "3plus")
+ae = {s.drug: s.adverse_events.table for s in summaries}
 ae_view = cache.chart_view(
-    "compare_ae", f, m, lambda: (charts.ae_panel_chart(ae), charts.ae_panel_matrix(ae))
+    ("compare_ae", direct), f, m, lambda: (charts.ae_panel_chart(ae), charts.ae_panel_matrix(ae))
 )
 matrix_tab, chart_tab = st.tabs(["Term × drug", "Chart"])
 with matrix_tab:
     st.dataframe(ae_view.table, hide_index=True, key="compare_ae_matrix")
     st.caption(
-        "Pooled incidence among the studies of each drug that reported the term; "
-        "“not reported”: no study of that drug reported it (not zero)."
+        "Pooled incidence among the studies of each drug that reported the term, at each "
+        f"drug's most direct tier ({patient.ae_tiers(summaries)}); “not reported”: no study "
+        "of that drug reported it (not zero)."
     )
 with chart_tab:
     render.chart(ae_view, key="compare_ae_chart")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from report import charts
 from report.colors import DRUG_COLORS, drug_label
 from tkidata.evidence_table import select_evidence
 from ui import cache, render, user_studies
@@ -61,6 +62,17 @@ if shown.empty:
 else:
     render.evidence_frame(shown, key="evidence_table")
     st.caption(f"{len(shown)} of {len(table)} study arms · {cache.version()}")
+
+st.subheader("How the studies were found")
+st.caption(
+    "A documented search per drug (queries, what each returned, and the decision on every "
+    "record) is kept as data beside the studies; the flow below is drawn from it."
+)
+render.chart_with_table(
+    charts.prisma_chart(cache.search_counts()),
+    charts.prisma_table(cache.search_counts()),
+    key="evidence_prisma",
+)
 
 # The what-if section (user-supplied studies, issue 8) goes below this divider.
 st.divider()

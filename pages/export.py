@@ -7,6 +7,7 @@ from report.colors import TKI_DRUGS, drug_label
 from report.deck_inputs import DEFAULT_OUTCOMES
 from report.tables import mark_what_if
 from report.view_tables import pooled_results_table
+from tkidata.wording import outcome_label
 from ui import cache, downloads, render
 from ui.frame import page_frame
 from ui.params import BY_NAME
@@ -21,7 +22,7 @@ outcomes = pick_outcomes.multiselect(
     "Outcomes",
     cache.COMPARE_OUTCOMES,
     default=list(DEFAULT_OUTCOMES),
-    format_func=lambda key: charts.outcome_label(*key),
+    format_func=lambda key: outcome_label(*key),
     key="export_outcomes",
 )
 forest_drugs = pick_drugs.multiselect(
@@ -68,7 +69,7 @@ figures = {
 }
 for r in results:
     if r.drug in forest_drugs and r.pool is not None:
-        title = f"{drug_label(r.drug)}: {charts.outcome_label(r.outcome, r.timepoint)}"
+        title = f"{drug_label(r.drug)}: {outcome_label(r.outcome, r.timepoint)}"
         figures[title] = charts.forest_chart(
             r.pool,
             drug=r.drug,

@@ -4,6 +4,7 @@ import streamlit as st
 
 from report import charts
 from report.colors import TKI_DRUGS, drug_label
+from tkidata.wording import outcome_label
 from ui import cache, render
 from ui.frame import page_frame
 from ui.params import url_selectbox
@@ -20,14 +21,14 @@ f, m = page_frame()
 st.title("Forest plots")
 pick_drug, pick_outcome, pick_months = st.columns([2, 2, 1])
 drug = url_selectbox(pick_drug, "Drug", TKI_DRUGS, "drug", drug_label)
-outcome = url_selectbox(pick_outcome, "Outcome", OUTCOMES, "outcome", charts.outcome_label)
+outcome = url_selectbox(pick_outcome, "Outcome", OUTCOMES, "outcome", outcome_label)
 timepoint = None
 if outcome.endswith("_rate"):
     timepoint = url_selectbox(pick_months, "At month", MONTHS, "months", index=1)
 st.caption(f"{render.describe_filters(f)}  \nMethod: {m.describe()}")
 
 result = cache.outcome_result(drug, outcome, f, m, timepoint)
-what = charts.outcome_label(outcome, timepoint)
+what = outcome_label(outcome, timepoint)
 if result.pool is None:
     st.info(render.empty_hint(drug, what, f), icon=":material/filter_alt_off:")
 else:

@@ -29,6 +29,11 @@ DRUG_LABELS: dict[str, str] = {row["drug"]: row["label"] for row in _ROWS}
 TKI_DRUGS: tuple[str, ...] = tuple(row["drug"] for row in _ROWS if row["role"] == "tki")
 
 
+#: one mark shape per drug, in vocabulary order, so colour is never the only cue to the drug.
+SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down")
+DRUG_SHAPES: dict[str, str] = {d: SHAPES[i % len(SHAPES)] for i, d in enumerate(DRUG_COLORS)}
+
+
 def drug_label(drug: str) -> str:
     """Return the display label of a drug id, or the id itself when it is not in the vocabulary."""
     return DRUG_LABELS.get(drug, drug)
@@ -43,4 +48,12 @@ def drug_scale() -> alt.Scale:
     return alt.Scale(
         domain=[DRUG_LABELS[d] for d in DRUG_COLORS],
         range=list(DRUG_COLORS.values()),
+    )
+
+
+def drug_shape_scale() -> alt.Scale:
+    """Return the shape scale over display labels of every drug (the twin of :func:`drug_scale`)."""
+    return alt.Scale(
+        domain=[DRUG_LABELS[d] for d in DRUG_SHAPES],
+        range=list(DRUG_SHAPES.values()),
     )

@@ -12,17 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from report.charts import (
-    ae_panel_chart,
-    ae_panel_table,
-    comparison_chart,
-    forest_chart,
-    outcome_label,
-    study_info_from_rows,
-)
+from report.charts.ae_panel import ae_panel_chart, ae_panel_table
+from report.charts.comparison import comparison_chart
+from report.charts.forest_plot import forest_chart, study_info_from_rows
 from report.colors import TKI_DRUGS, drug_label
 from report.deck import ChartSlide, Citation, DeckContent
 from report.view_tables import evidence_table
+from tkidata.wording import QUESTION_AGE, QUESTION_LINE, QUESTION_POPULATION, outcome_label
 
 #: outcomes a deck shows unless the user picks others: (outcome, timepoint in months).
 DEFAULT_OUTCOMES: tuple[tuple[str, int | None], ...] = (
@@ -38,19 +34,6 @@ AE_TERMS = 8
 AE_TERMS_PER_SLIDE = 4
 #: designs without a control group.
 UNCONTROLLED = ("Single-arm", "Retrospective", "Case report")
-
-_HISTOLOGY_WORDS = {
-    "all": "advanced sarcoma",
-    "sts": "advanced soft tissue sarcoma",
-    "bone": "advanced bone sarcoma",
-}
-_LINE_WORDS = {
-    "any": "any treatment line",
-    "first": "first line",
-    "second": "second line",
-    "later": "third line or later",
-}
-_AGE_WORDS = {"all": "patients", "adult": "adults", "paediatric": "children"}
 
 NAIVE_CAVEAT = (
     "Naive cross-trial comparison: each drug's numbers come from different studies, patients "
@@ -83,8 +66,8 @@ def clinical_question(
         Words for a subtype filter (e.g. the sidebar label ``"Osteosarcoma"``); the groups
         (all, soft tissue, bone) always read as prose ("advanced bone sarcoma").
     """
-    population = _HISTOLOGY_WORDS.get(filters.histology) or histology or filters.histology
-    who = _AGE_WORDS.get(filters.age, "patients")
+    population = QUESTION_POPULATION.get(filters.histology) or histology or filters.histology
+    who = QUESTION_AGE.get(filters.age, "patients")
     design = {
         "all": "",
         "prospective": " (prospective studies only)",
@@ -93,7 +76,7 @@ def clinical_question(
     regimen = "" if filters.regimen == "any" else f" as {filters.regimen}"
     drugs = ", ".join(drug_label(d) for d in TKI_DRUGS[:-1]) + f" or {drug_label(TKI_DRUGS[-1])}"
     return (
-        f"For {who} with {population} in {_LINE_WORDS[filters.line]}, what "
+        f"For {who} with {population} in {QUESTION_LINE[filters.line]}, what "
         f"{_outcomes_words(outcomes)}, and what grade ≥3 toxicity, can be expected with "
         f"{drugs}{regimen}?{design}"
     )

@@ -2,7 +2,7 @@
 
 Rendering goes through ``Chart.save`` with the vl-convert engine (the only engine of Altair 6),
 so the file is drawn from the very chart object a page shows. Fonts come from the machine;
-charts pin Liberation Sans (:data:`report.charts.FONT`).
+charts pin Liberation Sans (:data:`report.charts.style.FONT`).
 """
 
 from __future__ import annotations

@@ -18,8 +18,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 #: first characters that make a spreadsheet read a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -146,6 +144,10 @@ def xlsx_bytes(
     sheets = {"Table": tables} if isinstance(tables, pd.DataFrame) else dict(tables)
     buf = io.BytesIO()
     taken: set[str] = set()
+    # openpyxl loads only when a workbook is built: it stays off the app's start-up path
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         if notes:
             about = pd.DataFrame({"About this export": list(notes)})

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from report.charts import format_value
+from tkidata.wording import format_value
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -130,9 +130,44 @@ def test_evidence_page_prefilters_to_requested_studies() -> None:
 def test_methods_page_shows_published_vs_reproduced_in_clinical_units() -> None:
     at = run_page("methods")
     assert not at.exception
-    table = next(df.value for df in at.dataframe if "reproduced" in df.value.columns)
-    li_orr = table[(table["source_id"] == "li2025") & (table["label"] == "ORR")].iloc[0]
-    assert li_orr["published"] == "8.8%"  # Li 2025 headline ORR, as a percentage
-    assert li_orr["difference"].endswith(" pp")
-    mpfs = table[(table["source_id"] == "li2025") & (table["label"] == "median PFS")].iloc[0]
-    assert mpfs["published"] == "6.68 mo"
+    table = next(df.value for df in at.dataframe if "Reproduced here" in df.value.columns)
+    # what we reproduce comes first; nothing with k = 0 here is in this table
+    assert not table["Reproduction"].str.startswith("Not reproduced").any()
+    li_orr = table[(table["Source"] == "li2025") & (table["Quantity"] == "ORR")].iloc[0]
+    assert li_orr["Published"] == "8.8% (6.2–11.7)"  # Li 2025 headline ORR, as a percentage
+    assert li_orr["Difference"].endswith(" points")
+    assert li_orr["Reproduction"].startswith("Partial reproduction: we hold ")
+    assert li_orr["Reproduction"].endswith(" of the 16 studies")
+    mpfs = table[(table["Source"] == "li2025") & (table["Quantity"] == "Median PFS")].iloc[0]
+    assert mpfs["Published"].endswith(" mo") and mpfs["Published"].startswith("6.7")
+    assert any("k = 0 here" in e.label for e in at.expander)
+
+
+def test_divergence_message_matches_what_a_clinician_reads() -> None:
+    at = run_page("methods")
+    shown = texts(at)
+    # regorafenib ORR's CI changes from preset to preset: never "no divergence"
+    assert "No divergence" not in shown
+    assert any("95% CI limits differ" in w.value for w in at.warning)
+
+
+def test_a_setting_changed_by_hand_moves_the_preset_radio_and_keeps_the_panel() -> None:
+    at = run_page("compare")
+    assert at.radio(key="filter_preset").value == "reference"
+    labels = [e.label for e in at.sidebar.expander]
+    at.selectbox(key="filter_tau2").select("REML").run()
+    assert not at.exception, at.exception
+    assert at.radio(key="filter_preset").value == "custom"
+    assert at.query_params["preset"] == "custom" and at.query_params["tau2"] == "REML"
+    # same label and key: Streamlit keeps the settings panel as the reader left it
+    assert [e.label for e in at.sidebar.expander] == labels == ["Adjust settings"]
+    at.selectbox(key="filter_tau2").select("DL").run()
+    assert at.radio(key="filter_preset").value == "reference"
+
+
+def test_a_custom_link_keeps_its_settings() -> None:
+    at = run_page("forest", {"preset": "custom", "tau2": "PM", "transform": "PLO"})
+    assert not at.exception, at.exception
+    assert at.radio(key="filter_preset").value == "custom"
+    assert at.selectbox(key="filter_tau2").value == "PM"
+    assert at.selectbox(key="filter_transform").value == "PLO"

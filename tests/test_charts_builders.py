@@ -17,6 +17,8 @@ import pytest
 
 import core
 from report import charts
+from report.charts.forest_plot import ROW_PX
+from report.charts.style import FONT
 from report.colors import DRUG_COLORS, DRUG_LABELS, TKI_DRUGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,13 +37,14 @@ def _walk(node: object) -> Iterator[dict]:
             yield from _walk(value)
 
 
-def _colour_scales(spec: dict) -> list[dict]:
+def _drug_scales(spec: dict, channel: str = "color") -> list[dict]:
     return [
-        d["scale"]
-        for d in _walk(spec)
-        if isinstance(d.get("scale"), dict)
-        and d.get("field") == "drug_label"
-        and "range" in d["scale"]
+        enc[channel]["scale"]
+        for enc in _walk(spec)
+        if isinstance(enc.get(channel), dict)
+        and enc[channel].get("field") == "drug_label"
+        and isinstance(enc[channel].get("scale"), dict)
+        and "range" in enc[channel]["scale"]
     ]
 
 
@@ -57,13 +60,24 @@ def _plotted_numbers(spec: dict, field: str) -> set[float]:
 
 def _assert_shared_colours(chart: alt.TopLevelMixin) -> dict:
     spec = chart.to_dict()  # validates against the Vega-Lite schema
-    scales = _colour_scales(spec)
+    scales = _drug_scales(spec)
     assert scales, "no drug colour scale found"
     for scale in scales:
         assert scale["domain"] == [DRUG_LABELS[d] for d in DRUG_COLORS]
         assert scale["range"] == list(DRUG_COLORS.values())
-    assert spec["config"]["font"] == charts.FONT
+    assert spec["config"]["font"] == FONT
+    # every chart has an accessible name beyond Vega's generic "Vega visualization"
+    assert len(spec.get("description", "")) > 40
     return spec
+
+
+def _assert_drug_shapes(spec: dict) -> None:
+    """Colour is never the only cue to the drug: the same marks are shaped by drug too."""
+    shapes = _drug_scales(spec, "shape")
+    assert shapes, "drugs are told apart by colour alone"
+    for scale in shapes:
+        assert scale["domain"] == [DRUG_LABELS[d] for d in DRUG_COLORS]
+        assert len(set(scale["range"][: len(TKI_DRUGS)])) == len(TKI_DRUGS)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +114,7 @@ def test_forest_height_scales_with_rows() -> None:
     big = core.pool_proportions(events, n, labels=[f"S{i}" for i in range(40)])
     spec = charts.forest_chart(big, drug="pazopanib", outcome="dcr").to_dict()
     heights = [c.get("height", 0) for c in spec["hconcat"]]
-    assert min(heights) >= 40 * charts.ROW_PX
+    assert min(heights) >= 40 * ROW_PX
 
 
 def test_forest_of_medians_in_months() -> None:
@@ -135,6 +149,9 @@ def test_subgroup_forest(pool: core.ProportionPool) -> None:
 def test_leave_one_out(pool: core.ProportionPool) -> None:
     loo = core.leave_one_out(EVENTS, N, labels=LABELS)
     table = charts.leave_one_out_table(loo, pool, drug="anlotinib", outcome="orr")
+    # the Design column holds designs (empty here), never I² values; I² has its own column
+    assert not table["design"].str.contains("I²").any()
+    assert table.loc[table["kind"] == "study", "i2_text"].str.endswith("%").all()
     assert table["est"].iloc[:-1].tolist() == pytest.approx([p.random.est for p in loo])
     assert table["label"].iloc[0] == f"Omitting {LABELS[0]}"
     assert table["est"].iloc[-1] == pytest.approx(pool.random.est)
@@ -214,6 +231,7 @@ def test_comparison_chart_keeps_all_four_drugs() -> None:
     assert math.isnan(orr.loc["pazopanib", "est"])
     assert table.loc[table["outcome"] == "pfs_rate", "panel"].iloc[0] == "PFS at 6 months"
     spec = _assert_shared_colours(charts.comparison_chart(_compare_frame()))
+    _assert_drug_shapes(spec)
     assert {0.2, 0.3, 0.5, 4.6} <= _plotted_numbers(spec, "est")
 
 
@@ -247,6 +265,7 @@ def test_ae_panel_marks_unreported_terms_never_zero() -> None:
     assert nr["est"].isna().all() and (nr["text"] == "not reported").all()
     assert set(nr["drug"]) >= {"regorafenib", "pazopanib"}
     spec = _assert_shared_colours(charts.ae_panel_chart(ae))
+    _assert_drug_shapes(spec)
     assert {0.1, 0.2, 0.12, 0.03} <= _plotted_numbers(spec, "est")
     assert charts.ae_panel_table(ae, top=1)["term"].unique().tolist() == ["Hypertension"]
 
@@ -266,28 +285,55 @@ def test_safety_chart_two_grade_bands() -> None:
     assert "Fatigue" not in set(table.loc[table["grade"] == "3plus", "term"])
     assert len(charts.safety_table(any_grade, grade3, drugs=["pazopanib"])) == 3
     spec = _assert_shared_colours(charts.safety_chart(any_grade, grade3))
+    _assert_drug_shapes(spec)
     assert set(np.round(table["est"].astype(float), 12)) <= _plotted_numbers(spec, "est")
     one = charts.safety_chart(any_grade, grade3, top=1).to_dict()
     assert 0.17 not in _plotted_numbers(one, "est")
 
 
-def test_hazard_ratio_chart_is_labelled_anchored() -> None:
-    hr = pd.DataFrame(
+def _hr_frame() -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "drug": ["regorafenib", "anlotinib"],
-            "trial": ["REGOSARC", "APROMISS"],
-            "outcome": ["hr_pfs", "hr_os"],
-            "population": ["lms", "all"],
-            "estimate": [0.46, 0.7],
-            "ci_low": [0.3, 0.5],
-            "ci_high": [0.7, 0.98],
+            "drug": ["regorafenib", "anlotinib", "pazopanib"],
+            "trial": ["REGOSARC", "ALTER0203", "PALETTE"],
+            "outcome": ["hr_pfs", "hr_pfs", "hr_os"],
+            "population": ["lms", "all", "all"],
+            "estimate": [0.10, 0.33, 0.86],
+            "ci_low": [0.03, np.nan, 0.67],
+            "ci_high": [0.35, np.nan, 1.11],
+            "location": ["abstract", "conference abstract (Results)", "abstract"],
+            "note": ["", "HR vs placebo, p<0.0001; CI not given.", "p=0.25"],
         }
     )
-    table = charts.hazard_ratio_table(hr, {"lms": "Leiomyosarcoma"})
-    assert table["row_label"].tolist() == ["REGOSARC · PFS · Leiomyosarcoma", "APROMISS · OS"]
-    spec = _assert_shared_colours(charts.hazard_ratio_chart(hr))
+
+
+def test_hazard_ratio_rows_name_the_drug_and_give_a_ci_or_a_reason() -> None:
+    table = charts.hazard_ratio_table(_hr_frame(), {"lms": "Leiomyosarcoma"})
+    assert table["row_label"].tolist() == [
+        "Regorafenib · REGOSARC|PFS, Leiomyosarcoma: 0.10 (0.03–0.35)",
+        "Anlotinib · ALTER0203|PFS, all patients: 0.33 (no CI)",
+        "Pazopanib · PALETTE|OS, all patients: 0.86 (0.67–1.11)",
+    ]
+    assert table["text"].iloc[1] == (
+        "0.33, CI not reported in the source (conference abstract (Results)); p < 0.0001"
+    )
+    assert (table["reason"] != "").tolist() == [False, True, False]
+
+
+def test_hazard_ratio_chart_is_labelled_anchored_and_clips_no_ci() -> None:
+    spec = _assert_shared_colours(charts.hazard_ratio_chart(_hr_frame()))
+    _assert_drug_shapes(spec)
     assert "Anchored, within trial" in str(spec["title"])
-    assert {0.46, 0.7} <= _plotted_numbers(spec, "estimate")
+    assert {0.1, 0.33, 0.86} <= _plotted_numbers(spec, "estimate")
+    # the log axis holds the lowest CI limit (0.03) and 1: no interval is clipped
+    domains = [d["scale"]["domain"] for d in _walk(spec) if "domain" in d.get("scale", {})]
+    log_domain = next(d for d in domains if isinstance(d[0], float) and d[0] < 1)
+    assert log_domain[0] <= 0.03 and log_domain[1] >= 1.11
+    # a legend names the drugs (colour and shape)
+    legends = [
+        d for d in _walk(spec) if d.get("field") == "drug_label" and d.get("legend") is not None
+    ]
+    assert legends
 
 
 def test_preset_chart() -> None:
@@ -305,25 +351,6 @@ def test_preset_chart() -> None:
     assert charts.preset_table(presets)["text"].iloc[0] == "20.0% (15.0–26.0)"
     spec = _assert_shared_colours(charts.preset_chart(presets))
     assert {0.2, 0.18, 0.19} <= _plotted_numbers(spec, "est")
-
-
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (("orr", None), "Objective response rate (ORR)"),
-        (("pfs_rate", 6), "PFS at 6 months"),
-        (("os_rate", 12.0), "OS at 12 months"),
-        (("pfs_median", None), "Median PFS"),
-    ],
-)
-def test_outcome_labels(args: tuple, expected: str) -> None:
-    assert charts.outcome_label(*args) == expected
-
-
-def test_format_interval() -> None:
-    assert charts.format_interval(0.2134, 0.15, 0.3) == "21.3% (15.0–30.0)"
-    assert charts.format_interval(np.nan, 0.1, 0.2) == "—"
-    assert charts.format_interval(7.8, 6.1, None, months=True) == "7.8 mo (CI not reported)"
 
 
 def test_report_never_imports_streamlit() -> None:
@@ -368,3 +395,17 @@ def test_user_supplied_studies_are_drawn_hollow_in_forests() -> None:
         charts.forest_chart(pool, drug="anlotinib", outcome="orr", study_info=info).to_dict()
     )
     assert "datum.design == 'User-supplied'" in spec and '"fillOpacity"' in spec
+
+
+def test_median_prediction_interval_never_reads_below_zero() -> None:
+    # wide spread of medians: the random-effects prediction interval runs below 0 months
+    med = core.pool_medians(
+        [2.0, 14.0, 3.0, 12.0], [1.0, 11.0, 2.0, 9.0], [3.5, 17.0, 4.5, 15.0], labels=list("ABCD")
+    )
+    assert med.random.pi_lb < 0, "fixture must produce a negative lower prediction limit"
+    table = charts.forest_table(med, drug="apatinib", outcome="pfs_median")
+    pi = table[table["kind"] == "pi"].iloc[0]
+    assert pi["ci_lb"] == 0.0 and "truncated at 0" in pi["label"]
+    assert "−" not in pi["est_text"] and not pi["est_text"].startswith("-")
+    assert "truncated at 0" in pi["est_text"]
+    assert (table["ci_lb"].dropna() >= 0).all()

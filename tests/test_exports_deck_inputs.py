@@ -74,7 +74,7 @@ def prs(built) -> Presentation:
 
 def _cited_ids(results, ae) -> set[str]:
     """Every study id behind a number shown in the deck (pools of all TKIs, AE panel terms)."""
-    from report.charts import ae_panel_table
+    from report.charts.ae_panel import ae_panel_table
     from report.deck_inputs import AE_TERMS
 
     ids = {s for r in results for s in r.study_ids}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import tkidata
-from tkidata.filters import Filters
+from tkidata.filters import LINE_WORDS, Filters
 from tkidata.selection import select_arms
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
@@ -84,6 +84,7 @@ def test_population_argument_overrides_filter(ev) -> None:
         ("second", True, ["arct_anl", "amixed"]),
         ("second", False, ["arct_anl"]),
         ("first", False, ["asingle"]),
+        ("first", True, ["asingle", "amixed"]),
         ("later", False, []),
     ],
 )
@@ -91,7 +92,7 @@ def test_line_filter_with_and_without_mixed(ev, line: str, mixed: bool, expected
     sel = select_arms(ev, "anlotinib", "orr", Filters(line=line, include_mixed_line=mixed))
     assert _ids(sel) == expected
     if line != "any":
-        assert _reason(sel, "anoline") == f"line not reported (filter: {line})"
+        assert _reason(sel, "anoline") == f"line not reported (patient: {LINE_WORDS[line]})"
 
 
 def test_design_and_age_filters(ev) -> None:

@@ -10,8 +10,8 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 import tkidata
-from report.charts import format_value
 from tkidata import user_studies as us
+from tkidata.wording import format_value
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 REFERENCE = tkidata.Method.preset("reference")

@@ -16,6 +16,13 @@ from tkidata.loader import DataVersion, Evidence, load
 from tkidata.method import Method
 from tkidata.reproduction import reproduction_table
 from tkidata.selection import Selection, select_arms
+from tkidata.tiers import (
+    patient_summary,
+    patient_summary_frame,
+    tiered_adverse_events,
+    tiered_compare,
+    tiered_outcome,
+)
 from tkidata.vocab import Vocab, load_vocab
 
 __all__ = [
@@ -32,8 +39,13 @@ __all__ = [
     "hazard_ratios",
     "load",
     "load_vocab",
+    "patient_summary",
+    "patient_summary_frame",
     "pool_adverse_events",
     "pool_outcome",
     "reproduction_table",
     "select_arms",
+    "tiered_adverse_events",
+    "tiered_compare",
+    "tiered_outcome",
 ]

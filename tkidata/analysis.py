@@ -22,8 +22,10 @@ from tkidata.selection import (
     Selection,
     arm_population_ok,
     candidate_arms,
+    label_of,
     select_arms,
     set_overlaps,
+    whole_arm_populations,
 )
 
 HR_LABEL = "anchored, within trial"
@@ -53,7 +55,10 @@ class OutcomeResult:
     k : int
         Studies pooled (for medians: those with a usable CI).
     n_patients : int
-        Patients in the pooled studies (medians: the row's n, else the arm's n_enrolled).
+        Patients in the pooled studies with a known N (:func:`row_n`: the row's n, else the
+        arm's n_enrolled for a whole-arm row; a subgroup without a stated n adds nothing).
+    n_unknown : tuple of str
+        Labels of pooled studies whose N is not stated (subgroups without their n).
     study_ids : tuple of str
         Ids of the pooled studies, in pool order.
     derived : bool
@@ -78,6 +83,51 @@ class OutcomeResult:
     derived: bool
     user_supplied: tuple[str, ...]
     note: str
+    n_unknown: tuple[str, ...] = ()
+
+    @property
+    def unpooled(self) -> pd.DataFrame:
+        """Evidence for this number that is reported but not in the pool, with the reason.
+
+        Medians without a usable CI (or not reached) and rows of another assessment (response at
+        a fixed week, a 12-week rate): ``study_id, label, estimate, ci_low, ci_high, n, reason``.
+        """
+        cols = ["study_id", "label", "estimate", "ci_low", "ci_high", "n", "reason"]
+        pooled = set(self.study_ids)
+        records = []
+        for _, row in self.selection.rows.iterrows():
+            if row["study_id"] in pooled:
+                continue
+            median = self.outcome in MEDIAN_OUTCOMES
+            reason = "no confidence interval" if median else "not pooled"
+            records.append(
+                {
+                    "study_id": row["study_id"],
+                    "label": row["label"],
+                    "estimate": row["estimate"],
+                    "ci_low": row["ci_low"],
+                    "ci_high": row["ci_high"],
+                    "n": row["n"],
+                    "reason": reason,
+                }
+            )
+        ex = self.selection.excluded
+        shown = ex["reason"].str.startswith(
+            ("different assessment", "median not reached", "also reported")
+        )
+        for _, row in ex[shown].iterrows():
+            records.append(
+                {
+                    "study_id": row["study_id"],
+                    "label": row["label"],
+                    "estimate": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "n": np.nan,
+                    "reason": row["reason"],
+                }
+            )
+        return pd.DataFrame(records, columns=cols)
 
     @property
     def estimate(self) -> tuple[float, float, float] | None:
@@ -146,11 +196,23 @@ def _with_extra(sel: Selection, extra: pd.DataFrame | None) -> Selection:
     )
 
 
-def _n_of(row: pd.Series, ev: Evidence) -> int:
+def row_n(row: pd.Series, ev: Evidence) -> int | None:
+    """Patients behind one selected row: the row's own n, else the arm's n_enrolled when the
+    row describes the whole arm. A subgroup row without a stated n has no N (None): it never
+    borrows the whole arm's N.
+    """
     if pd.notna(row["n"]):
         return int(row["n"])
-    hit = ev.studies.loc[ev.studies["study_id"] == row["study_id"], "n_enrolled"]
-    return int(hit.iloc[0]) if len(hit) and pd.notna(hit.iloc[0]) else 0
+    if bool(row.get("user_supplied", False)):
+        return None
+    hit = ev.studies[ev.studies["study_id"] == row["study_id"]]
+    if hit.empty:
+        return None
+    arm = hit.iloc[0]
+    whole = row["population"] in whole_arm_populations(arm) and pd.isna(row.get("subgroup_line"))
+    if whole and pd.notna(arm["n_enrolled"]):
+        return int(arm["n_enrolled"])
+    return None
 
 
 def pool_proportion_counts(
@@ -242,6 +304,7 @@ def pool_outcome(
     k = len(in_pool)
     if pool is not None and k == 0:
         pool = None
+    in_pool_n = [row_n(row, ev) for _, row in in_pool.iterrows()]
     notes = []
     what = f"{outcome} at {timepoint} months" if timepoint is not None else outcome
     if pool is None and not rows.empty:
@@ -269,7 +332,10 @@ def pool_outcome(
         selection=sel,
         pool=pool,
         k=k,
-        n_patients=sum(_n_of(row, ev) for _, row in in_pool.iterrows()),
+        n_patients=sum(ns for ns in in_pool_n if ns is not None),
+        n_unknown=tuple(
+            str(label) for label, ns in zip(in_pool["label"], in_pool_n, strict=True) if ns is None
+        ),
         study_ids=tuple(in_pool["study_id"].astype(str)),
         derived=derived and k > 0,
         user_supplied=user,
@@ -436,7 +502,7 @@ def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
                         {
                             "drug": drug,
                             "study_id": arm["study_id"],
-                            "label": f"{arm['first_author']} {arm['year']}",
+                            "label": label_of(ev, str(arm["study_id"])),
                             "trial": arm["trial"],
                             "outcome": outcome,
                             "population": row["population"],

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from tkidata.analysis import outcome_label, pool_outcome
-from tkidata.coverage import coverage_report
+from tkidata.coverage import coverage_report, question_coverage
 from tkidata.errors import DataValidationError
 from tkidata.filters import AGE_CHOICES, DESIGN_CHOICES, LINE_CHOICES, REGIMEN_CHOICES, Filters
 from tkidata.loader import Evidence, load
@@ -58,7 +58,40 @@ def _parser() -> argparse.ArgumentParser:
     pool.add_argument("--json", action="store_true", help="print the core pool JSON object")
     reproduce = sub.add_parser("reproduce", help="published vs reproduced results")
     reproduce.add_argument("--json", action="store_true")
+    coverage = sub.add_parser(
+        "coverage", help="how many common clinic questions get direct, broader or no evidence"
+    )
+    coverage.add_argument("--json", action="store_true", help="one JSON object of counts")
     return parser
+
+
+def _coverage(ev: Evidence, args: argparse.Namespace) -> int:
+    grid = question_coverage(ev)
+    tiers = ["direct", "group", "all", "none"]
+    totals = {t: int((grid["tier"] == t).sum()) for t in tiers}
+    per_drug = (
+        grid.groupby(["drug", "tier"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=tiers, fill_value=0)
+    )
+    if args.json:
+        payload = {
+            "questions": len(grid),
+            **totals,
+            "by_drug": {d: {t: int(per_drug.at[d, t]) for t in tiers} for d in per_drug.index},
+        }
+        print(json.dumps(payload))
+        return 0
+    answered = len(grid) - totals["none"]
+    print(
+        f"{len(grid)} questions (drug x 12 histologies x first/second line x ORR, DCR, median "
+        f"PFS, PFS-6, grade >=3 AEs): {answered} answered — {totals['direct']} direct, "
+        f"{totals['group']} histology group, {totals['all']} all sarcoma; {totals['none']} "
+        "nothing"
+    )
+    print(per_drug.to_string())
+    return 0
 
 
 def _check(ev: Evidence) -> int:
@@ -167,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(ev, args)
         if args.command == "pool":
             return _pool(ev, args)
+        if args.command == "coverage":
+            return _coverage(ev, args)
         return _reproduce(ev, args)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -38,6 +38,8 @@ def line_contains(line: object, patient_line: str) -> bool:
 def line_is_exact(line: object) -> bool:
     """True when the range is a single line (``first``, ``second`` or ``later``)."""
     return isinstance(line, str) and line in PATIENT_LINES
+
+
 DESIGN_CHOICES = ("all", "prospective", "rct")
 REGIMEN_CHOICES = ("monotherapy", "maintenance", "combination", "any")
 AGE_CHOICES = ("all", "adult", "paediatric")
@@ -62,6 +64,10 @@ class Filters:
     include_mixed_line : bool
         Also include arms that enrolled a span of lines containing the patient's line (e.g.
         "first or second line"); ``False`` keeps only arms of exactly that line.
+    enrolled : str
+        Internal rule of the evidence tiers (:mod:`tkidata.tiers`): a histology code or group;
+        when set, only arms that may have enrolled it enter (the arm's group is that histology's
+        group or mixed, and its listed subtypes, if any, include the code). Empty: no rule.
     mix_assessment : bool
         Pool rows of different assessments together (best overall response with response at a
         fixed week; Kaplan-Meier landmarks with crude or visit-based proportions). Off by
@@ -83,6 +89,7 @@ class Filters:
     regimen: str = "monotherapy"
     age: str = "all"
     mix_assessment: bool = False
+    enrolled: str = ""
 
     def __post_init__(self) -> None:
         for name, value, allowed in (

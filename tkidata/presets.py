@@ -13,6 +13,11 @@ PRESET_ORDER = ("reference", "meta", "metafor")
 """Method presets compared side by side on the Methods page."""
 DIVERGENCE_PP = 3.0
 """Presets whose estimates differ by more than this many percentage points are flagged."""
+CI_DIVERGENCE_PP = 5.0
+"""Presets whose 95% CI limits differ by more than this many percentage points are flagged.
+
+What a clinician reads is the estimate *and* its interval: "20% (10–35)" and "20% (0–80)" are
+different answers even when the point estimates agree."""
 
 
 def _ae_study_range(
@@ -53,9 +58,11 @@ def preset_comparison(
     -------
     pandas.DataFrame
         One row per drug × quantity × preset: ``drug, quantity, preset, est, ci_lb, ci_ub, k,
-        study_min, study_max, spread_pp, ft_outside, flag``. ``spread_pp`` is the largest minus
-        the smallest estimate across presets (percentage points); ``ft_outside`` is True when the
-        Freeman–Tukey (reference) estimate lies outside the range of the study proportions;
+        study_min, study_max, spread_pp, ci_spread_pp, ft_outside, flag``. ``spread_pp`` is the
+        largest minus the smallest estimate across presets (percentage points), ``ci_spread_pp``
+        the same for the lower or upper CI limit, whichever moves more; ``ft_outside`` is True
+        when the Freeman–Tukey (reference) estimate lies outside the range of the study
+        proportions;
         ``flag`` says why the quantity diverges, empty when it does not.
     """
     methods = {name: Method.preset(name) for name in PRESET_ORDER}
@@ -114,21 +121,34 @@ def preset_comparison(
         ],
     )
     keys = ["drug", "quantity"]
-    spread = table.groupby(keys)["est"].transform(lambda s: 100 * (s.max() - s.min()))
+
+    def _spread(column: str) -> pd.Series:
+        return table.groupby(keys)[column].transform(lambda s: 100 * (s.max() - s.min()))
+
+    spread = _spread("est")
+    ci_spread = pd.concat([_spread("ci_lb"), _spread("ci_ub")], axis=1).max(axis=1)
     ref = table[table["preset"] == "reference"].set_index(keys)
     outside = {
         key: bool(r["k"] > 1 and (r["est"] < r["study_min"] or r["est"] > r["study_max"]))
         for key, r in ref.iterrows()
     }
     table["spread_pp"] = spread
+    table["ci_spread_pp"] = ci_spread
     table["ft_outside"] = [
         outside[(d, q)] for d, q in zip(table["drug"], table["quantity"], strict=True)
     ]
     table["flag"] = [
         "; ".join(
-            ([f"presets differ by {s:.1f} points"] if s > DIVERGENCE_PP else [])
-            + (["FT estimate outside the study range"] if o else [])
+            ([f"estimates differ by {s:.1f} points between presets"] if s > DIVERGENCE_PP else [])
+            + (
+                [f"95% CI limits differ by {c:.1f} points between presets"]
+                if c > CI_DIVERGENCE_PP
+                else []
+            )
+            + (["the Freeman–Tukey estimate lies outside the range of the studies"] if o else [])
         )
-        for s, o in zip(table["spread_pp"], table["ft_outside"], strict=True)
+        for s, c, o in zip(
+            table["spread_pp"], table["ci_spread_pp"], table["ft_outside"], strict=True
+        )
     ]
     return table

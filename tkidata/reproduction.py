@@ -52,8 +52,36 @@ def published_method(method_text: object) -> str:
 
 
 def _set_filters(population: str) -> Filters:
-    """Everything the published set holds: any line, design, regimen and age."""
-    return Filters(histology=population, regimen="any")
+    """Everything the published set holds: any line, design, regimen, age and assessment (a
+    published pool is recomputed as it was pooled, 12-week rates beside landmarks included)."""
+    return Filters(histology=population, regimen="any", mix_assessment=True)
+
+
+def held_studies(ev: Evidence) -> pd.DataFrame:
+    """For each published meta-analysis with a curated included-study list: how many studies it
+    pooled, how many of them we hold, and how many of those have outcome rows here.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source_id, listed, held, with_outcomes, location``.
+    """
+    inc = ev.included_studies
+    rows = []
+    with_rows = set(ev.outcomes["study_id"])
+    for source, group in inc.groupby("source_id", sort=True) if not inc.empty else []:
+        rows.append(
+            {
+                "source_id": source,
+                "listed": int(group["label"].nunique()),
+                "held": int(group.loc[group["study_id"].notna(), "label"].nunique()),
+                "with_outcomes": int(
+                    group.loc[group["study_id"].isin(with_rows), "label"].nunique()
+                ),
+                "location": "; ".join(sorted(set(group["location"]))),
+            }
+        )
+    return pd.DataFrame(rows, columns=["source_id", "listed", "held", "with_outcomes", "location"])
 
 
 def _set_members(ev: Evidence, drug: str, source: str) -> list[str]:

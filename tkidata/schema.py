@@ -15,7 +15,7 @@ from pandera.typing import Series
 DESIGNS = ("rct_arm", "single_arm", "retrospective", "case_report")
 REGIMENS = ("monotherapy", "maintenance", "combination")
 LINES = ("first", "second", "later", "first_second", "second_later", "any")
-"""Line ranges an arm enrolled: a single line, or a span (``second_later`` = after >=1 prior line)."""
+"""Line ranges an arm enrolled: one line, or a span (``second_later``: after >=1 prior line)."""
 LINE_RANGES: dict[str, tuple[int, int]] = {
     "first": (1, 1),
     "second": (2, 2),

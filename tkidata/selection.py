@@ -130,33 +130,131 @@ def _line_rank(row: pd.Series, f: Filters) -> int | None:
     return 0 if line_contains(sub, f.line) else None
 
 
+ALSO_REPORTED = "also reported"
+"""How the reason of a line-subgroup median passed over for the arm's row with a CI starts."""
+
+
+def _median_ci(row: pd.Series) -> bool:
+    return pd.notna(row["ci_low"]) and (pd.notna(row["ci_high"]) or row["not_reached"] == "upper")
+
+
 def _choose_row(
     mine: pd.DataFrame, candidates: list[str], outcome: str, f: Filters
-) -> tuple[pd.Series | None, list[pd.Series]]:
-    """The row that stands for the arm, and the rows of another assessment left out of the pool.
+) -> tuple[pd.Series | None, list[pd.Series], list[pd.Series]]:
+    """The row that stands for the arm; the rows of another assessment left out of the pool; and
+    line-subgroup medians passed over because only the arm's row has a CI.
 
-    Preference: the population closest to the filter, then a line-subgroup row for the patient's
-    line, then the default assessment (best overall response, Kaplan-Meier landmark).
+    Preference: the population closest to the filter; for medians a row with a usable CI; then a
+    line-subgroup row for the patient's line; then the default assessment (best overall
+    response, Kaplan-Meier landmark).
     """
     default = DEFAULT_ASSESSMENT.get(outcome)
+    median = outcome in ("pfs_median", "os_median")
     for population in candidates:
         rows = mine[mine["population"] == population]
         usable = []
         for _, row in rows.iterrows():
             rank = _line_rank(row, f)
             if rank is not None:
-                usable.append((rank, row["assessment"] != default, row))
+                no_ci = median and not _median_ci(row)
+                usable.append(((no_ci, rank, row["assessment"] != default), row))
         if not usable:
             continue
-        usable.sort(key=lambda t: (t[0], t[1]))
-        pooled = [r for _, _, r in usable if _assessment_ok(r, outcome, f)]
-        other = [r for _, _, r in usable if not _assessment_ok(r, outcome, f)]
-        return (pooled[0] if pooled else None), ([] if pooled else other[:1])
-    return None, []
+        usable.sort(key=lambda t: t[0])
+        pooled = [r for _, r in usable if _assessment_ok(r, outcome, f)]
+        other = [r for _, r in usable if not _assessment_ok(r, outcome, f)]
+        if not pooled:
+            return None, other[:1], []
+        also = [r for key, r in usable if key[1] == 0 and r is not pooled[0] and median]
+        return pooled[0], [], also
+    return None, [], []
 
 
-def _label(arm: pd.Series) -> str:
+def _qualified_labels(
+    base: list[str], trial: list[str], arm: list[str], journal: list[str], ids: list[str]
+) -> list[str]:
+    """Tell equal labels apart by trial, then trial and arm, then journal, then id."""
+
+    def dupes(labels: list[str]) -> set[int]:
+        seen: dict[str, list[int]] = {}
+        for i, lab in enumerate(labels):
+            seen.setdefault(lab, []).append(i)
+        return {i for group in seen.values() if len(group) > 1 for i in group}
+
+    labels = list(base)
+    for i in dupes(labels):
+        if trial[i]:
+            labels[i] = f"{base[i]} ({trial[i]})"
+    for i in dupes(labels):
+        parts = [p for p in (trial[i], arm[i]) if p]
+        if parts:
+            labels[i] = f"{base[i]} ({', '.join(parts)})"
+    for i in dupes(labels):
+        parts = [p for p in (trial[i], arm[i], journal[i]) if p]
+        labels[i] = f"{base[i]} ({', '.join(parts)})" if parts else labels[i]
+    for i in dupes(labels):
+        labels[i] = f"{labels[i]} [{ids[i]}]"
+    return labels
+
+
+def study_labels(
+    studies: pd.DataFrame, comparators: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """A unique, readable label for every study arm, the same on every page.
+
+    First author and year; arms sharing that are told apart by their trial ("Chi 2018" beside
+    "Chi 2018 (ALTER0203)"), then by the arm too ("Mir 2016 (REGOSARC, regorafenib, leiomyosarcoma
+    cohort (B))"), then by the journal, and only as a last resort by the study id. Arms of the
+    ``comparators`` drugs (placebo) always name their trial and arm ("Chi 2018 (ALTER0203,
+    placebo)"), so that they never lengthen the labels of the drug arms.
+    """
+
+    def text(column: str) -> list[str]:
+        return [v if isinstance(v, str) and v else "" for v in studies[column]]
+
+    ids = list(studies["study_id"].astype(str))
+    base = [f"{a} {y}" for a, y in zip(studies["first_author"], studies["year"], strict=True)]
+    trial, arm, journal = text("trial"), text("arm"), text("journal")
+    is_comp = [d in comparators for d in studies["drug"]]
+    for i, comp in enumerate(is_comp):
+        if comp:
+            parts = [p for p in (trial[i], arm[i] or str(studies["drug"].iloc[i])) if p]
+            base[i] = f"{base[i]} ({', '.join(parts)})"
+    labels = _qualified_labels(base, trial, arm, journal, ids)
+    return dict(zip(ids, labels, strict=True))
+
+
+_LABEL_CACHE: dict[int, tuple[pd.DataFrame, dict[str, str]]] = {}
+
+
+def label_of(ev: Evidence, study_id: str) -> str:
+    """The unique label of one arm (see :func:`study_labels`)."""
+    cached = _LABEL_CACHE.get(id(ev.studies))
+    if cached is None or cached[0] is not ev.studies:
+        comparators = frozenset(set(ev.vocab.drugs["drug"]) - set(ev.vocab.tki_drugs))
+        cached = (ev.studies, study_labels(ev.studies, comparators))
+        _LABEL_CACHE.clear()
+        _LABEL_CACHE[id(ev.studies)] = cached
+    return cached[1].get(study_id, study_id)
+
+
+def _label(arm: pd.Series, ev: Evidence | None = None) -> str:
+    if ev is not None:
+        return label_of(ev, str(arm["study_id"]))
     return f"{arm['first_author']} {arm['year']}"
+
+
+def enrolled_reason(arm: pd.Series, enrolled: str, ev: Evidence) -> str | None:
+    """Why an arm cannot have enrolled ``enrolled`` (a histology code or group), None if it may."""
+    if not enrolled or enrolled == "all":
+        return None
+    group = enrolled if enrolled in ("sts", "bone") else ev.vocab.histology_group(enrolled)
+    if arm["histology_group"] not in ("mixed", group):
+        return f"{arm['histology_group']} arm: did not enrol {enrolled}"
+    listed = split_list(arm["subtypes"])
+    if enrolled not in ("sts", "bone") and listed and enrolled not in listed:
+        return f"enrolled {';'.join(listed)}, not {enrolled}"
+    return None
 
 
 def _arm_reasons(arm: pd.Series, f: Filters, study_set: str | None, ev: Evidence) -> list[str]:
@@ -175,6 +273,9 @@ def _arm_reasons(arm: pd.Series, f: Filters, study_set: str | None, ev: Evidence
         via = f" (preferred report: {';'.join(others)})" if others else ""
         reasons.append(f"overlapping report, not pooled{via}")
     reasons += setting_reasons(arm, f, noun="arm")
+    why = enrolled_reason(arm, f.enrolled, ev)
+    if why:
+        reasons.append(why)
     return reasons
 
 
@@ -244,13 +345,17 @@ def candidate_arms(
     comparators = studies[(studies["drug"] != drug) & studies["trial"].isin(trials)]
     for _, arm in comparators.iterrows():
         reason = f"{arm['drug']} arm of {arm['trial']}: comparators never enter a drug's pool"
-        excluded.append({"study_id": arm["study_id"], "label": _label(arm), "reason": reason})
+        excluded.append({"study_id": arm["study_id"], "label": _label(arm, ev), "reason": reason})
     keep = []
     for i, arm in arms.iterrows():
         reasons = _arm_reasons(arm, f, study_set, ev)
         if reasons:
             excluded.append(
-                {"study_id": arm["study_id"], "label": _label(arm), "reason": "; ".join(reasons)}
+                {
+                    "study_id": arm["study_id"],
+                    "label": _label(arm, ev),
+                    "reason": "; ".join(reasons),
+                }
             )
         else:
             keep.append(i)
@@ -336,12 +441,19 @@ def select_arms(
     records = []
     for _, arm in arms.iterrows():
         candidates = _population_candidates(arm, pop, ev)
-        label = _label(arm)
+        label = _label(arm, ev)
         if isinstance(candidates, str):
             excluded.append({"study_id": arm["study_id"], "label": label, "reason": candidates})
             continue
         mine = facts[facts["study_id"] == arm["study_id"]]
-        chosen, other = _choose_row(mine, candidates, outcome, f)
+        chosen, other, also = _choose_row(mine, candidates, outcome, f)
+        for row in also:
+            shown = f"{row['estimate']:.1f} months" if pd.notna(row["estimate"]) else "median"
+            reason = (
+                f"{ALSO_REPORTED}: {LINE_WORDS[row['subgroup_line']]} subgroup, {shown}, no CI "
+                "(the arm's row with a CI is pooled)"
+            )
+            excluded.append({"study_id": arm["study_id"], "label": label, "reason": reason})
         if chosen is None and other:
             row = other[0]
             kind = assessment_words(row["assessment"], row["assessment_week"])

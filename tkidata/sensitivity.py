@@ -11,6 +11,7 @@ from core import EggerResult, ProportionPool, SubgroupPool, egger_test, pool_sub
 from tkidata.analysis import OutcomeResult, pool_outcome, pool_proportion_counts
 from tkidata.loader import Evidence
 from tkidata.method import Method
+from tkidata.wording import design_label, line_label, population_label
 
 SUBGROUP_FIELDS = {
     "histology": "histology_group",
@@ -20,15 +21,11 @@ SUBGROUP_FIELDS = {
 """Subgroup variable (app name) → column of the selection rows."""
 
 _GROUP_WORDS = {
-    "histology_group": {"sts": "Soft tissue", "bone": "Bone", "mixed": "Mixed histology"},
-    "line": {
-        "first": "First line",
-        "second": "Second line",
-        "later": "Third line or later",
-        "mixed": "Mixed lines",
-    },
-    "design": {"rct_arm": "RCT arm", "single_arm": "Single-arm", "retrospective": "Retrospective"},
+    "histology_group": population_label,
+    "line": line_label,
+    "design": design_label,
 }
+"""Selection-row column → its wording (subgroup names as readers see them)."""
 
 
 def _two_step(m: Method) -> dict[str, object]:
@@ -80,16 +77,14 @@ def subgroup_pool(
             events += e
             n += nn
             labels += lab
-            groups += [_GROUP_WORDS["histology_group"][pop]] * len(lab)
+            groups += [population_label(pop)] * len(lab)
     else:
         field = SUBGROUP_FIELDS[by]
         events, n, labels = _counts(result)
         rows = result.selection.rows.set_index("label")
         words = _GROUP_WORDS[field]
         groups = [
-            words.get(str(rows.at[lab, field]), "Not reported")
-            if pd.notna(rows.at[lab, field])
-            else "Not reported"
+            words(rows.at[lab, field]) if pd.notna(rows.at[lab, field]) else "Not reported"
             for lab in labels
         ]
     if len(set(groups)) < 2:

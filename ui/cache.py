@@ -7,6 +7,11 @@ method), so changing one filter re-pools only what depends on it. The session's 
 studies (``ui.user_studies``) enter every pooling wrapper as an argument, so they are part of the
 cache key: one session's studies never answer another session's request.
 
+Results of the curated data alone (the evidence, Compare's table, its adverse-event panel, the
+hazard ratios) are also kept on disk (``persist="disk"``, keyed by the same data fingerprint and
+invalidated by any code change), so a restarted server answers its first visitor without
+re-validating and re-pooling; rows a user supplied are never written to disk.
+
 What a view draws is cached too (:func:`chart_view`): the Altair chart, its Vega-Lite JSON and the
 table it draws, keyed by the view, the filters, the method and the session's user studies. A
 rerun the server has seen then neither builds nor serialises a chart (building and ``to_dict``
@@ -36,14 +41,19 @@ from tkidata import (
     OutcomeResult,
     compare,
     hazard_ratios,
+    patient_summary,
     pool_adverse_events,
     pool_outcome,
     reproduction_table,
+    tiered_compare,
 )
+from tkidata.coverage import search_counts as search_counts_of
 from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
+from tkidata.reproduction import held_studies as held_studies_of
 from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
+from tkidata.tiers import DrugSummary
 from tkidata.vocab import VOCAB_DIR
 from ui import user_studies
 
@@ -85,7 +95,7 @@ def data_fingerprint() -> Fingerprint:
         return _fingerprint[1]
 
 
-@st.cache_data(show_spinner="Loading the evidence…", max_entries=2)
+@st.cache_data(show_spinner="Loading the evidence…", max_entries=2, persist="disk")
 def _load(fingerprint: Fingerprint) -> tkidata.Evidence:
     return tkidata.load()
 
@@ -100,9 +110,17 @@ def _compare(fp: Fingerprint, f: Filters, m: Method, extra: pd.DataFrame | None)
     return compare(_load(fp), f, m, extra=extra)
 
 
+@st.cache_data(show_spinner=False, max_entries=32, persist="disk")
+def _compare_curated(fp: Fingerprint, f: Filters, m: Method) -> pd.DataFrame:
+    return compare(_load(fp), f, m)
+
+
 def compare_table(f: Filters, m: Method) -> pd.DataFrame:
     """``tkidata.compare``: every drug × outcome for these filters and method."""
-    return _compare(data_fingerprint(), f, m, user_studies.outcome_extra(f))
+    extra = user_studies.outcome_extra(f)
+    if extra is None:
+        return _compare_curated(data_fingerprint(), f, m)
+    return _compare(data_fingerprint(), f, m, extra)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -137,12 +155,23 @@ def _adverse_events(
     }
 
 
+@st.cache_data(show_spinner=False, max_entries=64, persist="disk")
+def _adverse_events_curated(
+    fp: Fingerprint, f: Filters, m: Method, grade: str
+) -> dict[str, pd.DataFrame]:
+    ev = _load(fp)
+    return {drug: pool_adverse_events(ev, drug, f, m, grade=grade) for drug in TKI_DRUGS}
+
+
 def adverse_events(f: Filters, m: Method, grade: str = "3plus") -> Mapping[str, pd.DataFrame]:
     """Drug → ``tkidata.pool_adverse_events`` frame at one grade band, for every TKI."""
-    return _adverse_events(data_fingerprint(), f, m, grade, user_studies.ae_extra(f))
+    extra = user_studies.ae_extra(f)
+    if extra is None:
+        return _adverse_events_curated(data_fingerprint(), f, m, grade)
+    return _adverse_events(data_fingerprint(), f, m, grade, extra)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, persist="disk")
 def _hazard_ratios(fp: Fingerprint, f: Filters) -> pd.DataFrame:
     return hazard_ratios(_load(fp), f)
 
@@ -255,7 +284,10 @@ COMPARE_OUTCOMES: tuple[tuple[str, int | None], ...] = (
 
 def compare_view(f: Filters, m: Method) -> pd.DataFrame:
     """The rows of :func:`compare_table` shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
-    table = compare_table(f, m)
+    return _in_compare_order(compare_table(f, m))
+
+
+def _in_compare_order(table: pd.DataFrame) -> pd.DataFrame:
     parts = [
         table[
             (table["outcome"] == o)
@@ -264,6 +296,53 @@ def compare_view(f: Filters, m: Method) -> pd.DataFrame:
         for o, t in COMPARE_OUTCOMES
     ]
     return pd.concat(parts, ignore_index=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _summary(
+    fp: Fingerprint,
+    f: Filters,
+    m: Method,
+    direct_only: bool,
+    extra: pd.DataFrame | None,
+    ae_extra: pd.DataFrame | None,
+) -> tuple[DrugSummary, ...]:
+    return patient_summary(_load(fp), f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
+
+
+def summary(f: Filters, m: Method, direct_only: bool) -> tuple[DrugSummary, ...]:
+    """``tkidata.patient_summary``: the first screen for the patient in the filters."""
+    return _summary(
+        data_fingerprint(),
+        f,
+        m,
+        direct_only,
+        user_studies.outcome_extra(f),
+        user_studies.ae_extra(f),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _tiered(
+    fp: Fingerprint, f: Filters, m: Method, direct_only: bool, extra: pd.DataFrame | None
+) -> pd.DataFrame:
+    return tiered_compare(_load(fp), f, m, direct_only=direct_only, extra=extra)
+
+
+def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
+    """``tkidata.tiered_compare`` rows shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
+    table = _tiered(data_fingerprint(), f, m, direct_only, user_studies.outcome_extra(f))
+    return _in_compare_order(table)
+
+
+def search_counts() -> pd.DataFrame:
+    """``tkidata.coverage.search_counts``: PRISMA counts per drug from the search log."""
+    return search_counts_of(evidence())
+
+
+def held_studies() -> pd.DataFrame:
+    """``tkidata.reproduction.held_studies``: published studies we hold, per meta-analysis."""
+    return held_studies_of(evidence())
 
 
 @st.cache_data(show_spinner=False, max_entries=2)

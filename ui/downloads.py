@@ -2,7 +2,8 @@
 
 Every button gets a callable, so the file is built only when a reader clicks (vl-convert and
 python-pptx run then, on the server, from values captured at render time: no Streamlit call
-inside), and ``on_click="ignore"`` keeps the page from rerunning.
+inside), and ``on_click="ignore"`` keeps the page from rerunning. The slide-deck modules
+(python-pptx) are imported only when a deck is built, so they stay off the start-up path.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from report.deck import PPTX_MIME, deck_bytes
-from report.deck_inputs import build_deck_content
 from report.figures import FIGURE_FORMATS, chart_bytes, figure_file_name, file_stem
 from report.tables import CSV_MIME, XLSX_MIME, csv_bytes, xlsx_bytes
 
@@ -95,6 +94,9 @@ def deck_builder(**view: Any) -> Callable[[], bytes]:
     """
 
     def build() -> bytes:
+        from report.deck import deck_bytes
+        from report.deck_inputs import build_deck_content
+
         content = build_deck_content(date=dt.date.today().isoformat(), **view)
         return deck_bytes(content)
 
@@ -103,6 +105,8 @@ def deck_builder(**view: Any) -> Callable[[], bytes]:
 
 def deck_download(build: Callable[[], bytes], *, key: str, disabled: bool = False) -> None:
     """The one-click deck button: builds the PPTX on click and downloads it."""
+    from report.deck import PPTX_MIME
+
     st.download_button(
         "Build and download the deck (PPTX)",
         data=build,

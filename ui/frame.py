@@ -10,6 +10,7 @@ import tkidata
 from ui.cache import data_problems
 from ui.params import current_filters, current_method, sync_from_url, write_to_url
 from ui.sidebar import draw_sidebar
+from ui.style import apply_house_style
 from ui.user_studies import banner as user_studies_banner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ _ACTIVE = "frame__active"
 def _draw_frame() -> None:
     """Page config, URL ↔ filters, sidebar, link notices and the data check."""
     st.set_page_config(layout="wide", page_title=TITLE, page_icon=str(PAGE_ICON))
+    apply_house_style()
     notices = sync_from_url()
     draw_sidebar()
     write_to_url()

@@ -15,8 +15,21 @@ import streamlit as st
 
 import tkidata
 from tkidata.method import PRESETS
+from tkidata.wording import (
+    AGE_LABELS,
+    LINE_LABELS,
+    MEAN_N_LABELS,
+    PRESET_LABELS,
+    REGIMEN_LABELS,
+    STUDY_CI_LABELS,
+    TAU2_LABELS,
+    TEST_LABELS,
+    TRANSFORM_LABELS,
+)
 
 STATE_PREFIX = "filter_"
+CUSTOM = "custom"
+"""The preset value of settings adjusted by hand (equal to no named preset)."""
 _WRITTEN = "filter__url_written"
 _NOTICES = "filter__notices"
 
@@ -40,29 +53,6 @@ class Param:
     def format(self, value: str) -> str:
         """The label shown for a value."""
         return self.labels.get(value, value)
-
-
-PRESET_LABELS = {
-    "reference": "As the reference analysis (Stata metaprop_one): FT + DL + Wilson",
-    "meta": "R meta default: logit GLMM, Clopper–Pearson",
-    "metafor": "metafor: logit REML + HKSJ",
-}
-TRANSFORM_LABELS = {
-    "PFT": "Freeman–Tukey double arcsine",
-    "PLO": "Logit",
-    "GLMM": "Logit GLMM (binomial–normal, ML)",
-    "PAS": "Arcsine",
-    "PRAW": "Untransformed proportion",
-    "PLN": "Log",
-}
-TAU2_LABELS = {"DL": "DerSimonian–Laird", "REML": "REML", "PM": "Paule–Mandel", "ML": "ML"}
-TEST_LABELS = {"z": "Wald z", "knha": "Hartung–Knapp–Sidik–Jonkman"}
-STUDY_CI_LABELS = {"wilson": "Wilson score", "exact": "Clopper–Pearson exact"}
-MEAN_N_LABELS = {
-    "harmonic": "Harmonic mean",
-    "geometric": "Geometric mean",
-    "arithmetic": "Arithmetic mean",
-}
 
 
 def _histology_param() -> Param:
@@ -96,22 +86,37 @@ def _build_params() -> tuple[Param, ...]:
             "line",
             "Treatment line",
             ("any", "first", "second", "later"),
-            {
-                "any": "Any line",
-                "first": "First line",
-                "second": "Second line",
-                "later": "Third line or later",
-            },
+            {code: LINE_LABELS[code] for code in ("any", "first", "second", "later")},
             "any",
             "Studies that do not report the line enter only under 'Any line'.",
         ),
         Param(
             "mixed",
-            "Include mixed-line studies",
+            "Include trials of a span of lines",
             ("yes", "no"),
             {"yes": "Yes", "no": "No"},
             "yes",
-            "Studies enrolling patients in several lines (e.g. first or second).",
+            "A trial of patients treated 'after at least one prior line' is evidence for a "
+            "second-line patient. No: only trials of exactly this line.",
+        ),
+        Param(
+            "direct",
+            "Evidence shown",
+            ("no", "yes"),
+            {"no": "Most direct available", "yes": "Direct evidence only"},
+            "no",
+            "Most direct available: the subtype's own cohorts and subgroups first, else its "
+            "histology group, else all sarcoma, each labelled. Direct only: the subtype's own "
+            "evidence, nothing broader.",
+        ),
+        Param(
+            "assess",
+            "Assessments pooled",
+            ("like", "mix"),
+            {"like": "Like with like", "mix": "Allow mixing (flagged)"},
+            "like",
+            "Like with like: best overall response apart from response at a fixed week, "
+            "Kaplan–Meier landmarks apart from crude or 12-week rates.",
         ),
         Param(
             "design",
@@ -129,23 +134,26 @@ def _build_params() -> tuple[Param, ...]:
             "regimen",
             "Regimen",
             ("monotherapy", "maintenance", "combination", "any"),
-            {
-                "monotherapy": "Monotherapy",
-                "maintenance": "Maintenance",
-                "combination": "Combination",
-                "any": "Any regimen",
-            },
+            REGIMEN_LABELS,
             "monotherapy",
         ),
         Param(
             "age",
             "Age group",
             ("all", "adult", "paediatric"),
-            {"all": "All ages", "adult": "Adults", "paediatric": "Children"},
+            {code: AGE_LABELS[code] for code in ("all", "adult", "paediatric")},
             "all",
             "Studies mixing adults and children enter only under 'All ages'.",
         ),
-        Param("preset", "Method preset", tuple(PRESETS), PRESET_LABELS, "reference"),
+        Param(
+            "preset",
+            "Method preset",
+            (*PRESETS, CUSTOM),
+            {**PRESET_LABELS, CUSTOM: "Adjusted by hand (see the settings below)"},
+            "reference",
+            "A preset sets every method setting; changing a setting by hand selects "
+            "“Adjusted by hand”.",
+        ),
         Param("transform", "Transformation", tuple(TRANSFORM_LABELS), TRANSFORM_LABELS, "PFT"),
         Param("tau2", "τ² estimator", tuple(TAU2_LABELS), TAU2_LABELS, "DL"),
         Param("ci", "Pooled CI", tuple(TEST_LABELS), TEST_LABELS, "z"),
@@ -163,13 +171,13 @@ def _build_params() -> tuple[Param, ...]:
 
 PARAMS: tuple[Param, ...] = _build_params()
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
-FILTER_PARAMS = ("histology", "line", "mixed", "design", "regimen", "age")
+FILTER_PARAMS = ("histology", "line", "mixed", "direct", "assess", "design", "regimen", "age")
 SETTING_PARAMS = ("transform", "tau2", "ci", "study_ci", "mean_n")
 
 
 def preset_settings(preset: str) -> dict[str, str]:
-    """The individual method settings (URL values) of a preset."""
-    m = tkidata.Method.preset(preset)
+    """The individual method settings (URL values) of a preset (the reference's for custom)."""
+    m = tkidata.Method.preset(preset if preset in PRESETS else "reference")
     return {
         "transform": "GLMM" if m.glmm else m.measure,
         "tau2": m.tau2,
@@ -180,10 +188,17 @@ def preset_settings(preset: str) -> dict[str, str]:
 
 
 def apply_preset() -> None:
-    """Widget callback: a new preset resets the individual settings to the preset's."""
+    """Widget callback: a named preset resets the individual settings to the preset's."""
     preset = st.session_state[BY_NAME["preset"].key]
+    if preset == CUSTOM:
+        return
     for name, value in preset_settings(preset).items():
         st.session_state[BY_NAME[name].key] = value
+
+
+def follow_settings() -> None:
+    """Widget callback of every method setting: the preset radio shows what is in force."""
+    st.session_state[BY_NAME["preset"].key] = current_method().preset_name or CUSTOM
 
 
 def _defaults_for(values: Mapping[str, str]) -> dict[str, str]:
@@ -214,8 +229,9 @@ def sync_from_url() -> list[str]:
     adopt = raw_preset != written.get("preset") or preset.key not in state
     if raw_preset is not None and raw_preset in preset.options and adopt:
         state[preset.key] = raw_preset
-        for name, value in preset_settings(raw_preset).items():
-            state[BY_NAME[name].key] = value
+        if raw_preset != CUSTOM:
+            for name, value in preset_settings(raw_preset).items():
+                state[BY_NAME[name].key] = value
     state.setdefault(preset.key, preset.default)
     defaults = _defaults_for({"preset": state[preset.key]})
     for param in PARAMS:
@@ -228,6 +244,7 @@ def sync_from_url() -> list[str]:
         elif raw is not None and (raw != written.get(param.name) or param.key not in state):
             state[param.key] = raw
         state.setdefault(param.key, defaults[param.name])
+    state[preset.key] = current_method().preset_name or CUSTOM
     state[_NOTICES] = notices
     return notices
 
@@ -257,7 +274,13 @@ def current_filters() -> tkidata.Filters:
         design=s[BY_NAME["design"].key],
         regimen=s[BY_NAME["regimen"].key],
         age=s[BY_NAME["age"].key],
+        mix_assessment=s[BY_NAME["assess"].key] == "mix",
     )
+
+
+def direct_only() -> bool:
+    """True when the reader asked for direct evidence only (no broader tiers)."""
+    return st.session_state[BY_NAME["direct"].key] == "yes"
 
 
 def current_method() -> tkidata.Method:

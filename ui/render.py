@@ -10,59 +10,27 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from report.charts import MISSING, format_ci, format_value, is_median, outcome_label
 from report.colors import DRUG_COLORS, drug_label
+from report.view_tables import reader_table, reproduction_view
 from tkidata import DataVersion, Filters, Method
+from tkidata.wording import (
+    age_label,
+    design_label,
+    extraction_label,
+    format_ci,
+    format_value,
+    is_median,
+    line_label,
+    outcome_label,
+    population_label,
+    preset_label,
+    regimen_label,
+)
 from ui.cache import ChartView, histology_labels
 from ui.downloads import figure_downloads
 from ui.params import BY_NAME
 
 EVIDENCE_PAGE = "pages/evidence.py"
-
-#: internal columns of chart tables that readers do not need
-_HIDDEN = {"row", "months", "rank", "kind", "drug", "status_code", "_all"}
-_HEADERS = {
-    "drug_label": "Drug",
-    "est": "Estimate",
-    "ci_lb": "95% CI low",
-    "ci_ub": "95% CI high",
-    "k": "k",
-    "n": "n",
-    "n_patients": "Patients",
-    "i2": "I² (%)",
-    "text": "Estimate (95% CI)",
-    "est_text": "Estimate (95% CI)",
-    "weight_text": "Weight",
-    "n_text": "n",
-    "label": "Study",
-    "weight": "Weight (%)",
-    "study_id": "Study id",
-    "panel": "Outcome",
-    "outcome": "Outcome code",
-    "timepoint": "Months",
-    "yi": "Effect (analysis scale)",
-    "sei": "Standard error",
-    "row_label": "Row",
-    "grade_label": "Grade",
-    "soc": "Organ class",
-    "term": "CTCAE term",
-    "status": "Status",
-    "proportion": "Proportion",
-    "group": "Subgroup",
-    "design": "Design",
-    "quantity": "Quantity",
-    "preset": "Method preset",
-    "estimate": "Estimate",
-    "ci_low": "95% CI low",
-    "ci_high": "95% CI high",
-}
-
-
-def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """A chart table for people: internal columns dropped, headers in words, no NaN text."""
-    keep = [c for c in table.columns if c not in _HIDDEN]
-    out = table[keep].rename(columns=lambda c: _HEADERS.get(c, c.replace("_", " ").capitalize()))
-    return out.loc[:, ~out.columns.duplicated()]
 
 
 def chart_with_table(
@@ -74,7 +42,7 @@ def chart_with_table(
         st.altair_chart(chart, theme=None, key=key, width="content")
         figure_downloads(chart, key=f"{key}_files")
     with table_tab:
-        st.dataframe(readable(table), hide_index=True, key=f"{key}_table")
+        st.dataframe(reader_table(table), hide_index=True, key=f"{key}_table")
     if caption:
         st.caption(caption)
 
@@ -91,7 +59,7 @@ def view_with_table(view: ChartView, key: str, *, caption: str | None = None) ->
     with chart_tab:
         chart(view, key)
     with table_tab:
-        st.dataframe(readable(view.table), hide_index=True, key=f"{key}_table")
+        st.dataframe(reader_table(view.table), hide_index=True, key=f"{key}_table")
     if caption:
         st.caption(caption)
 
@@ -166,6 +134,11 @@ def studies_link(study_ids: str, label: str) -> None:
     )
 
 
+def study_link_text(drug: str, what: str, n: int) -> str:
+    """A link text that says where it leads: ``"The 6 studies behind Anlotinib ORR"``."""
+    return f"The study behind {drug} {what}" if n == 1 else f"The {n} studies behind {drug} {what}"
+
+
 def pooled_number(row: Mapping[str, object], f: Filters) -> None:
     """One pooled outcome of one drug: estimate, CI, k, N, I² and a link to its studies.
 
@@ -176,24 +149,39 @@ def pooled_number(row: Mapping[str, object], f: Filters) -> None:
     months = is_median(outcome)
     label = outcome_label(outcome, None if pd.isna(timepoint) else int(timepoint), short=True)
     k = int(row["k"])
+    tier = str(row.get("tier_words") or "")
+    unpooled = str(row.get("unpooled") or "")
     if k == 0:
         st.metric(label, "—", border=False)
-        st.caption(empty_hint(str(row["drug"]), label, f))
+        st.caption(unpooled if unpooled and tier else empty_hint(str(row["drug"]), label, f))
         return
     st.metric(label, format_value(float(row["est"]), months=months), border=False)
     ci = format_ci(row["ci_lb"], row["ci_ub"], months=months)
+    n = f"N = {int(row['n'])}" if int(row["n"]) else "N not reported"
     if k == 1:
-        st.caption(f"95% CI {ci} · single study, not pooled · N = {int(row['n'])}")
+        st.caption(f"95% CI {ci} · single study, not pooled · {n}")
     else:
         i2 = "—" if pd.isna(row["i2"]) else f"{float(row['i2']):.0f}%"
-        st.caption(f"95% CI {ci} · k = {k} · N = {int(row['n'])} · I² = {i2}")
+        st.caption(f"95% CI {ci} · k = {k} · {n} · I² = {i2}")
+    if tier:
+        certainty = str(row.get("certainty") or "")
+        st.caption(f"{tier} · certainty {certainty} (provisional, computed)")
+    if unpooled:
+        st.caption(unpooled)
+    if row.get("mixed_assessment"):
+        st.caption(
+            "Assessments mixed (best response with fixed-week readings, or rates of both kinds)"
+        )
+    if row.get("secondary_sources"):
+        st.caption(f"Secondary source: {row['secondary_sources']}")
     user = [s for s in str(row.get("user_supplied") or "").split(";") if s]
     if user:
         st.caption(f"incl. {len(user)} user-supplied (not curated)")
     curated = [s for s in str(row["study_ids"]).split(";") if s not in set(user)]
     if curated:
-        link_text = "the study" if len(curated) == 1 else f"the {len(curated)} studies"
-        studies_link(";".join(curated), link_text + (" (curated)" if user else ""))
+        studies_link(
+            ";".join(curated), study_link_text(drug_label(str(row["drug"])), label, len(curated))
+        )
 
 
 _SOURCE_COLUMNS = {
@@ -231,34 +219,20 @@ def sources(result: object) -> None:
         )
 
 
-_WORDS = {
-    "design": {
-        "rct_arm": "RCT arm",
-        "single_arm": "Single-arm",
-        "retrospective": "Retrospective",
-        "case_report": "Case report",
-    },
-    "line": {"first": "First", "second": "Second", "later": "Third or later", "mixed": "Mixed"},
-    "histology_group": {"sts": "Soft tissue", "bone": "Bone", "mixed": "Mixed"},
-    "regimen": {
-        "monotherapy": "Monotherapy",
-        "maintenance": "Maintenance",
-        "combination": "Combination",
-    },
-    "age_group": {"adult": "Adult", "paediatric": "Paediatric", "mixed": "Mixed"},
-    "extraction_level": {
-        "full_text": "Full text",
-        "abstract": "Abstract",
-        "conference_abstract": "Conference abstract",
-        "registry": "Registry",
-        "secondary": "Meta-analysis table",
-    },
-}
-
-
 def design_word(code: str) -> str:
     """A study design code in words."""
-    return _WORDS["design"].get(code, code)
+    return design_label(code)
+
+
+#: evidence-table columns holding codes, and the wording of each
+_CODES = {
+    "design": design_label,
+    "line": line_label,
+    "histology_group": population_label,
+    "regimen": regimen_label,
+    "age_group": age_label,
+    "extraction_level": extraction_label,
+}
 
 
 def evidence_frame(table: pd.DataFrame, key: str) -> None:
@@ -270,8 +244,8 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
         if shown[c].dtype == object or str(shown[c].dtype).startswith("str")
     ]
     shown[text_columns] = shown[text_columns].fillna("")
-    for col, words in _WORDS.items():
-        shown[col] = shown[col].map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)
+    for col, words in _CODES.items():
+        shown[col] = shown[col].map(lambda v, w=words: w(v) if isinstance(v, str) and v else v)
     shown["drug"] = shown["drug"].map(drug_label)
     labels = histology_labels()
     shown["subtypes"] = shown["subtypes"].map(
@@ -335,96 +309,61 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
 
 def histology_word(code: str) -> str:
     """A histology code in words (``lms`` → ``Leiomyosarcoma``)."""
-    return histology_labels().get(code, code)
+    return population_label(code, histology_labels())
 
 
 def preset_frame(table: pd.DataFrame) -> pd.DataFrame:
     """Preset comparison rows with reader-facing preset and drug labels."""
-    words = {
-        "reference": "Reference (Stata metaprop_one)",
-        "meta": "R meta (logit GLMM)",
-        "metafor": "metafor (logit REML + HKSJ)",
-    }
     out = table.copy()
-    out["preset"] = out["preset"].map(words)
+    out["preset"] = out["preset"].map(lambda p: preset_label(p, short=True))
     out["drug_label"] = out["drug"].map(drug_label)
     return out[out["k"] > 0].reset_index(drop=True)
 
 
 def reproduction_frame(table: pd.DataFrame, key: str) -> None:
-    """Published vs reproduced, with the difference in percentage points (months for medians)."""
-    shown = table.copy()
-    numbers = [
-        "published",
-        "published_ci_low",
-        "published_ci_high",
-        "reproduced",
-        "reproduced_ci_low",
-        "reproduced_ci_high",
-    ]
-    months = shown["outcome"].str.endswith("_median")
-    for col in [*numbers, "difference"]:
-        sign = "+" if col == "difference" else ""
-        unit_pct = " pp" if col == "difference" else "%"
-        shown[col] = [
-            MISSING
-            if pd.isna(v)
-            else (f"{v:{sign}.2f} mo" if is_months else f"{100 * v:{sign}.1f}{unit_pct}")
-            for v, is_months in zip(shown[col], months, strict=True)
-        ]
-    for col in ("k_published", "k_here", "n_here"):
-        shown[col] = [MISSING if pd.isna(v) else str(int(v)) for v in shown[col]]
-    shown = shown.astype(object).where(shown.notna(), "")
-    shown["drug"] = shown["drug"].map(drug_label)
-    labels = histology_labels()
-    shown["population"] = shown["population"].map(lambda c: labels.get(c, "All"))
-    st.dataframe(
-        shown,
-        hide_index=True,
-        key=key,
-        column_order=[
-            "source_id",
-            "drug",
-            "label",
-            "population",
-            "published",
-            "published_ci_low",
-            "published_ci_high",
-            "reproduced",
-            "reproduced_ci_low",
-            "reproduced_ci_high",
-            "difference",
-            "k_published",
-            "k_here",
-            "n_here",
-            "missing_reasons",
-            "note",
-            "location",
-        ],
-        column_config={
-            "source_id": "Source",
-            "drug": "Drug",
-            "label": "Quantity",
-            "population": "Population",
-            "published": "Published",
-            "published_ci_low": "CI low",
-            "published_ci_high": "CI high",
-            "reproduced": "Reproduced",
-            "reproduced_ci_low": "CI low ",
-            "reproduced_ci_high": "CI high ",
-            "difference": "Difference",
-            "k_published": "k published",
-            "k_here": "k here",
-            "n_here": "N here",
-            "missing_reasons": "Studies missing here",
-            "note": "Note",
-            "location": "Where published",
-        },
+    """Published vs reproduced: what we reproduce first (partly or fully), then what we cannot.
+
+    Every row says how many of the published studies we hold ("partial reproduction: we hold
+    8 of the 16 studies"), so a partial reproduction never reads like a validation.
+    """
+    view = reproduction_view(table)
+    if view.empty:
+        st.info("No published pooled result is curated yet.", icon=":material/info:")
+        return
+    done = view[view["_k"] > 0].drop(columns=["_k", "_share"])
+    none = view[view["_k"] == 0].drop(columns=["_k", "_share"])
+    full = int(done["Reproduction"].str.startswith("Full").sum())
+    st.markdown(
+        f"**{len(done)} of {len(view)} published results recomputed here; "
+        f"{full} from all of the paper's studies, {len(done) - full} partial reproductions** "
+        "(from fewer studies than the paper: a partial reproduction checks the method, "
+        "not the published number)."
     )
+    st.dataframe(done, hide_index=True, key=key)
+    if len(none):
+        with st.expander(f"{len(none)} published results we cannot recompute yet (k = 0 here)"):
+            st.dataframe(none, hide_index=True, key=f"{key}_none")
     st.caption(
-        "Proportions as fractions, medians in months. The reproduction pools the "
-        "studies each meta-analysis included, with the method it reported."
+        "The reproduction pools the studies each meta-analysis included that are curated "
+        "here, with the method the paper reported. Differences in percentage points "
+        "(months for medians)."
     )
+
+
+def held_lines(held: pd.DataFrame) -> list[str]:
+    """One sentence per meta-analysis: "Li 2025 lists 17 included studies or arms (Table 1): we
+    hold 17, 9 of
+    them with outcome rows"."""
+    out = []
+    for row in held.itertuples():
+        name = str(row.source_id)
+        name = name[:-4].capitalize() + " " + name[-4:] if name[-4:].isdigit() else name
+        out.append(
+            f"{name} lists {row.listed} included studies or arms ({row.location}): we hold "
+            f"{row.held}, "
+            f"{row.with_outcomes} of them with outcome rows here."
+        )
+    return out
 
 
 def versions(version: DataVersion) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.params import BY_NAME, SETTING_PARAMS, Param, apply_preset, current_method
+from ui.params import BY_NAME, SETTING_PARAMS, Param, apply_preset, current_method, follow_settings
 
 
 def _select(param: Param, **kwargs: object) -> None:
@@ -24,16 +24,17 @@ def draw_sidebar() -> None:
         st.subheader("Patients and studies")
         _select(BY_NAME["histology"])
         _select(BY_NAME["line"])
-        mixed = BY_NAME["mixed"]
-        st.radio(
-            mixed.label,
-            mixed.options,
-            format_func=mixed.format,
-            key=mixed.key,
-            horizontal=True,
-            help=mixed.help,
-        )
-        for name in ("design", "regimen", "age"):
+        for name in ("mixed", "direct"):
+            param = BY_NAME[name]
+            st.radio(
+                param.label,
+                param.options,
+                format_func=param.format,
+                key=param.key,
+                horizontal=True,
+                help=param.help,
+            )
+        for name in ("design", "regimen", "age", "assess"):
             _select(BY_NAME[name])
         st.subheader("Method")
         preset = BY_NAME["preset"]
@@ -45,8 +46,8 @@ def draw_sidebar() -> None:
             on_change=apply_preset,
             label_visibility="collapsed",
         )
-        method = current_method()
-        with st.expander("Adjust settings" if method.preset_name else "Adjust settings (adjusted)"):
+        # a stable label and key keep the panel open while its settings change
+        with st.expander("Adjust settings", key="sidebar_settings", on_change="rerun"):
             for name in SETTING_PARAMS:
-                _select(BY_NAME[name])
-        st.caption(f"In force: {method.describe()}")
+                _select(BY_NAME[name], on_change=follow_settings)
+        st.caption(f"In force: {current_method().describe()}")

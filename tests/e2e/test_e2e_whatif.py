@@ -10,8 +10,8 @@ from app_page import open_page, screenshot, wait_idle
 from playwright.sync_api import Page, expect
 
 import tkidata
-from report.charts import format_value
 from tkidata import user_studies
+from tkidata.wording import format_value
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,64 @@
+"""Altair chart builders, one module per chart kind, each builder beside its ``*_table`` twin.
+
+Each public ``<name>_chart(x, ...)`` draws exactly the DataFrame that ``<name>_table(x, ...)``
+returns, so a page can show the numbers behind a chart and an export can draw the same chart.
+Functions are pure (no Streamlit, no file I/O). Proportions are fractions in [0, 1]; medians are
+months. Drug colours come from :mod:`report.colors` with the full drug domain; words and number
+formats from :mod:`tkidata.wording`.
+
+========================  ==========================================================
+module                    charts
+========================  ==========================================================
+``comparison``            Compare's four-drug efficacy panels
+``ae_panel``              Compare's grade ≥3 adverse-event panel (and its matrix)
+``forest_plot``           study, subgroup and leave-one-out forest plots
+``funnel_plot``           funnel plot with Egger's test
+``safety``                all-grade vs grade ≥3 panels per CTCAE term
+``hazard_ratio``          within-trial hazard ratios vs placebo
+``presets``               the same pooled values under the three method presets
+``prisma_flow``           the documented search of each drug as a PRISMA-style flow
+``style``                 the house style and drug colour encoding they share
+========================  ==========================================================
+"""
+
+from report.charts.ae_panel import ae_panel_chart, ae_panel_matrix, ae_panel_table
+from report.charts.comparison import comparison_chart, comparison_table
+from report.charts.forest_plot import (
+    forest_chart,
+    forest_table,
+    leave_one_out_chart,
+    leave_one_out_table,
+    study_info_from_rows,
+    subgroup_forest_chart,
+    subgroup_forest_table,
+)
+from report.charts.funnel_plot import funnel_chart, funnel_table
+from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
+from report.charts.presets import preset_chart, preset_table
+from report.charts.prisma_flow import prisma_chart, prisma_table
+from report.charts.safety import safety_chart, safety_table
+
+__all__ = [
+    "ae_panel_chart",
+    "ae_panel_matrix",
+    "ae_panel_table",
+    "comparison_chart",
+    "comparison_table",
+    "forest_chart",
+    "forest_table",
+    "funnel_chart",
+    "funnel_table",
+    "hazard_ratio_chart",
+    "hazard_ratio_table",
+    "leave_one_out_chart",
+    "leave_one_out_table",
+    "preset_chart",
+    "preset_table",
+    "prisma_chart",
+    "prisma_table",
+    "safety_chart",
+    "safety_table",
+    "study_info_from_rows",
+    "subgroup_forest_chart",
+    "subgroup_forest_table",
+]

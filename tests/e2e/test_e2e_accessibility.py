@@ -1,0 +1,90 @@
+"""Every page, at desktop and phone size: no serious or critical axe-core violation (WCAG 2.2
+AA), no raw code or "None" in its text, and at 390 px nothing makes the page pan sideways."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from app_page import IDLE_TIMEOUT, ErrorLog, open_page, screenshot
+from page_checks import axe_violations, raw_codes_in_text, sideways_overflow
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from ui.frame import PAGE_TABLE
+
+pytestmark = pytest.mark.e2e
+
+PAGES = tuple(url for _, url, _, _ in PAGE_TABLE)
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def sized_tab(browser: Browser, errors: ErrorLog) -> Iterator[Callable[[dict], Page]]:
+    """Open a watched tab of a given window size (its own context, closed after the test)."""
+    contexts: list[BrowserContext] = []
+
+    def _open(size: dict) -> Page:
+        contexts.append(browser.new_context(viewport=size))
+        page = errors.watch(contexts[-1].new_page())
+        page.set_default_timeout(IDLE_TIMEOUT)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def _settle(page: Page) -> None:
+    """Charts render after the script finishes: wait until every chart has drawn its marks."""
+    charts = page.get_by_test_id("stVegaLiteChart")
+    for i in range(charts.count()):
+        expect(charts.nth(i).locator("svg, canvas").first).to_be_attached()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_passes_axe_and_shows_no_raw_code_at_desktop_size(
+    path: str, app_url: str, sized_tab: Callable[[dict], Page]
+) -> None:
+    page = sized_tab(DESKTOP)
+    open_page(page, f"{app_url}/{path}")
+    _settle(page)
+    screenshot(page, f"a11y-{path}-1440x900")
+    assert not (found := axe_violations(page)), "axe-core:\n" + "\n".join(found)
+    assert not (codes := raw_codes_in_text(page)), f"raw codes on /{path}: {codes}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_fits_a_phone_and_passes_axe(
+    path: str, app_url: str, sized_tab: Callable[[dict], Page]
+) -> None:
+    page = sized_tab(PHONE)
+    open_page(page, f"{app_url}/{path}")
+    _settle(page)
+    screenshot(page, f"a11y-{path}-390x844")
+    assert not (wide := sideways_overflow(page)), f"/{path} at 390 px:\n" + "\n".join(wide)
+    assert not (found := axe_violations(page)), "axe-core:\n" + "\n".join(found)
+
+
+def test_charts_are_announced_by_what_they_show(
+    app_url: str, sized_tab: Callable[[dict], Page]
+) -> None:
+    page = sized_tab(DESKTOP)
+    open_page(page, f"{app_url}/compare")
+    _settle(page)
+    charts = page.locator("[data-testid='stVegaLiteChart'][role='graphics-document']")
+    names = charts.evaluate_all("els => els.map(e => e.getAttribute('aria-label') || '')")
+    assert names, "no chart has an accessible name"
+    assert not [n for n in names if n.strip() == "Vega visualization"]
+    assert any("Efficacy of the four TKIs" in n for n in names), [n[:60] for n in names]
+    # marks are not announced one by one with their field names ("ci_lb: 7%")
+    marks = page.get_by_test_id("stVegaLiteChart").locator("[aria-label*='ci_lb']")
+    expect(marks).to_have_count(0)
+
+
+def test_study_links_say_where_they_lead(app_url: str, sized_tab: Callable[[dict], Page]) -> None:
+    page = sized_tab(DESKTOP)
+    open_page(page, f"{app_url}/compare")
+    links = page.get_by_test_id("stPageLink").all_inner_texts()
+    assert links and all(" behind " in text for text in links), links
+    assert len(set(links)) == len(links), "two links read the same"

@@ -1,0 +1,100 @@
+"""Clinical wording: labels and number formats shared by every table, chart, slide and export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tkidata import wording
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("orr", None), "Objective response rate (ORR)"),
+        (("pfs_rate", 6), "PFS at 6 months"),
+        (("os_rate", 12.0), "OS at 12 months"),
+        (("pfs_median", None), "Median PFS"),
+    ],
+)
+def test_outcome_labels(args: tuple, expected: str) -> None:
+    assert wording.outcome_label(*args) == expected
+
+
+def test_format_interval() -> None:
+    assert wording.format_interval(0.2134, 0.15, 0.3) == "21.3% (15.0–30.0)"
+    assert wording.format_interval(np.nan, 0.1, 0.2) == "—"
+    assert wording.format_interval(7.8, 6.1, None, months=True) == "7.8 mo (CI not reported)"
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "expected"),
+    [
+        (-4.0, 12.2, "0.0–12.2 mo (lower limit truncated at 0 months)"),
+        (4.9, 7.4, "4.9–7.4 mo"),
+    ],
+)
+def test_a_time_interval_never_reads_below_zero(lo: float, hi: float, expected: str) -> None:
+    assert wording.format_ci(lo, hi, months=True) == expected
+    text = wording.format_interval(5.0, lo, hi, months=True)
+    assert "-" not in text and "−" not in text
+
+
+@pytest.mark.parametrize(
+    ("function", "code", "expected"),
+    [
+        (wording.line_label, "second_later", "Second line or later"),
+        (wording.line_label, "first_second", "First or second line"),
+        (wording.population_label, "lms", "Leiomyosarcoma"),
+        (wording.population_label, "sts", "Soft tissue sarcoma"),
+        (wording.population_label, "all", "All sarcoma"),
+        (wording.grade_label, "3plus", "Grade ≥3"),
+        (wording.extraction_label, "conference_abstract", "Conference abstract"),
+        (wording.regimen_label, "monotherapy", "Monotherapy"),
+        (wording.age_label, "paediatric", "Children"),
+        (wording.preset_label, "meta", wording.PRESET_LABELS["meta"]),
+        (wording.outcome_label, "hr_pfs", "Hazard ratio for PFS"),
+    ],
+)
+def test_codes_read_as_clinical_words(function, code: str, expected: str) -> None:
+    assert function(code) == expected
+
+
+def test_unknown_codes_and_empty_cells_never_reach_a_reader() -> None:
+    assert wording.line_label("third_plus") == "Third plus"
+    for empty in (None, np.nan, ""):
+        assert wording.population_label(empty) == wording.MISSING
+        assert wording.design_label(None) == wording.MISSING
+    assert wording.format_count(None) == wording.MISSING
+    assert wording.format_percent(float("nan")) == wording.MISSING
+
+
+def test_assessment_difference_and_hazard_ratio_formats() -> None:
+    assert wording.assessment_label("week", 12) == "Status at week 12"
+    assert wording.format_difference(-0.13) == "−13.0 points"
+    assert wording.format_difference(0.4, months=True) == "+0.40 mo"
+    assert wording.format_hazard_ratio(0.456, 0.26, 0.8) == "0.46 (0.26–0.80)"
+    assert wording.format_hazard_ratio(0.33, None, None) == "0.33"
+    assert wording.format_pvalue(0.0004) == "p < 0.001"
+
+
+def test_every_shipped_code_has_words() -> None:
+    from tkidata import schema
+
+    for code in schema.LINES:
+        assert code in wording.LINE_LABELS
+    for code in schema.DESIGNS:
+        assert code in wording.DESIGN_LABELS
+    for code in schema.EXTRACTION_LEVELS:
+        assert code in wording.EXTRACTION_LABELS
+    for code in schema.ASSESSMENTS:
+        assert code in wording.ASSESSMENT_LABELS
+    for code in (*schema.POOLED_OUTCOMES, *schema.HR_OUTCOMES):
+        assert code in wording.OUTCOME_LABELS
+    for codes, labels in (
+        (schema.HISTOLOGY_GROUPS, wording.HISTOLOGY_GROUP_LABELS),
+        (schema.AGE_GROUPS, wording.AGE_LABELS),
+        (schema.REGIMENS, wording.REGIMEN_LABELS),
+        (schema.GRADES, wording.GRADE_LABELS),
+    ):
+        assert set(codes) <= set(labels)

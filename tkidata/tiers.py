@@ -1,0 +1,619 @@
+"""Evidence for one patient: the most direct evidence there is for each drug × outcome.
+
+:func:`tkidata.pool_outcome` pools exactly what the filters select. This layer above it asks, for a
+patient's histology, three questions in turn and keeps the first that has an answer:
+
+1. **direct** — the subtype's own cohort or a reported subgroup of it (population = the subtype);
+2. **histology group** — soft-tissue (or bone) studies that may have enrolled the subtype but
+   report it only mixed (population = the group; arms whose listed subtypes exclude it are out);
+3. **all sarcoma** — studies of bone and soft-tissue sarcoma together that may have enrolled it.
+
+A histology group question (soft tissue, bone) has tiers 1 and 3; "all histologies" has tier 1
+only. Line matching, design, regimen and age filters apply unchanged at every tier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tkidata.analysis import OutcomeResult, pool_adverse_events, pool_outcome
+from tkidata.analysis import outcome_label as compare_label
+from tkidata.certainty import Certainty, rate_number
+from tkidata.filters import Filters
+from tkidata.loader import Evidence
+from tkidata.method import Method
+from tkidata.schema import MEDIAN_OUTCOMES
+from tkidata.selection import ALSO_REPORTED, DEFAULT_ASSESSMENT, label_of
+from tkidata.wording import (
+    GROUP_WORDS,
+    MISSING,
+    TIER_WORDS,
+    design_mix,
+    format_ci,
+    format_value,
+    outcome_label,
+)
+
+TIERS = ("direct", "group", "all")
+"""Evidence tiers, most direct first."""
+
+SUMMARY_OUTCOMES: tuple[tuple[str, int | None], ...] = (
+    ("orr", None),
+    ("dcr", None),
+    ("pfs_median", None),
+    ("pfs_rate", 6),
+)
+"""The numbers of the patient summary besides grade ≥3 adverse events."""
+
+
+@dataclass(frozen=True)
+class TierStep:
+    """One question of the ladder: pool ``population`` among arms that may have enrolled
+    ``enrolled`` (empty: no such rule)."""
+
+    tier: str
+    population: str
+    enrolled: str
+
+
+def tier_steps(ev: Evidence, histology: str) -> tuple[TierStep, ...]:
+    """The tiers to try for a patient's histology, most direct first."""
+    if histology == "all":
+        return (TierStep("direct", "all", ""),)
+    if histology in ("sts", "bone"):
+        return (TierStep("direct", histology, ""), TierStep("all", "all", histology))
+    group = ev.vocab.histology_group(histology) or "all"
+    return (
+        TierStep("direct", histology, ""),
+        TierStep("group", group, histology),
+        TierStep("all", "all", histology),
+    )
+
+
+def _step_filters(f: Filters, step: TierStep) -> Filters:
+    return f.replace(histology=step.population, enrolled=step.enrolled)
+
+
+@dataclass(frozen=True, eq=False)
+class TieredNumber:
+    """The most direct evidence for one drug × outcome.
+
+    Attributes
+    ----------
+    drug, outcome : str
+    timepoint : int or None
+    tier : str or None
+        ``direct``, ``group`` or ``all``; None when no tier has any evidence.
+    result : OutcomeResult or None
+        The pool at that tier (k may be 0 when only unpooled reports exist).
+    certainty : Certainty or None
+    tried : tuple of (str, int)
+        Each tier tried and its k, in order.
+    mixed_assessment : bool
+        True when the pool mixes assessments (only when the user allows it).
+    """
+
+    drug: str
+    outcome: str
+    timepoint: int | None
+    tier: str | None
+    result: OutcomeResult | None
+    certainty: Certainty | None
+    tried: tuple[tuple[str, int], ...]
+    mixed_assessment: bool = False
+
+    @property
+    def months(self) -> bool:
+        """True for medians."""
+        return self.outcome in MEDIAN_OUTCOMES
+
+    @property
+    def tier_words(self) -> str:
+        """The tier in words, ``"—"`` without evidence."""
+        return TIER_WORDS[self.tier] if self.tier else MISSING
+
+    @property
+    def has_number(self) -> bool:
+        """True when there is a pooled or single-study number (k ≥ 1)."""
+        return self.result is not None and self.result.k > 0
+
+    @property
+    def has_evidence(self) -> bool:
+        """True when there is a number or at least one reported, unpooled value of this
+        outcome (another assessment does not count: it is a different endpoint)."""
+        return self.has_number or (
+            self.result is not None and not reported_unpooled(self.result).empty
+        )
+
+    @property
+    def secondary_sources(self) -> tuple[str, ...]:
+        """Labels of pooled studies whose number was read only in a secondary source (a review
+        table, another paper's discussion, a news report): shown as a badge on the number."""
+        rows = self.pooled_rows()
+        if rows.empty:
+            return ()
+        flagged = (rows["extraction_level"] == "secondary") | (rows["source_level"] == "secondary")
+        return tuple(rows.loc[flagged.fillna(False).astype(bool), "label"].astype(str))
+
+    def pooled_rows(self) -> pd.DataFrame:
+        """The exact selected rows behind the number (the drill-down)."""
+        if self.result is None:
+            return pd.DataFrame()
+        rows = self.result.selection.rows
+        return rows[rows["study_id"].isin(self.result.study_ids)].reset_index(drop=True)
+
+
+ANOTHER_ASSESSMENT = "different assessment"
+"""How :mod:`tkidata.selection` starts the reason of a row of another assessment."""
+
+
+def reported_unpooled(result: OutcomeResult) -> pd.DataFrame:
+    """Unpooled reports of this very outcome (medians without a CI, medians not reached)."""
+    unpooled = result.unpooled
+    return unpooled[~unpooled["reason"].str.startswith((ANOTHER_ASSESSMENT, ALSO_REPORTED))]
+
+
+def _has_mixed_assessment(result: OutcomeResult) -> bool:
+    default = DEFAULT_ASSESSMENT.get(result.outcome)
+    if default is None:
+        return False
+    rows = result.selection.rows
+    pooled = rows[rows["study_id"].isin(result.study_ids)]
+    return bool((pooled["assessment"].fillna(default) != default).any())
+
+
+def _rate(ev: Evidence, result: OutcomeResult, tier: str, histology: str, m: Method) -> Certainty:
+    pooled = result.selection.rows[result.selection.rows["study_id"].isin(result.study_ids)]
+    group = ev.vocab.histology_group(histology) if histology not in ("all", "sts", "bone") else None
+    words = GROUP_WORDS.get(group or "all", "histology-group")
+    if result.k == 0:
+        unpooled = result.unpooled
+        rows = result.selection.rows
+        return rate_number(
+            ev,
+            outcome=result.outcome,
+            rows=rows,
+            k=len(unpooled),
+            n=int(rows["n"].dropna().sum()) if "n" in rows else 0,
+            est=None,
+            lo=None,
+            hi=None,
+            tier=tier,
+            group_words=words,
+        )
+    pool = result.pool
+    est = result.estimate
+    assert pool is not None and est is not None
+    events = None
+    if result.outcome not in MEDIAN_OUTCOMES and hasattr(pool, "studies"):
+        events = [int(s.events) for s in pool.studies]  # type: ignore[union-attr]
+    rows = pooled.assign(n=[s.n for s in pool.studies]) if events is not None else pooled
+    return rate_number(
+        ev,
+        outcome=result.outcome,
+        rows=rows,
+        k=result.k,
+        n=result.n_patients,
+        est=est[0],
+        lo=est[1],
+        hi=est[2],
+        i2=pool.i2 if result.k > 1 else None,
+        q_p=pool.q_pvalue if result.k > 1 else None,
+        tier=tier,
+        group_words=words,
+        mixed_assessment=_has_mixed_assessment(result),
+        events=events,
+        proportion_kwargs=m.proportion_kwargs(),
+    )
+
+
+def tiered_outcome(
+    ev: Evidence,
+    drug: str,
+    outcome: str,
+    f: Filters,
+    m: Method,
+    *,
+    timepoint: int | None = None,
+    direct_only: bool = False,
+    extra: pd.DataFrame | None = None,
+) -> TieredNumber:
+    """The most direct evidence for one drug × outcome and the patient in ``f``.
+
+    The first tier with a pooled or single-study number wins; when no tier has one, the first
+    tier with a reported but unpooled value (a median without a CI) is shown. With
+    ``direct_only`` only the first tier is tried.
+    """
+    steps = tier_steps(ev, f.histology)[: 1 if direct_only else None]
+    tried: list[tuple[str, int]] = []
+    first_unpooled: tuple[TierStep, OutcomeResult] | None = None
+    for step in steps:
+        res = pool_outcome(
+            ev, drug, outcome, _step_filters(f, step), m, timepoint=timepoint, extra=extra
+        )
+        tried.append((step.tier, res.k))
+        if res.k > 0:
+            return TieredNumber(
+                drug,
+                outcome,
+                timepoint,
+                step.tier,
+                res,
+                _rate(ev, res, step.tier, f.histology, m),
+                tuple(tried),
+                _has_mixed_assessment(res),
+            )
+        if first_unpooled is None and not reported_unpooled(res).empty:
+            first_unpooled = (step, res)
+    if first_unpooled is not None:
+        step, res = first_unpooled
+        return TieredNumber(
+            drug,
+            outcome,
+            timepoint,
+            step.tier,
+            res,
+            _rate(ev, res, step.tier, f.histology, m),
+            tuple(tried),
+        )
+    return TieredNumber(drug, outcome, timepoint, None, None, None, tuple(tried))
+
+
+@dataclass(frozen=True, eq=False)
+class TieredAdverseEvents:
+    """Grade ≥3 adverse events of one drug at the most direct tier that reports any.
+
+    ``table`` is :func:`tkidata.pool_adverse_events` at that tier, most frequent first.
+    """
+
+    drug: str
+    tier: str | None
+    table: pd.DataFrame
+    tried: tuple[tuple[str, int], ...]
+
+    @property
+    def tier_words(self) -> str:
+        """The tier in words, ``"—"`` when no study reports grade ≥3 events."""
+        return TIER_WORDS[self.tier] if self.tier else MISSING
+
+    def top(self, n: int = 3) -> pd.DataFrame:
+        """The ``n`` terms of highest pooled incidence."""
+        return self.table.head(n)
+
+
+def tiered_adverse_events(
+    ev: Evidence,
+    drug: str,
+    f: Filters,
+    m: Method,
+    *,
+    grade: str = "3plus",
+    direct_only: bool = False,
+    extra: pd.DataFrame | None = None,
+) -> TieredAdverseEvents:
+    """Adverse events at the most direct tier with any reported term."""
+    steps = tier_steps(ev, f.histology)[: 1 if direct_only else None]
+    tried: list[tuple[str, int]] = []
+    empty = pd.DataFrame()
+    for step in steps:
+        table = pool_adverse_events(ev, drug, _step_filters(f, step), m, grade=grade, extra=extra)
+        studies = {s for cell in table["studies"] for s in cell.split(";") if s}
+        tried.append((step.tier, len(studies)))
+        if not table.empty:
+            return TieredAdverseEvents(drug, step.tier, table, tuple(tried))
+        empty = table
+    return TieredAdverseEvents(drug, None, empty, tuple(tried))
+
+
+def rate_adverse_event(ev: Evidence, row: pd.Series, tier: str | None, histology: str) -> Certainty:
+    """Certainty of one pooled adverse-event incidence (a row of :func:`pool_adverse_events`)."""
+    ids = [s for s in str(row["studies"]).split(";") if s]
+    group = ev.vocab.histology_group(histology) if histology not in ("all", "sts", "bone") else None
+    return rate_number(
+        ev,
+        outcome="ae",
+        rows=pd.DataFrame({"study_id": ids, "n": [np.nan] * len(ids)}),
+        k=int(row["k"]),
+        n=int(row["n"]),
+        est=float(row["est"]),
+        lo=float(row["ci_lb"]),
+        hi=float(row["ci_ub"]),
+        i2=None if pd.isna(row["i2"]) else float(row["i2"]),
+        tier=tier or "direct",
+        group_words=GROUP_WORDS.get(group or "all", "histology-group"),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class DrugSummary:
+    """The first-screen answer for one drug: ORR, PFS (median, or PFS-6), DCR and the top grade
+    ≥3 adverse events, each at its most direct tier."""
+
+    drug: str
+    numbers: dict[str, TieredNumber]
+    adverse_events: TieredAdverseEvents
+
+    @property
+    def pfs(self) -> TieredNumber:
+        """Median PFS when there is one, else PFS at 6 months (when that has a number)."""
+        median = self.numbers["pfs_median"]
+        rate = self.numbers["pfs_rate"]
+        if median.has_number or not rate.has_number:
+            return median
+        return rate
+
+    def design_mix(self, ev: Evidence) -> str:
+        """Designs of the arms behind the numbers shown, ``"1 RCT · 2 retrospective"``."""
+        ids: set[str] = set()
+        for number in (self.numbers["orr"], self.pfs):
+            if number.result is not None:
+                ids |= set(number.result.study_ids)
+        ids |= {s for cell in self.adverse_events.top()["studies"] for s in cell.split(";") if s}
+        designs = ev.studies.loc[ev.studies["study_id"].isin(ids), "design"]
+        return design_mix(list(designs))
+
+
+def patient_summary(
+    ev: Evidence,
+    f: Filters,
+    m: Method,
+    *,
+    direct_only: bool = False,
+    extra: pd.DataFrame | None = None,
+    ae_extra: pd.DataFrame | None = None,
+    drugs: Sequence[str] | None = None,
+) -> tuple[DrugSummary, ...]:
+    """The first screen for the patient in ``f``: one :class:`DrugSummary` per compared drug.
+
+    ``extra`` holds user-supplied outcome rows and ``ae_extra`` user-supplied adverse-event rows
+    (what-if), as for :func:`tkidata.pool_outcome` and :func:`tkidata.pool_adverse_events`.
+    """
+    out = []
+    for drug in drugs or ev.vocab.tki_drugs:
+        numbers = {
+            outcome: tiered_outcome(
+                ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only, extra=extra
+            )
+            for outcome, t in SUMMARY_OUTCOMES
+        }
+        ae = tiered_adverse_events(ev, drug, f, m, direct_only=direct_only, extra=ae_extra)
+        out.append(DrugSummary(drug, numbers, ae))
+    return tuple(out)
+
+
+def number_text(number: TieredNumber) -> tuple[str, str]:
+    """The estimate and its CI as shown: ``("32.1%", "25.0–40.2%")``; an unpooled-only number
+    shows the reported values ("11.0 mo, no CI")."""
+    months = number.months
+    if number.has_number:
+        assert number.result is not None and number.result.estimate is not None
+        est, lo, hi = number.result.estimate
+        return format_value(est, months=months), format_ci(lo, hi, months=months)
+    if number.result is not None and not reported_unpooled(number.result).empty:
+        values = [float(v) for v in reported_unpooled(number.result)["estimate"] if not pd.isna(v)]
+        if len(values) > 1:
+            low, high = min(values), max(values)
+            unit = " mo" if months else "%"
+            scale = 1.0 if months else 100.0
+            return (f"{scale * low:.1f}–{scale * high:.1f}{unit}", f"{len(values)} reports")
+        return (format_value(values[0], months=months) if values else "reported", "not pooled")
+    return MISSING, MISSING
+
+
+def unpooled_text(number: TieredNumber, limit: int | None = None) -> str:
+    """ "Also reported, not pooled: Chi 2018, 11.0 mo, no CI" (empty when nothing was left)."""
+    if number.result is None or number.result.unpooled.empty:
+        return ""
+    parts = []
+    for _, row in number.result.unpooled.iterrows():
+        value = format_value(row["estimate"], months=number.months)
+        reason = str(row["reason"])
+        if reason == "no confidence interval":
+            reason = "no CI"
+        elif reason.startswith(ANOTHER_ASSESSMENT):
+            kind = reason.split(": ", 1)[1].split(", not ")[0]
+            reason = f"another assessment ({kind})"
+        elif reason.startswith("median not reached"):
+            reason = "median not reached"
+        elif reason.startswith(ALSO_REPORTED):
+            reason = reason.split(": ", 1)[1].split(" (")[0]
+        shown = [str(row["label"])] + ([value] if value != MISSING else []) + [reason]
+        parts.append(", ".join(shown))
+    more = ""
+    if limit is not None and len(parts) > limit:
+        more = f"; and {len(parts) - limit} more (see the studies behind these numbers)"
+        parts = parts[:limit]
+    return "Also reported, not pooled: " + "; ".join(parts) + more
+
+
+SUMMARY_COLUMNS = (
+    "Drug",
+    "Outcome",
+    "Estimate",
+    "95% CI",
+    "k",
+    "N",
+    "Evidence tier",
+    "Design mix",
+    "Certainty",
+    "Certainty reasons",
+    "Studies",
+)
+"""Columns of :func:`patient_summary_frame`."""
+
+
+def patient_summary_frame(
+    ev: Evidence,
+    f: Filters,
+    m: Method,
+    direct_only: bool = False,
+    extra: pd.DataFrame | None = None,
+    ae_extra: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The patient summary as one table in clinical words (slides, exports).
+
+    One row per drug × number (ORR, DCR, PFS, and each of the top three grade ≥3 adverse events);
+    no raw codes.
+    """
+    labels = dict(zip(ev.vocab.drugs["drug"], ev.vocab.drugs["label"], strict=True))
+    records = []
+    summaries = patient_summary(ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
+    for summary in summaries:
+        mix = summary.design_mix(ev)
+        for number in (summary.numbers["orr"], summary.numbers["dcr"], summary.pfs):
+            est, ci = number_text(number)
+            res = number.result
+            records.append(
+                {
+                    "Drug": labels[summary.drug],
+                    "Outcome": outcome_label(number.outcome, number.timepoint, short=True),
+                    "Estimate": est,
+                    "95% CI": ci,
+                    "k": res.k if res is not None else 0,
+                    "N": res.n_patients if res is not None and res.k else np.nan,
+                    "Evidence tier": number.tier_words,
+                    "Design mix": mix,
+                    "Certainty": number.certainty.level if number.certainty else MISSING,
+                    "Certainty reasons": "; ".join(number.certainty.reasons)
+                    if number.certainty
+                    else "",
+                    "Studies": "; ".join(label_of(ev, s) for s in res.study_ids)
+                    if res is not None
+                    else "",
+                }
+            )
+        ae = summary.adverse_events
+        if ae.table.empty:
+            records.append(
+                {
+                    "Drug": labels[summary.drug],
+                    "Outcome": "Grade ≥3 adverse events",
+                    "Estimate": "not reported",
+                    "95% CI": MISSING,
+                    "k": 0,
+                    "N": np.nan,
+                    "Evidence tier": MISSING,
+                    "Design mix": mix,
+                    "Certainty": MISSING,
+                    "Certainty reasons": "",
+                    "Studies": "",
+                }
+            )
+        for _, row in ae.top().iterrows():
+            rating = rate_adverse_event(ev, row, ae.tier, f.histology)
+            records.append(
+                {
+                    "Drug": labels[summary.drug],
+                    "Outcome": f"Grade ≥3 {str(row['term']).lower()}",
+                    "Estimate": format_value(row["est"]),
+                    "95% CI": format_ci(row["ci_lb"], row["ci_ub"]),
+                    "k": int(row["k"]),
+                    "N": int(row["n"]),
+                    "Evidence tier": ae.tier_words,
+                    "Design mix": mix,
+                    "Certainty": rating.level,
+                    "Certainty reasons": "; ".join(rating.reasons),
+                    "Studies": "; ".join(label_of(ev, s) for s in str(row["studies"]).split(";")),
+                }
+            )
+    frame = pd.DataFrame(records, columns=list(SUMMARY_COLUMNS))
+    frame["N"] = frame["N"].astype("Int64")
+    return frame
+
+
+TIERED_COLUMNS = (
+    *(
+        "drug",
+        "outcome",
+        "timepoint",
+        "label",
+        "est",
+        "ci_lb",
+        "ci_ub",
+        "k",
+        "n",
+        "i2",
+        "study_ids",
+        "derived",
+        "note",
+        "user_supplied",
+    ),
+    "tier",
+    "tier_words",
+    "certainty",
+    "certainty_reasons",
+    "unpooled",
+    "n_unknown",
+    "mixed_assessment",
+    "secondary_sources",
+)
+"""Columns of :func:`tiered_compare`: those of :func:`tkidata.compare` plus the tier, the
+certainty line, what was reported but not pooled, pooled studies without a stated N, whether
+assessments were mixed, and pooled studies read only in a secondary source."""
+
+
+def tiered_compare(
+    ev: Evidence,
+    f: Filters,
+    m: Method,
+    *,
+    direct_only: bool = False,
+    extra: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every drug × outcome of :func:`tkidata.compare`, each at its most direct tier.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table (:data:`TIERED_COLUMNS`); rows without evidence at any tier have missing
+        estimates, ``k = 0`` and an empty ``tier``.
+    """
+    targets: list[tuple[str, int | None]] = [("orr", None), ("dcr", None)]
+    targets += [("pfs_median", None), ("os_median", None)]
+    for outcome in ("pfs_rate", "os_rate"):
+        times = ev.outcomes.loc[ev.outcomes["outcome"] == outcome, "timepoint_months"]
+        targets += [(outcome, int(t)) for t in sorted(times.dropna().unique())]
+    records = []
+    for drug in ev.vocab.tki_drugs:
+        for outcome, t in targets:
+            number = tiered_outcome(
+                ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only, extra=extra
+            )
+            res = number.result
+            est = res.estimate if res is not None and res.estimate else (np.nan,) * 3
+            pool = res.pool if res is not None else None
+            records.append(
+                {
+                    "drug": drug,
+                    "outcome": outcome,
+                    "timepoint": t,
+                    "label": compare_label(outcome, t),
+                    "est": est[0],
+                    "ci_lb": est[1],
+                    "ci_ub": est[2],
+                    "k": res.k if res is not None else 0,
+                    "n": res.n_patients if res is not None else 0,
+                    "i2": pool.i2 if pool is not None and res is not None and res.k > 1 else np.nan,
+                    "study_ids": ";".join(res.study_ids) if res is not None else "",
+                    "derived": bool(res.derived) if res is not None else False,
+                    "note": res.note if res is not None else "",
+                    "user_supplied": ";".join(res.user_supplied) if res is not None else "",
+                    "tier": number.tier or "",
+                    "tier_words": number.tier_words if number.tier else "",
+                    "certainty": number.certainty.level if number.certainty else "",
+                    "certainty_reasons": "; ".join(number.certainty.reasons)
+                    if number.certainty
+                    else "",
+                    "unpooled": unpooled_text(number),
+                    "n_unknown": "; ".join(res.n_unknown) if res is not None else "",
+                    "mixed_assessment": number.mixed_assessment,
+                    "secondary_sources": "; ".join(number.secondary_sources),
+                }
+            )
+    table = pd.DataFrame(records, columns=list(TIERED_COLUMNS))
+    table["timepoint"] = table["timepoint"].astype("Int64")
+    return table

@@ -1,0 +1,368 @@
+"""Clinical wording in one place: the words and number formats every reader sees.
+
+Every table, chart, slide and export takes its labels (outcome, population and histology, grade,
+design, line, regimen, age group, assessment, extraction level, method settings) and its number
+formats (percentages, months, intervals, p values, hazard ratios) from here, so a page and its
+export say the same thing and no code such as ``pfs_median`` or ``lms`` reaches a reader.
+Proportions are fractions in [0, 1]; medians are months.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+MISSING = "—"
+"""What an empty cell shows (never "None", "nan" or "<NA>")."""
+
+OUTCOME_LABELS: dict[str, str] = {
+    "orr": "Objective response rate",
+    "dcr": "Disease control rate",
+    "pfs_median": "Median PFS",
+    "os_median": "Median OS",
+    "pfs_rate": "PFS rate",
+    "os_rate": "OS rate",
+    "hr_pfs": "Hazard ratio for PFS",
+    "hr_os": "Hazard ratio for OS",
+}
+OUTCOME_SHORT: dict[str, str] = {
+    "orr": "ORR",
+    "dcr": "DCR",
+    "pfs_median": "Median PFS",
+    "os_median": "Median OS",
+    "pfs_rate": "PFS",
+    "os_rate": "OS",
+    "hr_pfs": "PFS",
+    "hr_os": "OS",
+}
+DESIGN_LABELS: dict[str, str] = {
+    "rct_arm": "RCT arm",
+    "single_arm": "Single-arm",
+    "retrospective": "Retrospective",
+    "case_report": "Case report",
+    "user_supplied": "User-supplied",
+}
+LINE_LABELS: dict[str, str] = {
+    "first": "First line",
+    "second": "Second line",
+    "later": "Third line or later",
+    "first_second": "First or second line",
+    "second_later": "Second line or later",
+    "any": "Any line",
+    "mixed": "Mixed lines",
+}
+HISTOLOGY_GROUP_LABELS: dict[str, str] = {
+    "all": "All sarcoma",
+    "sts": "Soft tissue sarcoma",
+    "bone": "Bone sarcoma",
+    "mixed": "Mixed histology",
+}
+REGIMEN_LABELS: dict[str, str] = {
+    "monotherapy": "Monotherapy",
+    "maintenance": "Maintenance",
+    "combination": "Combination",
+    "any": "Any regimen",
+}
+AGE_LABELS: dict[str, str] = {
+    "adult": "Adults",
+    "paediatric": "Children",
+    "mixed": "Adults and children",
+    "all": "All ages",
+}
+EXTRACTION_LABELS: dict[str, str] = {
+    "full_text": "Full text",
+    "abstract": "Abstract",
+    "conference_abstract": "Conference abstract",
+    "registry": "Registry",
+    "secondary": "Meta-analysis table",
+}
+ASSESSMENT_LABELS: dict[str, str] = {
+    "bor": "Best overall response",
+    "week": "Status at week {week}",
+    "km": "Kaplan–Meier estimate",
+    "crude": "Crude proportion at the visit",
+}
+GRADE_LABELS: dict[str, str] = {"any": "All grades", "3plus": "Grade ≥3"}
+
+# method settings: labels for widgets and tables (sentence words live in Method.describe)
+PRESET_LABELS: dict[str, str] = {
+    "reference": "As the reference analysis (Stata metaprop_one): FT + DL + Wilson",
+    "meta": "R meta default: logit GLMM, Clopper–Pearson",
+    "metafor": "metafor: logit REML + HKSJ",
+}
+PRESET_SHORT: dict[str, str] = {
+    "reference": "Reference (Stata metaprop_one)",
+    "meta": "R meta (logit GLMM)",
+    "metafor": "metafor (logit REML + HKSJ)",
+}
+TRANSFORM_LABELS: dict[str, str] = {
+    "PFT": "Freeman–Tukey double arcsine",
+    "PLO": "Logit",
+    "GLMM": "Logit GLMM (binomial–normal, ML)",
+    "PAS": "Arcsine",
+    "PRAW": "Untransformed proportion",
+    "PLN": "Log",
+}
+TAU2_LABELS: dict[str, str] = {
+    "DL": "DerSimonian–Laird",
+    "REML": "REML",
+    "PM": "Paule–Mandel",
+    "ML": "Maximum likelihood",
+}
+TEST_LABELS: dict[str, str] = {"z": "Wald z", "knha": "Hartung–Knapp–Sidik–Jonkman"}
+STUDY_CI_LABELS: dict[str, str] = {"wilson": "Wilson score", "exact": "Clopper–Pearson exact"}
+MEAN_N_LABELS: dict[str, str] = {
+    "harmonic": "Harmonic mean",
+    "geometric": "Geometric mean",
+    "arithmetic": "Arithmetic mean",
+}
+SCALE_LABELS: dict[str, str] = {
+    "PFT": "Freeman–Tukey double-arcsine scale",
+    "PLO": "logit scale",
+    "PAS": "arcsine scale",
+    "PRAW": "proportion scale",
+    "PLN": "log scale",
+}
+"""Analysis scales in words (funnel plots, Egger's test)."""
+
+QUESTION_POPULATION: dict[str, str] = {
+    "all": "advanced sarcoma",
+    "sts": "advanced soft tissue sarcoma",
+    "bone": "advanced bone sarcoma",
+}
+"""Histology filters as the clinical question of a deck says them."""
+QUESTION_LINE: dict[str, str] = {
+    "any": "any treatment line",
+    "first": "first line",
+    "second": "second line",
+    "later": "third line or later",
+}
+QUESTION_AGE: dict[str, str] = {"all": "patients", "adult": "adults", "paediatric": "children"}
+
+TRUNCATED_AT_ZERO = "lower limit truncated at 0 months"
+"""Said wherever an interval of a time would otherwise run below zero."""
+
+
+def is_missing(x: Any) -> bool:
+    """Return True for ``None``, NaN and ``pd.NA`` (and False for anything ``pd.isna`` rejects)."""
+    try:
+        return x is None or bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def is_median(outcome: str) -> bool:
+    """Return True for outcomes measured in months (medians) rather than proportions."""
+    return outcome.endswith("_median")
+
+
+def _words(labels: Mapping[str, str], code: Any) -> str:
+    """Look a code up; an unknown code reads as words, never as ``snake_case``."""
+    if is_missing(code) or code == "":
+        return MISSING
+    text = str(code)
+    return labels.get(text, text.replace("_", " ").capitalize())
+
+
+def outcome_label(outcome: str, timepoint: float | None = None, *, short: bool = False) -> str:
+    """Return a reader-facing outcome name: ``("pfs_rate", 6)`` → ``"PFS at 6 months"``."""
+    names = OUTCOME_SHORT if short else OUTCOME_LABELS
+    name = names.get(outcome, outcome.replace("_", " "))
+    if outcome.endswith("_rate") and timepoint is not None and not is_missing(timepoint):
+        return (
+            f"{OUTCOME_SHORT[outcome]}-{int(timepoint)}"
+            if short
+            else (f"{OUTCOME_SHORT[outcome]} at {int(timepoint)} months")
+        )
+    if short and outcome in ("orr", "dcr"):
+        return name
+    if not short and outcome in ("orr", "dcr"):
+        return f"{name} ({OUTCOME_SHORT[outcome]})"
+    return name
+
+
+def design_label(design: str | None) -> str:
+    """Return the display label of a study design code."""
+    if design is None or (isinstance(design, float) and math.isnan(design)):
+        return MISSING
+    return DESIGN_LABELS.get(str(design), str(design).replace("_", " "))
+
+
+def line_label(line: Any) -> str:
+    """Return an enrolled line range in words: ``second_later`` → ``"Second line or later"``."""
+    return _words(LINE_LABELS, line)
+
+
+def regimen_label(regimen: Any) -> str:
+    """Return a regimen code in words."""
+    return _words(REGIMEN_LABELS, regimen)
+
+
+def age_label(age: Any) -> str:
+    """Return an age-group code in words."""
+    return _words(AGE_LABELS, age)
+
+
+def extraction_label(level: Any) -> str:
+    """Return an extraction level in words: ``conference_abstract`` → ``"Conference abstract"``."""
+    return _words(EXTRACTION_LABELS, level)
+
+
+def grade_label(grade: Any) -> str:
+    """Return an adverse-event grade band in words: ``3plus`` → ``"Grade ≥3"``."""
+    return _words(GRADE_LABELS, grade)
+
+
+def assessment_label(assessment: Any, week: Any = None) -> str:
+    """Return how a proportion was read, in words: ``("week", 12)`` → ``"Status at week 12"``."""
+    text = _words(ASSESSMENT_LABELS, assessment)
+    return text.format(week=int(week)) if "{week}" in text and not is_missing(week) else text
+
+
+def preset_label(preset: Any, *, short: bool = False) -> str:
+    """Return a method preset's name (``short``: for table cells and legends)."""
+    return _words(PRESET_SHORT if short else PRESET_LABELS, preset)
+
+
+@lru_cache(maxsize=1)
+def _subtype_labels() -> dict[str, str]:
+    from tkidata.vocab import load_vocab  # the vocabulary, read once per process
+
+    table = load_vocab().histology
+    return dict(zip(table["code"], table["label"], strict=True))
+
+
+def population_label(code: Any, subtypes: Mapping[str, str] | None = None) -> str:
+    """Return a population or histology code in words: ``lms`` → ``"Leiomyosarcoma"``.
+
+    Parameters
+    ----------
+    code
+        ``all``, a histology group (``sts``, ``bone``, ``mixed``) or a subtype code of
+        ``tkidata/vocab/histology.csv``.
+    subtypes
+        Subtype code → label; by default the shipped vocabulary.
+    """
+    if is_missing(code) or code == "":
+        return MISSING
+    text = str(code)
+    if text in HISTOLOGY_GROUP_LABELS:
+        return HISTOLOGY_GROUP_LABELS[text]
+    return _words(_subtype_labels() if subtypes is None else subtypes, text)
+
+
+def format_value(value: float | None, *, months: bool = False) -> str:
+    """Format one proportion as ``"32.1%"`` or one median as ``"7.8 mo"``; missing → ``"—"``."""
+    if is_missing(value):
+        return MISSING
+    return f"{value:.1f} mo" if months else f"{100 * value:.1f}%"
+
+
+def format_count(value: Any) -> str:
+    """Format a count (patients, studies): ``42``; missing → ``"—"``."""
+    return MISSING if is_missing(value) else f"{int(value)}"
+
+
+def format_percent(value: Any, *, digits: int = 0) -> str:
+    """Format a number that is already a percent (I², weights): ``"63%"``; missing → ``"—"``."""
+    return MISSING if is_missing(value) else f"{float(value):.{digits}f}%"
+
+
+def format_interval(
+    est: float | None, lo: float | None, hi: float | None, *, months: bool = False
+) -> str:
+    """Format an estimate with its interval: ``"32.1% (25.0–40.2)"`` or ``"7.8 (6.1–9.5) mo"``.
+
+    A months interval whose lower limit is below zero is shown from 0, and says so.
+    """
+    if is_missing(est):
+        return MISSING
+    scale = 1.0 if months else 100.0
+    unit = " mo" if months else "%"
+    head = f"{scale * est:.1f}"
+    if is_missing(lo) or is_missing(hi):
+        return f"{head}{unit}" if not months else f"{head} mo (CI not reported)"
+    if not months:
+        return f"{head}{unit} ({scale * lo:.1f}–{scale * hi:.1f})"
+    if lo < 0:
+        return f"{head} (0.0–{hi:.1f}) mo, {TRUNCATED_AT_ZERO}"
+    return f"{head} ({lo:.1f}–{hi:.1f}) mo"
+
+
+def format_ci(lo: float | None, hi: float | None, *, months: bool = False) -> str:
+    """Format an interval alone: ``"7.2–12.7%"`` or ``"4.9–7.4 mo"``; missing → ``"—"``.
+
+    A time cannot be negative: a months interval whose lower limit is below zero is shown from
+    0 with :data:`TRUNCATED_AT_ZERO`.
+    """
+    if is_missing(lo) or is_missing(hi):
+        return MISSING
+    if months:
+        if lo < 0:
+            return f"0.0–{hi:.1f} mo ({TRUNCATED_AT_ZERO})"
+        return f"{lo:.1f}–{hi:.1f} mo"
+    return f"{100 * lo:.1f}–{100 * hi:.1f}%"
+
+
+def format_difference(value: Any, *, months: bool = False) -> str:
+    """Format a difference: ``"+1.2 points"`` (proportions) or ``"−0.40 mo"``; missing → ``"—"``."""
+    if is_missing(value):
+        return MISSING
+    number = f"{value:+.2f} mo" if months else f"{100 * value:+.1f} points"
+    return number.replace("-", "−")
+
+
+def format_pvalue(p: float | None) -> str:
+    """Format a p value for readers: ``"p < 0.001"``, ``"p = 0.04"``."""
+    if is_missing(p):
+        return "p = —"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def format_hazard_ratio(est: Any, lo: Any, hi: Any) -> str:
+    """Format a hazard ratio with its CI: ``"0.46 (0.31–0.68)"``; missing CI → ``"0.46"``."""
+    if is_missing(est):
+        return MISSING
+    if is_missing(lo) or is_missing(hi):
+        return f"{float(est):.2f}"
+    return f"{float(est):.2f} ({float(lo):.2f}–{float(hi):.2f})"
+
+
+TIER_WORDS: dict[str, str] = {
+    "direct": "Direct evidence",
+    "group": "Histology group",
+    "all": "All sarcoma",
+}
+"""Evidence tiers in words (see :mod:`tkidata.tiers`)."""
+
+TIER_EXPLAINED: dict[str, str] = {
+    "direct": "the subtype's own cohort or a reported subgroup of it",
+    "group": "{group} studies that enrolled {subtype} but report it only mixed",
+    "all": "mixed bone and soft-tissue sarcoma studies that may have enrolled {subtype}",
+}
+"""What each tier means, for captions (``{group}`` and ``{subtype}`` are filled in)."""
+
+DESIGN_SHORT: dict[str, str] = {
+    "rct_arm": "RCT",
+    "single_arm": "prospective",
+    "retrospective": "retrospective",
+}
+"""Designs in the few words of a design mix ("2 RCT · 1 prospective")."""
+
+GROUP_WORDS: dict[str, str] = {
+    "sts": "soft-tissue sarcoma",
+    "bone": "bone sarcoma",
+    "all": "sarcoma",
+}
+"""Histology groups in running text."""
+
+
+def design_mix(designs: list[str]) -> str:
+    """Designs of the studies behind a number in words: ``"1 RCT · 2 retrospective"``."""
+    counts = {key: designs.count(key) for key in DESIGN_SHORT}
+    parts = [f"{n} {DESIGN_SHORT[key]}" for key, n in counts.items() if n]
+    return " · ".join(parts) if parts else MISSING

@@ -1,0 +1,392 @@
+"""The first screen of Compare: what each TKI offers the patient in the filters.
+
+For each drug: ORR, PFS (median, or PFS-6) and the most frequent grade ≥3 adverse events, each
+with its CI, k, N, evidence tier and a provisional certainty line; the design mix; and the
+studies behind every number, row by row.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+import tkidata
+from report.colors import DRUG_COLORS, drug_label
+from tkidata.certainty import THRESHOLDS
+from tkidata.filters import LINE_WORDS
+from tkidata.selection import assessment_words, label_of
+from tkidata.tiers import (
+    DrugSummary,
+    TieredNumber,
+    number_text,
+    reported_unpooled,
+    unpooled_text,
+)
+from tkidata.wording import (
+    MISSING,
+    TIER_EXPLAINED,
+    design_label,
+    format_ci,
+    format_value,
+    outcome_label,
+)
+from ui.cache import evidence, histology_labels
+
+CAVEAT = (
+    "Naive cross-trial comparison: each drug was studied in different, mostly single-arm trials "
+    "with different patients, so differences between columns are not treatment effects."
+)
+
+_INK = "#31333f"
+_MUTED = "#4b4f5c"  # 8.2:1 on white (WCAG AA text needs 4.5:1)
+
+
+def patient_words(f: tkidata.Filters) -> str:
+    """The patient in the filters, in words: ``"second-line leiomyosarcoma"``."""
+    labels = histology_labels()
+    histology = {"all": "sarcoma (any histology)"}.get(f.histology) or labels.get(
+        f.histology, f.histology
+    )
+    histology = histology[0].lower() + histology[1:] if histology[1:2].islower() else histology
+    line = {"first": "first-line ", "second": "second-line ", "later": "third-line or later "}
+    return f"{line.get(f.line, '')}{histology}"
+
+
+def question(f: tkidata.Filters) -> str:
+    """The clinic question of the view."""
+    regimen = {"monotherapy": "", "any": " (any regimen)"}.get(f.regimen, f" ({f.regimen})")
+    return (
+        f"Advanced {patient_words(f)}{regimen}: what response, progression-free survival and "
+        "grade ≥3 toxicity can be expected with each TKI?"
+    )
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _number_html(number: TieredNumber) -> str:
+    label = outcome_label(number.outcome, number.timepoint, short=True)
+    est, ci = number_text(number)
+    res = number.result
+    if not number.has_evidence or res is None:
+        return (
+            f"<div class='tki-num'><div class='tki-label'>{_esc(label)}</div>"
+            f"<div class='tki-value tki-none'>{MISSING}</div>"
+            "<div class='tki-meta'>no study reports it for this patient</div></div>"
+        )
+    if number.has_number:
+        k_text = "single study, not pooled" if res.k == 1 else f"k = {res.k}"
+        n_text = f"N = {res.n_patients:,}" if res.n_patients else "N not reported"
+        if res.n_unknown and res.n_patients:
+            n_text += f" + {len(res.n_unknown)} subgroup(s) of unstated size"
+        meta = f"95% CI {ci} · {k_text} · {n_text}"
+    else:
+        count = len(number_reports(number))
+        meta = (
+            f"range of {count} medians reported without a CI: not pooled"
+            if count > 1
+            else "reported without a CI: not pooled"
+        )
+    tier = number.tier_words
+    flag = " · assessments mixed" if number.mixed_assessment else ""
+    certainty = number.certainty
+    cert_html = ""
+    if certainty is not None:
+        reasons = "".join(f"<li>{_esc(r)}</li>" for r in certainty.reasons) or (
+            "<li>no serious concern found</li>"
+        )
+        cert_html = (
+            f"<details class='tki-cert'><summary>Certainty: <b>{_esc(certainty.level)}</b> "
+            f"<span class='tki-prov'>(provisional, computed)</span></summary>"
+            f"<ul>{reasons}</ul></details>"
+        )
+    secondary = number.secondary_sources
+    if secondary:
+        cert_html = (
+            f"<div class='tki-tier tki-secondary'>secondary source: "
+            f"{_esc('; '.join(secondary))}</div>" + cert_html
+        )
+    also = unpooled_text(number, limit=2) if number.has_number else ""
+    also_html = f"<div class='tki-meta'>{_esc(also)}</div>" if also else ""
+    return (
+        f"<div class='tki-num'><div class='tki-label'>{_esc(label)}</div>"
+        f"<div class='tki-value'>{_esc(est)}</div>"
+        f"<div class='tki-meta'>{_esc(meta)}</div>"
+        f"<div class='tki-tier tki-tier-{_esc(number.tier)}'>{_esc(tier)}{_esc(flag)}</div>"
+        f"{also_html}{cert_html}</div>"
+    )
+
+
+def number_reports(number: TieredNumber) -> pd.DataFrame:
+    """The reported, unpooled values behind a number that has no pool."""
+    return reported_unpooled(number.result) if number.result is not None else pd.DataFrame()
+
+
+def _ae_html(summary: DrugSummary) -> str:
+    ae = summary.adverse_events
+    if ae.table.empty:
+        return (
+            "<div class='tki-num'><div class='tki-label'>Grade ≥3 adverse events</div>"
+            "<div class='tki-meta'>not reported by any study for this patient "
+            "(not the same as none)</div></div>"
+        )
+    items = []
+    for _, row in ae.top(3).iterrows():
+        k = int(row["k"])
+        items.append(
+            f"<li><b>{_esc(str(row['term']))}</b> {_esc(format_value(row['est']))} "
+            f"<span class='tki-meta'>(k = {k}, N = {int(row['n']):,})</span></li>"
+        )
+    return (
+        "<div class='tki-num'><div class='tki-label'>Grade ≥3 adverse events, most frequent</div>"
+        f"<ul class='tki-ae'>{''.join(items)}</ul>"
+        f"<div class='tki-tier tki-tier-{_esc(ae.tier)}'>{_esc(ae.tier_words)}</div></div>"
+    )
+
+
+_STYLE = f"""
+<style>
+[data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
+[data-testid="stMainBlockContainer"] h1 {{ font-size: 1.5rem; line-height: 1.3; padding-top: 0; }}
+.tki-card {{ color: {_INK}; line-height: 1.25; }}
+.tki-head {{ font-size: 1.25rem; font-weight: 700; padding-top: 4px; margin-bottom: 2px; }}
+.tki-num {{ margin: 0 0 0.55rem 0; }}
+.tki-label {{ font-size: 0.82rem; font-weight: 600; text-transform: none; color: {_MUTED}; }}
+.tki-value {{ font-size: 1.55rem; font-weight: 700; }}
+.tki-none {{ color: {_MUTED}; }}
+.tki-meta {{ font-size: 0.8rem; color: {_MUTED}; }}
+.tki-tier {{ display: inline-block; font-size: 0.75rem; font-weight: 600; border-radius: 4px;
+  padding: 0 5px; margin-top: 1px; border: 1px solid {_MUTED}; color: {_INK}; }}
+.tki-tier-direct {{ background: #e6f2ea; }}
+.tki-tier-group {{ background: #fff3d6; }}
+.tki-tier-all {{ background: #fde4e1; }}
+.tki-secondary {{ background: #ececf4; font-weight: 500; }}
+.tki-cert {{ font-size: 0.8rem; color: {_INK}; }}
+.tki-cert summary {{ cursor: pointer; }}
+.tki-cert ul, .tki-ae {{ margin: 0 0 0 1.1rem; padding: 0; }}
+.tki-ae li {{ font-size: 0.85rem; margin: 0; }}
+.tki-prov {{ color: {_MUTED}; font-weight: 400; }}
+.tki-mix {{ font-size: 0.78rem; color: {_MUTED}; }}
+</style>
+"""
+
+
+def summary_cards(summaries: Sequence[DrugSummary]) -> None:
+    """One compact card per drug, side by side (stacked on a phone)."""
+    ev = evidence()
+    st.markdown(_STYLE, unsafe_allow_html=True)
+    columns = st.columns(len(summaries), gap="small")
+    for summary, column in zip(summaries, columns, strict=True):
+        with column:
+            parts = [
+                f"<div class='tki-card' role='group' aria-label='{_esc(drug_label(summary.drug))}'>"
+                f"<div class='tki-head' style='border-top:6px solid "
+                f"{DRUG_COLORS[summary.drug]}'>{_esc(drug_label(summary.drug))}</div>",
+                _number_html(summary.numbers["orr"]),
+                _number_html(summary.pfs),
+                _ae_html(summary),
+                f"<div class='tki-mix'>Designs behind these numbers: "
+                f"{_esc(summary.design_mix(ev))}</div></div>",
+            ]
+            st.markdown("".join(parts), unsafe_allow_html=True)
+            with st.popover("Studies behind these numbers", width="stretch"):
+                drill_down(summary)
+
+
+def ae_tiers(summaries: Sequence[DrugSummary]) -> str:
+    """Each drug's adverse-event tier in words: ``"Anlotinib: Direct evidence; ..."``."""
+    return (
+        "; ".join(
+            f"{drug_label(s.drug)}: {s.adverse_events.tier_words.lower()}"
+            for s in summaries
+            if s.adverse_events.tier
+        )
+        or "no drug reports grade ≥3 events for this patient"
+    )
+
+
+def tier_legend(f: tkidata.Filters) -> str:
+    """What the tiers mean for this patient, one line."""
+    if f.histology == "all":
+        return "All numbers are direct evidence: every sarcoma study that fits the filters."
+    labels = histology_labels()
+    subtype = labels.get(f.histology, f.histology).lower()
+    group = {"sts": "soft-tissue", "bone": "bone"}
+    group_code = (
+        f.histology if f.histology in group else evidence().vocab.histology_group(f.histology)
+    )
+    parts = [f"Direct evidence = {TIER_EXPLAINED['direct']}"]
+    if f.histology not in ("sts", "bone"):
+        words = TIER_EXPLAINED["group"].format(
+            group=group.get(group_code or "", "histology-group"), subtype=subtype
+        )
+        parts.append(f"histology group = {words}")
+    parts.append("all sarcoma = " + TIER_EXPLAINED["all"].format(subtype=subtype))
+    return "; ".join(parts) + "."
+
+
+def _doi_url(doi: object) -> str | None:
+    return f"https://doi.org/{doi}" if isinstance(doi, str) and doi else None
+
+
+def _arm_columns(ev: tkidata.Evidence, study_id: str) -> dict[str, object]:
+    arms = ev.studies.set_index("study_id")
+    if study_id not in arms.index:
+        return {
+            "Study": f"{study_id} (user)",
+            "Citation": "user-supplied (what-if), not curated",
+            "Design": MISSING,
+            "Line enrolled": MISSING,
+            "DOI": None,
+        }
+    arm = arms.loc[study_id]
+    line = LINE_WORDS.get(str(arm["line"]), "not reported")
+    if isinstance(arm["line_reported"], str) and arm["line_reported"]:
+        line = f"{line} ({arm['line_reported']})"
+    return {
+        "Study": label_of(ev, study_id),
+        "Citation": arm["citation"],
+        "Design": design_label(arm["design"]),
+        "Line enrolled": line,
+        "DOI": _doi_url(arm["doi"]),
+    }
+
+
+def number_rows(number: TieredNumber) -> pd.DataFrame:
+    """The exact rows behind one number: citation, design, line and DOI first, then the
+    population, events, n and estimate that entered the pool."""
+    ev = evidence()
+    rows = number.pooled_rows()
+    labels = histology_labels()
+    records = []
+    for _, row in rows.iterrows():
+        rec = _arm_columns(ev, str(row["study_id"]))
+        if number.months:
+            value = format_value(row["estimate"], months=True)
+        elif pd.notna(row["events"]):
+            value = f"{int(row['events'])}/{int(row['n'])}"
+        else:
+            value = format_value(row["estimate"])
+        rec.update(
+            {
+                "Population": labels.get(str(row["population"]), "All enrolled"),
+                "n": None if pd.isna(row["n"]) else int(row["n"]),
+                "Reported": value,
+                "95% CI (reported)": format_ci(row["ci_low"], row["ci_high"], months=number.months)
+                if pd.notna(row["ci_low"])
+                else MISSING,
+                "Assessment": assessment_words(row["assessment"], row["assessment_week"]),
+                "Where in the source": row["location"],
+            }
+        )
+        records.append(rec)
+    return pd.DataFrame(records)
+
+
+def ae_rows(summary: DrugSummary) -> pd.DataFrame:
+    """The exact adverse-event rows behind the top grade ≥3 terms shown."""
+    ev = evidence()
+    top = summary.adverse_events.top(3)
+    records = []
+    for _, term_row in top.iterrows():
+        ids = [s for s in str(term_row["studies"]).split(";") if s]
+        aes = ev.adverse_events
+        mine = aes[aes["study_id"].isin(ids) & (aes["term"] == term_row["term"])]
+        for _, row in mine[mine["grade"] == "3plus"].iterrows():
+            rec = _arm_columns(ev, str(row["study_id"]))
+            rec.update(
+                {
+                    "Term": row["term"],
+                    "As reported": row["term_reported"],
+                    "Events": None if pd.isna(row["events"]) else int(row["events"]),
+                    "n": int(row["n"]),
+                    "Where in the source": row["location"],
+                }
+            )
+            records.append(rec)
+    return pd.DataFrame(records)
+
+
+_CONFIG = {
+    "DOI": st.column_config.LinkColumn("DOI", display_text=r"https://doi\.org/(.*)"),
+    "Citation": st.column_config.TextColumn("Citation", width="large"),
+}
+
+
+def drill_down(summary: DrugSummary) -> None:
+    """The rows behind every number of one drug's card (inside its popover)."""
+    for number in (summary.numbers["orr"], summary.pfs):
+        label = outcome_label(number.outcome, number.timepoint, short=True)
+        est, ci = number_text(number)
+        st.markdown(f"**{label}: {est}** ({ci}) · {number.tier_words}")
+        rows = number_rows(number)
+        if rows.empty:
+            st.caption(unpooled_text(number) or "No study reports it for this patient.")
+        else:
+            st.dataframe(
+                rows,
+                hide_index=True,
+                column_config=_CONFIG,
+                key=f"drill_{summary.drug}_{number.outcome}",
+            )
+            also = unpooled_text(number)
+            if also:
+                st.caption(also)
+    st.markdown(f"**Grade ≥3 adverse events** · {summary.adverse_events.tier_words}")
+    aes = ae_rows(summary)
+    if aes.empty:
+        st.caption("No study of this drug reports grade ≥3 events for this patient.")
+    else:
+        st.dataframe(aes, hide_index=True, column_config=_CONFIG, key=f"drill_{summary.drug}_ae")
+
+
+def methods_section() -> None:
+    """How studies are matched to a patient, the tiers, and the certainty rules (Methods page)."""
+    st.markdown(
+        "**Line.** Each study records the range of lines it enrolled, derived from its own "
+        "wording (kept beside it): a trial of patients “after failure of at least one prior "
+        "regimen” spans the second line and later. A patient's line matches every study whose "
+        "range contains it; “Include trials of a span of lines: No” keeps only trials of exactly "
+        "that line. A study that reports a subgroup of the patient's line contributes that "
+        "subgroup.\n\n"
+        "**Histology.** Subtype → soft tissue or bone → all sarcoma. For each drug and outcome "
+        "the view shows the most direct evidence there is and names its tier: *direct* (the "
+        "subtype's own cohort or a subgroup reported for it, with its own n), *histology group* "
+        "(soft-tissue or bone studies that may have enrolled the subtype but report it only "
+        "mixed; a study whose listed subtypes exclude it is left out), *all sarcoma* (bone and "
+        "soft-tissue sarcoma together). “Direct evidence only” shows the first tier alone. "
+        "Desmoid tumours and GIST are not part of soft-tissue sarcoma evidence.\n\n"
+        "**Assessment.** Best overall response is pooled apart from response at a fixed week, "
+        "and Kaplan–Meier landmark rates apart from crude or 12-week rates; “Allow mixing” pools "
+        "them together and flags the number. Medians or rates reported without a CI are listed "
+        "under the number (“also reported, not pooled”), never dropped; a single study is shown "
+        "as such, not as a pooled estimate."
+    )
+    st.markdown(
+        "**Certainty (provisional, computed).** GRADE for prognosis and incidence (Iorio et al., "
+        "BMJ 2015;350:h870) starts cohorts of patients at high certainty for what happens to such "
+        "patients, and rates down one level per serious concern. The app computes each domain "
+        "from the data; read it as a prompt for judgement, not a verdict, and disagree with the "
+        "thresholds below where your judgement differs. Cross-drug comparisons of separate "
+        "single-arm studies stay naive whatever the certainty of each number."
+    )
+    names = {
+        "risk_of_bias": "Risk of bias",
+        "inconsistency": "Inconsistency",
+        "imprecision": "Imprecision",
+        "indirectness": "Indirectness",
+        "publication_bias": "Publication bias",
+    }
+    st.table(
+        pd.DataFrame(
+            {"Domain": [names[k] for k in THRESHOLDS], "Rule": list(THRESHOLDS.values())}
+        ).set_index("Domain")
+    )
+    st.caption(
+        "Levels: High (no concern), Moderate (rated down once), Low (twice), Very low (three "
+        "times or more). Each domain is rated down at most twice."
+    )

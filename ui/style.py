@@ -1,0 +1,46 @@
+"""Page-wide CSS the theme cannot set: a visible focus ring and charts that never widen a page.
+
+WCAG 2.2 AA asks for a visible keyboard focus (2.4.7, 2.4.11) and for content that reflows at
+320 CSS px without scrolling in two directions (1.4.10). The compact charts are drawn about
+360 px wide; a chart still wider than the screen (a forest plot's columns) is scaled down to the
+screen's width, keeping its proportions, so the page never pans sideways (wide tables scroll
+inside their own box, as ``st.dataframe`` does).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+FOCUS_COLOUR = "#0072B2"
+
+HOUSE_CSS = f"""
+<style>
+a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible,
+[role="radio"]:focus-visible, [role="tab"]:focus-visible, [role="switch"]:focus-visible,
+[role="combobox"]:focus-visible, [tabindex]:focus-visible,
+label:focus-within > div:first-child {{
+  outline: 3px solid {FOCUS_COLOUR} !important;
+  outline-offset: 2px !important;
+}}
+[data-testid="stSidebarNav"] a:focus-visible {{
+  background-color: #E6F1F8 !important;
+}}
+[data-testid^="stPageLink"] * {{
+  white-space: normal !important;
+  text-overflow: clip !important;
+  overflow: visible !important;
+}}
+[data-testid="stVegaLiteChart"], [data-testid="stElementContainer"] {{
+  max-width: 100%;
+}}
+[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas {{
+  max-width: 100% !important;
+  height: auto !important;
+}}
+</style>
+"""
+
+
+def apply_house_style() -> None:
+    """Add the house CSS to the page (call once per run, before the page's content)."""
+    st.html(HOUSE_CSS)
