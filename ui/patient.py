@@ -33,7 +33,7 @@ from tkidata.wording import (
     format_value,
     outcome_label,
 )
-from ui.cache import evidence, histology_labels
+from ui.cache import evidence, histology_labels, view_part
 
 CAVEAT = (
     "Naive cross-trial comparison: each drug was studied in different, mostly single-arm trials "
@@ -110,7 +110,7 @@ def _number_html(number: TieredNumber) -> str:
             f"<div class='tki-tier tki-secondary'>secondary source: "
             f"{_esc('; '.join(secondary))}</div>" + cert_html
         )
-    also = unpooled_text(number, limit=2) if number.has_number else ""
+    also = _unpooled(number, limit=2) if number.has_number else ""
     also_html = f"<div class='tki-meta'>{_esc(also)}</div>" if also else ""
     return (
         f"<div class='tki-num'><div class='tki-label'>{_esc(label)}</div>"
@@ -256,9 +256,28 @@ def _arm_columns(ev: tkidata.Evidence, study_id: str) -> dict[str, object]:
     }
 
 
+def _number_key(number: TieredNumber) -> tuple[object, ...]:
+    """What a number's drill-down depends on (its result carries the filters and method)."""
+    result = number.result
+    state = (result.filters, result.method, result.study_ids) if result is not None else None
+    return (number.drug, number.outcome, number.timepoint, number.tier, number.tried, state)
+
+
 def number_rows(number: TieredNumber) -> pd.DataFrame:
     """The exact rows behind one number: citation, design, line and DOI first, then the
-    population, events, n and estimate that entered the pool."""
+    population, events, n and estimate that entered the pool (built once per state)."""
+    return view_part(("number_rows", _number_key(number)), lambda: _number_rows(number))
+
+
+def _unpooled(number: TieredNumber, limit: int | None = None) -> str:
+    """:func:`unpooled_text`, built once per state."""
+    key = ("unpooled", _number_key(number), limit)
+    if limit is None:
+        return view_part(key, lambda: unpooled_text(number))
+    return view_part(key, lambda: unpooled_text(number, limit=limit))
+
+
+def _number_rows(number: TieredNumber) -> pd.DataFrame:
     ev = evidence()
     rows = number.pooled_rows()
     labels = histology_labels()
@@ -288,7 +307,17 @@ def number_rows(number: TieredNumber) -> pd.DataFrame:
 
 
 def ae_rows(summary: DrugSummary) -> pd.DataFrame:
-    """The exact adverse-event rows behind the top grade ≥3 terms shown."""
+    """The exact adverse-event rows behind the top grade ≥3 terms shown (built once per state)."""
+    top = summary.adverse_events.top(3)
+    key = (
+        "ae_rows",
+        summary.drug,
+        tuple(zip(top["term"], top["studies"].astype(str), strict=True)),
+    )
+    return view_part(key, lambda: _ae_rows(summary))
+
+
+def _ae_rows(summary: DrugSummary) -> pd.DataFrame:
     ev = evidence()
     top = summary.adverse_events.top(3)
     records = []
@@ -325,7 +354,7 @@ def drill_down(summary: DrugSummary) -> None:
         st.markdown(f"**{label}: {est}** ({ci}) · {number.tier_words}")
         rows = number_rows(number)
         if rows.empty:
-            st.caption(unpooled_text(number) or "No study reports it for this patient.")
+            st.caption(_unpooled(number) or "No study reports it for this patient.")
         else:
             st.dataframe(
                 rows,
@@ -333,7 +362,7 @@ def drill_down(summary: DrugSummary) -> None:
                 column_config=_CONFIG,
                 key=f"drill_{summary.drug}_{number.outcome}",
             )
-            also = unpooled_text(number)
+            also = _unpooled(number)
             if also:
                 st.caption(also)
     st.markdown(f"**Grade ≥3 adverse events** · {summary.adverse_events.tier_words}")
