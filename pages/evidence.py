@@ -5,12 +5,13 @@ import streamlit as st
 from report import charts
 from report.colors import DRUG_COLORS, drug_label
 from tkidata.evidence_table import select_evidence
-from ui import cache, render, user_studies
+from ui import cache, patient, render, user_studies
 from ui.frame import page_frame
+from ui.params import direct_only
 
 DESIGNS = ("rct_arm", "single_arm", "retrospective", "case_report")
 
-f, _ = page_frame()
+f, m = page_frame()
 st.title("Evidence")
 st.caption(
     "Every curated study arm, all drugs. Filter here, or arrive from a pooled number "
@@ -25,8 +26,14 @@ if requested:
         + ("" if set(requested) <= known else " Some requested ids are unknown."),
         icon=":material/filter_alt:",
     )
+    number = patient.parse_number(st.query_params.get("number"))
+    if number is not None:
+        drug, outcome, months = number
+        patient.number_section(cache.tiered_number(drug, outcome, months, f, m, direct_only()))
     if st.button("Show all studies", key="evidence_show_all"):
         del st.query_params["studies"]
+        if "number" in st.query_params:
+            del st.query_params["number"]
         st.rerun()
 
 search, pick_drugs, pick_designs = st.columns([2, 3, 3])

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import tkidata
-from tkidata.tiers import number_text, patient_summary
+from tkidata.tiers import number_text, patient_summary, tiered_outcome
 from tkidata.wording import TIER_WORDS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -147,3 +147,47 @@ def test_direct_evidence_only_switch_narrows_to_tier_one(ev) -> None:
     assert not at.exception, at.exception
     for text in cards(at).values():
         assert "Histology group" not in text and "All sarcoma" not in text
+
+
+def test_forest_left_out_list_names_every_median_without_a_ci(ev) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["drug"] = "apatinib"
+    at.query_params["outcome"] = "pfs_median"
+    at.switch_page("pages/forest.py")
+    at.run()
+    assert not at.exception, at.exception
+    res = tkidata.pool_outcome(ev, "apatinib", "pfs_median", tkidata.Filters(), REF)
+    no_ci = res.unpooled[res.unpooled["reason"] == "no confidence interval"]
+    assert len(no_ci) > 0
+    left = [d.value for d in at.dataframe if "Why" in d.value.columns]
+    assert left, "the forest page shows no left-out list"
+    why = left[0].set_index("Study")["Why"]
+    for label in no_ci["label"]:
+        assert "without a confidence interval" in why[label]
+
+
+def test_a_number_opened_in_evidence_shows_the_rows_that_made_it(ev) -> None:
+    f = tkidata.Filters(histology="lms", line="second")
+    number = tiered_outcome(ev, "anlotinib", "orr", f, REF)
+    assert number.has_number
+    at = AppTest.from_file(APP, default_timeout=120)
+    params = {
+        "histology": "lms",
+        "line": "second",
+        "studies": ",".join(number.result.study_ids),
+        "number": "anlotinib:orr",
+    }
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page("pages/evidence.py")
+    at.run()
+    assert not at.exception, at.exception
+    est, ci = number_text(number)
+    shown = " ".join(str(m.value) for m in at.markdown)
+    assert f"The rows behind Anlotinib ORR: {est}** ({ci})" in shown
+    frame = next(d.value for d in at.dataframe if "Reported" in d.value.columns)
+    rows = number.pooled_rows()
+    assert list(frame["Reported"]) == [
+        f"{int(e)}/{int(n)}" for e, n in zip(rows["events"], rows["n"], strict=True)
+    ]
+    assert list(frame.columns[:5]) == ["Study", "Citation", "Design", "Line enrolled", "DOI"]

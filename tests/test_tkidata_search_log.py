@@ -90,3 +90,22 @@ def test_direct_arm_matrix_counts_subtype_rows() -> None:
     matrix = direct_arm_matrix(ev)
     assert list(matrix.columns) == list(ev.vocab.tki_drugs)
     assert matrix.loc[("osteosarcoma", "orr")].sum() >= 2
+
+
+def test_a_line_subgroup_outside_the_arms_range_is_an_error(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES / "valid", data)
+    with (data / "alpha" / "outcomes.csv").open("a") as fh:
+        fh.write("asingle,all,orr,,bor,,second,1,5,,,,,,,false,Table 3,,,\n")
+    with pytest.raises(DataValidationError) as info:
+        tkidata.load(data)
+    assert "subgroup_line: 'second' lies outside the line range the arm enrolled" in str(info.value)
+
+
+def test_a_line_without_the_sources_wording_is_a_warning(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES / "valid", data)
+    path = data / "alpha" / "studies.csv"
+    path.write_text(path.read_text().replace(",first,untreated,", ",first,,", 1))
+    ev = tkidata.load(data)
+    assert any("line is set but line_reported is empty" in str(w) for w in ev.warnings)

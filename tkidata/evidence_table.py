@@ -6,7 +6,7 @@ import pandas as pd
 
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
-from tkidata.selection import candidate_arms
+from tkidata.selection import candidate_arms, label_of
 
 KEY_OUTCOMES = ("orr", "dcr", "pfs_median")
 """Outcomes shown per arm in the evidence table."""
@@ -82,7 +82,7 @@ def evidence_table(
         studies[outcome] = [
             _key_value(grouped.get(sid, empty), outcome) for sid in studies["study_id"]
         ]
-    studies["label"] = studies["first_author"].astype(str) + " " + studies["year"].astype(str)
+    studies["label"] = [label_of(ev, str(sid)) for sid in studies["study_id"]]
     studies["enters_pools"] = studies["study_id"].isin(passing) if f is not None else pd.NA
     studies["doi_url"] = [
         f"https://doi.org/{d}" if isinstance(d, str) and d else None for d in studies["doi"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -10,6 +12,9 @@ from tkidata.filters import LINE_WORDS, Filters, line_contains, setting_reasons
 from tkidata.loader import Evidence
 from tkidata.schema import POOLED_OUTCOMES, RATE_OUTCOMES
 from tkidata.validate import split_list
+
+Row = Mapping[str, Any] | pd.Series
+"""A study arm or an outcome row: a record dict (fast) or a pandas row."""
 
 ARM_COLUMNS = (
     "first_author",
@@ -115,12 +120,12 @@ def assessment_words(assessment: object, week: object = None) -> str:
     return text.format(week=int(week)) if pd.notna(week) and "{week}" in text else text
 
 
-def _assessment_ok(row: pd.Series, outcome: str, f: Filters) -> bool:
+def _assessment_ok(row: Row, outcome: str, f: Filters) -> bool:
     default = DEFAULT_ASSESSMENT.get(outcome)
     return default is None or f.mix_assessment or row["assessment"] == default
 
 
-def _line_rank(row: pd.Series, f: Filters) -> int | None:
+def _line_rank(row: Row, f: Filters) -> int | None:
     """0 = a line-subgroup row for the patient's line, 1 = a whole-arm row, None = not usable."""
     sub = row["subgroup_line"]
     if not isinstance(sub, str):
@@ -134,13 +139,13 @@ ALSO_REPORTED = "also reported"
 """How the reason of a line-subgroup median passed over for the arm's row with a CI starts."""
 
 
-def _median_ci(row: pd.Series) -> bool:
+def _median_ci(row: Row) -> bool:
     return pd.notna(row["ci_low"]) and (pd.notna(row["ci_high"]) or row["not_reached"] == "upper")
 
 
 def _choose_row(
-    mine: pd.DataFrame, candidates: list[str], outcome: str, f: Filters
-) -> tuple[pd.Series | None, list[pd.Series], list[pd.Series]]:
+    mine: list[dict[str, Any]], candidates: list[str], outcome: str, f: Filters
+) -> tuple[Row | None, list[Row], list[Row]]:
     """The row that stands for the arm; the rows of another assessment left out of the pool; and
     line-subgroup medians passed over because only the arm's row has a CI.
 
@@ -151,9 +156,8 @@ def _choose_row(
     default = DEFAULT_ASSESSMENT.get(outcome)
     median = outcome in ("pfs_median", "os_median")
     for population in candidates:
-        rows = mine[mine["population"] == population]
         usable = []
-        for _, row in rows.iterrows():
+        for row in (r for r in mine if r["population"] == population):
             rank = _line_rank(row, f)
             if rank is not None:
                 no_ci = median and not _median_ci(row)
@@ -238,13 +242,13 @@ def label_of(ev: Evidence, study_id: str) -> str:
     return cached[1].get(study_id, study_id)
 
 
-def _label(arm: pd.Series, ev: Evidence | None = None) -> str:
+def _label(arm: Row, ev: Evidence | None = None) -> str:
     if ev is not None:
         return label_of(ev, str(arm["study_id"]))
     return f"{arm['first_author']} {arm['year']}"
 
 
-def enrolled_reason(arm: pd.Series, enrolled: str, ev: Evidence) -> str | None:
+def enrolled_reason(arm: Row, enrolled: str, ev: Evidence) -> str | None:
     """Why an arm cannot have enrolled ``enrolled`` (a histology code or group), None if it may."""
     if not enrolled or enrolled == "all":
         return None
@@ -257,7 +261,49 @@ def enrolled_reason(arm: pd.Series, enrolled: str, ev: Evidence) -> str | None:
     return None
 
 
-def _arm_reasons(arm: pd.Series, f: Filters, study_set: str | None, ev: Evidence) -> list[str]:
+@dataclass(frozen=True, eq=False)
+class _Records:
+    """The evidence as plain records, built once per evidence (row access on DataFrames is the
+    main cost of a selection)."""
+
+    studies: pd.DataFrame
+    arms_by_drug: dict[str, list[tuple[int, dict[str, Any]]]]
+    facts: dict[tuple[str, str], list[dict[str, Any]]]
+
+
+_RECORDS_CACHE: dict[int, _Records] = {}
+
+
+def _records(ev: Evidence) -> _Records:
+    cached = _RECORDS_CACHE.get(id(ev.studies))
+    if cached is not None and cached.studies is ev.studies:
+        return cached
+    arms_by_drug: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    records = ev.studies.to_dict("records")
+    for index, record in zip(ev.studies.index, records, strict=True):
+        arms_by_drug.setdefault(str(record["drug"]), []).append((int(index), record))
+    facts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in ev.outcomes.to_dict("records"):
+        facts.setdefault((str(row["study_id"]), str(row["outcome"])), []).append(row)
+    _RECORDS_CACHE.clear()
+    built = _RECORDS_CACHE[id(ev.studies)] = _Records(ev.studies, arms_by_drug, facts)
+    return built
+
+
+_PREFERRED_CACHE: dict[int, tuple[pd.DataFrame, frozenset[str]]] = {}
+
+
+def _preferred_ids(ev: Evidence) -> frozenset[str]:
+    """Ids of the ``preferred=true`` arms (computed once per evidence)."""
+    cached = _PREFERRED_CACHE.get(id(ev.studies))
+    if cached is None or cached[0] is not ev.studies:
+        ids = frozenset(ev.studies.loc[ev.studies["preferred"], "study_id"])
+        _PREFERRED_CACHE.clear()
+        cached = _PREFERRED_CACHE[id(ev.studies)] = (ev.studies, ids)
+    return cached[1]
+
+
+def _arm_reasons(arm: Row, f: Filters, study_set: str | None, ev: Evidence) -> list[str]:
     """Why an arm of the requested drug is left out by the arm-level rules (empty = keep)."""
     reasons = []
     if study_set is not None and study_set not in split_list(arm["included_in"]):
@@ -265,11 +311,8 @@ def _arm_reasons(arm: pd.Series, f: Filters, study_set: str | None, ev: Evidence
     if arm["design"] == "case_report":
         reasons.append("case report: shown as context, never pooled")
     if not arm["preferred"] and study_set is None:
-        others = [
-            o
-            for o in split_list(arm["overlaps_with"])
-            if o in set(ev.studies.loc[ev.studies["preferred"], "study_id"])
-        ]
+        preferred = _preferred_ids(ev)
+        others = [o for o in split_list(arm["overlaps_with"]) if o in preferred]
         via = f" (preferred report: {';'.join(others)})" if others else ""
         reasons.append(f"overlapping report, not pooled{via}")
     reasons += setting_reasons(arm, f, noun="arm")
@@ -279,7 +322,7 @@ def _arm_reasons(arm: pd.Series, f: Filters, study_set: str | None, ev: Evidence
     return reasons
 
 
-def whole_arm_populations(arm: pd.Series) -> list[str]:
+def whole_arm_populations(arm: Row) -> list[str]:
     """Population values that describe the whole arm: ``all``, its group, its only subtype."""
     pops = ["all"]
     if arm["histology_group"] in ("sts", "bone"):
@@ -296,7 +339,7 @@ def set_overlaps(rows: pd.DataFrame, ev: Evidence) -> tuple[str, ...]:
     return tuple(sid for sid in rows["study_id"] if sid in not_preferred)
 
 
-def _population_candidates(arm: pd.Series, population: str, ev: Evidence) -> list[str] | str:
+def _population_candidates(arm: Row, population: str, ev: Evidence) -> list[str] | str:
     """Outcome-row populations that stand for ``population`` in this arm (best first).
 
     Returns a reason string when the arm cannot contribute to that histology at all.
@@ -318,7 +361,7 @@ def _population_candidates(arm: pd.Series, population: str, ev: Evidence) -> lis
     return [population]
 
 
-def arm_population_ok(arm: pd.Series, population: str, ev: Evidence) -> bool:
+def arm_population_ok(arm: Row, population: str, ev: Evidence) -> bool:
     """True when the whole arm belongs to ``population`` (used where rows carry no population)."""
     if population == "all":
         return True
@@ -334,20 +377,35 @@ def candidate_arms(
 
     Placebo arms of the same trials are listed as excluded (comparators never enter a pool).
     """
+    kept, excluded = _candidate_records(ev, drug, f, study_set)
+    return ev.studies.loc[[i for i, _ in kept]], excluded
+
+
+def _candidate_records(
+    ev: Evidence, drug: str, f: Filters, study_set: str | None
+) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, str]]]:
+    """:func:`candidate_arms` as records: (index, arm record) of the kept arms, and the excluded."""
     if drug not in ev.vocab.tki_drugs:
         raise ValueError(
             f"drug {drug!r} is not a compared drug: expected one of {ev.vocab.tki_drugs}"
         )
-    studies = ev.studies
-    arms = studies[studies["drug"] == drug]
+    cache = _records(ev)
+    mine = cache.arms_by_drug.get(drug, [])
     excluded: list[dict[str, str]] = []
-    trials = set(arms["trial"].dropna())
-    comparators = studies[(studies["drug"] != drug) & studies["trial"].isin(trials)]
-    for _, arm in comparators.iterrows():
-        reason = f"{arm['drug']} arm of {arm['trial']}: comparators never enter a drug's pool"
-        excluded.append({"study_id": arm["study_id"], "label": _label(arm, ev), "reason": reason})
+    trials = {a["trial"] for _, a in mine if isinstance(a["trial"], str)}
+    for other, arms_of in cache.arms_by_drug.items():
+        if other == drug:
+            continue
+        for _, arm in arms_of:
+            if arm["trial"] in trials:
+                reason = (
+                    f"{arm['drug']} arm of {arm['trial']}: comparators never enter a drug's pool"
+                )
+                excluded.append(
+                    {"study_id": arm["study_id"], "label": _label(arm, ev), "reason": reason}
+                )
     keep = []
-    for i, arm in arms.iterrows():
+    for i, arm in mine:
         reasons = _arm_reasons(arm, f, study_set, ev)
         if reasons:
             excluded.append(
@@ -358,8 +416,8 @@ def candidate_arms(
                 }
             )
         else:
-            keep.append(i)
-    return arms.loc[keep], excluded
+            keep.append((i, arm))
+    return keep, excluded
 
 
 def _excluded_frame(records: list[dict[str, str]]) -> pd.DataFrame:
@@ -433,19 +491,21 @@ def select_arms(
     pop = population if population is not None else f.histology
     if pop not in ev.vocab.populations:
         raise ValueError(f"population {pop!r} is not 'all', 'sts', 'bone' or a histology code")
-    arms, excluded = candidate_arms(ev, drug, f, study_set)
-    facts = ev.outcomes[ev.outcomes["outcome"] == outcome]
-    if timepoint is not None:
-        facts = facts[facts["timepoint_months"] == timepoint]
+    kept, excluded = _candidate_records(ev, drug, f, study_set)
+    facts = _records(ev).facts
     what = f"{outcome} at {timepoint} months" if timepoint is not None else outcome
     records = []
-    for _, arm in arms.iterrows():
+    for _, arm in kept:
         candidates = _population_candidates(arm, pop, ev)
         label = _label(arm, ev)
         if isinstance(candidates, str):
             excluded.append({"study_id": arm["study_id"], "label": label, "reason": candidates})
             continue
-        mine = facts[facts["study_id"] == arm["study_id"]]
+        mine = [
+            row
+            for row in facts.get((str(arm["study_id"]), outcome), [])
+            if timepoint is None or row["timepoint_months"] == timepoint
+        ]
         chosen, other, also = _choose_row(mine, candidates, outcome, f)
         for row in also:
             shown = f"{row['estimate']:.1f} months" if pd.notna(row["estimate"]) else "median"
@@ -466,7 +526,7 @@ def select_arms(
             continue
         if chosen is None:
             reason = f"no {what} reported for population {pop}"
-            if f.line != "any" and (mine["subgroup_line"].notna()).any():
+            if f.line != "any" and any(isinstance(r["subgroup_line"], str) for r in mine):
                 reason += f" and {LINE_WORDS[f.line]}"
             excluded.append({"study_id": arm["study_id"], "label": label, "reason": reason})
             continue
@@ -474,7 +534,7 @@ def select_arms(
             reason = "median not reached: cannot be pooled"
             excluded.append({"study_id": arm["study_id"], "label": label, "reason": reason})
             continue
-        record = {col: chosen[col] for col in ROW_COLUMNS if col in chosen.index}
+        record = {col: chosen[col] for col in ROW_COLUMNS if col in chosen}
         record.update({col: arm[col] for col in ARM_COLUMNS})
         record.update({"label": label, "user_supplied": False})
         records.append(record)

@@ -491,6 +491,9 @@ def cross_problems(
         if pd.notna(row["preferred"]) and not row["preferred"] and not overlaps.get(sid):
             msg = "preferred=false but overlaps_with is empty (which report replaces it?)"
             warnings.append(Problem(*where, "preferred", msg))
+        if isinstance(row["line"], str) and pd.isna(row["line_reported"]):
+            msg = "line is set but line_reported is empty (keep the source's wording)"
+            warnings.append(Problem(*where, "line_reported", msg))
 
     outcomes = tables["outcomes"]
     oc = outcomes.frame
@@ -512,6 +515,22 @@ def cross_problems(
     pop_group = oc["population"].map(lambda p: vocab.histology_group(p) if p != "all" else None)
     clash = groups.isin(["sts", "bone"]) & pop_group.notna() & (pop_group != groups)
     errors += _flag(outcomes, clash, "population", "'{value}' does not belong to this arm's group")
+    arm_line = oc["study_id"].map(by_id["line"])
+    outside = [
+        sub in schema.LINE_RANGES
+        and line in schema.LINE_RANGES
+        and not (
+            schema.LINE_RANGES[line][0] <= schema.LINE_RANGES[sub][0]
+            and schema.LINE_RANGES[sub][1] <= schema.LINE_RANGES[line][1]
+        )
+        for sub, line in zip(oc["subgroup_line"], arm_line, strict=True)
+    ]
+    errors += _flag(
+        outcomes,
+        pd.Series(outside, index=oc.index),
+        "subgroup_line",
+        "'{value}' lies outside the line range the arm enrolled",
+    )
     errors += _duplicates(outcomes, "outcomes")
     proportions = oc["outcome"].isin(schema.PROPORTION_OUTCOMES)
     stated = Located(oc[proportions], outcomes.paths, outcomes.lines, outcomes.raw)

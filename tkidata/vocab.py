@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -61,10 +62,15 @@ class Vocab:
         """Drug id → display label."""
         return dict(zip(self.drugs["drug"], self.drugs["label"], strict=True))
 
-    @property
+    @cached_property
     def tki_drugs(self) -> tuple[str, ...]:
         """The drugs that are compared (role ``tki``), in vocabulary order."""
         return tuple(self.drugs.loc[self.drugs["role"] == "tki", "drug"])
+
+    @cached_property
+    def _groups(self) -> dict[str, str]:
+        codes, groups = self.histology["code"], self.histology["group"]
+        return {str(c): str(g) for c, g in zip(codes, groups, strict=True)}
 
     @property
     def populations(self) -> frozenset[str]:
@@ -75,8 +81,7 @@ class Vocab:
         """Return ``sts``/``bone`` for a histology code (or a group name), None if unknown."""
         if code in GROUPS:
             return code
-        hit = self.histology.loc[self.histology["code"] == code, "group"]
-        return str(hit.iloc[0]) if len(hit) else None
+        return self._groups.get(code)
 
     def soc(self, term: str) -> str | None:
         """System organ class of a CTCAE term, None if the term is not in the vocabulary."""

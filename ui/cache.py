@@ -54,7 +54,7 @@ from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
 from tkidata.reproduction import held_studies as held_studies_of
 from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
-from tkidata.tiers import DrugSummary
+from tkidata.tiers import DrugSummary, TieredNumber, tiered_outcome
 from tkidata.vocab import VOCAB_DIR
 from ui import user_studies
 
@@ -347,6 +347,38 @@ def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
     """``tkidata.tiered_compare`` rows shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
     table = _tiered(data_fingerprint(), f, m, direct_only, user_studies.outcome_extra(f))
     return _in_compare_order(table)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _tiered_number(
+    fp: Fingerprint,
+    drug: str,
+    outcome: str,
+    timepoint: int | None,
+    f: Filters,
+    m: Method,
+    direct_only: bool,
+    extra: pd.DataFrame | None,
+) -> TieredNumber:
+    return tiered_outcome(
+        _load(fp), drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only, extra=extra
+    )
+
+
+def tiered_number(
+    drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method, direct_only: bool
+) -> TieredNumber:
+    """``tkidata.tiered_outcome``: one number at its most direct tier (the Evidence drill-down)."""
+    return _tiered_number(
+        data_fingerprint(),
+        drug,
+        outcome,
+        timepoint,
+        f,
+        m,
+        direct_only,
+        user_studies.outcome_extra(f),
+    )
 
 
 def search_counts() -> pd.DataFrame:

@@ -106,11 +106,13 @@ def _number_html(number: TieredNumber) -> str:
         )
     secondary = number.secondary_sources
     if secondary:
+        names = "; ".join(secondary)
+        shown = names if len(secondary) == 1 else f"{len(secondary)} of {res.k} studies"
         cert_html = (
-            f"<div class='tki-tier tki-secondary'>secondary source: "
-            f"{_esc('; '.join(secondary))}</div>" + cert_html
+            f"<div class='tki-tier tki-secondary' title='{_esc(names)}'>secondary source: "
+            f"{_esc(shown)}</div>" + cert_html
         )
-    also = _unpooled(number, limit=2) if number.has_number else ""
+    also = _unpooled(number, limit=1) if number.has_number else ""
     also_html = f"<div class='tki-meta'>{_esc(also)}</div>" if also else ""
     return (
         f"<div class='tki-num'><div class='tki-label'>{_esc(label)}</div>"
@@ -371,6 +373,39 @@ def drill_down(summary: DrugSummary) -> None:
         st.caption("No study of this drug reports grade ≥3 events for this patient.")
     else:
         st.dataframe(aes, hide_index=True, column_config=_CONFIG, key=f"drill_{summary.drug}_ae")
+
+
+def parse_number(text: str | None) -> tuple[str, str, int | None] | None:
+    """``"anlotinib:pfs_rate:6"`` → ``("anlotinib", "pfs_rate", 6)``; None when malformed."""
+    if not text:
+        return None
+    parts = text.split(":")
+    outcomes = ("orr", "dcr", "pfs_median", "os_median", "pfs_rate", "os_rate")
+    if len(parts) not in (2, 3) or parts[1] not in outcomes:
+        return None
+    if parts[0] not in evidence().vocab.tki_drugs:
+        return None
+    t = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+    if (parts[1].endswith("_rate")) != (t is not None):
+        return None
+    return parts[0], parts[1], t
+
+
+def number_section(number: TieredNumber) -> None:
+    """The exact rows behind one number, with the number itself (Evidence page)."""
+    label = outcome_label(number.outcome, number.timepoint, short=True)
+    est, ci = number_text(number)
+    st.markdown(
+        f"**The rows behind {drug_label(number.drug)} {label}: {est}** ({ci}) · {number.tier_words}"
+    )
+    rows = number_rows(number)
+    if rows.empty:
+        st.caption(unpooled_text(number) or "No study reports it for this patient.")
+        return
+    st.dataframe(rows, hide_index=True, column_config=_CONFIG, key="evidence_number_rows")
+    also = unpooled_text(number)
+    if also:
+        st.caption(also)
 
 
 def methods_section() -> None:

@@ -124,13 +124,17 @@ def drug_header(drug: str) -> None:
     )
 
 
-def studies_link(study_ids: str, label: str) -> None:
-    """A link to the Evidence page filtered to these study ids (``;``-joined)."""
+def studies_link(study_ids: str, label: str, *, number: str | None = None) -> None:
+    """A link to the Evidence page filtered to these study ids (``;``-joined); ``number``
+    (``drug:outcome[:months]``) makes the page show the exact rows behind that number."""
     st.page_link(
         EVIDENCE_PAGE,
         label=label,
         icon=":material/menu_book:",
-        query_params={"studies": study_ids.replace(";", ",")},
+        query_params={
+            "studies": study_ids.replace(";", ","),
+            **({"number": number} if number else {}),
+        },
     )
 
 
@@ -179,8 +183,11 @@ def pooled_number(row: Mapping[str, object], f: Filters) -> None:
         st.caption(f"incl. {len(user)} user-supplied (not curated)")
     curated = [s for s in str(row["study_ids"]).split(";") if s not in set(user)]
     if curated:
+        timepoint_key = "" if pd.isna(timepoint) else f":{int(timepoint)}"
         studies_link(
-            ";".join(curated), study_link_text(drug_label(str(row["drug"])), label, len(curated))
+            ";".join(curated),
+            study_link_text(drug_label(str(row["drug"])), label, len(curated)),
+            number=f"{row['drug']}:{outcome}{timepoint_key}",
         )
 
 
@@ -206,6 +213,23 @@ def sources(result: object) -> None:
     """The rows behind a pooled result (with their source locations) and the arms left out."""
     rows = result.selection.rows  # type: ignore[attr-defined]
     excluded = result.selection.excluded  # type: ignore[attr-defined]
+    unpooled = result.unpooled  # type: ignore[attr-defined]
+    no_ci = unpooled[unpooled["reason"] == "no confidence interval"]
+    if len(no_ci):
+        values = [
+            format_value(v, months=is_median(result.outcome))  # type: ignore[attr-defined]
+            for v in no_ci["estimate"]
+        ]
+        listed = pd.DataFrame(
+            {
+                "study_id": no_ci["study_id"],
+                "label": no_ci["label"],
+                "reason": [
+                    f"reported {v} without a confidence interval: cannot be pooled" for v in values
+                ],
+            }
+        )
+        excluded = pd.concat([listed, excluded], ignore_index=True)
     if len(rows):
         shown = rows[[c for c in _SOURCE_COLUMNS if c in rows.columns]]
         st.dataframe(shown.rename(columns=_SOURCE_COLUMNS), hide_index=True, key="sources_rows")
@@ -258,11 +282,13 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
         key=key,
         column_order=[
             "label",
+            "citation",
+            "design",
+            "line",
+            "doi_url",
             "drug",
             "trial",
-            "design",
             "regimen",
-            "line",
             "histology_group",
             "subtypes",
             "age_group",
@@ -274,10 +300,8 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
             "enters_pools",
             "overlaps_with",
             "included_in",
-            "doi_url",
             "study_id",
             "partner_treatment",
-            "citation",
             "note",
         ],
         column_config={

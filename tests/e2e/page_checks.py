@@ -49,7 +49,10 @@ def _codes() -> tuple[frozenset[str], frozenset[str]]:
         if label.lower() != code  # "osteosarcoma" is a word; "lms" is a code
     }
     codes = {*OUTCOMES, *DESIGNS, *LINES, *EXTRACTION_LEVELS, *subtypes, "3plus", "sts"}
-    codes -= {"first", "second", "later", "any", "abstract", "registry"}  # ordinary words
+    # ordinary words that are also codes ("2 retrospective", "secondary source", "synovial
+    # sarcoma cohort" in a trial's own arm name)
+    codes -= {"first", "second", "later", "any", "abstract", "registry"}
+    codes -= {"retrospective", "secondary", "synovial", "epithelioid"}
     ids = {*ev.studies["study_id"], *ev.published["source_id"]}
     return frozenset(codes), frozenset(ids)
 
