@@ -29,6 +29,9 @@ DEFAULT_OUTCOMES: tuple[tuple[str, int | None], ...] = (
 )
 #: comparison panels per slide (two keep the drug labels at a legible size).
 PANELS_PER_SLIDE = 2
+#: plot width of the comparison and adverse-event panels on a slide (the screen default is drawn
+#: narrow enough for a phone; a 16:9 slide has room for wider panels)
+SLIDE_PANEL_PX = 560
 #: adverse-event terms on the deck's grade ≥3 slides, and per slide (legible labels).
 AE_TERMS = 8
 AE_TERMS_PER_SLIDE = 4
@@ -157,7 +160,7 @@ def _ae_slides(ae_by_drug: Mapping[str, pd.DataFrame]) -> list[ChartSlide]:
             for d, f in ae_by_drug.items()
         }
         suffix = f" ({i}/{len(pages)})" if len(pages) > 1 else ""
-        chart = ae_panel_chart(part, top=AE_TERMS_PER_SLIDE)
+        chart = ae_panel_chart(part, top=AE_TERMS_PER_SLIDE, width=SLIDE_PANEL_PX)
         slides.append(ChartSlide(f"Grade ≥3 adverse events{suffix}", chart, (AE_CAVEAT, note)))
     return slides
 
@@ -241,7 +244,7 @@ def build_deck_content(
         slides.append(
             ChartSlide(
                 f"Efficacy of the four TKIs: {_outcomes_words(page)}{suffix}",
-                comparison_chart(sub),
+                comparison_chart(sub, width=SLIDE_PANEL_PX),
                 (
                     NAIVE_CAVEAT,
                     *_small_k_notes(r for r in chosen if (r.outcome, r.timepoint) in page),

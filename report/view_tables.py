@@ -196,12 +196,12 @@ _INTERNAL = {
     "comparator_study_id",
     "comparator_drug",
     "comparison",
+    "row_label",
 }
 _HEADERS = {
     "drug_label": "Drug",
     "panel": "Outcome",
     "label": "Study",
-    "row_label": "Comparison",
     "trial": "Trial",
     "endpoint": "Endpoint",
     "population_label": "Population",

@@ -7,10 +7,11 @@ method), so changing one filter re-pools only what depends on it. The session's 
 studies (``ui.user_studies``) enter every pooling wrapper as an argument, so they are part of the
 cache key: one session's studies never answer another session's request.
 
-Results of the curated data alone (the evidence, Compare's table, its adverse-event panel, the
-hazard ratios) are also kept on disk (``persist="disk"``, keyed by the same data fingerprint and
-invalidated by any code change), so a restarted server answers its first visitor without
-re-validating and re-pooling; rows a user supplied are never written to disk.
+Results of the curated data alone (the evidence, Compare's patient summary, tiered table and
+adverse-event panel, the hazard ratios) are also kept on disk (``persist="disk"``, keyed by the
+same data fingerprint and invalidated by any code change), so a restarted server answers its
+first visitor without re-validating and re-pooling; rows a user supplied are never written to
+disk.
 
 What a view draws is cached too (:func:`chart_view`): the Altair chart, its Vega-Lite JSON and the
 table it draws, keyed by the view, the filters, the method and the session's user studies. A
@@ -324,16 +325,23 @@ def _summary(
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=32, persist="disk")
+def _summary_curated(
+    fp: Fingerprint, f: Filters, m: Method, direct_only: bool
+) -> tuple[DrugSummary, ...]:
+    return patient_summary(_load(fp), f, m, direct_only=direct_only)
+
+
 def summary(f: Filters, m: Method, direct_only: bool) -> tuple[DrugSummary, ...]:
-    """``tkidata.patient_summary``: the first screen for the patient in the filters."""
-    return _summary(
-        data_fingerprint(),
-        f,
-        m,
-        direct_only,
-        user_studies.outcome_extra(f),
-        user_studies.ae_extra(f),
-    )
+    """``tkidata.patient_summary``: the first screen for the patient in the filters.
+
+    Without user-supplied studies the answer comes from the disk cache on a restarted server:
+    the first number shows without re-pooling.
+    """
+    extra, ae_extra = user_studies.outcome_extra(f), user_studies.ae_extra(f)
+    if extra is None and ae_extra is None:
+        return _summary_curated(data_fingerprint(), f, m, direct_only)
+    return _summary(data_fingerprint(), f, m, direct_only, extra, ae_extra)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -343,10 +351,17 @@ def _tiered(
     return tiered_compare(_shared(fp), f, m, direct_only=direct_only, extra=extra)
 
 
+@st.cache_data(show_spinner=False, max_entries=32, persist="disk")
+def _tiered_curated(fp: Fingerprint, f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
+    return tiered_compare(_load(fp), f, m, direct_only=direct_only)
+
+
 def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
     """``tkidata.tiered_compare`` rows shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
-    table = _tiered(data_fingerprint(), f, m, direct_only, user_studies.outcome_extra(f))
-    return _in_compare_order(table)
+    extra = user_studies.outcome_extra(f)
+    if extra is None:
+        return _in_compare_order(_tiered_curated(data_fingerprint(), f, m, direct_only))
+    return _in_compare_order(_tiered(data_fingerprint(), f, m, direct_only, extra))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -9,7 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour, tki_labels
+from report.charts.style import configure, tki_labels
 from report.colors import drug_label, drug_scale, drug_shape_scale
 from tkidata.wording import (
     OUTCOME_SHORT,
@@ -128,8 +128,9 @@ def hazard_ratio_chart(
     x_scale = alt.Scale(type="log", domain=domain, nice=False)
     ticks = [t for t in _TICKS if domain[0] <= t <= domain[1]]
     base = alt.Chart(table)
-    colour = drug_colour(legend=False)
     drugs_here = [d for d in tki_labels() if d in set(table["drug_label"])]
+    legend = alt.Legend(title="Drug", values=drugs_here, orient="bottom", columns=2)
+    colour = alt.Color("drug_label:N", scale=drug_scale(), legend=legend)
     layers = alt.layer(
         alt.Chart(pd.DataFrame({"one": [1.0]}))
         .mark_rule(color="#555")
@@ -149,16 +150,8 @@ def hazard_ratio_chart(
         base.mark_point(size=90, opacity=1, filled=True).encode(
             x=alt.X("estimate:Q", scale=x_scale),
             y=y,
-            color=alt.Color(
-                "drug_label:N",
-                scale=drug_scale(),
-                legend=alt.Legend(title="Drug", values=drugs_here),
-            ),
-            shape=alt.Shape(
-                "drug_label:N",
-                scale=drug_shape_scale(),
-                legend=alt.Legend(title="Drug", values=drugs_here),
-            ),
+            color=colour,
+            shape=alt.Shape("drug_label:N", scale=drug_shape_scale(), legend=legend),
             tooltip=[
                 alt.Tooltip("drug_label:N", title="Drug"),
                 alt.Tooltip("trial:N", title="Trial"),

@@ -34,7 +34,12 @@ def preset_chart(presets: pd.DataFrame, *, width: int = 170) -> alt.LayerChart:
     table = preset_table(presets)
     rows = list(dict.fromkeys(table["row_label"]))
     preset_names = list(dict.fromkeys(table["preset"]))
-    y = alt.Y("row_label:N", sort=rows, axis=alt.Axis(title=None, labelLimit=180))
+    # two-line labels (drug, then quantity) keep long CTCAE terms readable at phone width
+    y = alt.Y(
+        "row_label:N",
+        sort=rows,
+        axis=alt.Axis(title=None, labelLimit=190, labelExpr="split(datum.label, ' · ')"),
+    )
     y_off = alt.YOffset("preset:N", scale=alt.Scale(domain=preset_names))
     colour = drug_colour(legend=False)
     shape = alt.Shape(

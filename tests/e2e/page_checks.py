@@ -22,6 +22,21 @@ AXE_OPTIONS = {
 }
 PLACEHOLDERS = ("None", "nan", "NaN", "<NA>", "NaT")
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+#: codes that are also ordinary words of clinical prose ("2 retrospective", "a secondary source")
+ORDINARY_WORDS = frozenset(
+    {
+        "first",
+        "second",
+        "later",
+        "any",
+        "abstract",
+        "registry",
+        "retrospective",
+        "secondary",
+        "synovial",
+        "epithelioid",
+    }
+)
 #: names that look like codes but are what readers know them by
 KNOWN_NAMES = frozenset({"metaprop_one"})  # the Stata command of the reference analysis
 
@@ -46,13 +61,11 @@ def _codes() -> tuple[frozenset[str], frozenset[str]]:
     subtypes = {
         code
         for code, label in zip(ev.vocab.histology["code"], ev.vocab.histology["label"], strict=True)
-        if label.lower() != code  # "osteosarcoma" is a word; "lms" is a code
+        # "osteosarcoma" and "synovial" (sarcoma) are words of their labels; "lms" is a code
+        if not label.lower().startswith(code)
     }
     codes = {*OUTCOMES, *DESIGNS, *LINES, *EXTRACTION_LEVELS, *subtypes, "3plus", "sts"}
-    # ordinary words that are also codes ("2 retrospective", "secondary source", "synovial
-    # sarcoma cohort" in a trial's own arm name)
-    codes -= {"first", "second", "later", "any", "abstract", "registry"}
-    codes -= {"retrospective", "secondary", "synovial", "epithelioid"}
+    codes -= ORDINARY_WORDS
     ids = {*ev.studies["study_id"], *ev.published["source_id"]}
     return frozenset(codes), frozenset(ids)
 
