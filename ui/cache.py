@@ -329,7 +329,7 @@ def _summary(
 def _summary_curated(
     fp: Fingerprint, f: Filters, m: Method, direct_only: bool
 ) -> tuple[DrugSummary, ...]:
-    return patient_summary(_load(fp), f, m, direct_only=direct_only)
+    return patient_summary(_shared(fp), f, m, direct_only=direct_only)
 
 
 def summary(f: Filters, m: Method, direct_only: bool) -> tuple[DrugSummary, ...]:
@@ -353,7 +353,7 @@ def _tiered(
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
 def _tiered_curated(fp: Fingerprint, f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
-    return tiered_compare(_load(fp), f, m, direct_only=direct_only)
+    return tiered_compare(_shared(fp), f, m, direct_only=direct_only)
 
 
 def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
@@ -376,7 +376,7 @@ def _tiered_number(
     extra: pd.DataFrame | None,
 ) -> TieredNumber:
     return tiered_outcome(
-        _load(fp), drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only, extra=extra
+        _shared(fp), drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only, extra=extra
     )
 
 
