@@ -11,6 +11,7 @@ import html
 from collections.abc import Sequence
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 import tkidata
@@ -69,6 +70,12 @@ def _esc(text: object) -> str:
 
 
 def _number_html(number: TieredNumber) -> str:
+    """One number of a card as HTML, built once per state (its secondary-source and unpooled
+    notes scan the selection)."""
+    return view_part(("number_html", _number_key(number)), lambda: _build_number_html(number))
+
+
+def _build_number_html(number: TieredNumber) -> str:
     label = outcome_label(number.outcome, number.timepoint, short=True)
     est, ci = number_text(number)
     res = number.result
@@ -308,15 +315,19 @@ def _number_rows(number: TieredNumber) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def _ae_key(summary: DrugSummary) -> tuple[object, ...]:
+    top = summary.adverse_events.top(3)
+    return (summary.drug, tuple(zip(top["term"], top["studies"].astype(str), strict=True)))
+
+
 def ae_rows(summary: DrugSummary) -> pd.DataFrame:
     """The exact adverse-event rows behind the top grade ≥3 terms shown (built once per state)."""
-    top = summary.adverse_events.top(3)
-    key = (
-        "ae_rows",
-        summary.drug,
-        tuple(zip(top["term"], top["studies"].astype(str), strict=True)),
-    )
-    return view_part(key, lambda: _ae_rows(summary))
+    return view_part(("ae_rows", _ae_key(summary)), lambda: _ae_rows(summary))
+
+
+def _arrow(key: tuple[object, ...], frame: pd.DataFrame) -> pa.Table:
+    """A drill-down table as Arrow, converted once per state (``st.dataframe`` sends Arrow)."""
+    return view_part(("arrow", *key), lambda: pa.Table.from_pandas(frame, preserve_index=False))
 
 
 def _ae_rows(summary: DrugSummary) -> pd.DataFrame:
@@ -359,7 +370,7 @@ def drill_down(summary: DrugSummary) -> None:
             st.caption(_unpooled(number) or "No study reports it for this patient.")
         else:
             st.dataframe(
-                rows,
+                _arrow(("number_rows", _number_key(number)), rows),
                 hide_index=True,
                 column_config=_CONFIG,
                 key=f"drill_{summary.drug}_{number.outcome}",
@@ -372,7 +383,12 @@ def drill_down(summary: DrugSummary) -> None:
     if aes.empty:
         st.caption("No study of this drug reports grade ≥3 events for this patient.")
     else:
-        st.dataframe(aes, hide_index=True, column_config=_CONFIG, key=f"drill_{summary.drug}_ae")
+        st.dataframe(
+            _arrow(("ae_rows", _ae_key(summary)), aes),
+            hide_index=True,
+            column_config=_CONFIG,
+            key=f"drill_{summary.drug}_ae",
+        )
 
 
 def parse_number(text: str | None) -> tuple[str, str, int | None] | None:
