@@ -40,6 +40,7 @@ e2e: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/app.py
+	$(BIN)/python benchmarks/exports.py
 	$(BIN)/python benchmarks/startup.py
 
 # Regenerate the metafor reference fixtures (needs R: r-base-core r-cran-metafor r-cran-lme4 r-cran-metadat).

@@ -1,16 +1,16 @@
-"""Export: the tumour-board deck, every figure and the tables of the view in force."""
+"""Export: the tumour-board deck, everything in one zip, every figure and table of the view."""
+
+import datetime as dt
 
 import streamlit as st
 
-from report import charts
 from report.colors import TKI_DRUGS, drug_label
-from report.deck_inputs import DEFAULT_OUTCOMES
 from report.tables import mark_what_if
-from report.view_tables import pooled_results_table
+from report.view import DEFAULT_OUTCOMES, about_lines, forest_results, view_figures, view_tables
 from tkidata.wording import outcome_label
 from ui import cache, downloads, render
 from ui.frame import page_frame
-from ui.params import BY_NAME
+from ui.params import direct_only
 
 f, m = page_frame()
 st.title("Export for the tumour board")
@@ -32,74 +32,41 @@ forest_drugs = pick_drugs.multiselect(
     format_func=drug_label,
     key="export_drugs",
 )
-ev = cache.evidence()
-compare = cache.compare_table(f, m)
-ae = cache.adverse_events(f, m, "3plus")
-results = [cache.outcome_result(d, o, f, m, t) for d in TKI_DRUGS for o, t in outcomes]
-n_forests = sum(r.pool is not None for r in results if r.drug in forest_drugs)
+view = cache.export_view(f, m, outcomes, forest_drugs, direct_only())
 st.caption(
-    "Title slide with the question, filters, method and data version; the four-drug comparison; "
-    f"the grade ≥3 adverse-event panel; {n_forests} forest plots; the evidence table; the "
-    "references. Footer with filters and method on every slide; caveats in the speaker notes. "
-    "Builds in a few seconds."
+    "The question, filters, method and data version; the patient summary (evidence tiers and "
+    "certainty); the four-drug efficacy comparison; grade ≥3 "
+    "toxicity for every drug; the within-trial hazard ratios; the limitations; "
+    f"{len(forest_results(view))} forest plots; the evidence table; the methods; the references. "
+    "Footer with filters and method on every slide; caveats in the speaker notes."
 )
-downloads.deck_download(
-    downloads.deck_builder(
-        studies=ev.studies,
-        data_version=str(ev.version),
-        filters=f,
-        method=m,
-        compare=compare,
-        ae_by_drug=ae,
-        results=results,
-        forest_drugs=forest_drugs,
-        outcomes=outcomes,
-        histology=BY_NAME["histology"].format(f.histology),
-    ),
-    key="export_deck",
-    disabled=not outcomes,
+deck_col, bundle_col = st.columns(2)
+with deck_col:
+    downloads.deck_download(downloads.deck_builder(view), key="export_deck", disabled=not outcomes)
+with bundle_col:
+    downloads.bundle_download(view, key="export_bundle", disabled=not outcomes)
+st.caption(
+    "The zip holds the deck, every figure (SVG and PNG), every table (CSV and Excel), a "
+    "README and reproduce.R, which recomputes every pooled number with R metafor."
 )
 if not outcomes:
     st.info("Pick at least one outcome for the deck.", icon=":material/info:")
 
 st.subheader("Figures (PNG 200 ppi, SVG, PDF)")
-figures = {
-    "Efficacy of the four TKIs": charts.comparison_chart(cache.compare_view(f, m)),
-    "Grade ≥3 adverse events": charts.ae_panel_chart(ae),
-}
-for r in results:
-    if r.drug in forest_drugs and r.pool is not None:
-        title = f"{drug_label(r.drug)}: {outcome_label(r.outcome, r.timepoint)}"
-        figures[title] = charts.forest_chart(
-            r.pool,
-            drug=r.drug,
-            outcome=r.outcome,
-            timepoint=r.timepoint,
-            study_info=charts.study_info_from_rows(r.selection.rows),
-            method_text=m.describe(),
-        )
+figures = view_figures(view)
 name = st.selectbox("Figure", list(figures), key="export_figure")
 downloads.figure_downloads(figures[name], name, key="export_figure_files")
 st.altair_chart(figures[name], theme=None, key="export_figure_preview", width="content")
 
 st.subheader("Tables (CSV, Excel)")
-user = sorted({s for r in results for s in r.user_supplied})
-notes = [
-    f"Filters: {f.describe()}",
-    f"Method: {m.describe()} ({m.short()})",
-    f"Data: {ev.version}",
-    "Proportions are fractions in [0, 1]; medians are months; I² in percent.",
-]
-if user:
-    notes.append("WHAT-IF: includes user-supplied studies: " + ", ".join(user))
 downloads.table_downloads(
     {
-        "Pooled results": mark_what_if(pooled_results_table(compare), user),
-        "Evidence table": mark_what_if(cache.evidence_table(f), user),
+        title: mark_what_if(table, list(view.user_supplied))
+        for title, table in view_tables(view).items()
     },
     "sarcoma tki",
     key="export_tables",
-    notes=notes,
+    notes=about_lines(view, date=dt.date.today().isoformat()),
 )
 st.caption(
     "Cells that begin with =, +, - or @ are written with a leading quote so a spreadsheet "

@@ -5,7 +5,7 @@ import streamlit as st
 from report import charts
 from report.colors import TKI_DRUGS, drug_label
 from tkidata.wording import outcome_label
-from ui import cache, render
+from ui import cache, downloads, render
 from ui.frame import page_frame
 from ui.params import url_selectbox
 
@@ -60,6 +60,12 @@ else:
         render.view_with_table(
             view,
             key="forest_main",
+        )
+        downloads.reproduce_download(
+            result,
+            f"{drug_label(drug)} {what}",
+            key="forest_reproduce",
+            about=[f"{drug_label(drug)}: {what}", f"Filters: {render.describe_filters(f)}"],
         )
     with subgroup_tab:
         by = st.radio(

@@ -1,11 +1,15 @@
-"""The tumour-board slide deck (PPTX): pure function from charts, tables and citations to bytes.
+"""The tumour-board slide deck (PPTX): pure function from slides, citations and words to bytes.
 
-:func:`deck_bytes` lays out a widescreen (16:9) deck: a title slide, one slide per chart (the
-efficacy comparison, the grade ≥3 AE panel, each forest plot), the evidence table and the
-references, split across slides when long. Every slide carries a footer with the filters, the
-method and the data version, and speaker notes with the caveats. Charts are PNG images rendered
-with vl-convert from the Altair objects given, at no less than :data:`MIN_PPI` pixels per inch of
-the size they are shown at.
+:func:`deck_bytes` lays out a widescreen (16:9) deck: a title slide with the question, then the
+body slides in the order given — :class:`ChartSlide` (a chart as a picture), :class:`TableSlide`
+(a table, split across slides by the height of its rows) and :class:`TextSlide` (paragraphs,
+split by length) — and the references. Every slide carries a footer with the filters, the
+method and the data version, and speaker notes with the caveats; every picture has alt text.
+
+Charts are rendered once to SVG (vl-convert, cached by content) and rasterised from that SVG at
+the scale that fits the slide, at no less than :data:`MIN_PPI` pixels per inch of the size they
+are shown at. Charts meant for slides are built at slide size, so the scale is close to 1 and a
+14 px label reads as 14 pt; :func:`chart_text_pt` tells the smallest text size a picture shows.
 
 The inputs are plain values (:class:`DeckContent`), so a deck can be built from hand-made charts
 and tables in a test, or from the app's results by :mod:`report.deck_inputs`.
@@ -16,7 +20,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import altair as alt
@@ -27,7 +30,8 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from report.figures import CSS_PPI, chart_bytes, png_size, svg_size
+from report.figures import render_charts
+from report.rendering import Rendered, svg_font_sizes, svg_size
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 SLIDE_W_IN = 13.333
@@ -36,13 +40,12 @@ MARGIN_IN = 0.45
 TITLE_TOP_IN = 0.25
 TITLE_H_IN = 0.85
 CONTENT_TOP_IN = 1.15
-FOOTER_H_IN = 0.78
+#: room for four footer lines at FOOTER_PT (what-if warning, filters, method, version).
+FOOTER_H_IN = 0.95
 CONTENT_H_IN = SLIDE_H_IN - FOOTER_H_IN - 0.1 - CONTENT_TOP_IN
 CONTENT_W_IN = SLIDE_W_IN - 2 * MARGIN_IN
 #: minimum pixels per inch of a chart image at the size it is shown on a slide.
 MIN_PPI = 200
-#: charts rendered at once (vl-convert renders outside the GIL; the machines have 2 cores).
-RENDER_THREADS = 2
 DECK_TITLE = "Sarcoma TKIs: tumour-board evidence summary"
 TITLE_PT = 28
 QUESTION_PT = 24
@@ -56,10 +59,12 @@ FONT = "Arial"
 #: character width in em used to size text boxes and columns (Arial: digits 0.556, bold ~0.6).
 CHAR_EM = 0.6
 CELL_MARGIN_IN = 0.06
-#: text lines of references per slide at BODY_PT.
+#: text lines of references and text slides per slide at BODY_PT.
 REFERENCE_LINES_PER_SLIDE = 16
 #: characters per line of a full-width text box at BODY_PT (Liberation Sans, ~0.5 em per char).
-CHARS_PER_LINE = 110
+CHARS_PER_LINE = 118
+#: average character width in em of running text (Arial/Liberation Sans, mixed case).
+TEXT_EM = 0.5
 _LAYOUT_TITLE_ONLY = 5
 _GREY = RGBColor(0x44, 0x44, 0x44)
 _WARN = RGBColor(0xA4, 0x1E, 0x22)
@@ -75,14 +80,64 @@ class ChartSlide:
     title : str
         Slide title.
     chart : altair.TopLevelMixin
-        The chart, as built by :mod:`report.charts` (the same object a page shows).
+        The chart, as built by :mod:`report.charts` (at slide size for a deck).
     caveats : tuple of str
         Caveats that concern this chart only; they go to the slide's speaker notes.
+    alt_text : str
+        What the picture shows, for screen readers (default: the title).
     """
 
     title: str
     chart: alt.TopLevelMixin
     caveats: tuple[str, ...] = ()
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class TableSlide:
+    """A table on as many slides as its rows need (the header repeats on each).
+
+    Attributes
+    ----------
+    title : str
+        Slide title (``" (i/n)"`` is added when the table is split).
+    table : pandas.DataFrame
+        Display text (missing values are shown as "—").
+    caveats : tuple of str
+        Speaker-note caveats of these slides.
+    name : str
+        Shape name of the table (tests and screen readers find it by name).
+    """
+
+    title: str
+    table: pd.DataFrame
+    caveats: tuple[str, ...] = ()
+    name: str = "Table"
+
+
+@dataclass(frozen=True)
+class TextSlide:
+    """Paragraphs on as many slides as their length needs.
+
+    Attributes
+    ----------
+    title : str
+        Slide title.
+    lines : tuple of str
+        One paragraph each; a paragraph starting with ``"• "`` is a bullet.
+    caveats : tuple of str
+        Speaker-note caveats.
+    name : str
+        Shape name of the text box.
+    """
+
+    title: str
+    lines: tuple[str, ...]
+    caveats: tuple[str, ...] = ()
+    name: str = "Text"
+
+
+Slide_ = ChartSlide | TableSlide | TextSlide
 
 
 @dataclass(frozen=True)
@@ -119,11 +174,8 @@ class DeckContent:
         Which data the results come from (date, revision, hash).
     date : str
         Date of the export.
-    charts : tuple of ChartSlide
-        The chart slides in order (for the tumour board: the four-drug efficacy comparison, the
-        grade ≥3 adverse-event panel, one forest plot per selected drug × outcome).
-    evidence : pandas.DataFrame
-        The evidence table as shown (one row per study arm; display columns, display text).
+    slides : tuple of ChartSlide, TableSlide or TextSlide
+        The body of the deck in order, between the title slide and the references.
     citations : tuple of Citation
         Every study cited in the view.
     caveats : tuple of str
@@ -138,8 +190,7 @@ class DeckContent:
     method_short: str
     data_version: str
     date: str
-    charts: tuple[ChartSlide, ...]
-    evidence: pd.DataFrame
+    slides: tuple[Slide_, ...]
     citations: tuple[Citation, ...]
     caveats: tuple[str, ...] = ()
     user_supplied: tuple[str, ...] = field(default=())
@@ -206,13 +257,26 @@ def _set_title(slide: Slide, text: str, *, size: int = TITLE_PT) -> None:
             run.font.bold = True
 
 
-def _footer(slide: Slide, content: DeckContent, number: int, total: int) -> None:
+def _fit_line(text: str, size: float, width: float = CONTENT_W_IN) -> str:
+    """``text`` cut with an ellipsis to what one line of ``width`` inches holds at ``size``."""
+    room = int(width * 72 / (size * TEXT_EM)) - 1
+    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
+
+
+def footer_lines(content: DeckContent, number: int, total: int) -> list[str]:
+    """The footer of one slide: at most four lines, each cut to one line of the footer."""
     lines = [
-        f"Filters: {content.filters}  ·  Method: {content.method_short}",
+        f"Filters: {content.filters}",
+        f"Method: {content.method_short}",
         f"{content.data_version}  ·  exported {content.date}  ·  slide {number}/{total}",
     ]
     if content.user_supplied:
         lines.insert(0, content.what_if_text)
+    return [_fit_line(t, FOOTER_PT) for t in lines]
+
+
+def _footer(slide: Slide, content: DeckContent, number: int, total: int) -> None:
+    lines = footer_lines(content, number, total)
     top = SLIDE_H_IN - FOOTER_H_IN
     line = slide.shapes.add_connector(
         1, _in(MARGIN_IN), _in(top), _in(SLIDE_W_IN - MARGIN_IN), _in(top)
@@ -224,6 +288,7 @@ def _footer(slide: Slide, content: DeckContent, number: int, total: int) -> None
     box.name = "Footer"
     tf = box.text_frame
     tf.word_wrap = True
+    tf.margin_top = tf.margin_bottom = Pt(2)
     for i, text in enumerate(lines):
         p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
         run = p.add_run()
@@ -243,28 +308,23 @@ def _notes(slide: Slide, specific: Sequence[str], content: DeckContent) -> None:
     slide.notes_slide.notes_text_frame.text = text
 
 
-def _fit(px: tuple[int, int], ppi: float, box_w: float, box_h: float) -> tuple[float, float]:
-    """Shown size in inches of an image of ``px`` pixels printed at ``ppi``, fitted in a box."""
-    w, h = px[0] / ppi, px[1] / ppi
-    scale = min(box_w / w, box_h / h)
-    return w * scale, h * scale
+def slide_picture(done: Rendered, box_w: float, box_h: float) -> tuple[bytes, float, float]:
+    """A chart rendered to fit a box: PNG bytes and shown width, height in inches.
 
-
-def chart_png_for_slide(
-    chart: alt.TopLevelMixin, box_w: float = CONTENT_W_IN, box_h: float = CONTENT_H_IN
-) -> tuple[bytes, float, float]:
-    """Render a chart for a slide box: PNG bytes and shown width, height in inches.
-
-    The chart's size is read from a quick SVG rendering; the PNG is then rendered once, at the
-    resolution that keeps at least :data:`MIN_PPI` pixels per inch at the size it is shown
-    (charts smaller than the box are enlarged to fill it).
+    :func:`report.figures.render_charts` with ``box`` rasterises the SVG at a resolution that
+    keeps at least :data:`MIN_PPI` pixels per inch at the fitted size (CSS pixels are points
+    at scale 1).
     """
-    css_w, css_h = svg_size(chart_bytes(chart, "svg"))
-    width, _ = _fit((css_w, css_h), CSS_PPI, box_w, box_h)
-    ppi = max(MIN_PPI, math.ceil(MIN_PPI * width * CSS_PPI / css_w) + 1)
-    png = chart_bytes(chart, "png", ppi=ppi)
-    width, height = _fit(png_size(png), ppi, box_w, box_h)
-    return png, width, height
+    css_w, css_h = svg_size(done.svg)
+    scale = min(box_w * 72 / css_w, box_h * 72 / css_h)
+    return done.png, css_w * scale / 72, css_h * scale / 72
+
+
+def chart_text_pt(svg: bytes, shown_w: float) -> float:
+    """Smallest text size, in points, of a chart's SVG shown ``shown_w`` inches wide."""
+    css_w, _ = svg_size(svg)
+    sizes = svg_font_sizes(svg)
+    return min(sizes) * shown_w * 72 / css_w if sizes else math.inf
 
 
 def _chart_slide(
@@ -277,6 +337,7 @@ def _chart_slide(
     top = CONTENT_TOP_IN + (CONTENT_H_IN - height) / 2
     pic = slide.shapes.add_picture(io.BytesIO(png), _in(left), _in(top), _in(width), _in(height))
     pic.name = "Chart"
+    pic._element.nvPicPr.cNvPr.set("descr", spec.alt_text or spec.title)
     return slide, spec.caveats
 
 
@@ -334,6 +395,12 @@ def _title_slide(prs: Presentation, content: DeckContent) -> Slide:
     return slide
 
 
+def _em_chars(text: str) -> float:
+    """Width of ``text`` in average characters (capitals and digits are wider, ``i`` narrower)."""
+    wide = sum(ch.isupper() or ch.isdigit() or ch in "mwMW%—" for ch in text)
+    return len(text) + 0.2 * wide
+
+
 def _chars_in(chars: float, size: float = TABLE_PT) -> float:
     """Width in inches of ``chars`` characters at ``size`` points plus the cell margins."""
     return chars * size * CHAR_EM / 72 + 2 * CELL_MARGIN_IN
@@ -346,10 +413,10 @@ def _column_widths(df: pd.DataFrame, total: float) -> list[float]:
     ``total`` is shared in proportion to how much longer each column's longest text is.
     """
     words = [
-        max(len(w) for text in [str(col), *df[col]] for w in (text.split() or [""]))
+        max(_em_chars(w) for text in [str(col), *df[col]] for w in (text.split() or [""]))
         for col in df.columns
     ]
-    longest = [max(len(text) for text in [str(col), *df[col]]) for col in df.columns]
+    longest = [max(_em_chars(text) for text in [str(col), *df[col]]) for col in df.columns]
     base = [_chars_in(w) for w in words]
     spare = total - sum(base)
     extra = [_chars_in(n) - b for n, b in zip(longest, base, strict=True)]
@@ -387,10 +454,9 @@ def _table_pages(df: pd.DataFrame, widths: Sequence[float]) -> list[pd.DataFrame
     return [df.iloc[rows] for rows in pages]
 
 
-def _table_slides(
-    prs: Presentation, content: DeckContent, title: str
-) -> list[tuple[Slide, tuple[str, ...]]]:
-    df = content.evidence.astype(object).where(content.evidence.notna(), "—").astype(str)
+def _table_slides(prs: Presentation, spec: TableSlide) -> list[tuple[Slide, tuple[str, ...]]]:
+    title = spec.title
+    df = spec.table.astype(object).where(spec.table.notna(), "—").astype(str)
     widths = _column_widths(df, CONTENT_W_IN)
     chunks = _table_pages(df, widths)
     out = []
@@ -409,7 +475,7 @@ def _table_slides(
             _in(CONTENT_W_IN),
             _in(sum(heights)),
         )
-        shape.name = "Evidence table"
+        shape.name = spec.name
         table = shape.table
         for c, width in enumerate(widths):
             table.columns[c].width = _in(width)
@@ -429,7 +495,7 @@ def _table_slides(
                         run.font.color.rgb = RGBColor(0, 0, 0)
                 cell.fill.solid()
                 cell.fill.fore_color.rgb = _HEADER_FILL if r == 0 else RGBColor(0xFF, 0xFF, 0xFF)
-        out.append((slide, ()))
+        out.append((slide, spec.caveats))
     return out
 
 
@@ -447,16 +513,13 @@ def _paginate(lines: Sequence[str], budget: int) -> list[list[str]]:
     return pages
 
 
-def _reference_slides(
-    prs: Presentation, content: DeckContent
-) -> list[tuple[Slide, tuple[str, ...]]]:
-    lines = [f"[{i}] {c.line()}" for i, c in enumerate(content.citations, start=1)]
-    pages = _paginate(lines or ["No study is cited in this view."], REFERENCE_LINES_PER_SLIDE)
+def _text_slides(prs: Presentation, spec: TextSlide) -> list[tuple[Slide, tuple[str, ...]]]:
+    pages = _paginate(list(spec.lines) or [""], REFERENCE_LINES_PER_SLIDE)
     out = []
     for i, page in enumerate(pages, start=1):
         slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
         suffix = f" ({i}/{len(pages)})" if len(pages) > 1 else ""
-        _set_title(slide, "References" + suffix)
+        _set_title(slide, spec.title + suffix)
         _add_text(
             slide,
             page,
@@ -465,11 +528,23 @@ def _reference_slides(
             width=CONTENT_W_IN,
             height=CONTENT_H_IN,
             size=BODY_PT,
-            name="References",
-            space_after=3,
+            name=spec.name,
+            space_after=6,
         )
-        out.append((slide, ()))
+        out.append((slide, spec.caveats))
     return out
+
+
+def _reference_slides(
+    prs: Presentation, content: DeckContent
+) -> list[tuple[Slide, tuple[str, ...]]]:
+    lines = [f"[{i}] {c.line()}" for i, c in enumerate(content.citations, start=1)]
+    return _text_slides(
+        prs,
+        TextSlide(
+            "References", tuple(lines or ["No study is cited in this view."]), name="References"
+        ),
+    )
 
 
 def deck_bytes(content: DeckContent) -> bytes:
@@ -478,25 +553,34 @@ def deck_bytes(content: DeckContent) -> bytes:
     Parameters
     ----------
     content
-        Charts, tables, citations and the words for filters, method, data version and caveats.
+        Body slides, citations and the words for filters, method, data version and caveats.
 
     Returns
     -------
     bytes
-        A 13.333 × 7.5 in (16:9) PowerPoint file: title slide, comparison, AE panel, forest
-        plots, evidence table (split by the height of its rows), references
-        (split by length). Each slide has a footer shape named ``"Footer"`` and speaker notes.
+        A 13.333 × 7.5 in (16:9) PowerPoint file: title slide, the body slides in order (tables
+        split by the height of their rows, text by its length), references (split by length).
+        Each slide has a footer shape named ``"Footer"`` and speaker notes; each picture has
+        alt text.
     """
     prs = Presentation()
     prs.slide_width, prs.slide_height = _in(SLIDE_W_IN), _in(SLIDE_H_IN)
+    charts = [spec for spec in content.slides if isinstance(spec, ChartSlide)]
+    drawn = render_charts(
+        [c.chart for c in charts], box=(CONTENT_W_IN, CONTENT_H_IN), min_ppi=MIN_PPI
+    )
+    pictures = {
+        id(c): slide_picture(d, CONTENT_W_IN, CONTENT_H_IN)
+        for c, d in zip(charts, drawn, strict=True)
+    }
     slides: list[tuple[Slide, tuple[str, ...]]] = [(_title_slide(prs, content), ())]
-    with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
-        images = list(pool.map(chart_png_for_slide, [spec.chart for spec in content.charts]))
-    slides += [
-        _chart_slide(prs, spec, image) for spec, image in zip(content.charts, images, strict=True)
-    ]
-    what_if = " (includes user-supplied studies)" if content.user_supplied else ""
-    slides += _table_slides(prs, content, "Evidence table" + what_if)
+    for spec in content.slides:
+        if isinstance(spec, ChartSlide):
+            slides.append(_chart_slide(prs, spec, pictures[id(spec)]))
+        elif isinstance(spec, TableSlide):
+            slides += _table_slides(prs, spec)
+        else:
+            slides += _text_slides(prs, spec)
     slides += _reference_slides(prs, content)
     for number, (slide, caveats) in enumerate(slides, start=1):
         _footer(slide, content, number, len(slides))

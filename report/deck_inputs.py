@@ -7,34 +7,43 @@ clinical question, the short method, the caveats for the speaker notes and the c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from report.charts.ae_panel import ae_panel_chart, ae_panel_table
+from report.charts.ae_panel import ae_panel_matrix, ae_panel_table
 from report.charts.comparison import comparison_chart
-from report.charts.forest_plot import forest_chart, study_info_from_rows
+from report.charts.forest_plot import forest_chart, forest_fit, study_info_from_rows
+from report.charts.hazard_ratio import hazard_ratio_table
+from report.charts.style import SLIDE_TEXT
 from report.colors import TKI_DRUGS, drug_label
-from report.deck import ChartSlide, Citation, DeckContent
-from report.view_tables import evidence_table
-from tkidata.wording import QUESTION_AGE, QUESTION_LINE, QUESTION_POPULATION, outcome_label
-
-#: outcomes a deck shows unless the user picks others: (outcome, timepoint in months).
-DEFAULT_OUTCOMES: tuple[tuple[str, int | None], ...] = (
-    ("orr", None),
-    ("dcr", None),
-    ("pfs_median", None),
-    ("pfs_rate", 6),
+from report.deck import (
+    CONTENT_H_IN,
+    ChartSlide,
+    Citation,
+    DeckContent,
+    Slide_,
+    TableSlide,
+    TextSlide,
 )
+from report.params import method_for
+from report.view import DEFAULT_OUTCOMES
+from report.view_tables import evidence_table
+from tkidata.wording import (
+    QUESTION_AGE,
+    QUESTION_LINE,
+    QUESTION_POPULATION,
+    format_interval,
+    is_median,
+    outcome_label,
+)
+
 #: comparison panels per slide (two keep the drug labels at a legible size).
 PANELS_PER_SLIDE = 2
-#: plot width of the comparison and adverse-event panels on a slide (the screen default is drawn
-#: narrow enough for a phone; a 16:9 slide has room for wider panels)
-SLIDE_PANEL_PX = 560
-#: adverse-event terms on the deck's grade ≥3 slides, and per slide (legible labels).
+#: adverse-event terms on the deck's grade ≥3 table.
 AE_TERMS = 8
-AE_TERMS_PER_SLIDE = 4
 #: designs without a control group.
 UNCONTROLLED = ("Single-arm", "Retrospective", "Case report")
 
@@ -85,12 +94,32 @@ def clinical_question(
     )
 
 
+#: a curator's bracketed placeholder opening a citation ("[Authors not seen]."): dropped, so
+#: the reference starts with what is known, as Vancouver does for a work without named authors.
+_PLACEHOLDER = re.compile(r"^\[[^\]]*\]\.?\s*")
+
+
+def _reference_text(text: str, arm: Mapping[str, Any]) -> str:
+    """A citation as printed: placeholder authors dropped, PMID or source when no DOI."""
+    text = _PLACEHOLDER.sub("", text).strip()
+    if not str(arm.get("doi") or "").strip():
+        pmid = arm.get("pmid")
+        url = str(arm.get("source_url") or "").strip()
+        if pmid is not None and not pd.isna(pmid) and str(pmid).strip():
+            text += f" PMID: {int(float(pmid))}."
+        elif url:
+            text += f" Available from: {url}"
+    return text
+
+
 def citations(
     studies: pd.DataFrame, study_ids: Iterable[str], user_supplied: Iterable[str] = ()
 ) -> tuple[Citation, ...]:
     """Full citations of the given studies, one per publication, in order of first author.
 
-    Study arms of one publication share one citation. User-supplied ids are listed as such.
+    Study arms of one publication share one citation. A citation with no DOI gets its PMID
+    (else the page read); a placeholder for unseen authors is dropped. User-supplied ids are
+    listed as such.
     """
     wanted = list(dict.fromkeys(str(s) for s in study_ids))
     arms = studies[studies["study_id"].isin(wanted)].copy()
@@ -100,7 +129,8 @@ def citations(
     out = []
     for (text, doi), group in arms.groupby(["citation", "doi"], sort=False):
         ids = list(group["study_id"].astype(str))
-        out.append(Citation(";".join(ids), text or ids[0], doi))
+        first = group.iloc[0].to_dict()
+        out.append(Citation(";".join(ids), _reference_text(text or ids[0], first), doi))
     users = [s for s in dict.fromkeys(user_supplied) if s not in set(studies["study_id"])]
     out += [
         Citation(s, f"{s}: user-supplied data (what-if), not a published source") for s in users
@@ -138,31 +168,16 @@ def _ft_notes(results: Iterable[Any]) -> list[str]:
 def _design_note(evidence: pd.DataFrame) -> str:
     total = len(evidence)
     uncontrolled = int(evidence["Design"].isin(UNCONTROLLED).sum())
+    if uncontrolled == 0:
+        return (
+            f"All {total} study arm{'s' if total != 1 else ''} in this view come from randomised "
+            "trials; numbers of different trials are still not randomised comparisons."
+        )
     return (
         f"{uncontrolled} of {total} study arms in this view are single-arm, retrospective or case "
         "reports: without a control group, response and PFS reflect patient selection as much "
         "as the drug."
     )
-
-
-def _ae_slides(ae_by_drug: Mapping[str, pd.DataFrame]) -> list[ChartSlide]:
-    """The grade ≥3 panel for the :data:`AE_TERMS` most frequent terms, a few terms a slide."""
-    terms = list(dict.fromkeys(ae_panel_table(ae_by_drug, top=AE_TERMS)["term"]))
-    pages = [terms[i : i + AE_TERMS_PER_SLIDE] for i in range(0, len(terms), AE_TERMS_PER_SLIDE)]
-    note = (
-        f"The {len(terms)} terms with the highest pooled grade ≥3 incidence in any drug, "
-        f"{AE_TERMS_PER_SLIDE} per slide; each slide has its own incidence axis."
-    )
-    slides = []
-    for i, page in enumerate(pages or [[]], start=1):
-        part = {
-            d: f[f["term"].isin(page)] if f is not None and not f.empty else f
-            for d, f in ae_by_drug.items()
-        }
-        suffix = f" ({i}/{len(pages)})" if len(pages) > 1 else ""
-        chart = ae_panel_chart(part, top=AE_TERMS_PER_SLIDE, width=SLIDE_PANEL_PX)
-        slides.append(ChartSlide(f"Grade ≥3 adverse events{suffix}", chart, (AE_CAVEAT, note)))
-    return slides
 
 
 def _compare_keys(compare: pd.DataFrame) -> list[tuple[str, int | None]]:
@@ -174,7 +189,7 @@ def _compare_keys(compare: pd.DataFrame) -> list[tuple[str, int | None]]:
 
 
 def _ae_study_ids(ae_by_drug: Mapping[str, pd.DataFrame]) -> list[str]:
-    """Ids of the studies behind the terms the deck's AE panel shows."""
+    """Ids of the studies behind the terms the deck's AE table shows."""
     terms = set(ae_panel_table(ae_by_drug, top=AE_TERMS)["term"])
     ids: list[str] = []
     for frame in ae_by_drug.values():
@@ -183,6 +198,187 @@ def _ae_study_ids(ae_by_drug: Mapping[str, pd.DataFrame]) -> list[str]:
         for cell in frame.loc[frame["term"].isin(terms), "studies"].fillna(""):
             ids += [s for s in str(cell).split(";") if s and s not in ids]
     return ids
+
+
+def _number_words(
+    drug: str, outcome: str, t: int | None, est: Any, lo: Any, hi: Any, k: int
+) -> str:
+    name = f"{drug_label(drug)} {outcome_label(outcome, t, short=True)}"
+    if k == 0 or pd.isna(est):
+        return f"{name}: no study"
+    value = format_interval(est, lo, hi, months=is_median(outcome))
+    return f"{name} {value}, k = {k}"
+
+
+def _efficacy_slides(
+    compare: pd.DataFrame,
+    panel_keys: Sequence[tuple[str, int | None]],
+    chosen: Sequence[Any],
+) -> list[Slide_]:
+    keys = _compare_keys(compare)
+    pages = [
+        panel_keys[i : i + PANELS_PER_SLIDE] for i in range(0, len(panel_keys), PANELS_PER_SLIDE)
+    ]
+    slides: list[Slide_] = []
+    for i, page in enumerate(pages, start=1):
+        sub = compare[[k in set(page) for k in keys]]
+        suffix = f" ({i}/{len(pages)})" if len(pages) > 1 else ""
+        numbers = "; ".join(
+            _number_words(r.drug, r.outcome, r.timepoint, r.est, r.ci_lb, r.ci_ub, int(r.k))
+            for r in sub.reset_index(drop=True).itertuples()
+        )
+        slides.append(
+            ChartSlide(
+                f"Efficacy of the four TKIs: {_outcomes_words(page)}{suffix}",
+                comparison_chart(sub, width=300, text=SLIDE_TEXT + 1, row_px=64, side_by_side=True),
+                (
+                    NAIVE_CAVEAT,
+                    *_small_k_notes(r for r in chosen if (r.outcome, r.timepoint) in page),
+                ),
+                alt_text=(
+                    f"Dot-and-interval chart, pooled {_outcomes_words(page)} with 95% CI per "
+                    f"drug: {numbers}."
+                ),
+            )
+        )
+    return slides
+
+
+def _ae_slide(ae_by_drug: Mapping[str, pd.DataFrame]) -> TableSlide | TextSlide:
+    """Grade ≥3 toxicity: the most frequent terms × every TKI, "not reported" as a cell."""
+    table = ae_panel_matrix(ae_by_drug, top=AE_TERMS).fillna("not reported")
+    if table.empty:
+        return TextSlide(
+            "Grade ≥3 adverse events",
+            (
+                "No study under these filters reports grade ≥3 adverse events by term for any "
+                "of "
+                + ", ".join(drug_label(d) for d in TKI_DRUGS)
+                + ". The patient summary shows grade ≥3 events from the broader evidence "
+                "(histology group or all sarcoma), labelled by tier.",
+            ),
+            (AE_CAVEAT,),
+            name="Adverse events",
+        )
+    note = (
+        f"The {len(table)} terms with the highest pooled grade ≥3 incidence in any drug; each "
+        "cell is the pooled incidence (95% CI) and k studies, or 'not reported' when no study "
+        "of that drug reported the term."
+    )
+    return TableSlide(
+        "Grade ≥3 adverse events: pooled incidence (95% CI)",
+        table,
+        (AE_CAVEAT, note),
+        name="Adverse events table",
+    )
+
+
+def _hr_slide(hr: pd.DataFrame, labels: Mapping[str, str]) -> TableSlide:
+    """The within-trial hazard ratios vs placebo: one row per trial × endpoint × population."""
+    rows = hazard_ratio_table(hr, labels)
+    table = pd.DataFrame(
+        {
+            "Drug": rows["drug_label"],
+            "Trial": rows["trial"],
+            "Endpoint": rows["endpoint"],
+            "Population": rows["population_label"],
+            "HR vs placebo (95% CI)": rows["text"],
+        }
+    )
+    return TableSlide(
+        "Anchored comparisons: hazard ratios vs placebo, within trial",
+        table,
+        (
+            "Each hazard ratio compares a drug with placebo inside one randomised trial "
+            "(anchored, within trial); HR < 1 favours the drug. Hazard ratios of different "
+            "trials are not compared with each other.",
+        ),
+        name="Hazard ratios table",
+    )
+
+
+def _forest_slide(r: Any, method: Any) -> ChartSlide:
+    height_px = CONTENT_H_IN * 72
+    chart = forest_chart(
+        r.pool,
+        drug=r.drug,
+        outcome=r.outcome,
+        timepoint=r.timepoint,
+        study_info=study_info_from_rows(r.selection.rows),
+        method_text=method_for(r.outcome, method),
+        text=SLIDE_TEXT,
+        row_px=forest_fit(r.pool, height_px, text=SLIDE_TEXT),
+        plot_width=230,
+        titled=False,
+    )
+    pooled = r.pool.random
+    value = format_interval(pooled.est, pooled.ci_lb, pooled.ci_ub, months=is_median(r.outcome))
+    i2 = "" if r.k < 2 or pd.isna(r.pool.i2) else f", I² = {r.pool.i2:.0f}%"
+    what = "single study, not pooled" if r.k == 1 else f"pooled random-effects estimate {value}"
+    return ChartSlide(
+        f"{drug_label(r.drug)}: {outcome_label(r.outcome, r.timepoint)}",
+        chart,
+        tuple(_small_k_notes([r]) + _ft_notes([r]) + ([r.note] if r.note else [])),
+        alt_text=(
+            f"Forest plot of {drug_label(r.drug)} {outcome_label(r.outcome, r.timepoint)}: "
+            f"{r.k} stud{'y' if r.k == 1 else 'ies'}, {r.n_patients} patients; {what}{i2}."
+        ),
+    )
+
+
+def _limitations_slide(
+    evidence: pd.DataFrame, chosen: Sequence[Any], user: Sequence[str]
+) -> TextSlide:
+    small = [r for r in chosen if r.k in (1, 2)]
+    derived = [r for r in chosen if r.derived]
+    lines = [
+        "• Cross-trial comparison: " + NAIVE_CAVEAT.split(": ", 1)[1],
+        "• " + _design_note(evidence),
+        "• " + AE_CAVEAT,
+    ]
+    if small:
+        names = ", ".join(
+            f"{drug_label(r.drug)} {outcome_label(r.outcome, r.timepoint, short=True)} (k = {r.k})"
+            for r in small
+        )
+        lines.append(f"• Few studies, wide uncertainty and no prediction interval: {names}.")
+    if derived:
+        lines.append(
+            "• Some event counts are derived from reported rates (events = rate × n); they "
+            "are flagged in the exported tables."
+        )
+    if user:
+        lines.append(
+            "• WHAT-IF: user-supplied studies are included (" + ", ".join(user) + "); they "
+            "are not curated evidence."
+        )
+    lines.append(
+        "• Certainty is provisional: the pooled numbers come mostly from small, uncontrolled "
+        "studies and are a starting point for discussion, not a recommendation."
+    )
+    return TextSlide("Limitations", tuple(lines), (NAIVE_CAVEAT,), name="Limitations")
+
+
+def _methods_slide(method: Any, filter_words: str, data_version: str) -> TextSlide:
+    proportions = method_for("orr", method)
+    medians = method_for("pfs_median", method).split(": ", 1)[-1]
+    return TextSlide(
+        "Methods",
+        (
+            f"• Proportions (ORR, DCR, landmark rates, grade ≥3 adverse events): {proportions}.",
+            f"• Medians (PFS, OS, months): {medians}; standard errors from the studies' 95% "
+            "CIs (from the lower limit when the upper was not reached).",
+            "• Random-effects estimates with 95% CI; k = studies, N = patients; I² from "
+            "Cochran's Q. A single study is shown as reported, not pooled.",
+            "• Selection: one preferred report per patient cohort (overlapping reports kept as "
+            "context only); case reports never pooled; a mixed-histology study contributes "
+            "only what it reports for the histology chosen.",
+            f"• Filters: {filter_words}.",
+            f"• Data: {data_version}. Every pooled number can be recomputed with R metafor "
+            "(reproduce.R in the export bundle).",
+        ),
+        name="Methods",
+    )
 
 
 def build_deck_content(
@@ -198,6 +394,11 @@ def build_deck_content(
     outcomes: Sequence[tuple[str, int | None]] = DEFAULT_OUTCOMES,
     date: str,
     histology: str | None = None,
+    filter_words: str | None = None,
+    hazard_ratios: pd.DataFrame | None = None,
+    population_labels: Mapping[str, str] | None = None,
+    patient_summary: pd.DataFrame | None = None,
+    also_cited: Sequence[str] = (),
 ) -> DeckContent:
     """The content of a tumour-board deck for one view.
 
@@ -223,58 +424,30 @@ def build_deck_content(
         Date of the export (ISO).
     histology
         Words for the histology filter, for the question.
+    filter_words
+        The filters in the sidebar's words (footer, title slide); default ``filters.describe()``.
+    hazard_ratios
+        ``tkidata.hazard_ratios`` for these filters: the anchored-comparison slide.
+    population_labels
+        Histology code → label, for the hazard-ratio rows.
+    patient_summary
+        The Compare view's first screen, one row per drug × number (clinical words): the
+        patient-summary slide.
+    also_cited
+        Further study ids behind numbers of the deck (the patient summary's), for the
+        references.
 
     Returns
     -------
     DeckContent
-        Ready for :func:`report.deck.deck_bytes`. ``user_supplied`` holds every user-supplied
-        study id found in the results or the AE frames.
+        Ready for :func:`report.deck.deck_bytes`: patient summary, efficacy, grade ≥3
+        toxicity, hazard ratios, limitations, forests, evidence table, methods. ``user_supplied``
+        holds every user-supplied study id found in the results or the AE frames.
     """
     chosen = [r for r in results if (r.outcome, r.timepoint) in set(outcomes)]
-    keys = _compare_keys(compare)
-    present = set(keys)
+    present = set(_compare_keys(compare))
     panel_keys = [k for k in outcomes if k in present]
-    pages = [
-        panel_keys[i : i + PANELS_PER_SLIDE] for i in range(0, len(panel_keys), PANELS_PER_SLIDE)
-    ]
-    slides: list[ChartSlide] = []
-    for i, page in enumerate(pages, start=1):
-        sub = compare[[k in set(page) for k in keys]]
-        suffix = f" ({i}/{len(pages)})" if len(pages) > 1 else ""
-        slides.append(
-            ChartSlide(
-                f"Efficacy of the four TKIs: {_outcomes_words(page)}{suffix}",
-                comparison_chart(sub, width=SLIDE_PANEL_PX),
-                (
-                    NAIVE_CAVEAT,
-                    *_small_k_notes(r for r in chosen if (r.outcome, r.timepoint) in page),
-                ),
-            )
-        )
-    slides += _ae_slides(ae_by_drug)
-    forests = [r for r in chosen if r.drug in forest_drugs and r.pool is not None]
-    forests.sort(
-        key=lambda r: (
-            list(forest_drugs).index(r.drug),
-            list(outcomes).index((r.outcome, r.timepoint)),
-        )
-    )
-    for r in forests:
-        chart = forest_chart(
-            r.pool,
-            drug=r.drug,
-            outcome=r.outcome,
-            timepoint=r.timepoint,
-            study_info=study_info_from_rows(r.selection.rows),
-            method_text=method.short(),
-        )
-        slides.append(
-            ChartSlide(
-                f"{drug_label(r.drug)}: {outcome_label(r.outcome, r.timepoint)}",
-                chart,
-                tuple(_small_k_notes([r]) + _ft_notes([r]) + ([r.note] if r.note else [])),
-            )
-        )
+    words = filter_words or filters.describe()
     evidence = evidence_table(chosen, studies, also_cited=_ae_study_ids(ae_by_drug))
     user = list(dict.fromkeys(s for r in chosen for s in r.user_supplied))
     for frame in ae_by_drug.values():
@@ -285,18 +458,66 @@ def build_deck_content(
                 for s in str(cell).split(";")
                 if s and s not in user
             ]
-    cited = list(evidence["study_id"])
+    slides: list[Slide_] = []
+    if patient_summary is not None and not patient_summary.empty:
+        slides.append(_patient_slide(patient_summary))
+    slides += _efficacy_slides(compare, panel_keys, chosen)
+    slides.append(_ae_slide(ae_by_drug))
+    if hazard_ratios is not None and not hazard_ratios.empty:
+        slides.append(_hr_slide(hazard_ratios, population_labels or {}))
+    slides.append(_limitations_slide(evidence, chosen, user))
+    forests = [r for r in chosen if r.drug in forest_drugs and r.pool is not None]
+    forests.sort(
+        key=lambda r: (
+            list(forest_drugs).index(r.drug),
+            list(outcomes).index((r.outcome, r.timepoint)),
+        )
+    )
+    slides += [_forest_slide(r, method) for r in forests]
+    what_if = " (includes user-supplied studies)" if user else ""
+    slides.append(
+        TableSlide(
+            "Evidence table" + what_if,
+            evidence.drop(columns=["study_id"]),
+            name="Evidence table",
+        )
+    )
+    slides.append(_methods_slide(method, words, data_version))
+    cited = list(dict.fromkeys([*evidence["study_id"], *also_cited]))
     caveats = [NAIVE_CAVEAT, _design_note(evidence), *_ft_notes(chosen)]
     return DeckContent(
         question=clinical_question(filters, outcomes, histology=histology),
-        filters=filters.describe(),
+        filters=words,
         method=method.describe(),
         method_short=method.short(),
         data_version=data_version,
         date=date,
-        charts=tuple(slides),
-        evidence=evidence.drop(columns=["study_id"]),
+        slides=tuple(slides),
         citations=citations(studies, cited, user),
         caveats=tuple(dict.fromkeys(caveats)),
         user_supplied=tuple(user),
+    )
+
+
+#: columns of the patient-summary slide, from the Compare view's first-screen frame.
+PATIENT_COLUMNS = ("Drug", "Outcome", "Estimate", "95% CI", "k", "N", "Evidence tier", "Certainty")
+
+
+def _patient_slide(summary: pd.DataFrame) -> TableSlide:
+    columns = [c for c in PATIENT_COLUMNS if c in summary.columns]
+    sources = [
+        f"{r['Drug']} {r['Outcome']}: {r['Studies']}"
+        + (f" (certainty: {r['Certainty reasons']})" if r.get("Certainty reasons") else "")
+        for r in summary.to_dict("records")
+        if r.get("Studies")
+    ]
+    return TableSlide(
+        "For this patient: what each drug offers",
+        summary[columns].astype(object),
+        (
+            "Evidence tier says how close the studies are to this patient (direct, histology "
+            "group, all sarcoma); certainty is provisional, computed from the data.",
+            *sources,
+        ),
+        name="Patient summary",
     )

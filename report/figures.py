@@ -1,17 +1,27 @@
 """Figure bytes from any Altair chart: PNG (print resolution), SVG and PDF, rendered offline.
 
-Rendering goes through ``Chart.save`` with the vl-convert engine (the only engine of Altair 6),
-so the file is drawn from the very chart object a page shows. Fonts come from the machine;
-charts pin Liberation Sans (:data:`report.charts.style.FONT`).
+Rendering calls vl-convert (the engine behind Altair 6's ``Chart.save``) on the chart's own
+Vega-Lite spec, so the file is drawn from the very chart object a page shows. A PNG is
+rasterised from the chart's SVG, so one layout serves both. Renderings are cached by content:
+the spec's JSON (for SVG and PDF) or the SVG and resolution (for PNG) are the key, so a figure
+drawn once (for the deck, the bundle or a download button) is not drawn again. Several charts
+are drawn in worker processes (:mod:`report.rendering`). Fonts come from the machine; charts
+pin Liberation Sans (:data:`report.charts.style.FONT`).
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
+import json
 import struct
-import xml.etree.ElementTree as ET
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 
 import altair as alt
+from altair.utils._importers import vl_version_for_vl_convert
+
+from report.rendering import Job, Rendered, fit_ppi, rasterise, render_all
 
 #: the figure formats offered for download, with their MIME types.
 FIGURE_FORMATS: dict[str, str] = {
@@ -21,10 +31,95 @@ FIGURE_FORMATS: dict[str, str] = {
 }
 #: pixels per inch of PNG figures: print resolution.
 PRINT_PPI = 200
-#: CSS pixels per inch, the unit Vega-Lite sizes charts in.
-CSS_PPI = 72
 
+#: renderings kept in memory (a default deck holds about 20; a bundle twice that).
+CACHE_ENTRIES = 256
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_CACHE: OrderedDict[str, bytes] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _cached(key: str, make: Callable[[], bytes]) -> bytes:
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    data = make()
+    with _LOCK:
+        _CACHE[key] = data
+        while len(_CACHE) > CACHE_ENTRIES:
+            _CACHE.popitem(last=False)
+    return data
+
+
+def _spec_key(chart: alt.TopLevelMixin) -> tuple[str, str]:
+    """The chart's spec as canonical JSON and its content key."""
+    text = json.dumps(chart.to_dict(validate=False), sort_keys=True, separators=(",", ":"))
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def _png_key(svg: bytes, ppi: int) -> str:
+    return hashlib.sha256(b"png:%d:" % ppi + svg).hexdigest()
+
+
+def svg_png(svg: bytes, ppi: int) -> bytes:
+    """Rasterise an SVG drawn by vl-convert at ``ppi`` pixels per inch (cached by content)."""
+    return _cached(_png_key(svg, ppi), lambda: rasterise(svg, ppi))
+
+
+def _lookup(key: str) -> bytes | None:
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    return None
+
+
+def _store(key: str, data: bytes) -> None:
+    with _LOCK:
+        _CACHE[key] = data
+        while len(_CACHE) > CACHE_ENTRIES:
+            _CACHE.popitem(last=False)
+
+
+def render_charts(
+    charts: Sequence[alt.TopLevelMixin],
+    *,
+    ppi: int | None = None,
+    box: tuple[float, float] | None = None,
+    min_ppi: int = PRINT_PPI,
+) -> list[Rendered]:
+    """SVG and PNG of several charts, in order, drawing only what the cache does not hold.
+
+    Parameters
+    ----------
+    charts
+        Top-level Altair charts.
+    ppi
+        PNG resolution; with ``box`` instead, each PNG is rasterised to fit ``box`` (width,
+        height in inches) at ``min_ppi`` pixels per inch of its shown size. Neither: SVG only.
+    """
+    keyed = [_spec_key(c) for c in charts]
+    out: list[Rendered | None] = []
+    todo: list[int] = []
+    for i, (_, key) in enumerate(keyed):
+        svg = _lookup("svg:" + key)
+        want = None if svg is None or box is None else fit_ppi(svg, box, min_ppi)
+        want = ppi if want is None and box is None else want
+        png = None if svg is None or want is None else _lookup(_png_key(svg, want))
+        if svg is None or (want is not None and png is None):
+            out.append(None)
+            todo.append(i)
+        else:
+            out.append(Rendered(svg, png, want))
+    version = vl_version_for_vl_convert()
+    jobs = [Job(keyed[i][0], version, ppi, box, min_ppi) for i in todo]
+    for i, done in zip(todo, render_all(jobs), strict=True):
+        _store("svg:" + keyed[i][1], done.svg)
+        if done.png is not None and done.ppi is not None:
+            _store(_png_key(done.svg, done.ppi), done.png)
+        out[i] = done
+    return [r for r in out if r is not None]
 
 
 def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> bytes:
@@ -52,18 +147,24 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> 
     """
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"figure format {fmt!r}: expected one of {tuple(FIGURE_FORMATS)}")
-    if fmt == "svg":
-        text = io.StringIO()
-        chart.save(text, format="svg")
-        return text.getvalue().encode("utf-8")
-    buf = io.BytesIO()
-    if fmt == "png":
-        if ppi < 1:
-            raise ValueError(f"ppi={ppi!r}: expected a positive number of pixels per inch")
-        chart.save(buf, format="png", ppi=ppi)
-    else:
-        chart.save(buf, format="pdf")
-    return buf.getvalue()
+    if fmt == "png" and ppi < 1:
+        raise ValueError(f"ppi={ppi!r}: expected a positive number of pixels per inch")
+    if fmt == "pdf":
+        import vl_convert as vlc  # loaded on first use: off the app's start-up path
+
+        text, key = _spec_key(chart)
+        version = vl_version_for_vl_convert()
+        return _cached(
+            "pdf:" + key, lambda: vlc.vegalite_to_pdf(json.loads(text), vl_version=version)
+        )
+    done = render_charts([chart], ppi=ppi if fmt == "png" else None)[0]
+    return done.png if fmt == "png" and done.png is not None else done.svg
+
+
+def clear_cache() -> None:
+    """Forget every cached rendering (benchmarks time cold renders)."""
+    with _LOCK:
+        _CACHE.clear()
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -84,21 +185,6 @@ def file_stem(words: str) -> str:
     """Words as a safe file-name stem: ``"Anlotinib: ORR"`` → ``"anlotinib-orr"``."""
     safe = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in words)
     return "-".join(part for part in safe.split("-") if part) or "figure"
-
-
-def svg_size(data: bytes) -> tuple[float, float]:
-    """Return ``(width, height)`` in CSS pixels from the root element of an SVG.
-
-    Raises
-    ------
-    ValueError
-        When the root is not an ``<svg>`` with numeric width and height.
-    """
-    root = ET.fromstring(data)
-    try:
-        return float(root.attrib["width"]), float(root.attrib["height"])
-    except (KeyError, ValueError) as err:
-        raise ValueError("not an SVG with numeric width and height") from err
 
 
 def figure_file_name(words: str, fmt: str) -> str:

@@ -22,13 +22,20 @@ from pptx.util import Emu
 from pypdf import PdfReader
 
 from report.deck import (
+    CONTENT_W_IN,
     DECK_TITLE,
+    FOOTER_H_IN,
+    FOOTER_PT,
     MIN_PPI,
     TABLE_ROWS_PER_SLIDE,
+    TEXT_EM,
     ChartSlide,
     Citation,
     DeckContent,
+    TableSlide,
+    TextSlide,
     deck_bytes,
+    footer_lines,
 )
 from report.figures import chart_bytes, png_size
 
@@ -50,7 +57,12 @@ def _chart(title: str, width: int, height: int) -> alt.Chart:
 
 def _content(user_supplied: tuple[str, ...] = ()) -> DeckContent:
     charts = (
-        ChartSlide("Efficacy of the four TKIs", _chart("Comparison", 700, 260), ("naive!",)),
+        ChartSlide(
+            "Efficacy of the four TKIs",
+            _chart("Comparison", 700, 260),
+            ("naive!",),
+            alt_text="Bar chart of ORR for three drugs",
+        ),
         ChartSlide("Grade ≥3 adverse events", _chart("AE panel", 300, 600)),
         ChartSlide("Anlotinib: ORR", _chart("Forest", 250, 120), ("FT back-transform",)),
     )
@@ -78,8 +90,11 @@ def _content(user_supplied: tuple[str, ...] = ()) -> DeckContent:
         method_short="FT double arcsine, DerSimonian–Laird, Wilson CIs",
         data_version="data of 2026-01-01, git abc1234",
         date="2026-01-02",
-        charts=charts,
-        evidence=evidence,
+        slides=(
+            *charts,
+            TableSlide("Evidence table", evidence, name="Evidence table"),
+            TextSlide("Methods", ("• Random effects.", "• Wilson CIs."), name="Methods"),
+        ),
         citations=citations,
         caveats=("Naive cross-trial comparison.", "Single-arm evidence."),
         user_supplied=user_supplied,
@@ -113,16 +128,17 @@ def test_widescreen(prs: Presentation) -> None:
 def test_slides_and_titles(prs: Presentation) -> None:
     titles = [s.shapes.title.text for s in prs.slides]
     n_ref = len([t for t in titles if t.startswith("References")])
-    assert titles[:6] == [
+    assert titles[:7] == [
         DECK_TITLE,
         "Efficacy of the four TKIs",
         "Grade ≥3 adverse events",
         "Anlotinib: ORR",
         "Evidence table (1/2)",
         "Evidence table (2/2)",
+        "Methods",
     ]
-    assert n_ref >= 2 and titles[6:] == [f"References ({i}/{n_ref})" for i in range(1, n_ref + 1)]
-    assert len(prs.slides) == 6 + n_ref
+    assert n_ref >= 2 and titles[7:] == [f"References ({i}/{n_ref})" for i in range(1, n_ref + 1)]
+    assert len(prs.slides) == 7 + n_ref
 
 
 def test_title_slide_states_question_filters_method_date_version(
@@ -140,14 +156,15 @@ def test_title_slide_states_question_filters_method_date_version(
 
 
 def test_charts_are_pictures_at_print_resolution(prs: Presentation, content: DeckContent) -> None:
-    for slide, spec in zip(list(prs.slides)[1:4], content.charts, strict=True):
+    for slide, spec in zip(list(prs.slides)[1:4], content.slides[:3], strict=True):
         pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
         assert len(pictures) == 1
         pic = pictures[0]
         px_w, px_h = pic.image.size
         assert pic.image.content_type == "image/png"
         shown_w, shown_h = pic.width / EMU_PER_IN, pic.height / EMU_PER_IN
-        assert px_w / shown_w >= MIN_PPI and px_h / shown_h >= MIN_PPI - 1
+        # EMU are whole numbers: allow the rounding of one EMU
+        assert px_w / shown_w >= MIN_PPI - 1e-6 and px_h / shown_h >= MIN_PPI - 1
         assert px_w / px_h == pytest.approx(shown_w / shown_h, rel=0.01)  # not distorted
         # the very chart, rendered at that resolution, has that pixel size
         ppi = round(px_w / png_size(chart_bytes(spec.chart, "png", ppi=72))[0] * 72)
@@ -159,20 +176,39 @@ def test_charts_are_pictures_at_print_resolution(prs: Presentation, content: Dec
         assert pic.top + pic.height <= Emu(int(6.72 * EMU_PER_IN))
 
 
-def test_small_chart_is_enlarged_and_rerendered(prs: Presentation) -> None:
+def test_small_chart_is_fitted_to_the_slide_at_print_resolution(prs: Presentation) -> None:
     pic = next(s for s in prs.slides[3].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE)
     assert pic.width / EMU_PER_IN > 8  # a 250 px chart fills the slide width
     assert pic.image.size[0] / (pic.width / EMU_PER_IN) >= MIN_PPI
 
 
+def test_tall_chart_is_shrunk_into_the_content_box(prs: Presentation) -> None:
+    pic = next(s for s in prs.slides[2].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE)
+    assert pic.top + pic.height <= Emu(int(6.55 * EMU_PER_IN))
+    assert pic.image.size[1] / (pic.height / EMU_PER_IN) >= MIN_PPI
+
+
+def test_every_picture_has_alt_text(prs: Presentation, content: DeckContent) -> None:
+    pictures = [
+        s for slide in prs.slides for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE
+    ]
+    descr = [p._element.nvPicPr.cNvPr.get("descr") for p in pictures]
+    assert descr == [
+        "Bar chart of ORR for three drugs",
+        "Grade ≥3 adverse events",
+        "Anlotinib: ORR",
+    ]
+
+
 def test_evidence_table_is_split_and_complete(prs: Presentation, content: DeckContent) -> None:
     rows = []
+    evidence = content.slides[3].table
     for slide in list(prs.slides)[4:6]:
         table = next(s for s in slide.shapes if s.has_table).table
-        assert [c.text for c in table.rows[0].cells] == list(content.evidence.columns)
+        assert [c.text for c in table.rows[0].cells] == list(evidence.columns)
         rows += [[c.text for c in r.cells] for r in list(table.rows)[1:]]
     assert len(rows) == N_ARMS
-    assert [r[0] for r in rows] == list(content.evidence["Study"])
+    assert [r[0] for r in rows] == list(evidence["Study"])
     assert rows[-1][2] == "—"  # missing n shown as a dash, never 0
 
 
@@ -220,7 +256,6 @@ def test_user_supplied_data_is_flagged_on_every_slide() -> None:
     for slide in prs.slides:
         assert "user-supplied" in _texts(slide) and "whatif2025" in _texts(slide)
         assert "whatif2025" in slide.notes_slide.notes_text_frame.text
-    assert any("user-supplied" in s.shapes.title.text for s in prs.slides)
 
 
 def _non_blank(path: Path) -> bool:
@@ -264,3 +299,19 @@ def test_deck_converts_to_pdf_with_libreoffice(deck: bytes, tmp_path: Path) -> N
     assert all(_non_blank(p) for p in pages)
     width, height = Image.open(pages[0]).size
     assert width / height == pytest.approx(16 / 9, rel=0.01)
+
+
+def test_footer_never_runs_off_the_slide() -> None:
+    """Many what-if studies and long filters: four footer lines at most, each one line."""
+    many = tuple(f"user_study_with_a_long_name_{i}" for i in range(30))
+    content = _content(user_supplied=many)
+    lines = footer_lines(content, 3, 30)
+    assert len(lines) == 4 and lines[0].startswith("WHAT-IF") and lines[0].endswith("…")
+    room = CONTENT_W_IN * 72 / (FOOTER_PT * TEXT_EM)
+    assert all(len(line) < room for line in lines)
+    assert 4 * FOOTER_PT * 1.2 / 72 + 0.1 <= FOOTER_H_IN
+    prs = Presentation(io.BytesIO(deck_bytes(content)))
+    for slide in prs.slides:
+        footer = next(s for s in slide.shapes if s.name == "Footer")
+        assert footer.top + footer.height <= prs.slide_height
+        assert len(footer.text_frame.paragraphs) == 4

@@ -1,25 +1,40 @@
-"""A deck built from the shipped evidence: what the view cites, its caveats and what-if flag."""
+"""A deck built from the shipped evidence, reopened: board-ready slides, words, sizes, sources.
+
+Built as the Export page and ``python -m report deck`` build it (:mod:`report.view`). Checks
+the slide list, the method label of each forest, the toxicity table naming every drug, font
+sizes (chart text >= 14 pt on the slide, no text under 12 pt), every shape inside the slide,
+alt text on every picture, no raw codes, and complete references.
+"""
 
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 import pytest
 from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 import tkidata
-from report.colors import TKI_DRUGS
-from report.deck import deck_bytes
+from report.colors import TKI_DRUGS, drug_label
+from report.deck import (
+    CONTENT_H_IN,
+    CONTENT_TOP_IN,
+    CONTENT_W_IN,
+    MIN_PPI,
+    ChartSlide,
+    chart_text_pt,
+    deck_bytes,
+)
 from report.deck_inputs import (
-    AE_TERMS_PER_SLIDE,
-    DEFAULT_OUTCOMES,
-    build_deck_content,
     clinical_question,
 )
+from report.figures import render_charts
 from report.tables import csv_bytes
+from report.view import compute_view, view_deck_content
 from report.view_tables import USER_SUPPLIED_DESIGN, evidence_table, pooled_results_table
-from tkidata.analysis import compare, pool_adverse_events, pool_outcome
+from tkidata.analysis import compare
 from tkidata.filters import Filters
 from tkidata.method import Method
 
@@ -42,24 +57,8 @@ def ev() -> tkidata.Evidence:
 
 def _content(ev: tkidata.Evidence, extra: pd.DataFrame | None = None):
     f, m = Filters(), Method.preset("reference")
-    results = [
-        pool_outcome(ev, d, o, f, m, timepoint=t, extra=extra)
-        for d in TKI_DRUGS
-        for o, t in DEFAULT_OUTCOMES
-    ]
-    ae = {d: pool_adverse_events(ev, d, f, m) for d in TKI_DRUGS}
-    content = build_deck_content(
-        studies=ev.studies,
-        data_version=str(ev.version),
-        filters=f,
-        method=m,
-        compare=compare(ev, f, m),
-        ae_by_drug=ae,
-        results=results,
-        forest_drugs=FOREST_DRUGS,
-        date="2026-01-02",
-    )
-    return content, results, ae
+    view = compute_view(ev, f, m, forest_drugs=FOREST_DRUGS, extra=extra)
+    return view_deck_content(view, date="2026-01-02"), list(view.results), view.ae_by_drug
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +69,20 @@ def built(ev: tkidata.Evidence):
 @pytest.fixture(scope="module")
 def prs(built) -> Presentation:
     return Presentation(io.BytesIO(deck_bytes(built[0])))
+
+
+def _evidence(content) -> pd.DataFrame:
+    return next(s.table for s in content.slides if s.title.startswith("Evidence table"))
+
+
+def _slide_text(slide) -> str:
+    parts = []
+    for shape in slide.shapes:
+        if shape.has_table:
+            parts += [c.text for r in shape.table.rows for c in r.cells]
+        elif shape.has_text_frame:
+            parts.append(shape.text_frame.text)
+    return "\n".join(parts)
 
 
 def _cited_ids(results, ae) -> set[str]:
@@ -85,20 +98,173 @@ def _cited_ids(results, ae) -> set[str]:
     return ids
 
 
+def _kind(title: str) -> str:
+    """A slide title without its "(i/n)" page suffix."""
+    return title.rsplit(" (", 1)[0] if title.endswith(")") and "/" in title[-6:] else title
+
+
 def test_slides_follow_the_tumour_board_order(built, prs: Presentation) -> None:
     _, results, _ = built
     titles = [s.shapes.title.text for s in prs.slides]
-    assert titles[1].startswith("Efficacy of the four TKIs: ORR and DCR")
-    assert titles[2].startswith("Efficacy of the four TKIs: Median PFS and PFS-6")
-    assert titles[3:5] == ["Grade ≥3 adverse events (1/2)", "Grade ≥3 adverse events (2/2)"]
-    expected = [r for d in FOREST_DRUGS for r in results if r.drug == d and r.pool is not None]
-    forests = titles[5 : 5 + len(expected)]
-    assert (
-        len(forests) == len(expected) and forests[0] == "Anlotinib: Objective response rate (ORR)"
+    kinds = list(dict.fromkeys(_kind(t) for t in titles))
+    forests = [r for d in FOREST_DRUGS for r in results if r.drug == d and r.pool is not None]
+    assert kinds[1] == "For this patient: what each drug offers"
+    assert kinds[2] == "Efficacy of the four TKIs: ORR and DCR"
+    assert kinds[3] == "Efficacy of the four TKIs: Median PFS and PFS-6"
+    assert kinds[4:7] == [
+        "Grade ≥3 adverse events: pooled incidence (95% CI)",
+        "Anchored comparisons: hazard ratios vs placebo, within trial",
+        "Limitations",
+    ]
+    forest_titles = kinds[7 : 7 + len(forests)]
+    assert forest_titles[0] == "Anlotinib: Objective response rate (ORR)"
+    assert all(t.startswith(("Anlotinib", "Pazopanib")) for t in forest_titles)
+    assert kinds[7 + len(forests) :] == ["Evidence table", "Methods", "References"]
+
+
+def test_patient_summary_slide_shows_tiers_and_certainty(prs: Presentation) -> None:
+    slides = [s for s in prs.slides if s.shapes.title.text.startswith("For this patient")]
+    rows = []
+    for slide in slides:
+        table = next(s for s in slide.shapes if s.has_table).table
+        assert [c.text for c in table.rows[0].cells] == [
+            "Drug",
+            "Outcome",
+            "Estimate",
+            "95% CI",
+            "k",
+            "N",
+            "Evidence tier",
+            "Certainty",
+        ]
+        rows += [[c.text for c in r.cells] for r in list(table.rows)[1:]]
+    drugs = {r[0] for r in rows}
+    assert drugs == {drug_label(d) for d in TKI_DRUGS}
+    assert {r[1] for r in rows} >= {"ORR", "DCR"}
+    assert all(r[7] in ("High", "Moderate", "Low", "Very low", "—") for r in rows)
+
+
+def _slide(prs: Presentation, title: str):
+    return next(s for s in prs.slides if s.shapes.title.text.startswith(title))
+
+
+def test_limitations_state_the_cross_trial_caveat(prs: Presentation) -> None:
+    slide = next(s for s in prs.slides if s.shapes.title.text == "Limitations")
+    text = _slide_text(slide)
+    assert "Cross-trial comparison" in text and "not randomised comparisons" in text
+    assert "single-arm, retrospective or case reports" in text
+
+
+def test_toxicity_names_every_drug_and_keeps_not_reported(prs: Presentation) -> None:
+    slide = _slide(prs, "Grade ≥3 adverse events")
+    table = next(s for s in slide.shapes if s.has_table).table
+    header = [c.text for c in table.rows[0].cells]
+    assert header == ["CTCAE term", *[drug_label(d) for d in TKI_DRUGS]]
+    cells = [c.text for r in list(table.rows)[1:] for c in list(r.cells)[1:]]
+    assert "not reported" in cells
+    assert all(c == "not reported" or ", k = " in c for c in cells)
+
+
+def test_hazard_ratio_slide_lists_the_anchored_comparisons(ev, prs: Presentation) -> None:
+    slides = [s for s in prs.slides if s.shapes.title.text.startswith("Anchored comparisons")]
+    trials = set()
+    for slide in slides:
+        table = next(s for s in slide.shapes if s.has_table).table
+        header = [c.text for c in table.rows[0].cells]
+        assert header == ["Drug", "Trial", "Endpoint", "Population", "HR vs placebo (95% CI)"]
+        trials |= {r.cells[1].text for r in list(table.rows)[1:]}
+    slide = slides[0]
+    assert {"REGOSARC", "PALETTE"} <= trials
+    assert "anchored, within trial" in slide.notes_slide.notes_text_frame.text
+
+
+def test_forest_method_label_matches_the_outcome(built) -> None:
+    content, _, _ = built
+    for spec in content.slides:
+        if not isinstance(spec, ChartSlide) or not spec.title.startswith(("Anlot", "Pazop")):
+            continue
+        title = spec.chart.title
+        subtitle = " ".join([title.text, *title.subtitle])
+        if spec.title.endswith("Median PFS"):
+            assert "inverse variance" in subtitle and "Freeman" not in subtitle
+        elif spec.title.startswith(("Anlotinib", "Pazopanib")):
+            assert "Freeman–Tukey" in subtitle and "inverse variance" not in subtitle
+
+
+def test_text_is_legible_from_the_back_of_the_room(built, prs: Presentation) -> None:
+    content, _, _ = built
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            frames = (
+                [c.text_frame for r in shape.table.rows for c in r.cells]
+                if shape.has_table
+                else [shape.text_frame]
+                if shape.has_text_frame
+                else []
+            )
+            sizes = [r.font.size.pt for f in frames for p in f.paragraphs for r in p.runs]
+            assert all(s >= 12 for s in sizes), (shape.name, sizes)
+            if shape.name != "Footer":
+                assert all(s >= 14 for s in sizes), (shape.name, sizes)
+    charts = [s for s in content.slides if isinstance(s, ChartSlide)]
+    drawn = render_charts(
+        [c.chart for c in charts], box=(CONTENT_W_IN, CONTENT_H_IN), min_ppi=MIN_PPI
     )
-    assert all(t.startswith(("Anlotinib", "Pazopanib")) for t in forests)
-    assert titles[5 + len(expected)].startswith("Evidence table")
-    assert titles[-1].startswith("References")
+    pictures = [
+        s for slide in prs.slides for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE
+    ]
+    assert len(pictures) == len(charts)
+    for spec, done, pic in zip(charts, drawn, pictures, strict=True):
+        shown_w = pic.width / EMU_PER_IN
+        assert chart_text_pt(done.svg, shown_w) >= 14, spec.title
+        assert pic.image.size[0] / shown_w >= MIN_PPI - 1e-6
+
+
+def test_nothing_runs_off_a_slide(prs: Presentation) -> None:
+    for number, slide in enumerate(prs.slides, start=1):
+        for shape in slide.shapes:
+            assert shape.left >= 0 and shape.top >= 0, (number, shape.name)
+            assert shape.left + shape.width <= prs.slide_width, (number, shape.name)
+            assert shape.top + shape.height <= prs.slide_height, (number, shape.name)
+            if shape.has_table:
+                bottom = shape.top + sum(r.height for r in shape.table.rows)
+                assert bottom <= (CONTENT_TOP_IN + CONTENT_H_IN) * EMU_PER_IN, number
+
+
+def test_every_picture_says_what_it_shows(prs: Presentation) -> None:
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if shape.shape_type == MSO_SHAPE_TYPE.PICTURE:
+                descr = shape._element.nvPicPr.cNvPr.get("descr") or ""
+                assert len(descr) > 40 and not descr.endswith(".png"), descr
+                assert any(w in descr for w in ("95% CI", "HR", "pooled", "single study"))
+
+
+RAW_CODES = (
+    "histology all",
+    "age all",
+    "regimen monotherapy",
+    "3plus",
+    "single_arm",
+    "rct_arm",
+    "pfs_median",
+    "pfs_rate",
+    "[Authors",
+    "first_second",
+    "second_later",
+)
+
+
+def test_no_raw_codes_anywhere(prs: Presentation) -> None:
+    for slide in prs.slides:
+        text = _slide_text(slide) + slide.notes_slide.notes_text_frame.text
+        for code in RAW_CODES:
+            assert code not in text, (slide.shapes.title.text, code)
+    footer = next(s for s in prs.slides[1].shapes if s.name == "Footer").text_frame.text
+    assert "All histologies · any line · all designs · monotherapy · all ages" in footer
+
+
+EMU_PER_IN = 914400
 
 
 def test_references_list_every_cited_study(built, prs: Presentation, ev) -> None:
@@ -114,10 +280,15 @@ def test_references_list_every_cited_study(built, prs: Presentation, ev) -> None
     assert len(cited) > 20
     studies = ev.studies.set_index("study_id")
     for sid in cited:
-        assert studies.loc[sid, "citation"] in refs, sid
+        citation = re.sub(r"^\[[^\]]*\]\.?\s*", "", studies.loc[sid, "citation"])
+        assert citation in refs, sid
         doi = studies.loc[sid, "doi"]
         if pd.notna(doi):
             assert str(doi) in refs, sid
+        elif pd.notna(studies.loc[sid, "pmid"]):
+            assert f"PMID: {int(studies.loc[sid, 'pmid'])}" in refs, sid
+        else:
+            assert str(studies.loc[sid, "source_url"]) in refs, sid
     # one entry per publication: arms of one paper share a citation
     assert len(content.citations) == len({studies.loc[s, "citation"] for s in cited})
 
@@ -125,11 +296,12 @@ def test_references_list_every_cited_study(built, prs: Presentation, ev) -> None
 def test_evidence_table_numbers_come_from_the_pools(built) -> None:
     content, results, _ = built
     orr = next(r for r in results if r.drug == "anlotinib" and r.outcome == "orr")
-    table = content.evidence.set_index("Study")
+    evidence = _evidence(content)
+    table = evidence.set_index("Study")
     for s in orr.pool.studies:
         row = orr.selection.rows.set_index("label").loc[s.label]
         assert f"({s.events}/{s.n})" in " ".join(table["ORR"]), row["study_id"]
-    assert list(content.evidence.columns) == [
+    assert list(evidence.columns) == [
         "Study",
         "Drug",
         "Design",
@@ -141,7 +313,7 @@ def test_evidence_table_numbers_come_from_the_pools(built) -> None:
         "Median PFS",
         "PFS-6",
     ]
-    assert content.evidence["Study"].is_unique
+    assert evidence["Study"].is_unique
 
 
 def test_notes_carry_the_caveats(prs: Presentation) -> None:
@@ -149,11 +321,12 @@ def test_notes_carry_the_caveats(prs: Presentation) -> None:
         notes = slide.notes_slide.notes_text_frame.text
         assert "Naive cross-trial comparison" in notes
         assert "single-arm, retrospective or case reports" in notes
-    ae_notes = prs.slides[3].notes_slide.notes_text_frame.text
-    assert "missing, not zero" in ae_notes and f"{AE_TERMS_PER_SLIDE} per slide" in ae_notes
-    comparison = (
-        prs.slides[1].notes_slide.notes_text_frame.text
-        + prs.slides[2].notes_slide.notes_text_frame.text
+    ae_notes = _slide(prs, "Grade ≥3 adverse events").notes_slide.notes_text_frame.text
+    assert "missing, not zero" in ae_notes and "'not reported'" in ae_notes
+    comparison = "".join(
+        s.notes_slide.notes_text_frame.text
+        for s in prs.slides
+        if s.shapes.title.text.startswith("Efficacy")
     )
     assert "k = 1" in comparison or "k = 2" in comparison or "no study" in comparison
 
@@ -185,13 +358,17 @@ def test_clinical_question_reads_the_filters() -> None:
 def test_user_supplied_study_passes_through(ev) -> None:
     content, results, _ = _content(ev, extra=WHAT_IF)
     assert content.user_supplied == ("=HYPERLINK(1)",)
-    row = content.evidence[content.evidence["Design"] == USER_SUPPLIED_DESIGN]
+    evidence = _evidence(content)
+    row = evidence[evidence["Design"] == USER_SUPPLIED_DESIGN]
     assert len(row) == len(TKI_DRUGS)  # the what-if ORR row joins every drug's pool
     assert any("user-supplied" in c.text for c in content.citations)
     prs = Presentation(io.BytesIO(deck_bytes(content)))
     for slide in prs.slides:
         footer = next(s for s in slide.shapes if s.name == "Footer").text_frame.text
         assert "WHAT-IF" in footer and "=HYPERLINK(1)" in footer
+    assert any("user-supplied" in s.shapes.title.text for s in prs.slides)
+    limits = next(s for s in prs.slides if s.shapes.title.text == "Limitations")
+    assert "=HYPERLINK(1)" in _slide_text(limits)
     # the crafted id is neutralised in the exported evidence table
     table = evidence_table(results, ev.studies)
     text = csv_bytes(table).decode("utf-8-sig")

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
 import tkidata
-from report.colors import TKI_DRUGS
-from report.deck_inputs import DEFAULT_OUTCOMES
-from tkidata.analysis import compare, pool_adverse_events, pool_outcome
+from report.view import compute_view
 from tkidata.filters import Filters
 from tkidata.method import Method
 from ui.downloads import deck_builder
-
-#: seconds a deck of the default view (16 forests) may take: measured 4-9 s alone on 2 cores,
-#: up to ~35 s when other test processes share the cores; the bound catches a regression to minutes.
-DECK_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
@@ -55,27 +48,26 @@ def test_choosing_outcomes_and_drugs_reruns_cleanly(page: AppTest) -> None:
     assert deck.proto.disabled
 
 
-def test_deck_of_the_default_view_builds_in_seconds() -> None:
+def test_page_offers_the_bundle(page: AppTest) -> None:
+    labels = _labels(page)
+    assert "Download everything (zip)" in labels
+
+
+def test_deck_builder_builds_the_deck_of_the_view() -> None:
     ev = tkidata.load()
-    f, m = Filters(), Method.preset("reference")
-    build = deck_builder(
-        studies=ev.studies,
-        data_version=str(ev.version),
-        filters=f,
-        method=m,
-        compare=compare(ev, f, m),
-        ae_by_drug={d: pool_adverse_events(ev, d, f, m) for d in TKI_DRUGS},
-        results=[
-            pool_outcome(ev, d, o, f, m, timepoint=t)
-            for d in TKI_DRUGS
-            for o, t in DEFAULT_OUTCOMES
-        ],
-        forest_drugs=TKI_DRUGS,
-        outcomes=DEFAULT_OUTCOMES,
+    f, m = Filters(histology="sts"), Method.preset("reference")
+    view = compute_view(ev, f, m, forest_drugs=("apatinib",))
+    prs = Presentation(io.BytesIO(deck_builder(view)()))
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert "Limitations" in titles and "Methods" in titles
+    assert sum(t.startswith("Apatinib:") for t in titles) == sum(
+        r.pool is not None for r in view.results if r.drug == "apatinib"
     )
-    start = time.perf_counter()
-    data = build()
-    seconds = time.perf_counter() - start
-    prs = Presentation(io.BytesIO(data))
-    assert len(prs.slides) > 10
-    assert seconds < DECK_SECONDS, f"deck took {seconds:.1f} s"
+
+
+def test_forest_page_offers_reproduce_in_r() -> None:
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.switch_page("pages/forest.py").run()
+    assert not at.exception
+    button = next(b for b in at.get("download_button") if b.proto.label == "Reproduce in R")
+    assert "metafor" in button.proto.help

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,6 +37,7 @@ from streamlit import dataframe_util
 import tkidata
 from core import EggerResult, ProportionPool, SubgroupPool
 from report.colors import TKI_DRUGS
+from report.view import ExportView, user_ids
 from tkidata import (
     Filters,
     Method,
@@ -44,6 +45,7 @@ from tkidata import (
     compare,
     hazard_ratios,
     patient_summary,
+    patient_summary_frame,
     pool_adverse_events,
     pool_outcome,
     reproduction_table,
@@ -309,6 +311,53 @@ def _in_compare_order(table: pd.DataFrame) -> pd.DataFrame:
         for o, t in COMPARE_OUTCOMES
     ]
     return pd.concat(parts, ignore_index=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _summary_frame(
+    fp: Fingerprint,
+    f: Filters,
+    m: Method,
+    direct_only: bool,
+    extra: pd.DataFrame | None,
+    ae_extra: pd.DataFrame | None,
+) -> pd.DataFrame:
+    return patient_summary_frame(
+        _load(fp), f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra
+    )
+
+
+def export_view(
+    f: Filters,
+    m: Method,
+    outcomes: Sequence[tuple[str, int | None]],
+    forest_drugs: Sequence[str],
+    direct_only: bool = False,
+) -> ExportView:
+    """The exported view (deck, figures, tables, bundle) assembled from the cached results."""
+    results = tuple(outcome_result(d, o, f, m, t) for d in TKI_DRUGS for o, t in outcomes)
+    ae = adverse_events(f, m, "3plus")
+    return ExportView(
+        evidence=evidence(),
+        filters=f,
+        method=m,
+        outcomes=tuple(outcomes),
+        forest_drugs=tuple(forest_drugs),
+        compare=compare_table(f, m),
+        ae_by_drug=ae,
+        results=results,
+        hazard_ratios=hazard_ratio_table(f),
+        user_supplied=user_ids(results, ae),
+        ae_extra=user_studies.ae_extra(f),
+        patient_summary=_summary_frame(
+            data_fingerprint(),
+            f,
+            m,
+            direct_only,
+            user_studies.outcome_extra(f),
+            user_studies.ae_extra(f),
+        ),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -1,4 +1,5 @@
-"""Download buttons shared by pages: a chart as PNG/SVG/PDF, a table as CSV/Excel, the deck.
+"""Download buttons shared by pages: a chart as PNG/SVG/PDF, a table as CSV/Excel, the deck,
+the whole bundle and a pooled number's R script.
 
 Every button gets a callable, so the file is built only when a reader clicks (vl-convert and
 python-pptx run then, on the server, from values captured at render time: no Streamlit call
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import pandas as pd
@@ -20,6 +21,10 @@ import streamlit as st
 from report.figures import FIGURE_FORMATS, chart_bytes, figure_file_name, file_stem
 from report.tables import CSV_MIME, XLSX_MIME, csv_bytes, xlsx_bytes
 
+if TYPE_CHECKING:
+    from report.view import ExportView
+
+ZIP_MIME = "application/zip"
 FIGURE_LABELS = {"png": "PNG (200 ppi)", "svg": "SVG", "pdf": "PDF"}
 
 
@@ -86,19 +91,14 @@ def table_downloads(
     )
 
 
-def deck_builder(**view: Any) -> Callable[[], bytes]:
-    """A no-argument function that builds the deck of a view (for a deferred download).
-
-    ``view`` holds the keyword arguments of :func:`report.deck_inputs.build_deck_content`
-    except ``date`` (today).
-    """
+def deck_builder(view: ExportView) -> Callable[[], bytes]:
+    """A no-argument function that builds the deck of a view (for a deferred download)."""
 
     def build() -> bytes:
         from report.deck import deck_bytes
-        from report.deck_inputs import build_deck_content
+        from report.view import view_deck_content
 
-        content = build_deck_content(date=dt.date.today().isoformat(), **view)
-        return deck_bytes(content)
+        return deck_bytes(view_deck_content(view, date=dt.date.today().isoformat()))
 
     return build
 
@@ -117,4 +117,53 @@ def deck_download(build: Callable[[], bytes], *, key: str, disabled: bool = Fals
         type="primary",
         icon=":material/slideshow:",
         disabled=disabled,
+    )
+
+
+def _bundle(view: ExportView) -> bytes:
+    from report.bundle import bundle_bytes
+
+    return bundle_bytes(view, date=dt.date.today().isoformat())
+
+
+def bundle_download(view: ExportView, *, key: str, disabled: bool = False) -> None:
+    """ "Download everything": the view's zip (deck, figures, tables, data, reproduce.R)."""
+    st.download_button(
+        "Download everything (zip)",
+        data=partial(_bundle, view),
+        file_name=f"sarcoma-tki-export-{dt.date.today().isoformat()}.zip",
+        mime=ZIP_MIME,
+        key=key,
+        on_click="ignore",
+        icon=":material/folder_zip:",
+        disabled=disabled,
+    )
+
+
+def _reproduce_one(result: Any, about: Sequence[str]) -> bytes:
+    from report.reproduce import pool_frames, reproduce_script
+
+    numbers, rows = pool_frames([result])
+    script = reproduce_script(
+        result.method,
+        header=about,
+        numbers_csv=numbers.to_csv(index=False),
+        rows_csv=rows.to_csv(index=False),
+    )
+    return script.encode("utf-8")
+
+
+def reproduce_download(result: Any, name: str, *, key: str, about: Sequence[str] = ()) -> None:
+    """ "Reproduce in R": one self-contained R script that refits this pooled number with
+    metafor from its study data and prints it beside the app's."""
+    st.download_button(
+        "Reproduce in R",
+        data=partial(_reproduce_one, result, list(about)),
+        file_name=f"reproduce-{file_stem(name)}.R",
+        mime="text/plain",
+        key=key,
+        on_click="ignore",
+        icon=":material/code:",
+        help="An R script with this number's study data: Rscript reproduce-….R refits it "
+        "with metafor and prints both numbers (exit status 1 if they differ).",
     )

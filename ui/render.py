@@ -11,6 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from report.colors import DRUG_COLORS, drug_label
+from report.params import (  # noqa: F401 (pages call render.describe_filters, render.method_for)
+    describe_filters,
+    method_for,
+)
 from report.view_tables import reader_table, reproduction_view
 from tkidata import DataVersion, Filters, Method
 from tkidata.wording import (
@@ -64,33 +68,11 @@ def view_with_table(view: ChartView, key: str, *, caption: str | None = None) ->
         st.caption(caption)
 
 
-def method_for(outcome: str, m: Method) -> str:
-    """The part of the method description that applies to one outcome (chart subtitles)."""
-    proportions, medians, level = m.describe().split("; ")
-    medians = medians[:1].upper() + medians[1:]
-    return f"{medians}; {level}" if is_median(outcome) else f"{proportions}; {level}"
-
-
 def short_method(m: Method) -> str:
     """The method in force in a few words, for captions under numbers."""
     if m.preset_name:
         return BY_NAME["preset"].format(m.preset_name).split(":")[0]
     return "Adjusted method: " + m.describe().split(";")[0]
-
-
-def describe_filters(f: Filters) -> str:
-    """The filters in force, in words."""
-    parts = [BY_NAME["histology"].format(f.histology), BY_NAME["line"].format(f.line).lower()]
-    if f.line != "any":
-        parts.append(
-            "with mixed-line studies" if f.include_mixed_line else "without mixed-line studies"
-        )
-    parts += [
-        BY_NAME["design"].format(f.design).lower(),
-        BY_NAME["regimen"].format(f.regimen).lower(),
-        BY_NAME["age"].format(f.age).lower(),
-    ]
-    return " · ".join(parts)
 
 
 def empty_hint(drug: str, what: str, f: Filters) -> str:

@@ -9,7 +9,14 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour, drug_shape, tki_labels, value_axis
+from report.charts.style import (
+    SCREEN_TEXT,
+    configure,
+    drug_colour,
+    drug_shape,
+    tki_labels,
+    value_axis,
+)
 from report.colors import TKI_DRUGS, drug_label
 from tkidata.wording import format_interval, is_median, is_missing, outcome_label
 
@@ -81,7 +88,14 @@ def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:
 
 
 def _dot_interval_panel(
-    table: pd.DataFrame, *, title: str, months: bool, x_max: float, width: int
+    table: pd.DataFrame,
+    *,
+    title: str,
+    months: bool,
+    x_max: float,
+    width: int,
+    text: int,
+    row_px: int,
 ) -> alt.LayerChart:
     y = alt.Y(
         "drug_label:N",
@@ -114,22 +128,32 @@ def _dot_interval_panel(
         tooltip=tooltip,
     )
     # the estimate in words above each drug's interval, inside the panel (fits a phone)
-    text = base.mark_text(align="left", baseline="bottom", dy=-9, fontSize=12, color="#222").encode(
+    label = base.mark_text(
+        align="left", baseline="bottom", dy=-9, fontSize=text, color="#222"
+    ).encode(
         x=alt.value(0),
         y=y,
         text="text:N",
     )
-    return alt.layer(rule, dot, text, data=table).properties(
-        title=alt.TitleParams(title, fontSize=15), width=width, height=4 * ROW_PX
+    return alt.layer(rule, dot, label, data=table).properties(
+        title=alt.TitleParams(title, fontSize=text + 3), width=width, height=4 * row_px
     )
 
 
-def comparison_chart(compare: pd.DataFrame, *, width: int = 250) -> alt.VConcatChart:
+def comparison_chart(
+    compare: pd.DataFrame,
+    *,
+    width: int = 250,
+    text: int = 12,
+    row_px: int = ROW_PX,
+    side_by_side: bool = False,
+) -> alt.VConcatChart | alt.HConcatChart:
     """Dot-and-interval panels, one per outcome, the four TKIs on a shared axis.
 
     Proportion panels all use 0–100 %, so panels are comparable by eye; the median panel uses
     months. Above each interval its estimate, CI and k are written out; drugs differ by colour
-    and shape. About 350 px wide at the default ``width``, so it fits a phone.
+    and shape. About 350 px wide at the default ``width``, so it fits a phone. ``text`` (label
+    px), ``row_px`` and ``side_by_side`` panels size it for a slide.
     """
     table = comparison_table(compare)
     panels = []
@@ -138,12 +162,22 @@ def comparison_chart(compare: pd.DataFrame, *, width: int = 250) -> alt.VConcatC
         top = np.nanmax(sub["ci_ub"].to_numpy(dtype=float)) if sub["k"].gt(0).any() else 1.0
         x_max = (math.ceil((top if not is_missing(top) else 1.0) / 6.0) * 6.0) if months else 1.0
         panels.append(
-            _dot_interval_panel(sub, title=str(panel), months=months, x_max=x_max, width=width)
+            _dot_interval_panel(
+                sub,
+                title=str(panel),
+                months=months,
+                x_max=x_max,
+                width=width,
+                text=text,
+                row_px=row_px,
+            )
         )
     described = "; ".join(
         f"{r.panel}, {r.drug_label}: {r.text}" for r in table.itertuples(index=False)
     )
+    joined = alt.hconcat(*panels, spacing=40) if side_by_side else alt.vconcat(*panels, spacing=18)
     return configure(
-        alt.vconcat(*panels, spacing=18),
+        joined,
         description="Efficacy of the four TKIs, naive cross-trial comparison. " + described,
+        text=max(text, SCREEN_TEXT),
     )

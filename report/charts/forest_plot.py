@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour, value_axis
+from report.charts.style import SCREEN_TEXT, configure, drug_colour, value_axis
 from report.colors import drug_label
 from tkidata.wording import (
     MISSING,
@@ -211,20 +211,47 @@ def _forest_domain(table: pd.DataFrame, months: bool) -> list[float]:
 
 
 def _text_column(
-    table: pd.DataFrame, field: str, title: str, width: int, y: alt.Y, align: str = "left"
+    field: str,
+    title: str,
+    width: int,
+    y: alt.Y,
+    align: str = "left",
+    *,
+    text: int = SCREEN_TEXT,
 ) -> alt.LayerChart:
-    """A column of text aligned with the forest rows; pooled rows and headers in bold."""
-    base = alt.Chart(table).encode(
-        x=alt.value(0 if align == "left" else width), y=y, text=f"{field}:N"
-    )
+    """A column of text aligned with the forest rows; pooled rows and headers in bold.
+
+    The rows are the forest table, set once on the whole figure (one dataset in the spec).
+    """
+    width = round(width * text / SCREEN_TEXT)
     plain = "datum.kind == 'study' || datum.kind == 'pi'"
-    style = {"align": align, "baseline": "middle", "fontSize": 13, "color": "#222"}
-    return alt.layer(
-        base.transform_filter(plain).mark_text(**style),
-        base.transform_filter(f"!({plain})").mark_text(fontWeight="bold", **style),
-    ).properties(
+    encoding = alt.FacetedEncoding(
+        x=alt.XValue(0 if align == "left" else width), y=y, text=alt.Text(f"{field}:N")
+    )
+    # built by constructors, not chained calls: Altair deep-copies a chart on every
+    # .encode/.transform_filter/.mark_* call, the main cost of drawing a deck's forests
+    layers = [
+        alt.Chart(
+            mark=alt.MarkDef(
+                type="text",
+                align=align,
+                baseline="middle",
+                fontSize=text,
+                color="#222",
+                fontWeight=weight,
+                limit=limit,
+            ),
+            encoding=encoding,
+            transform=[alt.FilterTransform(filter=rows)],
+        )
+        # a long study label ends in "…" rather than run into the next column; pooled rows
+        # (bold) have nothing beside them and stay whole
+        for rows, weight, limit in ((plain, "normal", width - 4), (f"!({plain})", "bold", 0))
+    ]
+    return alt.LayerChart(
+        layer=layers,
         width=width,
-        title=alt.TitleParams(title, anchor="start" if align == "left" else "end", fontSize=13),
+        title=alt.TitleParams(title, anchor="start" if align == "left" else "end", fontSize=text),
     )
 
 
@@ -240,15 +267,18 @@ def _draw_forest(
     show_design: bool = True,
     show_weight: bool = True,
     show_i2: bool = False,
+    text: int = SCREEN_TEXT,
+    row_px: int = ROW_PX,
+    titled: bool = True,
 ) -> alt.HConcatChart:
     months = bool(table["months"].iloc[0]) if len(table) else False
     n_rows = max(len(table), 1)
-    height = ROW_PX * n_rows
+    height = row_px * n_rows
     y_scale = alt.Scale(domain=[-0.6, n_rows - 0.4], reverse=True, nice=False, zero=False)
     y = alt.Y("row:Q", axis=None, scale=y_scale)
     x_scale = alt.Scale(domain=_forest_domain(table, months), nice=False, clamp=True)
     colour = drug_colour(legend=False)
-    base = alt.Chart(table)
+    base = alt.Chart()  # the rows are the figure's data, set once on the hconcat
     studies = base.transform_filter("datum.kind == 'study'")
     tooltip = [
         alt.Tooltip("label:N", title="Study"),
@@ -320,26 +350,31 @@ def _draw_forest(
             .encode(x=alt.X("ref:Q", scale=x_scale)),
         )
     plot = alt.layer(*layers).properties(
-        width=plot_width, height=height, title=alt.TitleParams(" ", fontSize=13)
+        width=plot_width, height=height, title=alt.TitleParams(" ", fontSize=text)
     )
-    columns = [_text_column(table, "label", label_title, 190, y)]
+    columns = [_text_column("label", label_title, 190, y, text=text)]
     if show_design:
-        columns.append(_text_column(table, "design", "Design", 90, y))
-    columns.append(_text_column(table, "n_text", "n", 40, y, align="right"))
+        columns.append(_text_column("design", "Design", 90, y, text=text))
+    columns.append(_text_column("n_text", "n", 40, y, align="right", text=text))
     columns.append(plot)
-    columns.append(_text_column(table, "est_text", "Estimate (95% CI)", 140, y))
+    columns.append(_text_column("est_text", "Estimate (95% CI)", 140, y, text=text))
     if show_weight:
-        columns.append(_text_column(table, "weight_text", "Weight", 55, y, align="right"))
+        columns.append(_text_column("weight_text", "Weight", 55, y, align="right", text=text))
     if show_i2:
-        columns.append(_text_column(table, "i2_text", "I²", 45, y, align="right"))
+        columns.append(_text_column("i2_text", "I²", 45, y, align="right", text=text))
     columns = [c.properties(height=height) for c in columns]
-    chart = alt.hconcat(*columns, spacing=8).properties(
-        title=alt.TitleParams(title, subtitle=subtitle or [])
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    heading = (
+        alt.TitleParams(title, subtitle=lines or [])
+        if titled or not lines
+        # a slide names the plot in its own title: the chart starts with its subtitle lines
+        else alt.TitleParams(lines[0], subtitle=lines[1:], fontSize=text, fontWeight="normal")
     )
+    chart = alt.hconcat(*columns, spacing=8, data=table).properties(title=heading)
     rows = "; ".join(
         f"{r.label}: {r.est_text}" for r in table.itertuples(index=False) if r.est_text
     )
-    return configure(chart, description=f"Forest plot. {title}. {rows}")
+    return configure(chart, description=f"Forest plot. {title}. {rows}", text=text)
 
 
 def forest_chart(
@@ -350,8 +385,16 @@ def forest_chart(
     timepoint: float | None = None,
     study_info: Mapping[str, Mapping[str, Any]] | None = None,
     method_text: str = "",
+    text: int = SCREEN_TEXT,
+    row_px: int = ROW_PX,
+    plot_width: int = 270,
+    titled: bool = True,
 ) -> alt.HConcatChart:
-    """Forest plot: studies (square ∝ weight), random and common diamonds, prediction interval."""
+    """Forest plot: studies (square ∝ weight), random and common diamonds, prediction interval.
+
+    ``text``, ``row_px`` and ``plot_width`` size it (larger for a slide: :func:`forest_fit`);
+    ``titled=False`` leaves the drug and outcome to the slide's title.
+    """
     table = forest_table(pool, drug=drug, outcome=outcome, study_info=study_info)
     months = is_median(outcome)
     subtitle = [t for t in (_het_text(pool), method_text) if t]
@@ -361,7 +404,26 @@ def forest_chart(
         subtitle=subtitle,
         x_title="Months" if months else "Proportion",
         reference=pool.random.est if pool.k >= 2 else None,
+        text=text,
+        row_px=row_px,
+        plot_width=plot_width,
+        titled=titled,
     )
+
+
+def forest_rows(pool: Any) -> int:
+    """Rows a forest of this pool draws (studies, pooled rows, prediction interval)."""
+    return len(pool.studies) + len(_pooled_rows(pool, ""))
+
+
+def forest_fit(pool: Any, height_px: float, *, text: int) -> int:
+    """Row height (px) that fits a forest of this pool into ``height_px`` with ``text`` labels.
+
+    Leaves room for two heading lines (heterogeneity, method: the slide's title names the plot),
+    column headers and the axis; never below the text size (rows would overlap) nor above 30 px.
+    """
+    overhead = 2 * (text + 4) + (text + 10) + (2 * text + 22)
+    return int(max(text, min(30, (height_px - overhead) // max(forest_rows(pool), 1))))
 
 
 def subgroup_forest_table(

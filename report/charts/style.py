@@ -7,21 +7,32 @@ import altair as alt
 from report.colors import TKI_DRUGS, drug_label, drug_scale, drug_shape_scale
 
 FONT = "Liberation Sans"
+#: text size (CSS px) of labels on screen.
+SCREEN_TEXT = 13
+#: text size (CSS px) of labels of charts built for a slide: shown at about 1 px = 1 pt, so a
+#: label reads at 15 pt and stays at least 14 pt when a chart is shrunk a little to fit.
+SLIDE_TEXT = 15
 
 
-_HOUSE_CONFIG = alt.Config(
-    font=FONT,
-    axis=alt.AxisConfig(labelFontSize=13, titleFontSize=14, labelLimit=320, grid=True),
-    title=alt.TitleConfig(fontSize=16, anchor="start", subtitleFontSize=13, subtitleColor="#333"),
-    legend=alt.LegendConfig(labelFontSize=13, titleFontSize=13, orient="bottom", columns=2),
-    header=alt.HeaderConfig(labelFontSize=14, titleFontSize=14),
-    view=alt.ViewConfig(stroke=None),
-    # screen readers get the chart's description, not each mark's field names ("ci_lb: 7%")
-    mark=alt.MarkConfig(aria=False),
-)
+def house_config(text: int = SCREEN_TEXT) -> alt.Config:
+    """The house style with labels of ``text`` px (axis titles +1, chart titles +3)."""
+    return alt.Config(
+        font=FONT,
+        axis=alt.AxisConfig(labelFontSize=text, titleFontSize=text + 1, labelLimit=320, grid=True),
+        title=alt.TitleConfig(
+            fontSize=text + 3, anchor="start", subtitleFontSize=text, subtitleColor="#333"
+        ),
+        legend=alt.LegendConfig(labelFontSize=text, titleFontSize=text, orient="bottom", columns=2),
+        header=alt.HeaderConfig(labelFontSize=text + 1, titleFontSize=text + 1),
+        view=alt.ViewConfig(stroke=None),
+        # screen readers get the chart's description, not each mark's field names ("ci_lb: 7%")
+        mark=alt.MarkConfig(aria=False),
+    )
 
 
-def configure(chart: alt.TopLevelMixin, *, description: str) -> alt.TopLevelMixin:
+def configure(
+    chart: alt.TopLevelMixin, *, description: str, text: int = SCREEN_TEXT
+) -> alt.TopLevelMixin:
     """Apply the house style: one font, sizes legible on a projector, no view border.
 
     ``description`` is the chart's accessible name: what a screen reader announces for it (on
@@ -29,10 +40,10 @@ def configure(chart: alt.TopLevelMixin, *, description: str) -> alt.TopLevelMixi
 
     Autosize ``pad`` keeps the plot at its set width with labels around it, on screen (where
     Streamlit would otherwise squeeze a single view, labels included, into that width) and in
-    exports alike.
+    exports alike. ``text`` is the label size (:data:`SLIDE_TEXT` for slides).
     """
     chart.autosize = alt.AutoSizeParams(type="pad", contains="padding")
-    chart.config = _HOUSE_CONFIG
+    chart.config = house_config(text)
     chart.description = description
     return chart
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import struct
+import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,71 @@ def test_png_figure_download_is_a_png(watched_page: Page, app_url: str, tmp_path
     assert width >= 600 and height >= 200, (width, height)
     assert len(data) > 10_000
     screenshot(page, "export-png")
+
+
+def test_download_everything_is_a_reproducible_zip(
+    watched_page: Page, app_url: str, tmp_path: Path
+) -> None:
+    page = watched_page
+    open_page(page, f"{app_url}/export?histology=bone")
+    button = page.get_by_role("button", name=re.compile(r"Download everything \(zip\)"))
+    expect(button).to_be_enabled()
+    with page.expect_download(timeout=BUILD_TIMEOUT) as info:
+        button.click()
+    download = info.value
+    assert download.failure() is None
+    assert download.suggested_filename.endswith(".zip")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        assert {"README.txt", "reproduce.R", "deck/tumour-board-deck.pptx"} <= names
+        assert any(n.startswith("figures/") and n.endswith(".svg") for n in names)
+        assert any(n.startswith("tables/") and n.endswith(".xlsx") for n in names)
+        assert "Bone sarcoma (all)" in zf.read("README.txt").decode("utf-8")
+        zf.extractall(tmp_path / "bundle")
+    if shutil.which("Rscript"):
+        done = subprocess.run(
+            ["Rscript", "reproduce.R"],
+            cwd=tmp_path / "bundle",
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    screenshot(page, "export-bundle")
+
+
+def test_forest_reproduce_in_r_downloads_the_numbers_script(
+    watched_page: Page, app_url: str, tmp_path: Path
+) -> None:
+    page = watched_page
+    open_page(page, f"{app_url}/forest?drug=apatinib&outcome=orr")
+    button = page.get_by_role("button", name=re.compile("Reproduce in R"))
+    expect(button).to_be_visible()
+    with page.expect_download(timeout=BUILD_TIMEOUT) as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "reproduce-apatinib-objective-response-rate-orr.R"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    script = path.read_text(encoding="utf-8")
+    assert "library(metafor)" in script and "Apatinib ORR" in script
+    if shutil.which("Rscript"):
+        done = subprocess.run(
+            ["Rscript", path.name], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "1 of 1 numbers" in done.stdout
+    screenshot(page, "forest-reproduce")
+
+
+@pytest.mark.parametrize("viewport", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_export_page_screenshots(
+    watched_page: Page, app_url: str, viewport: tuple[int, int]
+) -> None:
+    page = watched_page
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    open_page(page, f"{app_url}/export")
+    expect(page.get_by_role("button", name=re.compile("Download everything"))).to_be_visible()
+    screenshot(page, f"export-{viewport[0]}x{viewport[1]}")

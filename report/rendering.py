@@ -1,0 +1,245 @@
+"""Vega-Lite → SVG → PNG with vl-convert, in worker processes.
+
+vl-convert lays out a chart (SVG) and rasterises it (PNG) holding the GIL, so threads do not
+overlap; worker processes do. A worker is ``python -m report.rendering``: it imports only
+vl-convert and this module (no pandas, no Altair), answers each JSON job line on stdin with one
+JSON result line on stdout, and exits when its stdin closes — plain subprocesses, so no
+caller's main module is ever re-imported (as multiprocessing's spawn would), and none outlives
+the process that started it. Workers are kept for the next call (their JavaScript engine warms
+up with use); :func:`warm_up` starts them early, while the caller still builds its charts. A job
+a worker could not draw is drawn again in this process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import json
+import math
+import os
+import re
+import select
+import subprocess
+import sys
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import NamedTuple
+
+#: worker processes (the machines have 2 cores).
+RENDER_PROCESSES = 2
+#: seconds a worker may take for one chart before it is taken for hung (a deck's forest: ~0.3 s).
+JOB_TIMEOUT_S = 120
+
+_FONT_SIZE = re.compile(r"([0-9.]+)px")
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_WORKERS: list[_Worker] = []
+_LOCK = threading.Lock()
+
+
+class Job(NamedTuple):
+    """One rendering: a Vega-Lite spec and how to rasterise it.
+
+    ``ppi`` rasterises at that resolution; ``box`` (width, height in inches) instead fits the
+    chart in the box at ``min_ppi`` pixels per inch of its shown size; neither: SVG only.
+    """
+
+    spec_json: str
+    vl_version: str
+    ppi: int | None = None
+    box: tuple[float, float] | None = None
+    min_ppi: int = 200
+
+
+class Rendered(NamedTuple):
+    """An SVG, its PNG (or None) and the PNG's pixels per inch of CSS size (72 = 1 px/pt)."""
+
+    svg: bytes
+    png: bytes | None
+    ppi: int | None
+
+
+def svg_size(data: bytes) -> tuple[float, float]:
+    """Return ``(width, height)`` in CSS pixels from the root element of an SVG.
+
+    Raises
+    ------
+    ValueError
+        When the root is not an ``<svg>`` with numeric width and height.
+    """
+    root = ET.fromstring(data)
+    try:
+        return float(root.attrib["width"]), float(root.attrib["height"])
+    except (KeyError, ValueError) as err:
+        raise ValueError("not an SVG with numeric width and height") from err
+
+
+def svg_font_sizes(data: bytes) -> list[float]:
+    """Font sizes (CSS pixels) of every non-empty text element of an SVG drawn by vl-convert."""
+    sizes = []
+    for el in ET.fromstring(data).iter(f"{_SVG_NS}text"):
+        if "".join(el.itertext()).strip():
+            match = _FONT_SIZE.search(el.attrib.get("font-size", "") or el.attrib.get("style", ""))
+            if match:
+                sizes.append(float(match.group(1)))
+    return sizes
+
+
+def fit_ppi(svg: bytes, box: tuple[float, float], min_ppi: int) -> int:
+    """Resolution at which an SVG fitted in ``box`` (inches) keeps ``min_ppi`` when shown."""
+    css_w, css_h = svg_size(svg)
+    scale = min(box[0] * 72 / css_w, box[1] * 72 / css_h)
+    return math.ceil(min_ppi * scale) + 1
+
+
+def render(job: Job) -> Rendered:
+    """Draw one job (in a worker process or in this one)."""
+    import vl_convert as vlc  # loaded on first use: off the app's start-up path
+
+    svg = vlc.vegalite_to_svg(json.loads(job.spec_json), vl_version=job.vl_version).encode()
+    ppi = fit_ppi(svg, job.box, job.min_ppi) if job.box is not None else job.ppi
+    png = None if ppi is None else vlc.svg_to_png(svg.decode(), ppi=ppi)
+    return Rendered(svg, png, ppi)
+
+
+def rasterise(svg: bytes, ppi: int) -> bytes:
+    """PNG of an SVG at ``ppi`` (in this process)."""
+    import vl_convert as vlc
+
+    return vlc.svg_to_png(svg.decode(), ppi=ppi)
+
+
+def _start() -> subprocess.Popen[bytes] | None:
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "report.rendering"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+    except OSError:
+        return None
+
+
+class _Worker:
+    """One worker process, used by one caller at a time."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+        self.lock = threading.Lock()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def run(self, jobs: Sequence[Job]) -> list[Rendered | None]:
+        """Draw jobs one after the other; None for a job it did not draw."""
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        if stdin is None or stdout is None:
+            return [None] * len(jobs)
+        out: list[Rendered | None] = []
+        with self.lock:
+            for job in jobs:
+                try:
+                    stdin.write(_encode(job))
+                    stdin.flush()
+                    if not select.select([stdout], [], [], JOB_TIMEOUT_S)[0]:
+                        self.proc.kill()  # hung: drawn here instead, and replaced next time
+                        out.append(None)
+                        continue
+                    out.append(_decode(stdout.readline()))
+                except (OSError, ValueError, KeyError, TypeError):
+                    out.append(None)
+        return out
+
+    def close(self) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _workers() -> list[_Worker]:
+    """The running workers, started (or restarted) up to :data:`RENDER_PROCESSES`."""
+    with _LOCK:
+        _WORKERS[:] = [w for w in _WORKERS if w.alive()]
+        while len(_WORKERS) < RENDER_PROCESSES:
+            proc = _start()
+            if proc is None:
+                break
+            _WORKERS.append(_Worker(proc))
+        return list(_WORKERS)
+
+
+def warm_up() -> None:
+    """Start the worker processes now (they load vl-convert while the caller works)."""
+    _workers()
+
+
+@atexit.register
+def _stop() -> None:
+    with _LOCK:
+        for worker in _WORKERS:
+            worker.close()
+        _WORKERS.clear()
+
+
+def _encode(job: Job) -> bytes:
+    return (json.dumps(job._asdict()) + "\n").encode()
+
+
+def _decode(line: bytes) -> Rendered:
+    d = json.loads(line)
+    png = None if d["png"] is None else base64.b64decode(d["png"])
+    return Rendered(base64.b64decode(d["svg"]), png, d["ppi"])
+
+
+def render_all(jobs: Sequence[Job]) -> list[Rendered]:
+    """Draw jobs in order: in :data:`RENDER_PROCESSES` workers when there are several."""
+    workers = _workers() if len(jobs) > 1 else []
+    if not workers:
+        return [render(j) for j in jobs]
+    # the biggest specs first, each to the worker with the least work so far
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].spec_json))
+    shares: list[list[int]] = [[] for _ in workers]
+    load = [0] * len(workers)
+    for i in order:
+        w = load.index(min(load))
+        shares[w].append(i)
+        load[w] += len(jobs[i].spec_json)
+    done: list[Rendered | None] = [None] * len(jobs)
+    with ThreadPoolExecutor(max_workers=len(workers)) as pool:
+        outs = pool.map(
+            lambda ws: ws[0].run([jobs[i] for i in ws[1]]), zip(workers, shares, strict=True)
+        )
+        for share, results in zip(shares, outs, strict=True):
+            for i, r in zip(share, results, strict=True):
+                done[i] = r
+    return [r if r is not None else render(jobs[i]) for i, r in enumerate(done)]
+
+
+def _serve() -> None:
+    """Worker loop: one JSON job per stdin line → one JSON result per stdout line."""
+    for line in sys.stdin.buffer:
+        try:
+            r = render(Job(**json.loads(line)))
+            reply = {
+                "svg": base64.b64encode(r.svg).decode(),
+                "png": None if r.png is None else base64.b64encode(r.png).decode(),
+                "ppi": r.ppi,
+            }
+        except Exception as err:
+            reply = {"error": f"{type(err).__name__}: {err}"}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve()

@@ -1,0 +1,263 @@
+"""One exported view: the filters, method and every result a deck, figure or table is drawn from.
+
+The Export page fills an :class:`ExportView` from its cached results; the command line
+(``python -m report``) fills it with :func:`compute_view`. Both then call the same functions —
+:func:`view_deck_content`, :func:`view_figures`, :func:`view_tables` — so a deck built on the
+command line is the deck the page builds for the same settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import altair as alt
+import pandas as pd
+
+import tkidata
+from report import rendering
+from report.charts.ae_panel import ae_panel_chart, ae_panel_matrix
+from report.charts.comparison import comparison_chart
+from report.charts.forest_plot import forest_chart, study_info_from_rows
+from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
+from report.colors import TKI_DRUGS, drug_label
+from report.params import describe_filters, histology_words, method_for
+from report.view_tables import pooled_results_table
+from tkidata.evidence_table import evidence_table as evidence_rows
+from tkidata.selection import label_of
+from tkidata.wording import outcome_label
+
+if TYPE_CHECKING:
+    from report.deck import DeckContent
+
+Outcome = tuple[str, int | None]
+#: outcomes a deck shows unless the user picks others: (outcome, timepoint in months).
+DEFAULT_OUTCOMES: tuple[Outcome, ...] = (
+    ("orr", None),
+    ("dcr", None),
+    ("pfs_median", None),
+    ("pfs_rate", 6),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class ExportView:
+    """Everything one exported view shows, already pooled.
+
+    Attributes
+    ----------
+    evidence : tkidata.Evidence
+        The validated evidence (studies, adverse events, vocabularies, version).
+    filters, method
+        ``tkidata.Filters`` and ``tkidata.Method`` in force.
+    outcomes : tuple of (outcome, timepoint)
+        Chosen outcomes: comparison panels, forests and evidence columns.
+    forest_drugs : tuple of str
+        Drugs that get one forest plot per chosen outcome.
+    compare : pandas.DataFrame
+        ``tkidata.compare`` for these filters and method.
+    ae_by_drug : mapping of str to pandas.DataFrame
+        Drug → ``tkidata.pool_adverse_events`` at grade ≥3.
+    results : tuple of tkidata.OutcomeResult
+        Every TKI × chosen outcome.
+    hazard_ratios : pandas.DataFrame
+        ``tkidata.hazard_ratios`` for these filters.
+    user_supplied : tuple of str
+        Ids of user-supplied (what-if) studies in any result.
+    ae_extra : pandas.DataFrame or None
+        User-supplied adverse-event rows pooled into ``ae_by_drug`` (for ``reproduce.R``).
+    patient_summary : pandas.DataFrame or None
+        ``tkidata.patient_summary_frame``: the Compare view's first screen for the patient in
+        the filters (evidence tiers, certainty), in clinical words.
+    """
+
+    evidence: tkidata.Evidence
+    filters: tkidata.Filters
+    method: tkidata.Method
+    outcomes: tuple[Outcome, ...]
+    forest_drugs: tuple[str, ...]
+    compare: pd.DataFrame
+    ae_by_drug: Mapping[str, pd.DataFrame]
+    results: tuple[tkidata.OutcomeResult, ...]
+    hazard_ratios: pd.DataFrame
+    user_supplied: tuple[str, ...] = ()
+    ae_extra: pd.DataFrame | None = None
+    patient_summary: pd.DataFrame | None = None
+
+
+def compute_view(
+    ev: tkidata.Evidence,
+    f: tkidata.Filters,
+    m: tkidata.Method,
+    *,
+    outcomes: Sequence[Outcome] = DEFAULT_OUTCOMES,
+    forest_drugs: Sequence[str] = TKI_DRUGS,
+    extra: pd.DataFrame | None = None,
+    ae_extra: pd.DataFrame | None = None,
+    direct_only: bool = False,
+) -> ExportView:
+    """Pool everything a view shows (what the Export page takes from its caches).
+
+    Parameters
+    ----------
+    ev, f, m
+        Evidence, filters and method.
+    outcomes, forest_drugs
+        As :class:`ExportView`.
+    extra, ae_extra
+        User-supplied outcome and adverse-event rows (what-if), as for ``tkidata.pool_outcome``
+        and ``tkidata.pool_adverse_events``.
+    direct_only
+        The patient summary shows the subtype's direct evidence only (no broader tiers).
+    """
+    results = tuple(
+        tkidata.pool_outcome(ev, d, o, f, m, timepoint=t, extra=extra)
+        for d in TKI_DRUGS
+        for o, t in outcomes
+    )
+    ae = {d: tkidata.pool_adverse_events(ev, d, f, m, extra=ae_extra) for d in TKI_DRUGS}
+    return ExportView(
+        evidence=ev,
+        filters=f,
+        method=m,
+        outcomes=tuple(outcomes),
+        forest_drugs=tuple(forest_drugs),
+        compare=tkidata.compare(ev, f, m, extra=extra),
+        ae_by_drug=ae,
+        results=results,
+        hazard_ratios=tkidata.hazard_ratios(ev, f),
+        user_supplied=user_ids(results, ae),
+        ae_extra=ae_extra,
+        patient_summary=tkidata.patient_summary_frame(
+            ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra
+        ),
+    )
+
+
+def user_ids(
+    results: Sequence[tkidata.OutcomeResult], ae_by_drug: Mapping[str, pd.DataFrame]
+) -> tuple[str, ...]:
+    """Ids of the user-supplied studies in the results and adverse-event frames, in order."""
+    ids = [s for r in results for s in r.user_supplied]
+    for frame in ae_by_drug.values():
+        if frame is not None and "user_supplied" in frame:
+            ids += [s for cell in frame["user_supplied"].fillna("") for s in str(cell).split(";")]
+    return tuple(dict.fromkeys(s for s in ids if s))
+
+
+def population_labels(ev: tkidata.Evidence) -> dict[str, str]:
+    """Histology code → label (``lms`` → ``Leiomyosarcoma``), groups included."""
+    vocab = ev.vocab.histology
+    labels = dict(zip(vocab["code"], vocab["label"], strict=True))
+    return {"sts": "Soft tissue sarcoma", "bone": "Bone sarcoma", **labels}
+
+
+def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
+    """The tumour-board deck's content for a view (the Export page and the CLI call this).
+
+    Starts the render workers first, so they load while the slide charts are built.
+    """
+    from report.deck_inputs import build_deck_content  # python-pptx: loaded on use
+
+    rendering.warm_up()
+    ev = view.evidence
+    return build_deck_content(
+        studies=ev.studies,
+        data_version=str(ev.version),
+        filters=view.filters,
+        method=view.method,
+        compare=view.compare,
+        ae_by_drug=view.ae_by_drug,
+        results=view.results,
+        forest_drugs=view.forest_drugs,
+        outcomes=view.outcomes,
+        date=date,
+        histology=histology_words(view.filters.histology),
+        filter_words=describe_filters(view.filters),
+        hazard_ratios=view.hazard_ratios,
+        population_labels=population_labels(ev),
+        patient_summary=view.patient_summary,
+        also_cited=summary_study_ids(view),
+    )
+
+
+def summary_study_ids(view: ExportView) -> list[str]:
+    """Ids of the studies the patient summary names (its ``Studies`` column holds labels)."""
+    summary = view.patient_summary
+    if summary is None or summary.empty:
+        return []
+    named = {s.strip() for cell in summary["Studies"].fillna("") for s in str(cell).split(";")}
+    ev = view.evidence
+    return [sid for sid in ev.studies["study_id"] if label_of(ev, sid) in named]
+
+
+def forest_results(view: ExportView) -> list[tkidata.OutcomeResult]:
+    """Results that get a forest plot: pooled, of a forest drug, in drug then outcome order."""
+    chosen = [r for r in view.results if r.drug in view.forest_drugs and r.pool is not None]
+    return sorted(
+        chosen,
+        key=lambda r: (
+            view.forest_drugs.index(r.drug),
+            view.outcomes.index((r.outcome, r.timepoint)),
+        ),
+    )
+
+
+def view_figures(view: ExportView) -> dict[str, alt.TopLevelMixin]:
+    """Every figure of a view as shown on screen: title → chart."""
+    chosen = _chosen_compare(view)
+    figures: dict[str, alt.TopLevelMixin] = {}
+    if not chosen.empty:
+        figures["Efficacy of the four TKIs"] = comparison_chart(chosen)
+    figures["Grade ≥3 adverse events"] = ae_panel_chart(view.ae_by_drug)
+    if not view.hazard_ratios.empty:
+        figures["Hazard ratios vs placebo (within trial)"] = hazard_ratio_chart(
+            view.hazard_ratios, population_labels(view.evidence)
+        )
+    for r in forest_results(view):
+        title = f"{drug_label(r.drug)}: {outcome_label(r.outcome, r.timepoint)}"
+        figures[title] = forest_chart(
+            r.pool,
+            drug=r.drug,
+            outcome=r.outcome,
+            timepoint=r.timepoint,
+            study_info=study_info_from_rows(r.selection.rows),
+            method_text=method_for(r.outcome, view.method),
+        )
+    return figures
+
+
+def _chosen_compare(view: ExportView) -> pd.DataFrame:
+    keys = [
+        (str(o), None if pd.isna(t) else int(t))
+        for o, t in zip(view.compare["outcome"], view.compare["timepoint"], strict=True)
+    ]
+    wanted = set(view.outcomes)
+    return view.compare[[k in wanted for k in keys]].reset_index(drop=True)
+
+
+def view_tables(view: ExportView) -> dict[str, pd.DataFrame]:
+    """Every table of a view, reader-facing columns: name → table."""
+    ae = ae_panel_matrix(view.ae_by_drug)
+    tables = {
+        "Pooled results": pooled_results_table(view.compare),
+        "Evidence table": evidence_rows(view.evidence, view.filters),
+        "Grade 3+ adverse events": ae,
+        "Hazard ratios": hazard_ratio_table(view.hazard_ratios, population_labels(view.evidence)),
+    }
+    return tables
+
+
+def about_lines(view: ExportView, *, date: str) -> list[str]:
+    """Filters, method, data version and date in words (README.txt, the Excel About sheet)."""
+    lines = [
+        f"Filters: {describe_filters(view.filters)}",
+        f"Method: {view.method.describe()} ({view.method.short()})",
+        f"Data: {view.evidence.version}",
+        f"Exported: {date}",
+        "Proportions are fractions in [0, 1]; medians are months; I² in percent.",
+    ]
+    if view.user_supplied:
+        lines.append("WHAT-IF: includes user-supplied studies: " + ", ".join(view.user_supplied))
+    return lines

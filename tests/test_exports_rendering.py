@@ -1,0 +1,68 @@
+"""Render workers: the same drawings as in this process, and a failing worker changes nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import altair as alt
+import pandas as pd
+import pytest
+from altair.utils._importers import vl_version_for_vl_convert
+
+from report import rendering
+from report.figures import png_size
+
+
+def _jobs(n: int) -> list[rendering.Job]:
+    version = vl_version_for_vl_convert()
+    out = []
+    for i in range(n):
+        chart = (
+            alt.Chart(pd.DataFrame({"x": [1, 2, 3], "label": [f"row {i}", "b", "c"]}))
+            .mark_text(fontSize=14 + i)
+            .encode(x="x:Q", text="label:N")
+            .properties(width=200 + 10 * i, height=80)
+        )
+        out.append(rendering.Job(json.dumps(chart.to_dict()), version, box=(6.0, 3.0), min_ppi=200))
+    return out
+
+
+@pytest.fixture
+def fresh_workers():
+    rendering._stop()
+    yield
+    rendering._stop()
+
+
+def test_workers_draw_what_this_process_draws(fresh_workers) -> None:
+    jobs = _jobs(4)
+    drawn = rendering.render_all(jobs)
+    assert len(rendering._WORKERS) == rendering.RENDER_PROCESSES
+    for job, done in zip(jobs, drawn, strict=True):
+        here = rendering.render(job)
+        assert done.svg == here.svg and done.ppi == here.ppi
+        assert png_size(done.png) == png_size(here.png)
+        assert rendering.svg_font_sizes(done.svg)  # text survives the trip
+
+
+def test_workers_are_kept_for_the_next_call(fresh_workers) -> None:
+    rendering.render_all(_jobs(2))
+    first = [w.proc.pid for w in rendering._WORKERS]
+    rendering.render_all(_jobs(3))
+    assert [w.proc.pid for w in rendering._WORKERS] == first
+
+
+def test_a_silent_worker_falls_back_to_this_process(fresh_workers, monkeypatch) -> None:
+    def mute() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-c", "import sys; sys.stdin.readline()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    monkeypatch.setattr(rendering, "_start", mute)
+    jobs = _jobs(3)
+    drawn = rendering.render_all(jobs)
+    assert [d.svg for d in drawn] == [rendering.render(j).svg for j in jobs]
