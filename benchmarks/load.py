@@ -128,7 +128,11 @@ class Stats:
 
 
 class Session:
-    """One browser tab's websocket session, driven like the frontend drives it."""
+    """One browser tab's websocket session, driven like the frontend drives it.
+
+    Like the browser, it tells the server which cacheable messages it already holds, so that
+    the server sends a reference instead of resending an unchanged chart or table.
+    """
 
     def __init__(self, url: str, timeout: float) -> None:
         self.ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
@@ -138,6 +142,7 @@ class Session:
         self.widget_ids: dict[str, str] = {}  # user key -> widget id
         self.options: dict[str, list[str]] = {}  # user key -> formatted options
         self.states: dict[str, WidgetState] = {}
+        self.cached: set[str] = set()  # hashes of cacheable messages held, as a browser does
         self.ws: websockets.ClientConnection | None = None
 
     async def open(self) -> float:
@@ -158,6 +163,7 @@ class Session:
         state.query_string = ""
         state.page_script_hash = self.page_hash
         state.widget_states.widgets.extend(self.states.values())
+        state.cached_message_hashes.extend(self.cached)
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         await asyncio.wait_for(self._until_finished(), self.timeout)
@@ -169,6 +175,8 @@ class Session:
         while True:
             fwd = ForwardMsg()
             fwd.ParseFromString(await self.ws.recv())
+            if fwd.metadata.cacheable and fwd.hash:
+                self.cached.add(fwd.hash)
             kind = fwd.WhichOneof("type")
             if kind == "navigation":
                 self.pages = {p.url_pathname: p.page_script_hash for p in fwd.navigation.app_pages}

@@ -28,8 +28,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
 
+from core.distributions import chi2_sf, norm_isf, norm_sf, t_isf
 from core.heterogeneity import i2_from_q
 from core.inputs import as_counts, as_labels
 from core.measures import escalc
@@ -82,6 +83,8 @@ def fit_glmm(x: np.ndarray, n: np.ndarray) -> tuple[float, float, float, bool]:
         Logit-scale mean, between-study variance, standard error of ``mu`` and whether the
         optimum passed the checks (finite, interior or boundary, positive-definite information).
     """
+    from scipy import optimize  # imported on first fit: keeps the app's first page light
+
     start = float(special.logit(x.sum() / n.sum()))  # the ML estimate of μ when τ = 0
     res = optimize.minimize(
         lambda p: -loglik(p[0], p[1], x, n),
@@ -180,13 +183,13 @@ def pool_glmm(
             method="ML",
         )
     alpha = 1.0 - level
-    z = float(stats.norm.isf(alpha / 2.0))
+    z = float(norm_isf(alpha / 2.0))
     warns: list[str] = []
     if k < 3:
         warns.append(W_NO_PI)
         pi = (None, None)
     else:
-        half = float(stats.t.isf(alpha / 2.0, k - 2)) * math.sqrt(tau2 + se**2)
+        half = float(t_isf(alpha / 2.0, k - 2)) * math.sqrt(tau2 + se**2)
         pi = (mu - half, mu + half)
     extreme = int(np.sum((x == 0) | (x == nn)))
     if extreme:
@@ -203,7 +206,7 @@ def pool_glmm(
         pi_ub=pi[1],
         se=se,
         zval=zval,
-        pval=float(2 * stats.norm.sf(abs(zval))),
+        pval=float(2 * norm_sf(abs(zval))),
     )
     random = _back(t_random)
     p_fe = float(x.sum() / nn.sum())
@@ -217,7 +220,7 @@ def pool_glmm(
             ci_ub=mu_fe + z * se_fe,
             se=se_fe,
             zval=z_fe,
-            pval=float(2 * stats.norm.sf(abs(z_fe))),
+            pval=float(2 * norm_sf(abs(z_fe))),
         )
     )
     w = 1.0 / vi
@@ -252,7 +255,7 @@ def pool_glmm(
         random=random,
         q=q,
         df=k - 1,
-        q_pvalue=float(stats.chi2.sf(q, k - 1)),
+        q_pvalue=float(chi2_sf(q, k - 1)),
         i2=float(i2_from_q(q, k - 1)),
         tau2=tau2,
         tau2_ci=None,

@@ -28,7 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from core.distributions import chi2_isf, chi2_ppf
 
 TAU2_METHODS = ("DL", "REML", "PM", "ML")
 FISHER_THRESHOLD = 1e-10  # change in τ² between Fisher-scoring steps that counts as converged
@@ -261,8 +262,8 @@ def tau2_qprofile_ci(
     X = design(X, m, k)
     df = k - X.shape[-1]
     alpha = 1.0 - level
-    crit_u = stats.chi2.isf(alpha / 2.0, df)
-    crit_l = stats.chi2.ppf(alpha / 2.0, df)
+    crit_u = chi2_isf(alpha / 2.0, df)
+    crit_l = chi2_ppf(alpha / 2.0, df)
     lb = solve_q_gen(y, v, X, np.full(m, crit_u))
     ub = solve_q_gen(y, v, X, np.full(m, crit_l))
     return lb, ub

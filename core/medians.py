@@ -19,8 +19,8 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
+from core.distributions import norm_isf
 from core.inputs import as_labels
 from core.pooling import W_NO_PI, W_SINGLE, analysis_estimate, check_options, fit_arrays
 from core.results import Estimate, ExcludedStudy, MedianPool, MedianStudy
@@ -32,7 +32,7 @@ def median_se(
     estimate: float, ci_low: float, ci_high: float, upper_reached: bool
 ) -> tuple[float, str | None]:
     """Standard error of a median from its 95% CI, or NaN with the reason it is unusable."""
-    z = stats.norm.isf((1.0 - STUDY_CI_LEVEL) / 2.0)
+    z = norm_isf((1.0 - STUDY_CI_LEVEL) / 2.0)
     if not math.isfinite(estimate):
         return math.nan, "no median"
     if not math.isfinite(ci_low):

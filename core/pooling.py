@@ -27,9 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from core.backtransform import mean_n as compute_mean_n
+from core.distributions import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
 from core.heterogeneity import (
     design,
     i2_from_q,
@@ -113,7 +113,7 @@ def fit_arrays(
         raise ValueError("fit_arrays needs k >= 2 studies per row")
     X = design(None, m, k)
     alpha = 1.0 - level
-    z_crit = stats.norm.isf(alpha / 2.0)
+    z_crit = norm_isf(alpha / 2.0)
 
     fe = wls(y, 1.0 / v, X)
     mu_fe = fe.beta[:, 0]
@@ -128,16 +128,16 @@ def fit_arrays(
     if test == "knha":
         # identical yᵢ give a zero HK standard error (a known property of the method)
         se = se * np.sqrt(re.rss / df)
-        crit = stats.t.isf(alpha / 2.0, df)
+        crit = t_isf(alpha / 2.0, df)
         with np.errstate(divide="ignore", invalid="ignore"):
             zval = mu / se
-        pval = 2.0 * stats.t.sf(np.abs(zval), df)
+        pval = 2.0 * t_sf(np.abs(zval), df)
     else:
         crit = z_crit
         zval = mu / se
-        pval = 2.0 * stats.norm.sf(np.abs(zval))
+        pval = 2.0 * norm_sf(np.abs(zval))
     if k >= 3:
-        half = stats.t.isf(alpha / 2.0, k - 2) * np.sqrt(tau2 + se**2)
+        half = t_isf(alpha / 2.0, k - 2) * np.sqrt(tau2 + se**2)
         pi_lb, pi_ub = mu - half, mu + half
     else:
         pi_lb = pi_ub = np.full(m, np.nan)
@@ -154,14 +154,14 @@ def fit_arrays(
         mu_fe=mu_fe,
         se_fe=se_fe,
         zval_fe=zval_fe,
-        pval_fe=2.0 * stats.norm.sf(np.abs(zval_fe)),
+        pval_fe=2.0 * norm_sf(np.abs(zval_fe)),
         ci_lb_fe=mu_fe - z_crit * se_fe,
         ci_ub_fe=mu_fe + z_crit * se_fe,
         tau2=tau2,
         converged=converged,
         q=q,
         df=df,
-        q_pvalue=stats.chi2.sf(q, df),
+        q_pvalue=chi2_sf(q, df),
         i2=i2_from_q(q, df),
         weights=100.0 * re.w / np.sum(re.w, axis=-1, keepdims=True),
     )

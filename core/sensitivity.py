@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
+from core.distributions import norm_sf, t_sf
 from core.heterogeneity import tau2_estimate, wls
 from core.inputs import as_counts, as_labels
 from core.measures import escalc
@@ -125,10 +125,8 @@ def egger_test(
     b = fit.beta[0]
     se = float(np.sqrt(vb[1, 1]))
     stat = float(b[1] / se)
-    if test == "knha":
-        pvalue = float(2.0 * stats.t.sf(abs(stat), df))
-    else:
-        pvalue = float(2.0 * stats.norm.sf(abs(stat)))
+    tail = t_sf(abs(stat), df) if test == "knha" else norm_sf(abs(stat))
+    pvalue = float(2.0 * tail)
     funnel = tuple(
         FunnelRow(names[i], float(yi[i]), float(sei[i]), float(x[i] / nn[i])) for i in range(k)
     )

@@ -10,7 +10,8 @@ illustrated in the case of the binomial. *Biometrika* 1934;26:404–413.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from core.distributions import norm_isf
 
 CI_METHODS = ("wilson", "exact")
 
@@ -21,7 +22,7 @@ def wilson_ci(
     """Wilson (1927) score interval, truncated to [0, 1] (as Stata ``metaprop_one``)."""
     x = np.asarray(events, dtype=float)
     nn = np.asarray(n, dtype=float)
-    z = stats.norm.isf((1.0 - level) / 2.0)
+    z = norm_isf((1.0 - level) / 2.0)
     p = x / nn
     centre = (p + z**2 / (2 * nn)) / (1 + z**2 / nn)
     half = z / (1 + z**2 / nn) * np.sqrt(p * (1 - p) / nn + z**2 / (4 * nn**2))
@@ -38,6 +39,8 @@ def clopper_pearson_ci(
     nn = np.asarray(n, dtype=float)
     alpha = 1.0 - level
     with np.errstate(invalid="ignore"):
+        from scipy import stats  # Clopper–Pearson only: keeps scipy.stats off the import path
+
         lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, nn - x + 1), 0.0)
         hi = np.where(x < nn, stats.beta.isf(alpha / 2, x + 1, nn - x), 1.0)
     return lo, hi

@@ -20,8 +20,8 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
+from core.distributions import chi2_sf
 from core.inputs import as_counts, as_labels
 from core.pooling import pool_proportions
 from core.results import ProportionPool, SubgroupPool
@@ -44,7 +44,7 @@ def q_between(estimates: Sequence[float], ses: Sequence[float]) -> tuple[float, 
         return math.nan, 0, math.nan
     m = np.sum(w * est) / np.sum(w)
     qb = float(np.sum(w * (est - m) ** 2))
-    return qb, df, float(stats.chi2.sf(qb, df))
+    return qb, df, float(chi2_sf(qb, df))
 
 
 def pool_subgroups(

@@ -264,8 +264,12 @@ def describe_filters(f: tkidata.Filters) -> str:
     parts = [BY_NAME["histology"].format(f.histology), BY_NAME["line"].format(f.line).lower()]
     if f.line != "any":
         parts.append(
-            "with mixed-line studies" if f.include_mixed_line else "without mixed-line studies"
+            "incl. trials of a span of lines"
+            if f.include_mixed_line
+            else "only trials of exactly this line"
         )
+    if f.mix_assessment:
+        parts.append("assessments mixed")
     parts += [
         BY_NAME["design"].format(f.design).lower(),
         BY_NAME["regimen"].format(f.regimen).lower(),

@@ -23,7 +23,7 @@ import pandas as pd
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: characters a spreadsheet may split a cell on (its field separator, or a line break).
 SEPARATORS = (",", ";", "\t", "|", "\r", "\n")
-_PIECE_FORMULA = re.compile(r"([,;\t|\r\n] *)([=+\-@])")
+_PIECE_FORMULA = re.compile(r"([,;\t|\r\n] *\"*)([=+\-@])")
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: widest Excel column, in characters, before text wraps.

@@ -35,7 +35,9 @@ def live_pieces(text: str, sep: str) -> list[str]:
     pieces = re.split(f"[{re.escape(sep)}\r\n]", text)
     live = []
     for piece in pieces:
-        cell = piece.strip(' "\t')
+        cell = piece.strip(" \t")
+        if len(cell) >= 2 and cell[0] == cell[-1] == '"':  # a quoted field: its content
+            cell = cell[1:-1].replace('""', '"').strip(" \t")
         if cell.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(cell):
             live.append(cell)
     return live

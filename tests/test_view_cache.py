@@ -58,3 +58,25 @@ def test_user_studies_are_part_of_the_key(
     monkeypatch.setattr(user_studies, "token", lambda: "abc")
     cache.chart_view("v", F, M, builder(builds, "what-if"))
     assert builds == ["curated", "what-if"]
+
+
+def test_a_view_part_is_built_once_per_key_and_user_studies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache._view_part.clear()
+    monkeypatch.setattr(user_studies, "token", lambda: "")
+    calls: list[str] = []
+
+    def part(name: str):
+        def build() -> str:
+            calls.append(name)
+            return name
+
+        return build
+
+    assert cache.view_part(("rows", "anlotinib"), part("a")) == "a"
+    assert cache.view_part(("rows", "anlotinib"), part("again")) == "a"
+    assert cache.view_part(("rows", "apatinib"), part("b")) == "b"
+    monkeypatch.setattr(user_studies, "token", lambda: "with-user-studies")
+    assert cache.view_part(("rows", "anlotinib"), part("c")) == "c"
+    assert calls == ["a", "b", "c"]

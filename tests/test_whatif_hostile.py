@@ -119,6 +119,7 @@ def test_an_unterminated_quote_names_its_row_and_keeps_the_others(vocab) -> None
     parsed = read(vocab, text + "\n")
     assert list(parsed.studies["study_label"]) == ["Good trial", "After", "Last"]
     assert list(reasons(parsed)) == [3]
+    assert parsed.problems[0].label == "Broken"
     assert reasons(parsed)[3].startswith("unterminated quote")
 
 

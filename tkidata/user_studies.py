@@ -348,8 +348,11 @@ def _quote_open(text: str) -> bool:
     return text.count('"') % 2 == 1
 
 
-def _csv_records(text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]], list[int]]:
-    """Records with the line each starts on, and the lines whose quote never closes.
+def _csv_records(
+    text: str, delimiter: str
+) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
+    """Records with the line each starts on, and the lines whose quote never closes (with the
+    line's first cell, for the label column).
 
     A quoted cell may span lines; a quote that is still open when a record would have to run
     past its expected width (or past the end) is unterminated: that line is reported and
@@ -358,7 +361,7 @@ def _csv_records(text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]]
     lines = text.splitlines(keepends=True)
     width = len(next(csv.reader([lines[0]], delimiter=delimiter))) if lines else 0
     records: list[tuple[int, list[str]]] = []
-    unterminated: list[int] = []
+    unterminated: list[tuple[int, str]] = []
     i = 0
     while i < len(lines):
         j, chunk = i, lines[i]
@@ -367,7 +370,8 @@ def _csv_records(text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]]
             chunk += lines[j]
         cells = next(csv.reader(io.StringIO(chunk, newline=""), delimiter=delimiter), [])
         if _quote_open(chunk) or (j > i and len(cells) != width):
-            unterminated.append(i + 1)
+            first = lines[i].split(delimiter, 1)[0].strip().strip('"')
+            unterminated.append((i + 1, shown_value(first)))
             i += 1
             continue
         records.append((i + 1, cells))
@@ -455,7 +459,7 @@ def read_upload(
 def _records_to_studies(
     header: Sequence[str],
     rows: Sequence[tuple[int, Sequence[str]]],
-    unterminated: Sequence[int],
+    unterminated: Sequence[tuple[int, str]],
     vocab: Vocab,
     taken: Collection[str],
     decimal_comma: bool = False,
@@ -475,11 +479,11 @@ def _records_to_studies(
     broken = [
         RowProblem(
             line,
-            "",
+            label,
             'unterminated quote: a " opens a cell that never closes; close it or remove it '
             "(the other rows were read)",
         )
-        for line in unterminated
+        for line, label in unterminated
     ]
     problems = tuple(sorted((*parsed.problems, *broken), key=lambda p: p.row))
     return ParsedStudies(parsed.studies, problems, parsed.rows_read + len(broken))

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
@@ -103,19 +104,30 @@ def _load(fingerprint: Fingerprint) -> tkidata.Evidence:
     return tkidata.load()
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _shared(fingerprint: Fingerprint) -> tkidata.Evidence:
+    return _load(fingerprint)
+
+
 def evidence() -> tkidata.Evidence:
-    """The validated evidence (raises ``tkidata.DataValidationError`` on invalid data)."""
-    return _load(data_fingerprint())
+    """The validated evidence (raises ``tkidata.DataValidationError`` on invalid data).
+
+    One object per data fingerprint shared by every caller and session (``st.cache_resource``
+    over the disk-persisted ``_load``): pages ask for it many times per rerun, and a
+    ``st.cache_data`` copy of the whole evidence per call cost more than the rerun itself.
+    Read-only: pandas copy-on-write keeps every derived frame from changing it.
+    """
+    return _shared(data_fingerprint())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _compare(fp: Fingerprint, f: Filters, m: Method, extra: pd.DataFrame | None) -> pd.DataFrame:
-    return compare(_load(fp), f, m, extra=extra)
+    return compare(_shared(fp), f, m, extra=extra)
 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
 def _compare_curated(fp: Fingerprint, f: Filters, m: Method) -> pd.DataFrame:
-    return compare(_load(fp), f, m)
+    return compare(_shared(fp), f, m)
 
 
 def compare_table(f: Filters, m: Method) -> pd.DataFrame:
@@ -136,7 +148,7 @@ def _outcome(
     m: Method,
     extra: pd.DataFrame | None,
 ) -> OutcomeResult:
-    return pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
+    return pool_outcome(_shared(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
 
 
 def outcome_result(
@@ -152,7 +164,7 @@ def outcome_result(
 def _adverse_events(
     fp: Fingerprint, f: Filters, m: Method, grade: str, extra: pd.DataFrame | None
 ) -> dict[str, pd.DataFrame]:
-    ev = _load(fp)
+    ev = _shared(fp)
     return {
         drug: pool_adverse_events(ev, drug, f, m, grade=grade, extra=extra) for drug in TKI_DRUGS
     }
@@ -162,7 +174,7 @@ def _adverse_events(
 def _adverse_events_curated(
     fp: Fingerprint, f: Filters, m: Method, grade: str
 ) -> dict[str, pd.DataFrame]:
-    ev = _load(fp)
+    ev = _shared(fp)
     return {drug: pool_adverse_events(ev, drug, f, m, grade=grade) for drug in TKI_DRUGS}
 
 
@@ -176,7 +188,7 @@ def adverse_events(f: Filters, m: Method, grade: str = "3plus") -> Mapping[str, 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
 def _hazard_ratios(fp: Fingerprint, f: Filters) -> pd.DataFrame:
-    return hazard_ratios(_load(fp), f)
+    return hazard_ratios(_shared(fp), f)
 
 
 def hazard_ratio_table(f: Filters) -> pd.DataFrame:
@@ -186,7 +198,7 @@ def hazard_ratio_table(f: Filters) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _evidence_table(fp: Fingerprint, f: Filters) -> pd.DataFrame:
-    return evidence_rows(_load(fp), f)
+    return evidence_rows(_shared(fp), f)
 
 
 def evidence_table(f: Filters) -> pd.DataFrame:
@@ -205,7 +217,7 @@ def _subgroups(
     by: str,
     extra: pd.DataFrame | None,
 ) -> SubgroupPool | None:
-    ev = _load(fp)
+    ev = _shared(fp)
     result = pool_outcome(ev, drug, outcome, f, m, timepoint=timepoint, extra=extra)
     return subgroup_pool(ev, result, by, extra=extra)
 
@@ -234,7 +246,7 @@ def _sensitivity(
     m: Method,
     extra: pd.DataFrame | None,
 ) -> tuple[tuple[ProportionPool, ...] | None, EggerResult | None]:
-    result = pool_outcome(_load(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
+    result = pool_outcome(_shared(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
     return leave_one_out_pools(result), egger_for(result)
 
 
@@ -257,7 +269,7 @@ def sensitivity(
 def _presets(
     fp: Fingerprint, f: Filters, extra: pd.DataFrame | None, ae_extra: pd.DataFrame | None
 ) -> pd.DataFrame:
-    return presets_side_by_side(_load(fp), f, extra=extra, ae_extra=ae_extra)
+    return presets_side_by_side(_shared(fp), f, extra=extra, ae_extra=ae_extra)
 
 
 def preset_comparison(f: Filters) -> pd.DataFrame:
@@ -267,7 +279,7 @@ def preset_comparison(f: Filters) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Reproducing the published analyses…", max_entries=4)
 def _reproduction(fp: Fingerprint) -> pd.DataFrame:
-    return reproduction_table(_load(fp))
+    return reproduction_table(_shared(fp))
 
 
 def reproduction() -> pd.DataFrame:
@@ -357,14 +369,16 @@ def _summary(
     extra: pd.DataFrame | None,
     ae_extra: pd.DataFrame | None,
 ) -> tuple[DrugSummary, ...]:
-    return patient_summary(_load(fp), f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
+    return patient_summary(
+        _shared(fp), f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
 def _summary_curated(
     fp: Fingerprint, f: Filters, m: Method, direct_only: bool
 ) -> tuple[DrugSummary, ...]:
-    return patient_summary(_load(fp), f, m, direct_only=direct_only)
+    return patient_summary(_shared(fp), f, m, direct_only=direct_only)
 
 
 def summary(f: Filters, m: Method, direct_only: bool) -> tuple[DrugSummary, ...]:
@@ -383,12 +397,12 @@ def summary(f: Filters, m: Method, direct_only: bool) -> tuple[DrugSummary, ...]
 def _tiered(
     fp: Fingerprint, f: Filters, m: Method, direct_only: bool, extra: pd.DataFrame | None
 ) -> pd.DataFrame:
-    return tiered_compare(_load(fp), f, m, direct_only=direct_only, extra=extra)
+    return tiered_compare(_shared(fp), f, m, direct_only=direct_only, extra=extra)
 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
 def _tiered_curated(fp: Fingerprint, f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
-    return tiered_compare(_load(fp), f, m, direct_only=direct_only)
+    return tiered_compare(_shared(fp), f, m, direct_only=direct_only)
 
 
 def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
@@ -411,7 +425,7 @@ def _tiered_number(
     extra: pd.DataFrame | None,
 ) -> TieredNumber:
     return tiered_outcome(
-        _load(fp), drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only, extra=extra
+        _shared(fp), drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only, extra=extra
     )
 
 
@@ -443,7 +457,7 @@ def held_studies() -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _histology_labels(fp: Fingerprint) -> dict[str, str]:
-    vocab = _load(fp).vocab
+    vocab = _shared(fp).vocab
     labels = dict(zip(vocab.histology["code"], vocab.histology["label"], strict=True))
     return {"sts": "Soft tissue sarcoma", "bone": "Bone sarcoma", **labels}
 
@@ -455,7 +469,7 @@ def histology_labels() -> dict[str, str]:
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _version(fp: Fingerprint) -> tkidata.DataVersion:
-    return _load(fp).version
+    return _shared(fp).version
 
 
 def version() -> tkidata.DataVersion:
@@ -465,7 +479,7 @@ def version() -> tkidata.DataVersion:
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _vocab(fp: Fingerprint) -> tkidata.Vocab:
-    return _load(fp).vocab
+    return _shared(fp).vocab
 
 
 def vocab() -> tkidata.Vocab:
@@ -476,7 +490,7 @@ def vocab() -> tkidata.Vocab:
 @st.cache_data(show_spinner="Loading the evidence…", max_entries=2)
 def _problems(fp: Fingerprint) -> str | None:
     try:
-        _load(fp)
+        _shared(fp)
     except tkidata.DataValidationError as err:
         return str(err)
     return None
@@ -558,3 +572,21 @@ def chart_view(view: Hashable, f: Filters, m: Method, build: ChartBuilder) -> Ch
         the session's user studies are part of the key.
     """
     return _chart_view(data_fingerprint(), view, f, m, user_studies.token(), build)
+
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False, max_entries=1024)
+def _view_part(fp: Fingerprint, view: Hashable, users: str, _build: Callable[[], Any]) -> Any:
+    return _build()
+
+
+def view_part(view: Hashable, build: Callable[[], T]) -> T:
+    """A table or text a view draws, built by ``build`` once per view key, data and user studies.
+
+    For what is drawn on every rerun but derived from cached analyses (the rows behind a
+    number, a note listing unpooled studies): ``view`` must name everything it depends on
+    besides the data and the session's user studies. The value is shared (no copy): read-only.
+    """
+    return _view_part(data_fingerprint(), view, user_studies.token(), build)

@@ -11,6 +11,7 @@ import html
 from collections.abc import Sequence
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 import tkidata
@@ -33,7 +34,7 @@ from tkidata.wording import (
     format_value,
     outcome_label,
 )
-from ui.cache import evidence, histology_labels
+from ui.cache import evidence, histology_labels, view_part
 
 CAVEAT = (
     "Naive cross-trial comparison: each drug was studied in different, mostly single-arm trials "
@@ -69,6 +70,12 @@ def _esc(text: object) -> str:
 
 
 def _number_html(number: TieredNumber) -> str:
+    """One number of a card as HTML, built once per state (its secondary-source and unpooled
+    notes scan the selection)."""
+    return view_part(("number_html", _number_key(number)), lambda: _build_number_html(number))
+
+
+def _build_number_html(number: TieredNumber) -> str:
     label = outcome_label(number.outcome, number.timepoint, short=True)
     est, ci = number_text(number)
     res = number.result
@@ -112,7 +119,7 @@ def _number_html(number: TieredNumber) -> str:
             f"<div class='tki-tier tki-secondary' title='{_esc(names)}'>secondary source: "
             f"{_esc(shown)}</div>" + cert_html
         )
-    also = unpooled_text(number, limit=1) if number.has_number else ""
+    also = _unpooled(number, limit=1) if number.has_number else ""
     also_html = f"<div class='tki-meta'>{_esc(also)}</div>" if also else ""
     return (
         f"<div class='tki-num'><div class='tki-label'>{_esc(label)}</div>"
@@ -258,9 +265,28 @@ def _arm_columns(ev: tkidata.Evidence, study_id: str) -> dict[str, object]:
     }
 
 
+def _number_key(number: TieredNumber) -> tuple[object, ...]:
+    """What a number's drill-down depends on (its result carries the filters and method)."""
+    result = number.result
+    state = (result.filters, result.method, result.study_ids) if result is not None else None
+    return (number.drug, number.outcome, number.timepoint, number.tier, number.tried, state)
+
+
 def number_rows(number: TieredNumber) -> pd.DataFrame:
     """The exact rows behind one number: citation, design, line and DOI first, then the
-    population, events, n and estimate that entered the pool."""
+    population, events, n and estimate that entered the pool (built once per state)."""
+    return view_part(("number_rows", _number_key(number)), lambda: _number_rows(number))
+
+
+def _unpooled(number: TieredNumber, limit: int | None = None) -> str:
+    """:func:`unpooled_text`, built once per state."""
+    key = ("unpooled", _number_key(number), limit)
+    if limit is None:
+        return view_part(key, lambda: unpooled_text(number))
+    return view_part(key, lambda: unpooled_text(number, limit=limit))
+
+
+def _number_rows(number: TieredNumber) -> pd.DataFrame:
     ev = evidence()
     rows = number.pooled_rows()
     labels = histology_labels()
@@ -289,8 +315,22 @@ def number_rows(number: TieredNumber) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def _ae_key(summary: DrugSummary) -> tuple[object, ...]:
+    top = summary.adverse_events.top(3)
+    return (summary.drug, tuple(zip(top["term"], top["studies"].astype(str), strict=True)))
+
+
 def ae_rows(summary: DrugSummary) -> pd.DataFrame:
-    """The exact adverse-event rows behind the top grade ≥3 terms shown."""
+    """The exact adverse-event rows behind the top grade ≥3 terms shown (built once per state)."""
+    return view_part(("ae_rows", _ae_key(summary)), lambda: _ae_rows(summary))
+
+
+def _arrow(key: tuple[object, ...], frame: pd.DataFrame) -> pa.Table:
+    """A drill-down table as Arrow, converted once per state (``st.dataframe`` sends Arrow)."""
+    return view_part(("arrow", *key), lambda: pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def _ae_rows(summary: DrugSummary) -> pd.DataFrame:
     ev = evidence()
     top = summary.adverse_events.top(3)
     records = []
@@ -327,15 +367,15 @@ def drill_down(summary: DrugSummary) -> None:
         st.markdown(f"**{label}: {est}** ({ci}) · {number.tier_words}")
         rows = number_rows(number)
         if rows.empty:
-            st.caption(unpooled_text(number) or "No study reports it for this patient.")
+            st.caption(_unpooled(number) or "No study reports it for this patient.")
         else:
             st.dataframe(
-                rows,
+                _arrow(("number_rows", _number_key(number)), rows),
                 hide_index=True,
                 column_config=_CONFIG,
                 key=f"drill_{summary.drug}_{number.outcome}",
             )
-            also = unpooled_text(number)
+            also = _unpooled(number)
             if also:
                 st.caption(also)
     st.markdown(f"**Grade ≥3 adverse events** · {summary.adverse_events.tier_words}")
@@ -343,7 +383,12 @@ def drill_down(summary: DrugSummary) -> None:
     if aes.empty:
         st.caption("No study of this drug reports grade ≥3 events for this patient.")
     else:
-        st.dataframe(aes, hide_index=True, column_config=_CONFIG, key=f"drill_{summary.drug}_ae")
+        st.dataframe(
+            _arrow(("ae_rows", _ae_key(summary)), aes),
+            hide_index=True,
+            column_config=_CONFIG,
+            key=f"drill_{summary.drug}_ae",
+        )
 
 
 def parse_number(text: str | None) -> tuple[str, str, int | None] | None:

@@ -83,7 +83,7 @@ def empty_hint(drug: str, what: str, f: Filters) -> str:
     line = "" if f.line == "any" else BY_NAME["line"].format(f.line).lower() + " "
     head = f"No {hist}{line}studies report {what} for {drug_label(drug)}"
     if f.line != "any" and not f.include_mixed_line:
-        return f"{head}: try including mixed-line studies."
+        return f"{head}: try including trials of a span of lines."
     if f.line != "any":
         return f"{head}: try “Any line”."
     if f.histology not in ("all", "sts", "bone"):

@@ -306,7 +306,7 @@ def section(vocab: Vocab, f: Filters) -> None:
             on_click="ignore",
             icon=":material/download:",
         )
-    upload_tab, editor_tab = st.tabs(["Upload a CSV", "Type rows"])
+    upload_tab, editor_tab = st.tabs(["Upload a file", "Type rows"])
     with upload_tab:
         _upload_tab(vocab)
     with editor_tab:

@@ -1,0 +1,48 @@
+"""The tail and quantile functions the engine needs, from :mod:`scipy.special`.
+
+``scipy.stats`` takes most of a second to import and the app's first page waits for it; these are
+the very special functions that ``scipy.stats.norm``, ``t`` and ``chi2`` call underneath
+(``norm.isf(q) = -ndtri(q)``, ``t.sf(x, df) = stdtr(df, -x)``, ``chi2.sf(x, df) = chdtrc(df,
+x)`` ...), so every value is identical to the ``scipy.stats`` one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scipy import special
+
+
+def norm_isf(q: Any) -> Any:
+    """Upper-tail quantile of the standard normal: ``scipy.stats.norm.isf(q)``."""
+    return -special.ndtri(q)
+
+
+def norm_sf(x: Any) -> Any:
+    """Upper-tail probability of the standard normal: ``scipy.stats.norm.sf(x)``."""
+    return special.ndtr(-x)
+
+
+def t_isf(q: Any, df: Any) -> Any:
+    """Upper-tail quantile of Student's t: ``scipy.stats.t.isf(q, df)``."""
+    return -special.stdtrit(df, q)
+
+
+def t_sf(x: Any, df: Any) -> Any:
+    """Upper-tail probability of Student's t: ``scipy.stats.t.sf(x, df)``."""
+    return special.stdtr(df, -x)
+
+
+def chi2_sf(x: Any, df: Any) -> Any:
+    """Upper-tail probability of chi-squared: ``scipy.stats.chi2.sf(x, df)``."""
+    return special.chdtrc(df, x)
+
+
+def chi2_isf(q: Any, df: Any) -> Any:
+    """Upper-tail quantile of chi-squared: ``scipy.stats.chi2.isf(q, df)``."""
+    return special.chdtri(df, q)
+
+
+def chi2_ppf(p: Any, df: Any) -> Any:
+    """Lower-tail quantile of chi-squared: ``scipy.stats.chi2.ppf(p, df)``."""
+    return 2 * special.gammaincinv(df / 2, p)
