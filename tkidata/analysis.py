@@ -566,6 +566,17 @@ def outcome_label(outcome: str, timepoint: int | None = None) -> str:
     return _OUTCOME_LABELS[outcome].format(t=timepoint)
 
 
+def compare_targets(ev: Evidence) -> list[tuple[str, int | None]]:
+    """Every outcome of the comparison: proportions, medians, and each landmark rate at every
+    timepoint present in the data (``("pfs_rate", 6)``)."""
+    targets: list[tuple[str, int | None]] = [(o, None) for o in PROPORTION_OUTCOMES]
+    targets += [(o, None) for o in MEDIAN_OUTCOMES]
+    for outcome in RATE_OUTCOMES:
+        times = ev.outcomes.loc[ev.outcomes["outcome"] == outcome, "timepoint_months"]
+        targets += [(outcome, int(t)) for t in sorted(times.dropna().unique())]
+    return targets
+
+
 def compare(
     ev: Evidence,
     f: Filters,
@@ -583,14 +594,9 @@ def compare(
         Long table (:data:`COMPARE_COLUMNS`); k = 0 rows have missing estimates. ``est``/``ci``
         are fractions for proportions and rates, months for medians.
     """
-    targets: list[tuple[str, int | None]] = [(o, None) for o in PROPORTION_OUTCOMES]
-    targets += [(o, None) for o in MEDIAN_OUTCOMES]
-    for outcome in RATE_OUTCOMES:
-        times = ev.outcomes.loc[ev.outcomes["outcome"] == outcome, "timepoint_months"]
-        targets += [(outcome, int(t)) for t in sorted(times.dropna().unique())]
     records = []
     for drug in ev.vocab.tki_drugs:
-        for outcome, t in targets:
+        for outcome, t in compare_targets(ev):
             res = pool_outcome(
                 ev, drug, outcome, f, m, timepoint=t, study_set=study_set, extra=extra
             )

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tkidata.analysis import OutcomeResult, pool_adverse_events, pool_outcome
+from tkidata.analysis import (
+    COMPARE_COLUMNS,
+    OutcomeResult,
+    compare_targets,
+    pool_adverse_events,
+    pool_outcome,
+)
 from tkidata.analysis import outcome_label as compare_label
 from tkidata.certainty import Certainty, rate_number
 from tkidata.filters import Filters
@@ -231,36 +237,31 @@ def tiered_outcome(
     steps = tier_steps(ev, f.histology)[: 1 if direct_only else None]
     tried: list[tuple[str, int]] = []
     first_unpooled: tuple[TierStep, OutcomeResult] | None = None
+    chosen: tuple[TierStep, OutcomeResult] | None = None
     for step in steps:
         res = pool_outcome(
             ev, drug, outcome, _step_filters(f, step), m, timepoint=timepoint, extra=extra
         )
         tried.append((step.tier, res.k))
         if res.k > 0:
-            return TieredNumber(
-                drug,
-                outcome,
-                timepoint,
-                step.tier,
-                res,
-                _rate(ev, res, step.tier, f.histology, m),
-                tuple(tried),
-                _has_mixed_assessment(res),
-            )
+            chosen = (step, res)
+            break
         if first_unpooled is None and not reported_unpooled(res).empty:
             first_unpooled = (step, res)
-    if first_unpooled is not None:
-        step, res = first_unpooled
-        return TieredNumber(
-            drug,
-            outcome,
-            timepoint,
-            step.tier,
-            res,
-            _rate(ev, res, step.tier, f.histology, m),
-            tuple(tried),
-        )
-    return TieredNumber(drug, outcome, timepoint, None, None, None, tuple(tried))
+    chosen = chosen or first_unpooled
+    if chosen is None:
+        return TieredNumber(drug, outcome, timepoint, None, None, None, tuple(tried))
+    step, res = chosen
+    return TieredNumber(
+        drug,
+        outcome,
+        timepoint,
+        step.tier,
+        res,
+        _rate(ev, res, step.tier, f.histology, m),
+        tuple(tried),
+        _has_mixed_assessment(res),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -526,22 +527,7 @@ def patient_summary_frame(
 
 
 TIERED_COLUMNS = (
-    *(
-        "drug",
-        "outcome",
-        "timepoint",
-        "label",
-        "est",
-        "ci_lb",
-        "ci_ub",
-        "k",
-        "n",
-        "i2",
-        "study_ids",
-        "derived",
-        "note",
-        "user_supplied",
-    ),
+    *COMPARE_COLUMNS,
     "tier",
     "tier_words",
     "certainty",
@@ -572,14 +558,9 @@ def tiered_compare(
         Long table (:data:`TIERED_COLUMNS`); rows without evidence at any tier have missing
         estimates, ``k = 0`` and an empty ``tier``.
     """
-    targets: list[tuple[str, int | None]] = [("orr", None), ("dcr", None)]
-    targets += [("pfs_median", None), ("os_median", None)]
-    for outcome in ("pfs_rate", "os_rate"):
-        times = ev.outcomes.loc[ev.outcomes["outcome"] == outcome, "timepoint_months"]
-        targets += [(outcome, int(t)) for t in sorted(times.dropna().unique())]
     records = []
     for drug in ev.vocab.tki_drugs:
-        for outcome, t in targets:
+        for outcome, t in compare_targets(ev):
             number = tiered_outcome(
                 ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only, extra=extra
             )

@@ -359,25 +359,30 @@ _CONFIG = {
 }
 
 
+def _number_block(number: TieredNumber, heading: str, *, key: str) -> None:
+    """A number in words, then the exact rows behind it and what was reported but not pooled."""
+    est, ci = number_text(number)
+    st.markdown(f"**{heading}: {est}** ({ci}) · {number.tier_words}")
+    rows = number_rows(number)
+    if rows.empty:
+        st.caption(_unpooled(number) or "No study reports it for this patient.")
+        return
+    st.dataframe(
+        _arrow(("number_rows", _number_key(number)), rows),
+        hide_index=True,
+        column_config=_CONFIG,
+        key=key,
+    )
+    also = _unpooled(number)
+    if also:
+        st.caption(also)
+
+
 def drill_down(summary: DrugSummary) -> None:
     """The rows behind every number of one drug's card (inside its popover)."""
     for number in (summary.numbers["orr"], summary.pfs):
         label = outcome_label(number.outcome, number.timepoint, short=True)
-        est, ci = number_text(number)
-        st.markdown(f"**{label}: {est}** ({ci}) · {number.tier_words}")
-        rows = number_rows(number)
-        if rows.empty:
-            st.caption(_unpooled(number) or "No study reports it for this patient.")
-        else:
-            st.dataframe(
-                _arrow(("number_rows", _number_key(number)), rows),
-                hide_index=True,
-                column_config=_CONFIG,
-                key=f"drill_{summary.drug}_{number.outcome}",
-            )
-            also = _unpooled(number)
-            if also:
-                st.caption(also)
+        _number_block(number, label, key=f"drill_{summary.drug}_{number.outcome}")
     st.markdown(f"**Grade ≥3 adverse events** · {summary.adverse_events.tier_words}")
     aes = ae_rows(summary)
     if aes.empty:
@@ -410,18 +415,8 @@ def parse_number(text: str | None) -> tuple[str, str, int | None] | None:
 def number_section(number: TieredNumber) -> None:
     """The exact rows behind one number, with the number itself (Evidence page)."""
     label = outcome_label(number.outcome, number.timepoint, short=True)
-    est, ci = number_text(number)
-    st.markdown(
-        f"**The rows behind {drug_label(number.drug)} {label}: {est}** ({ci}) · {number.tier_words}"
-    )
-    rows = number_rows(number)
-    if rows.empty:
-        st.caption(unpooled_text(number) or "No study reports it for this patient.")
-        return
-    st.dataframe(rows, hide_index=True, column_config=_CONFIG, key="evidence_number_rows")
-    also = unpooled_text(number)
-    if also:
-        st.caption(also)
+    heading = f"The rows behind {drug_label(number.drug)} {label}"
+    _number_block(number, heading, key="evidence_number_rows")
 
 
 def methods_section() -> None:
