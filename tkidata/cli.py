@@ -48,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     pool.add_argument("--outcome", required=True, choices=POOLED_OUTCOMES)
     pool.add_argument("--population", default="all", help="all, sts, bone or a histology code")
     pool.add_argument("--line", default="any", choices=LINE_CHOICES)
-    pool.add_argument("--no-mixed-line", action="store_true", help="drop mixed-line arms")
+    pool.add_argument(
+        "--no-mixed-line", action="store_true", help="only arms of exactly this line (no spans)"
+    )
     pool.add_argument("--design", default="all", choices=DESIGN_CHOICES)
     pool.add_argument("--regimen", default="monotherapy", choices=REGIMEN_CHOICES)
     pool.add_argument("--age", default="all", choices=AGE_CHOICES)
