@@ -74,7 +74,8 @@ class Selection:
         Meta-analysis id the selection was restricted to.
     rows : pandas.DataFrame
         One row per entering arm (:data:`ROW_COLUMNS`): the outcome row with the arm's design,
-        line, histology and a ``label`` for plots. User-supplied rows have ``user_supplied=True``.
+        line, histology and its unique ``label`` (:func:`label_of`). User-supplied rows have
+        ``user_supplied=True``.
     excluded : pandas.DataFrame
         ``study_id``, ``label`` and ``reason`` for every arm of the drug (and placebo arms of its
         trials) that does not enter, e.g. an overlapping report, a filter, or a missing outcome.
@@ -228,24 +229,9 @@ def study_labels(
     return dict(zip(ids, labels, strict=True))
 
 
-_LABEL_CACHE: dict[int, tuple[pd.DataFrame, dict[str, str]]] = {}
-
-
 def label_of(ev: Evidence, study_id: str) -> str:
     """The unique label of one arm (see :func:`study_labels`)."""
-    cached = _LABEL_CACHE.get(id(ev.studies))
-    if cached is None or cached[0] is not ev.studies:
-        comparators = frozenset(set(ev.vocab.drugs["drug"]) - set(ev.vocab.tki_drugs))
-        cached = (ev.studies, study_labels(ev.studies, comparators))
-        _LABEL_CACHE.clear()
-        _LABEL_CACHE[id(ev.studies)] = cached
-    return cached[1].get(study_id, study_id)
-
-
-def _label(arm: Row, ev: Evidence | None = None) -> str:
-    if ev is not None:
-        return label_of(ev, str(arm["study_id"]))
-    return f"{arm['first_author']} {arm['year']}"
+    return _records(ev).labels.get(study_id, study_id)
 
 
 def enrolled_reason(arm: Row, enrolled: str, ev: Evidence) -> str | None:
@@ -263,21 +249,25 @@ def enrolled_reason(arm: Row, enrolled: str, ev: Evidence) -> str | None:
 
 @dataclass(frozen=True, eq=False)
 class _Records:
-    """The evidence as plain records, built once per evidence (row access on DataFrames is the
-    main cost of a selection)."""
+    """What every selection reads, built once per evidence: the arms and outcome rows as plain
+    records (row access on DataFrames is the main cost of a selection), the unique study labels
+    and the ids of the preferred reports."""
 
     studies: pd.DataFrame
+    outcomes: pd.DataFrame
     arms_by_drug: dict[str, list[tuple[int, dict[str, Any]]]]
     facts: dict[tuple[str, str], list[dict[str, Any]]]
+    labels: dict[str, str]
+    preferred: frozenset[str]
 
 
-_RECORDS_CACHE: dict[int, _Records] = {}
+_RECORDS_CACHE: list[_Records] = []
 
 
 def _records(ev: Evidence) -> _Records:
-    cached = _RECORDS_CACHE.get(id(ev.studies))
-    if cached is not None and cached.studies is ev.studies:
-        return cached
+    for cached in _RECORDS_CACHE:
+        if cached.studies is ev.studies and cached.outcomes is ev.outcomes:
+            return cached
     arms_by_drug: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     records = ev.studies.to_dict("records")
     for index, record in zip(ev.studies.index, records, strict=True):
@@ -285,22 +275,17 @@ def _records(ev: Evidence) -> _Records:
     facts: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in ev.outcomes.to_dict("records"):
         facts.setdefault((str(row["study_id"]), str(row["outcome"])), []).append(row)
-    _RECORDS_CACHE.clear()
-    built = _RECORDS_CACHE[id(ev.studies)] = _Records(ev.studies, arms_by_drug, facts)
+    comparators = frozenset(set(ev.vocab.drugs["drug"]) - set(ev.vocab.tki_drugs))
+    built = _Records(
+        studies=ev.studies,
+        outcomes=ev.outcomes,
+        arms_by_drug=arms_by_drug,
+        facts=facts,
+        labels=study_labels(ev.studies, comparators),
+        preferred=frozenset(ev.studies.loc[ev.studies["preferred"], "study_id"]),
+    )
+    _RECORDS_CACHE[:] = [built]
     return built
-
-
-_PREFERRED_CACHE: dict[int, tuple[pd.DataFrame, frozenset[str]]] = {}
-
-
-def _preferred_ids(ev: Evidence) -> frozenset[str]:
-    """Ids of the ``preferred=true`` arms (computed once per evidence)."""
-    cached = _PREFERRED_CACHE.get(id(ev.studies))
-    if cached is None or cached[0] is not ev.studies:
-        ids = frozenset(ev.studies.loc[ev.studies["preferred"], "study_id"])
-        _PREFERRED_CACHE.clear()
-        cached = _PREFERRED_CACHE[id(ev.studies)] = (ev.studies, ids)
-    return cached[1]
 
 
 def _arm_reasons(arm: Row, f: Filters, study_set: str | None, ev: Evidence) -> list[str]:
@@ -311,7 +296,7 @@ def _arm_reasons(arm: Row, f: Filters, study_set: str | None, ev: Evidence) -> l
     if arm["design"] == "case_report":
         reasons.append("case report: shown as context, never pooled")
     if not arm["preferred"] and study_set is None:
-        preferred = _preferred_ids(ev)
+        preferred = _records(ev).preferred
         others = [o for o in split_list(arm["overlaps_with"]) if o in preferred]
         via = f" (preferred report: {';'.join(others)})" if others else ""
         reasons.append(f"overlapping report, not pooled{via}")
@@ -402,7 +387,11 @@ def _candidate_records(
                     f"{arm['drug']} arm of {arm['trial']}: comparators never enter a drug's pool"
                 )
                 excluded.append(
-                    {"study_id": arm["study_id"], "label": _label(arm, ev), "reason": reason}
+                    {
+                        "study_id": arm["study_id"],
+                        "label": label_of(ev, str(arm["study_id"])),
+                        "reason": reason,
+                    }
                 )
     keep = []
     for i, arm in mine:
@@ -411,7 +400,7 @@ def _candidate_records(
             excluded.append(
                 {
                     "study_id": arm["study_id"],
-                    "label": _label(arm, ev),
+                    "label": label_of(ev, str(arm["study_id"])),
                     "reason": "; ".join(reasons),
                 }
             )
@@ -422,25 +411,6 @@ def _candidate_records(
 
 def _excluded_frame(records: list[dict[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["study_id", "label", "reason"])
-
-
-def _unique_labels(rows: pd.DataFrame) -> pd.DataFrame:
-    """Make plot labels unique within each group of equal labels.
-
-    A group takes the first qualifier that tells its members apart: the trial ("Chi 2018
-    (ALTER0203)" beside the trial-less "Chi 2018"; at most one member may lack it), else the arm
-    ("Mir 2016 (regorafenib, leiomyosarcoma cohort (B))"), else the study id.
-    """
-    for _, group in rows.groupby("label", sort=False):
-        if len(group) < 2:
-            continue
-        for qualifier, may_lack in (("trial", 1), ("arm", 0), ("study_id", 0)):
-            named = group[qualifier].notna()
-            values = group.loc[named, qualifier].astype(str)
-            if named.sum() >= len(group) - may_lack and values.is_unique:
-                rows.loc[values.index, "label"] = group.loc[named, "label"] + " (" + values + ")"
-                break
-    return rows
 
 
 def select_arms(
@@ -497,7 +467,7 @@ def select_arms(
     records = []
     for _, arm in kept:
         candidates = _population_candidates(arm, pop, ev)
-        label = _label(arm, ev)
+        label = label_of(ev, str(arm["study_id"]))
         if isinstance(candidates, str):
             excluded.append({"study_id": arm["study_id"], "label": label, "reason": candidates})
             continue
@@ -539,5 +509,5 @@ def select_arms(
         record.update({"label": label, "user_supplied": False})
         records.append(record)
     rows = pd.DataFrame(records, columns=list(ROW_COLUMNS))
-    rows = _unique_labels(rows.reset_index(drop=True))
+    rows = rows.reset_index(drop=True)
     return Selection(drug, outcome, pop, timepoint, f, study_set, rows, _excluded_frame(excluded))
