@@ -9,6 +9,7 @@ from tkidata.loader import Evidence
 from tkidata.method import Method
 from tkidata.schema import DESIGNS, EXTRACTION_LEVELS, OUTCOMES
 from tkidata.tiers import tiered_adverse_events, tiered_outcome
+from tkidata.validate import split_list
 
 
 def _crosstab(index: pd.Series, columns: pd.Series, rows: list[str], cols: list[str]) -> str:
@@ -144,7 +145,7 @@ def direct_arm_matrix(ev: Evidence) -> pd.DataFrame:
     for _, row in oc.iterrows():
         arm = arms.loc[row["study_id"]]
         pop = row["population"]
-        subtypes = [s for s in str(arm["subtypes"]).split(";") if s and s != "nan"]
+        subtypes = split_list(arm["subtypes"])
         if pop in ("all", "sts", "bone") and len(subtypes) == 1:
             pop = subtypes[0]
         if pop in ("all", "sts", "bone"):
@@ -159,7 +160,7 @@ def direct_arm_matrix(ev: Evidence) -> pd.DataFrame:
         )
     ae = ev.adverse_events[ev.adverse_events["study_id"].isin(arms.index)]
     for sid in ae.loc[ae["grade"] == "3plus", "study_id"].unique():
-        subtypes = [s for s in str(arms.at[sid, "subtypes"]).split(";") if s and s != "nan"]
+        subtypes = split_list(arms.at[sid, "subtypes"])
         if len(subtypes) == 1:
             rows.append(
                 {

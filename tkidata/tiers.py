@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ from tkidata.loader import Evidence
 from tkidata.method import Method
 from tkidata.schema import MEDIAN_OUTCOMES
 from tkidata.selection import ALSO_REPORTED, DEFAULT_ASSESSMENT, label_of
+from tkidata.validate import split_list
 from tkidata.wording import (
     GROUP_WORDS,
     MISSING,
@@ -302,7 +304,7 @@ def tiered_adverse_events(
     empty = pd.DataFrame()
     for step in steps:
         table = pool_adverse_events(ev, drug, _step_filters(f, step), m, grade=grade, extra=extra)
-        studies = {s for cell in table["studies"] for s in cell.split(";") if s}
+        studies = {s for cell in table["studies"] for s in split_list(cell)}
         tried.append((step.tier, len(studies)))
         if not table.empty:
             return TieredAdverseEvents(drug, step.tier, table, tuple(tried))
@@ -312,7 +314,7 @@ def tiered_adverse_events(
 
 def rate_adverse_event(ev: Evidence, row: pd.Series, tier: str | None, histology: str) -> Certainty:
     """Certainty of one pooled adverse-event incidence (a row of :func:`pool_adverse_events`)."""
-    ids = [s for s in str(row["studies"]).split(";") if s]
+    ids = split_list(row["studies"])
     group = ev.vocab.histology_group(histology) if histology not in ("all", "sts", "bone") else None
     return rate_number(
         ev,
@@ -353,7 +355,7 @@ class DrugSummary:
         for number in (self.numbers["orr"], self.pfs):
             if number.result is not None:
                 ids |= set(number.result.study_ids)
-        ids |= {s for cell in self.adverse_events.top()["studies"] for s in cell.split(";") if s}
+        ids |= {s for cell in self.adverse_events.top()["studies"] for s in split_list(cell)}
         designs = ev.studies.loc[ev.studies["study_id"].isin(ids), "design"]
         return design_mix(list(designs))
 
@@ -447,6 +449,36 @@ SUMMARY_COLUMNS = (
 """Columns of :func:`patient_summary_frame`."""
 
 
+def _summary_row(
+    ev: Evidence,
+    drug: str,
+    mix: str,
+    outcome: str,
+    estimate: str,
+    ci: str,
+    k: int,
+    n: float,
+    tier: str,
+    rating: Certainty | None,
+    study_ids: Sequence[str],
+) -> dict[str, object]:
+    """One row of :func:`patient_summary_frame`, in :data:`SUMMARY_COLUMNS` order."""
+    values = (
+        drug,
+        outcome,
+        estimate,
+        ci,
+        k,
+        n,
+        tier,
+        mix,
+        rating.level if rating else MISSING,
+        "; ".join(rating.reasons) if rating else "",
+        "; ".join(label_of(ev, s) for s in study_ids),
+    )
+    return dict(zip(SUMMARY_COLUMNS, values, strict=True))
+
+
 def patient_summary_frame(
     ev: Evidence,
     f: Filters,
@@ -464,62 +496,41 @@ def patient_summary_frame(
     records = []
     summaries = patient_summary(ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
     for summary in summaries:
-        mix = summary.design_mix(ev)
+        drug, mix = labels[summary.drug], summary.design_mix(ev)
+        row = partial(_summary_row, ev, drug, mix)
         for number in (summary.numbers["orr"], summary.numbers["dcr"], summary.pfs):
-            est, ci = number_text(number)
             res = number.result
+            k = res.k if res is not None else 0
             records.append(
-                {
-                    "Drug": labels[summary.drug],
-                    "Outcome": outcome_label(number.outcome, number.timepoint, short=True),
-                    "Estimate": est,
-                    "95% CI": ci,
-                    "k": res.k if res is not None else 0,
-                    "N": res.n_patients if res is not None and res.k else np.nan,
-                    "Evidence tier": number.tier_words,
-                    "Design mix": mix,
-                    "Certainty": number.certainty.level if number.certainty else MISSING,
-                    "Certainty reasons": "; ".join(number.certainty.reasons)
-                    if number.certainty
-                    else "",
-                    "Studies": "; ".join(label_of(ev, s) for s in res.study_ids)
-                    if res is not None
-                    else "",
-                }
+                row(
+                    outcome_label(number.outcome, number.timepoint, short=True),
+                    *number_text(number),
+                    k,
+                    res.n_patients if res is not None and k else np.nan,
+                    number.tier_words,
+                    number.certainty,
+                    res.study_ids if res is not None else (),
+                )
             )
         ae = summary.adverse_events
         if ae.table.empty:
             records.append(
-                {
-                    "Drug": labels[summary.drug],
-                    "Outcome": "Grade ≥3 adverse events",
-                    "Estimate": "not reported",
-                    "95% CI": MISSING,
-                    "k": 0,
-                    "N": np.nan,
-                    "Evidence tier": MISSING,
-                    "Design mix": mix,
-                    "Certainty": MISSING,
-                    "Certainty reasons": "",
-                    "Studies": "",
-                }
+                row(
+                    "Grade ≥3 adverse events", "not reported", MISSING, 0, np.nan, MISSING, None, ()
+                )
             )
-        for _, row in ae.top().iterrows():
-            rating = rate_adverse_event(ev, row, ae.tier, f.histology)
+        for _, term in ae.top().iterrows():
             records.append(
-                {
-                    "Drug": labels[summary.drug],
-                    "Outcome": f"Grade ≥3 {str(row['term']).lower()}",
-                    "Estimate": format_value(row["est"]),
-                    "95% CI": format_ci(row["ci_lb"], row["ci_ub"]),
-                    "k": int(row["k"]),
-                    "N": int(row["n"]),
-                    "Evidence tier": ae.tier_words,
-                    "Design mix": mix,
-                    "Certainty": rating.level,
-                    "Certainty reasons": "; ".join(rating.reasons),
-                    "Studies": "; ".join(label_of(ev, s) for s in str(row["studies"]).split(";")),
-                }
+                row(
+                    f"Grade ≥3 {str(term['term']).lower()}",
+                    format_value(term["est"]),
+                    format_ci(term["ci_lb"], term["ci_ub"]),
+                    int(term["k"]),
+                    int(term["n"]),
+                    ae.tier_words,
+                    rate_adverse_event(ev, term, ae.tier, f.histology),
+                    split_list(term["studies"]),
+                )
             )
     frame = pd.DataFrame(records, columns=list(SUMMARY_COLUMNS))
     frame["N"] = frame["N"].astype("Int64")

@@ -26,6 +26,7 @@ from tkidata.tiers import (
     reported_unpooled,
     unpooled_text,
 )
+from tkidata.validate import split_list
 from tkidata.wording import (
     MISSING,
     TIER_EXPLAINED,
@@ -335,7 +336,7 @@ def _ae_rows(summary: DrugSummary) -> pd.DataFrame:
     top = summary.adverse_events.top(3)
     records = []
     for _, term_row in top.iterrows():
-        ids = [s for s in str(term_row["studies"]).split(";") if s]
+        ids = split_list(term_row["studies"])
         aes = ev.adverse_events
         mine = aes[aes["study_id"].isin(ids) & (aes["term"] == term_row["term"])]
         for _, row in mine[mine["grade"] == "3plus"].iterrows():
