@@ -490,11 +490,17 @@ def patient_summary_frame(
     """The patient summary as one table in clinical words (slides, exports).
 
     One row per drug × number (ORR, DCR, PFS, and each of the top three grade ≥3 adverse events);
-    no raw codes.
+    no raw codes. :func:`summary_frame` of :func:`patient_summary`.
     """
+    summaries = patient_summary(ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
+    return summary_frame(ev, summaries, f.histology)
+
+
+def summary_frame(ev: Evidence, summaries: Sequence[DrugSummary], histology: str) -> pd.DataFrame:
+    """:func:`patient_summary_frame` of summaries already computed for a patient's
+    ``histology`` (the app reuses the first screen's cached summaries)."""
     labels = dict(zip(ev.vocab.drugs["drug"], ev.vocab.drugs["label"], strict=True))
     records = []
-    summaries = patient_summary(ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
     for summary in summaries:
         drug, mix = labels[summary.drug], summary.design_mix(ev)
         row = partial(_summary_row, ev, drug, mix)
@@ -528,7 +534,7 @@ def patient_summary_frame(
                     int(term["k"]),
                     int(term["n"]),
                     ae.tier_words,
-                    rate_adverse_event(ev, term, ae.tier, f.histology),
+                    rate_adverse_event(ev, term, ae.tier, histology),
                     split_list(term["studies"]),
                 )
             )

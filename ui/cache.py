@@ -45,7 +45,6 @@ from tkidata import (
     compare,
     hazard_ratios,
     patient_summary,
-    patient_summary_frame,
     pool_adverse_events,
     pool_outcome,
     reproduction_table,
@@ -57,7 +56,7 @@ from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
 from tkidata.reproduction import held_studies as held_studies_of
 from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
-from tkidata.tiers import DrugSummary, TieredNumber, tiered_outcome
+from tkidata.tiers import DrugSummary, TieredNumber, summary_frame, tiered_outcome
 from tkidata.vocab import VOCAB_DIR
 from ui import user_studies
 
@@ -313,20 +312,6 @@ def _in_compare_order(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _summary_frame(
-    fp: Fingerprint,
-    f: Filters,
-    m: Method,
-    direct_only: bool,
-    extra: pd.DataFrame | None,
-    ae_extra: pd.DataFrame | None,
-) -> pd.DataFrame:
-    return patient_summary_frame(
-        _load(fp), f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra
-    )
-
-
 def export_view(
     f: Filters,
     m: Method,
@@ -349,14 +334,7 @@ def export_view(
         hazard_ratios=hazard_ratio_table(f),
         user_supplied=user_ids(results, ae),
         ae_extra=user_studies.ae_extra(f),
-        patient_summary=_summary_frame(
-            data_fingerprint(),
-            f,
-            m,
-            direct_only,
-            user_studies.outcome_extra(f),
-            user_studies.ae_extra(f),
-        ),
+        patient_summary=summary_frame(evidence(), summary(f, m, direct_only), f.histology),
     )
 
 
