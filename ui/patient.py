@@ -160,7 +160,7 @@ def _ae_html(summary: DrugSummary) -> str:
 
 _STYLE = f"""
 <style>
-[data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
+@media (min-width: 641px) {{ [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }} }}
 [data-testid="stMainBlockContainer"] h1 {{ font-size: 1.5rem; line-height: 1.3; padding-top: 0; }}
 .tki-card {{ color: {_INK}; line-height: 1.25; }}
 .tki-head {{ font-size: 1.25rem; font-weight: 700; padding-top: 4px; margin-bottom: 2px; }}
