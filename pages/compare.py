@@ -13,7 +13,7 @@ direct = direct_only()
 summaries = cache.summary(f, m, direct)
 st.title(patient.question(f))
 st.warning(patient.CAVEAT, icon=":material/warning:")
-patient.summary_cards(summaries)
+patient.summary_cards(summaries, state=(f, m, direct))
 st.caption(
     f"{patient.tier_legend(f)} {'Direct evidence only.' if direct else ''}  \n"
     f"Method: {m.describe()}. Certainty is a provisional, computed GRADE-style rating "

@@ -53,21 +53,22 @@ only = st.toggle(
     key="evidence_only_entering",
     help=render.describe_filters(f),
 )
-shown = select_evidence(
-    table,
-    study_ids=requested or None,
-    drugs=tuple(drugs),
-    designs=tuple(designs),
-    only_entering=only,
-    text=text,
-)
+choice = {
+    "study_ids": requested or None,
+    "drugs": tuple(drugs),
+    "designs": tuple(designs),
+    "only_entering": only,
+    "text": text,
+}
+state = ("evidence_rows", f, *choice.values())
+shown = cache.view_part(state, lambda: select_evidence(table, **choice))
 if shown.empty:
     st.info(
         "No study arm matches: clear the search or widen the drug and design choices.",
         icon=":material/filter_alt_off:",
     )
 else:
-    render.evidence_frame(shown, key="evidence_table")
+    render.evidence_frame(shown, key="evidence_table", view=state)
     st.caption(f"{len(shown)} of {len(table)} study arms · {cache.version()}")
 
 st.subheader("How the studies were found")
@@ -75,11 +76,11 @@ st.caption(
     "A documented search per drug (queries, what each returned, and the decision on every "
     "record) is kept as data beside the studies; the flow below is drawn from it."
 )
-render.chart_with_table(
-    charts.prisma_chart(cache.search_counts()),
-    charts.prisma_table(cache.search_counts()),
-    key="evidence_prisma",
+counts = cache.search_counts()
+prisma = cache.chart_view(
+    "prisma", f, m, lambda: (charts.prisma_chart(counts), charts.prisma_table(counts))
 )
+render.view_with_table(prisma, key="evidence_prisma")
 
 # The what-if section (user-supplied studies, issue 8) goes below this divider.
 st.divider()

@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import altair as alt
+import cachetools
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit import dataframe_util
 
@@ -38,6 +40,7 @@ import tkidata
 from core import EggerResult, ProportionPool, SubgroupPool
 from report.colors import TKI_DRUGS
 from report.view import ExportView, user_ids
+from report.view_tables import reader_table
 from tkidata import (
     Filters,
     Method,
@@ -61,6 +64,7 @@ from tkidata.vocab import VOCAB_DIR
 from ui import user_studies
 
 Fingerprint = tuple[tuple[str, int, int], ...]
+T = TypeVar("T")
 
 
 def _stat(path: Path) -> tuple[str, int, int]:
@@ -76,6 +80,42 @@ FINGERPRINT_SECONDS = 1.0
 (which asks for it once per cached analysis) lists the folders at most once."""
 _fingerprint: tuple[float, Fingerprint] | None = None
 _fingerprint_lock = threading.Lock()
+
+
+class Memo:
+    """A bounded, thread-safe, in-process LRU of shared values, keyed by plain hashable keys.
+
+    For what every rerun asks for: Python's own ``hash`` of a key of frozen dataclasses and
+    tuples takes microseconds, where ``st.cache_resource`` hashes every argument with its own
+    hasher (a tenth of a millisecond and more per call, dozens of calls per rerun). Values are
+    shared by every session (no copy): read-only. Two sessions missing the same key at once may
+    both build it; the first value stored wins.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self._cache: cachetools.LRUCache[Hashable, Any] = cachetools.LRUCache(maxsize)
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The value held for ``key``, built by ``build`` (outside the lock) when missing."""
+        with self._lock:
+            try:
+                return self._cache[key]
+            except KeyError:
+                pass
+        value = build()
+        with self._lock:
+            return self._cache.setdefault(key, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+_results = Memo(1024)
+"""Analyses the pages ask for (over the ``st.cache_data`` layers, which copy on every call)."""
+_chart_view = Memo(512)
+_view_part = Memo(2048)
 
 
 def _scan() -> Fingerprint:
@@ -94,7 +134,11 @@ def data_fingerprint() -> Fingerprint:
     with _fingerprint_lock:
         now = time.monotonic()
         if _fingerprint is None or now - _fingerprint[0] > FINGERPRINT_SECONDS:
-            _fingerprint = (now, _scan())
+            scanned = _scan()
+            if _fingerprint is not None and scanned != _fingerprint[1]:
+                for memo in (_results, _chart_view, _view_part):  # nothing of old data lingers
+                    memo.clear()
+            _fingerprint = (now, scanned)
         return _fingerprint[1]
 
 
@@ -116,7 +160,12 @@ def evidence() -> tkidata.Evidence:
     ``st.cache_data`` copy of the whole evidence per call cost more than the rerun itself.
     Read-only: pandas copy-on-write keeps every derived frame from changing it.
     """
-    return _shared(data_fingerprint())
+    return _held(("evidence",), lambda: _shared(data_fingerprint()))
+
+
+def _held(key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
+    """``build()``, held in memory per data, user studies and ``key`` (shared, read-only)."""
+    return _results.get((data_fingerprint(), user_studies.token(), *key), build)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -131,10 +180,14 @@ def _compare_curated(fp: Fingerprint, f: Filters, m: Method) -> pd.DataFrame:
 
 def compare_table(f: Filters, m: Method) -> pd.DataFrame:
     """``tkidata.compare``: every drug × outcome for these filters and method."""
-    extra = user_studies.outcome_extra(f)
-    if extra is None:
-        return _compare_curated(data_fingerprint(), f, m)
-    return _compare(data_fingerprint(), f, m, extra)
+
+    def build() -> pd.DataFrame:
+        extra = user_studies.outcome_extra(f)
+        if extra is None:
+            return _compare_curated(data_fingerprint(), f, m)
+        return _compare(data_fingerprint(), f, m, extra)
+
+    return _held(("compare", f, m), build)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -154,8 +207,11 @@ def outcome_result(
     drug: str, outcome: str, f: Filters, m: Method, timepoint: int | None = None
 ) -> OutcomeResult:
     """``tkidata.pool_outcome`` for one drug and outcome."""
-    return _outcome(
-        data_fingerprint(), drug, outcome, timepoint, f, m, user_studies.outcome_extra(f)
+    return _held(
+        ("outcome", drug, outcome, timepoint, f, m),
+        lambda: _outcome(
+            data_fingerprint(), drug, outcome, timepoint, f, m, user_studies.outcome_extra(f)
+        ),
     )
 
 
@@ -179,10 +235,14 @@ def _adverse_events_curated(
 
 def adverse_events(f: Filters, m: Method, grade: str = "3plus") -> Mapping[str, pd.DataFrame]:
     """Drug → ``tkidata.pool_adverse_events`` frame at one grade band, for every TKI."""
-    extra = user_studies.ae_extra(f)
-    if extra is None:
-        return _adverse_events_curated(data_fingerprint(), f, m, grade)
-    return _adverse_events(data_fingerprint(), f, m, grade, extra)
+
+    def build() -> Mapping[str, pd.DataFrame]:
+        extra = user_studies.ae_extra(f)
+        if extra is None:
+            return _adverse_events_curated(data_fingerprint(), f, m, grade)
+        return _adverse_events(data_fingerprint(), f, m, grade, extra)
+
+    return _held(("adverse_events", f, m, grade), build)
 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
@@ -192,7 +252,7 @@ def _hazard_ratios(fp: Fingerprint, f: Filters) -> pd.DataFrame:
 
 def hazard_ratio_table(f: Filters) -> pd.DataFrame:
     """``tkidata.hazard_ratios``: within-trial HRs vs placebo (anchored comparisons)."""
-    return _hazard_ratios(data_fingerprint(), f)
+    return _held(("hazard_ratios", f), lambda: _hazard_ratios(data_fingerprint(), f))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -202,7 +262,7 @@ def _evidence_table(fp: Fingerprint, f: Filters) -> pd.DataFrame:
 
 def evidence_table(f: Filters) -> pd.DataFrame:
     """Every study arm with its key outcomes and whether it passes the filters."""
-    return _evidence_table(data_fingerprint(), f)
+    return _held(("evidence_table", f), lambda: _evidence_table(data_fingerprint(), f))
 
 
 @st.cache_data(show_spinner="Re-running the subgroup analysis…", max_entries=64)
@@ -298,7 +358,7 @@ COMPARE_OUTCOMES: tuple[tuple[str, int | None], ...] = (
 
 def compare_view(f: Filters, m: Method) -> pd.DataFrame:
     """The rows of :func:`compare_table` shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
-    return _in_compare_order(compare_table(f, m))
+    return _held(("compare_view", f, m), lambda: _in_compare_order(compare_table(f, m)))
 
 
 def _in_compare_order(table: pd.DataFrame) -> pd.DataFrame:
@@ -365,10 +425,14 @@ def summary(f: Filters, m: Method, direct_only: bool) -> tuple[DrugSummary, ...]
     Without user-supplied studies the answer comes from the disk cache on a restarted server:
     the first number shows without re-pooling.
     """
-    extra, ae_extra = user_studies.outcome_extra(f), user_studies.ae_extra(f)
-    if extra is None and ae_extra is None:
-        return _summary_curated(data_fingerprint(), f, m, direct_only)
-    return _summary(data_fingerprint(), f, m, direct_only, extra, ae_extra)
+
+    def build() -> tuple[DrugSummary, ...]:
+        extra, ae_extra = user_studies.outcome_extra(f), user_studies.ae_extra(f)
+        if extra is None and ae_extra is None:
+            return _summary_curated(data_fingerprint(), f, m, direct_only)
+        return _summary(data_fingerprint(), f, m, direct_only, extra, ae_extra)
+
+    return _held(("summary", f, m, direct_only), build)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -385,10 +449,14 @@ def _tiered_curated(fp: Fingerprint, f: Filters, m: Method, direct_only: bool) -
 
 def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
     """``tkidata.tiered_compare`` rows shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
-    extra = user_studies.outcome_extra(f)
-    if extra is None:
-        return _in_compare_order(_tiered_curated(data_fingerprint(), f, m, direct_only))
-    return _in_compare_order(_tiered(data_fingerprint(), f, m, direct_only, extra))
+
+    def build() -> pd.DataFrame:
+        extra = user_studies.outcome_extra(f)
+        if extra is None:
+            return _in_compare_order(_tiered_curated(data_fingerprint(), f, m, direct_only))
+        return _in_compare_order(_tiered(data_fingerprint(), f, m, direct_only, extra))
+
+    return _held(("tiered_view", f, m, direct_only), build)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -411,26 +479,29 @@ def tiered_number(
     drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method, direct_only: bool
 ) -> TieredNumber:
     """``tkidata.tiered_outcome``: one number at its most direct tier (the Evidence drill-down)."""
-    return _tiered_number(
-        data_fingerprint(),
-        drug,
-        outcome,
-        timepoint,
-        f,
-        m,
-        direct_only,
-        user_studies.outcome_extra(f),
+    return _held(
+        ("tiered_number", drug, outcome, timepoint, f, m, direct_only),
+        lambda: _tiered_number(
+            data_fingerprint(),
+            drug,
+            outcome,
+            timepoint,
+            f,
+            m,
+            direct_only,
+            user_studies.outcome_extra(f),
+        ),
     )
 
 
 def search_counts() -> pd.DataFrame:
     """``tkidata.coverage.search_counts``: PRISMA counts per drug from the search log."""
-    return search_counts_of(evidence())
+    return _held(("search_counts",), lambda: search_counts_of(evidence()))
 
 
 def held_studies() -> pd.DataFrame:
     """``tkidata.reproduction.held_studies``: published studies we hold, per meta-analysis."""
-    return held_studies_of(evidence())
+    return _held(("held_studies",), lambda: held_studies_of(evidence()))
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -442,7 +513,7 @@ def _histology_labels(fp: Fingerprint) -> dict[str, str]:
 
 def histology_labels() -> dict[str, str]:
     """Histology code → label (``lms`` → ``Leiomyosarcoma``), groups included."""
-    return _histology_labels(data_fingerprint())
+    return _held(("histology_labels",), lambda: _histology_labels(data_fingerprint()))
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -452,7 +523,7 @@ def _version(fp: Fingerprint) -> tkidata.DataVersion:
 
 def version() -> tkidata.DataVersion:
     """Date, git revision, hash and counts of the data in force."""
-    return _version(data_fingerprint())
+    return _held(("version",), lambda: _version(data_fingerprint()))
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -462,7 +533,7 @@ def _vocab(fp: Fingerprint) -> tkidata.Vocab:
 
 def vocab() -> tkidata.Vocab:
     """The controlled vocabularies of the data in force."""
-    return _vocab(data_fingerprint())
+    return _held(("vocab",), lambda: _vocab(data_fingerprint()))
 
 
 @st.cache_data(show_spinner="Loading the evidence…", max_entries=2)
@@ -480,7 +551,7 @@ def data_problems() -> str | None:
     Cheap on every rerun: the answer is cached per data fingerprint, so the frame need not
     copy the whole evidence out of the cache just to check it.
     """
-    return _problems(data_fingerprint())
+    return _held(("problems",), lambda: _problems(data_fingerprint()))
 
 
 @dataclass(frozen=True)
@@ -499,12 +570,16 @@ class ChartView:
         through instead of converting the rows on every rerun).
     table : pandas.DataFrame
         The numbers the chart draws (its ``*_table`` twin); treat as read-only.
+    reader : pyarrow.Table
+        That table as readers see it (``report.view_tables.reader_table``), as Arrow for the
+        "Table" tab's ``st.dataframe``.
     """
 
     chart: alt.TopLevelMixin
     spec: str
     datasets: tuple[tuple[str, bytes], ...]
     table: pd.DataFrame
+    reader: pa.Table
 
     def vega_lite(self) -> dict[str, object]:
         """A fresh spec dict for ``st.vega_lite_chart`` (datasets as Arrow bytes)."""
@@ -517,17 +592,15 @@ class ChartView:
 ChartBuilder = Callable[[], tuple[alt.TopLevelMixin, pd.DataFrame]]
 
 
-@st.cache_resource(show_spinner=False, max_entries=512)
-def _chart_view(
-    fp: Fingerprint, view: Hashable, f: Filters, m: Method, users: str, _build: ChartBuilder
-) -> ChartView:
-    chart, table = _build()
+def _build_chart_view(build: ChartBuilder) -> ChartView:
+    chart, table = build()
     spec = chart.to_dict()
     datasets = tuple(
         (str(name), dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows)))
         for name, rows in spec.pop("datasets", {}).items()
     )
-    return ChartView(chart, json.dumps(spec), datasets, table)
+    reader = pa.Table.from_pandas(reader_table(table), preserve_index=False)
+    return ChartView(chart, json.dumps(spec), datasets, table, reader)
 
 
 def chart_view(view: Hashable, f: Filters, m: Method, build: ChartBuilder) -> ChartView:
@@ -546,18 +619,11 @@ def chart_view(view: Hashable, f: Filters, m: Method, build: ChartBuilder) -> Ch
     Returns
     -------
     ChartView
-        Shared by every session in the same state (``st.cache_resource``: no copy per rerun);
-        the session's user studies are part of the key.
+        Shared by every session in the same state (:class:`Memo`: no copy per rerun); the
+        session's user studies are part of the key.
     """
-    return _chart_view(data_fingerprint(), view, f, m, user_studies.token(), build)
-
-
-T = TypeVar("T")
-
-
-@st.cache_resource(show_spinner=False, max_entries=1024)
-def _view_part(fp: Fingerprint, view: Hashable, users: str, _build: Callable[[], Any]) -> Any:
-    return _build()
+    key = (data_fingerprint(), view, f, m, user_studies.token())
+    return _chart_view.get(key, lambda: _build_chart_view(build))
 
 
 def view_part(view: Hashable, build: Callable[[], T]) -> T:
@@ -567,4 +633,4 @@ def view_part(view: Hashable, build: Callable[[], T]) -> T:
     number, a note listing unpooled studies): ``view`` must name everything it depends on
     besides the data and the session's user studies. The value is shared (no copy): read-only.
     """
-    return _view_part(data_fingerprint(), view, user_studies.token(), build)
+    return _view_part.get((data_fingerprint(), view, user_studies.token()), build)

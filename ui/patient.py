@@ -8,7 +8,7 @@ studies behind every number, row by row.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -71,12 +71,6 @@ def _esc(text: object) -> str:
 
 
 def _number_html(number: TieredNumber) -> str:
-    """One number of a card as HTML, built once per state (its secondary-source and unpooled
-    notes scan the selection)."""
-    return view_part(("number_html", _number_key(number)), lambda: _build_number_html(number))
-
-
-def _build_number_html(number: TieredNumber) -> str:
     label = outcome_label(number.outcome, number.timepoint, short=True)
     est, ci = number_text(number)
     res = number.result
@@ -185,26 +179,36 @@ _STYLE = f"""
 """
 
 
-def summary_cards(summaries: Sequence[DrugSummary]) -> None:
-    """One compact card per drug, side by side (stacked on a phone)."""
-    ev = evidence()
+def summary_cards(summaries: Sequence[DrugSummary], *, state: Hashable) -> None:
+    """One compact card per drug, side by side (stacked on a phone).
+
+    ``state`` names what the summaries depend on (filters, method, direct-only): each card's
+    HTML and drill-down rows are made once per state.
+    """
     st.markdown(_STYLE, unsafe_allow_html=True)
     columns = st.columns(len(summaries), gap="small")
     for summary, column in zip(summaries, columns, strict=True):
         with column:
-            parts = [
-                f"<div class='tki-card' role='group' aria-label='{_esc(drug_label(summary.drug))}'>"
-                f"<div class='tki-head' style='border-top:6px solid "
-                f"{DRUG_COLORS[summary.drug]}'>{_esc(drug_label(summary.drug))}</div>",
-                _number_html(summary.numbers["orr"]),
-                _number_html(summary.pfs),
-                _ae_html(summary),
-                f"<div class='tki-mix'>Designs behind these numbers: "
-                f"{_esc(summary.design_mix(ev))}</div></div>",
-            ]
-            st.markdown("".join(parts), unsafe_allow_html=True)
+            card = view_part(("card", state, summary.drug), lambda s=summary: _card_html(s))
+            st.markdown(card, unsafe_allow_html=True)
             with st.popover("Studies behind these numbers", width="stretch"):
-                drill_down(summary)
+                drill_down(summary, state=state)
+
+
+def _card_html(summary: DrugSummary) -> str:
+    name = _esc(drug_label(summary.drug))
+    return "".join(
+        [
+            f"<div class='tki-card' role='group' aria-label='{name}'>"
+            f"<div class='tki-head' style='border-top:6px solid "
+            f"{DRUG_COLORS[summary.drug]}'>{name}</div>",
+            _number_html(summary.numbers["orr"]),
+            _number_html(summary.pfs),
+            _ae_html(summary),
+            f"<div class='tki-mix'>Designs behind these numbers: "
+            f"{_esc(summary.design_mix(evidence()))}</div></div>",
+        ]
+    )
 
 
 def ae_tiers(summaries: Sequence[DrugSummary]) -> str:
@@ -316,14 +320,9 @@ def _number_rows(number: TieredNumber) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def _ae_key(summary: DrugSummary) -> tuple[object, ...]:
-    top = summary.adverse_events.top(3)
-    return (summary.drug, tuple(zip(top["term"], top["studies"].astype(str), strict=True)))
-
-
-def ae_rows(summary: DrugSummary) -> pd.DataFrame:
+def ae_rows(summary: DrugSummary, *, state: Hashable) -> pd.DataFrame:
     """The exact adverse-event rows behind the top grade ≥3 terms shown (built once per state)."""
-    return view_part(("ae_rows", _ae_key(summary)), lambda: _ae_rows(summary))
+    return view_part(("ae_rows", state, summary.drug), lambda: _ae_rows(summary))
 
 
 def _arrow(key: tuple[object, ...], frame: pd.DataFrame) -> pa.Table:
@@ -379,18 +378,18 @@ def _number_block(number: TieredNumber, heading: str, *, key: str) -> None:
         st.caption(also)
 
 
-def drill_down(summary: DrugSummary) -> None:
+def drill_down(summary: DrugSummary, *, state: Hashable) -> None:
     """The rows behind every number of one drug's card (inside its popover)."""
     for number in (summary.numbers["orr"], summary.pfs):
         label = outcome_label(number.outcome, number.timepoint, short=True)
         _number_block(number, label, key=f"drill_{summary.drug}_{number.outcome}")
     st.markdown(f"**Grade ≥3 adverse events** · {summary.adverse_events.tier_words}")
-    aes = ae_rows(summary)
+    aes = ae_rows(summary, state=state)
     if aes.empty:
         st.caption("No study of this drug reports grade ≥3 events for this patient.")
     else:
         st.dataframe(
-            _arrow(("ae_rows", _ae_key(summary)), aes),
+            _arrow(("ae_rows", state, summary.drug), aes),
             hide_index=True,
             column_config=_CONFIG,
             key=f"drill_{summary.drug}_ae",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from importlib.metadata import version as pkg_version
 
 import altair as alt
@@ -30,7 +30,7 @@ from tkidata.wording import (
     preset_label,
     regimen_label,
 )
-from ui.cache import ChartView, histology_labels
+from ui.cache import ChartView, histology_labels, view_part
 from ui.downloads import figure_downloads
 from ui.params import BY_NAME
 
@@ -63,7 +63,7 @@ def view_with_table(view: ChartView, key: str, *, caption: str | None = None) ->
     with chart_tab:
         chart(view, key)
     with table_tab:
-        st.dataframe(reader_table(view.table), hide_index=True, key=f"{key}_table")
+        st.dataframe(view.reader, hide_index=True, key=f"{key}_table")
     if caption:
         st.caption(caption)
 
@@ -241,8 +241,7 @@ _CODES = {
 }
 
 
-def evidence_frame(table: pd.DataFrame, key: str) -> None:
-    """The evidence table with codes in words, percentages, months and DOI links."""
+def _evidence_words(table: pd.DataFrame) -> pd.DataFrame:
     shown = table.copy()
     text_columns = [
         c
@@ -257,6 +256,15 @@ def evidence_frame(table: pd.DataFrame, key: str) -> None:
     shown["subtypes"] = shown["subtypes"].map(
         lambda v: ", ".join(labels.get(c, c) for c in v.split(";")) if isinstance(v, str) else v
     )
+    return shown
+
+
+def evidence_frame(table: pd.DataFrame, key: str, *, view: Hashable) -> None:
+    """The evidence table with codes in words, percentages, months and DOI links.
+
+    ``view`` names everything ``table`` depends on: its words are made once per view.
+    """
+    shown = view_part(("evidence_frame", view), lambda: _evidence_words(table))
     cc = st.column_config
     st.dataframe(
         shown,
