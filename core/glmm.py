@@ -28,9 +28,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-from scipy import special
 
-from core.distributions import chi2_sf, norm_isf, norm_sf, t_isf
+from core.distributions import chi2_sf, norm_isf, norm_sf, special, t_isf
 from core.heterogeneity import i2_from_q
 from core.inputs import as_counts, as_labels
 from core.measures import escalc
@@ -58,18 +57,18 @@ def loglik(mu: float, tau: float, x: np.ndarray, n: np.ndarray) -> float:
         return float(np.sum(_cond_loglik(x, n, np.full_like(x, mu))))
     u = np.zeros_like(x)
     for _ in range(100):
-        p = special.expit(mu + tau * u)
+        p = special().expit(mu + tau * u)
         grad = tau * (x - n * p) - u
         hess = -(tau**2) * n * p * (1 - p) - 1.0
         step = grad / hess
         u = u - step
         if np.max(np.abs(step)) < MODE_TOL:
             break
-    p = special.expit(mu + tau * u)
+    p = special().expit(mu + tau * u)
     sigma = 1.0 / np.sqrt(tau**2 * n * p * (1 - p) + 1.0)
     nodes = u[:, None] + math.sqrt(2.0) * sigma[:, None] * _GH_X[None, :]
     g = _cond_loglik(x[:, None], n[:, None], mu + tau * nodes) - 0.5 * nodes**2
-    li = special.logsumexp(g + _GH_X[None, :] ** 2, b=_GH_W[None, :], axis=1)
+    li = special().logsumexp(g + _GH_X[None, :] ** 2, b=_GH_W[None, :], axis=1)
     li = li + np.log(math.sqrt(2.0) * sigma) - 0.5 * math.log(2.0 * math.pi)
     return float(np.sum(li))
 
@@ -85,7 +84,7 @@ def fit_glmm(x: np.ndarray, n: np.ndarray) -> tuple[float, float, float, bool]:
     """
     from scipy import optimize  # imported on first fit: keeps the app's first page light
 
-    start = float(special.logit(x.sum() / n.sum()))  # the ML estimate of μ when τ = 0
+    start = float(special().logit(x.sum() / n.sum()))  # the ML estimate of μ when τ = 0
     res = optimize.minimize(
         lambda p: -loglik(p[0], p[1], x, n),
         x0=[start, 0.5],
@@ -102,7 +101,7 @@ def fit_glmm(x: np.ndarray, n: np.ndarray) -> tuple[float, float, float, bool]:
     stationary = bool(np.all(np.isfinite(res.jac))) and float(np.max(np.abs(res.jac))) < GRAD_TOL
     converged = (bool(res.success) or stationary) and math.isfinite(mu) and tau < TAU_MAX * 0.999
     if tau == 0.0:
-        p = special.expit(mu)
+        p = special().expit(mu)
         se = 1.0 / math.sqrt(float(np.sum(n)) * p * (1 - p))
         return mu, 0.0, se, converged
     h = HESS_STEP * max(1.0, abs(tau))
@@ -265,7 +264,7 @@ def pool_glmm(
 
 def _back(t: Estimate) -> Estimate:
     def ex(v: float | None) -> float | None:
-        return None if v is None else float(special.expit(v))
+        return None if v is None else float(special().expit(v))
 
     return Estimate(
         est=ex(t.est),

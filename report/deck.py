@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import altair as alt
@@ -327,18 +328,20 @@ def chart_text_pt(svg: bytes, shown_w: float) -> float:
     return min(sizes) * shown_w * 72 / css_w if sizes else math.inf
 
 
-def _chart_slide(
-    prs: Presentation, spec: ChartSlide, image: tuple[bytes, float, float]
-) -> tuple[Slide, tuple[str, ...]]:
+def _chart_slide(prs: Presentation, spec: ChartSlide) -> tuple[Slide, tuple[str, ...]]:
+    """A chart's slide with its title; the picture comes with :func:`_place_chart`."""
     slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
     _set_title(slide, spec.title)
+    return slide, spec.caveats
+
+
+def _place_chart(slide: Slide, spec: ChartSlide, image: tuple[bytes, float, float]) -> None:
     png, width, height = image
     left = MARGIN_IN + (CONTENT_W_IN - width) / 2
     top = CONTENT_TOP_IN + (CONTENT_H_IN - height) / 2
     pic = slide.shapes.add_picture(io.BytesIO(png), _in(left), _in(top), _in(width), _in(height))
     pic.name = "Chart"
     pic._element.nvPicPr.cNvPr.set("descr", spec.alt_text or spec.title)
-    return slide, spec.caveats
 
 
 def _text_height(text: str, size: float) -> float:
@@ -566,22 +569,28 @@ def deck_bytes(content: DeckContent) -> bytes:
     prs = Presentation()
     prs.slide_width, prs.slide_height = _in(SLIDE_W_IN), _in(SLIDE_H_IN)
     charts = [spec for spec in content.slides if isinstance(spec, ChartSlide)]
-    drawn = render_charts(
-        [c.chart for c in charts], box=(CONTENT_W_IN, CONTENT_H_IN), min_ppi=MIN_PPI
-    )
-    pictures = {
-        id(c): slide_picture(d, CONTENT_W_IN, CONTENT_H_IN)
-        for c, d in zip(charts, drawn, strict=True)
-    }
-    slides: list[tuple[Slide, tuple[str, ...]]] = [(_title_slide(prs, content), ())]
-    for spec in content.slides:
-        if isinstance(spec, ChartSlide):
-            slides.append(_chart_slide(prs, spec, pictures[id(spec)]))
-        elif isinstance(spec, TableSlide):
-            slides += _table_slides(prs, spec)
-        else:
-            slides += _text_slides(prs, spec)
-    slides += _reference_slides(prs, content)
+    # the figures are drawn (in the render workers) while this thread lays out the other slides
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        drawing = pool.submit(
+            render_charts,
+            [c.chart for c in charts],
+            box=(CONTENT_W_IN, CONTENT_H_IN),
+            min_ppi=MIN_PPI,
+        )
+        slides: list[tuple[Slide, tuple[str, ...]]] = [(_title_slide(prs, content), ())]
+        chart_slides = []
+        for spec in content.slides:
+            if isinstance(spec, ChartSlide):
+                slides.append(_chart_slide(prs, spec))
+                chart_slides.append(slides[-1][0])
+            elif isinstance(spec, TableSlide):
+                slides += _table_slides(prs, spec)
+            else:
+                slides += _text_slides(prs, spec)
+        slides += _reference_slides(prs, content)
+        drawn = drawing.result()
+    for slide, spec, done in zip(chart_slides, charts, drawn, strict=True):
+        _place_chart(slide, spec, slide_picture(done, CONTENT_W_IN, CONTENT_H_IN))
     for number, (slide, caveats) in enumerate(slides, start=1):
         _footer(slide, content, number, len(slides))
         _notes(slide, caveats, content)

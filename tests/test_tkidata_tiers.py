@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 import tkidata
 from tkidata.analysis import row_n
 from tkidata.certainty import LEVELS, THRESHOLDS, rate_number
+from tkidata.codes import LINE_RANGES, LINES
 from tkidata.filters import line_contains
-from tkidata.schema import LINE_RANGES, LINES
 from tkidata.selection import DEFAULT_ASSESSMENT, enrolled_reason, study_labels
 from tkidata.tiers import (
     patient_summary_frame,

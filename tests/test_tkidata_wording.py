@@ -79,22 +79,22 @@ def test_assessment_difference_and_hazard_ratio_formats() -> None:
 
 
 def test_every_shipped_code_has_words() -> None:
-    from tkidata import schema
+    from tkidata import codes
 
-    for code in schema.LINES:
+    for code in codes.LINES:
         assert code in wording.LINE_LABELS
-    for code in schema.DESIGNS:
+    for code in codes.DESIGNS:
         assert code in wording.DESIGN_LABELS
-    for code in schema.EXTRACTION_LEVELS:
+    for code in codes.EXTRACTION_LEVELS:
         assert code in wording.EXTRACTION_LABELS
-    for code in schema.ASSESSMENTS:
+    for code in codes.ASSESSMENTS:
         assert code in wording.ASSESSMENT_LABELS
-    for code in (*schema.POOLED_OUTCOMES, *schema.HR_OUTCOMES):
+    for code in (*codes.POOLED_OUTCOMES, *codes.HR_OUTCOMES):
         assert code in wording.OUTCOME_LABELS
-    for codes, labels in (
-        (schema.HISTOLOGY_GROUPS, wording.HISTOLOGY_GROUP_LABELS),
-        (schema.AGE_GROUPS, wording.AGE_LABELS),
-        (schema.REGIMENS, wording.REGIMEN_LABELS),
-        (schema.GRADES, wording.GRADE_LABELS),
+    for values, labels in (
+        (codes.HISTOLOGY_GROUPS, wording.HISTOLOGY_GROUP_LABELS),
+        (codes.AGE_GROUPS, wording.AGE_LABELS),
+        (codes.REGIMENS, wording.REGIMEN_LABELS),
+        (codes.GRADES, wording.GRADE_LABELS),
     ):
-        assert set(codes) <= set(labels)
+        assert set(values) <= set(labels)

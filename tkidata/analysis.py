@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from core import MedianPool, ProportionPool, pool_glmm, pool_medians, pool_proportions
+from tkidata.codes import MEDIAN_OUTCOMES, PROPORTION_OUTCOMES, RATE_OUTCOMES
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
-from tkidata.schema import MEDIAN_OUTCOMES, PROPORTION_OUTCOMES, RATE_OUTCOMES
 from tkidata.selection import (
     ROW_COLUMNS,
     Selection,

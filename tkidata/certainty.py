@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core import egger_test
+from tkidata.codes import MEDIAN_OUTCOMES
 from tkidata.loader import Evidence
-from tkidata.schema import MEDIAN_OUTCOMES
 
 LEVELS = ("High", "Moderate", "Low", "Very low")
 """Certainty levels, best first."""

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from tkidata.analysis import outcome_label, pool_outcome
+from tkidata.codes import POOLED_OUTCOMES, TIMEPOINTS
 from tkidata.coverage import coverage_report, question_coverage
 from tkidata.errors import DataValidationError
 from tkidata.filters import AGE_CHOICES, DESIGN_CHOICES, LINE_CHOICES, REGIMEN_CHOICES, Filters
 from tkidata.loader import Evidence, load
 from tkidata.method import PRESETS, Method
 from tkidata.reproduction import reproduction_table
-from tkidata.schema import POOLED_OUTCOMES, TIMEPOINTS
 from tkidata.validate import TABLES
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tkidata.codes import DESIGNS, EXTRACTION_LEVELS, OUTCOMES
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
-from tkidata.schema import DESIGNS, EXTRACTION_LEVELS, OUTCOMES
 from tkidata.tiers import tiered_adverse_events, tiered_outcome
 from tkidata.validate import split_list
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tkidata.schema import LINE_RANGES
+from tkidata.codes import LINE_RANGES
 
 LINE_CHOICES = ("any", "first", "second", "later")
 PATIENT_LINES = {"first": 1, "second": 2, "later": 3}
@@ -25,7 +25,7 @@ LINE_WORDS = {
 def line_contains(line: object, patient_line: str) -> bool:
     """True when an arm's enrolled line range contains the patient's line.
 
-    ``line`` is a range code of :data:`tkidata.schema.LINES` (``second_later`` = after at least one
+    ``line`` is a range code of :data:`tkidata.codes.LINES` (``second_later`` = after at least one
     prior line); ``patient_line`` is ``first``, ``second`` or ``later``. A missing line never
     matches a particular line.
     """

@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from tkidata.codes import POOLED_OUTCOMES, RATE_OUTCOMES
 from tkidata.filters import LINE_WORDS, Filters, line_contains, setting_reasons
 from tkidata.loader import Evidence
-from tkidata.schema import POOLED_OUTCOMES, RATE_OUTCOMES
 from tkidata.validate import split_list
 
 Row = Mapping[str, Any] | pd.Series

@@ -30,10 +30,10 @@ from tkidata.analysis import (
 )
 from tkidata.analysis import outcome_label as compare_label
 from tkidata.certainty import Certainty, rate_number
+from tkidata.codes import MEDIAN_OUTCOMES
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
-from tkidata.schema import MEDIAN_OUTCOMES
 from tkidata.selection import ALSO_REPORTED, DEFAULT_ASSESSMENT, label_of
 from tkidata.validate import split_list
 from tkidata.wording import (

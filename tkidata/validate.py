@@ -11,11 +11,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 
 import pandas as pd
-import pandera.pandas as pa
 
-from tkidata import schema
+from tkidata.codes import (
+    HR_OUTCOMES,
+    LINE_RANGES,
+    MEDIAN_OUTCOMES,
+    PROPORTION_OUTCOMES,
+    RATE_OUTCOMES,
+)
 from tkidata.errors import Problem, shown_value
 from tkidata.reading import RawTable
 from tkidata.vocab import Vocab
@@ -87,6 +93,17 @@ class Located:
         return self.paths[pos], self.lines[pos]
 
 
+def _schema() -> ModuleType:
+    """The pandera table models (:mod:`tkidata.schema`), imported when data are validated.
+
+    pandera takes a tenth of a second to import, and a server answering from its disk cache
+    never validates: importing this module must not load it.
+    """
+    from tkidata import schema
+
+    return schema
+
+
 def split_list(cell: object) -> list[str]:
     """Split a ``;``-list cell into its items (empty or missing → [])."""
     if not isinstance(cell, str) or not cell:
@@ -139,11 +156,11 @@ ESTIMATE_COLUMNS = ("estimate", "ci_low", "ci_high")
 
 def estimate_kind(outcome: str) -> str | None:
     """``median``, ``fraction`` or ``hr`` for an outcome code (None when unknown)."""
-    if outcome in schema.MEDIAN_OUTCOMES:
+    if outcome in MEDIAN_OUTCOMES:
         return "median"
-    if outcome in schema.HR_OUTCOMES:
+    if outcome in HR_OUTCOMES:
         return "hr"
-    if outcome in (*schema.PROPORTION_OUTCOMES, *schema.RATE_OUTCOMES, "ae"):
+    if outcome in (*PROPORTION_OUTCOMES, *RATE_OUTCOMES, "ae"):
         return "fraction"
     return None
 
@@ -151,7 +168,7 @@ def estimate_kind(outcome: str) -> str | None:
 @cache
 def schema_sides(table: str, column: str) -> tuple[bool, bool]:
     """Whether the pandera model already checks the lower and the upper end of a column."""
-    col = schema.MODELS[table].to_schema().columns[column]
+    col = _schema().MODELS[table].to_schema().columns[column]
     names = {check.name for check in col.checks}
     low = bool(names & {"greater_than", "greater_than_or_equal_to", "isin"})
     high = bool(names & {"less_than", "less_than_or_equal_to", "isin"})
@@ -254,7 +271,7 @@ def check_header(table: RawTable, name: str) -> list[Problem]:
 
     More than a few unknown columns are reported on one line (a wrong file, not typos).
     """
-    expected = schema.columns(name)
+    expected = _schema().columns(name)
     problems = [
         Problem(table.shown, 1, col, "missing column")
         for col in expected
@@ -274,7 +291,7 @@ def check_header(table: RawTable, name: str) -> list[Problem]:
 
 def typed_table(name: str, tables: list[RawTable]) -> tuple[Located, list[Problem]]:
     """Concatenate the raw files of one table and parse every cell to its column type."""
-    kinds = schema.columns(name)
+    kinds = _schema().columns(name)
     values: dict[str, list[object]] = {col: [] for col in kinds}
     paths: list[str] = []
     lines: list[int] = []
@@ -330,21 +347,23 @@ def schema_problems(name: str, table: Located) -> list[Problem]:
     Cells already reported as unparseable or implausible (``table.unparsed``) are not reported
     again as empty, nor by a row rule blaming that cell.
     """
+    from pandera.errors import SchemaErrors  # with the models: see _schema
+
     try:
-        schema.MODELS[name].validate(table.frame, lazy=True)
-    except pa.errors.SchemaErrors as err:
+        _schema().MODELS[name].validate(table.frame, lazy=True)
+    except SchemaErrors as err:
         cases = err.failure_cases
     else:
         return []
     problems: list[Problem] = []
-    row_rules = cases[cases["check"].isin(list(schema.ROW_RULES))]
+    row_rules = cases[cases["check"].isin(list(_schema().ROW_RULES))]
     for (check, index), _ in row_rules.groupby(["check", "index"], sort=False):
-        column, text = schema.ROW_RULES[str(check)]
+        column, text = _schema().ROW_RULES[str(check)]
         if (int(index), column) in table.unparsed:
             continue  # the cell itself was refused: its rule would report it again as empty
         row = table.frame.loc[int(index)]
         problems.append(Problem(*table.where(int(index)), column, text(row)))
-    for case in cases[~cases["check"].isin(list(schema.ROW_RULES))].itertuples():
+    for case in cases[~cases["check"].isin(list(_schema().ROW_RULES))].itertuples():
         if pd.isna(case.index):
             problems.append(Problem("(schema)", 1, str(case.column), str(case.check)))
             continue
@@ -517,11 +536,11 @@ def cross_problems(
     errors += _flag(outcomes, clash, "population", "'{value}' does not belong to this arm's group")
     arm_line = oc["study_id"].map(by_id["line"])
     outside = [
-        sub in schema.LINE_RANGES
-        and line in schema.LINE_RANGES
+        sub in LINE_RANGES
+        and line in LINE_RANGES
         and not (
-            schema.LINE_RANGES[line][0] <= schema.LINE_RANGES[sub][0]
-            and schema.LINE_RANGES[sub][1] <= schema.LINE_RANGES[line][1]
+            LINE_RANGES[line][0] <= LINE_RANGES[sub][0]
+            and LINE_RANGES[sub][1] <= LINE_RANGES[line][1]
         )
         for sub, line in zip(oc["subgroup_line"], arm_line, strict=True)
     ]
@@ -532,7 +551,7 @@ def cross_problems(
         "'{value}' lies outside the line range the arm enrolled",
     )
     errors += _duplicates(outcomes, "outcomes")
-    proportions = oc["outcome"].isin(schema.PROPORTION_OUTCOMES)
+    proportions = oc["outcome"].isin(PROPORTION_OUTCOMES)
     stated = Located(oc[proportions], outcomes.paths, outcomes.lines, outcomes.raw)
     warnings += _disagreement(stated, "estimate", "proportion")
 

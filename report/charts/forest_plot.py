@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import altair as alt
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from report.charts.style import SCREEN_TEXT, configure, drug_colour, value_axis
-from report.colors import drug_label
+from report.colors import drug_label, drug_scale
 from tkidata.wording import (
     MISSING,
     TAU2_LABELS,
@@ -217,6 +218,7 @@ def _text_column(
     y: alt.Y,
     align: str = "left",
     *,
+    height: int,
     text: int = SCREEN_TEXT,
 ) -> alt.LayerChart:
     """A column of text aligned with the forest rows; pooled rows and headers in bold.
@@ -251,6 +253,7 @@ def _text_column(
     return alt.LayerChart(
         layer=layers,
         width=width,
+        height=height,
         title=alt.TitleParams(title, anchor="start" if align == "left" else "end", fontSize=text),
     )
 
@@ -278,37 +281,51 @@ def _draw_forest(
     y = alt.Y("row:Q", axis=None, scale=y_scale)
     x_scale = alt.Scale(domain=_forest_domain(table, months), nice=False, clamp=True)
     colour = drug_colour(legend=False)
-    base = alt.Chart()  # the rows are the figure's data, set once on the hconcat
-    studies = base.transform_filter("datum.kind == 'study'")
+    stroke = alt.Stroke(shorthand="drug_label:N", scale=drug_scale(), legend=None)
+    # built by constructors, not chained calls: Altair deep-copies a chart (and re-combines
+    # every layer inside it) on each .encode/.properties/.mark_* call, and builds a converter
+    # for each shorthand string; that was most of the time of drawing a deck's forests
+    studies = [alt.FilterTransform(filter="datum.kind == 'study'")]
     tooltip = [
         alt.Tooltip("label:N", title="Study"),
         alt.Tooltip("n_text:N", title="n"),
         alt.Tooltip("est_text:N", title="Estimate (95% CI)"),
         alt.Tooltip("weight_text:N", title="Weight"),
     ]
+    user = f"datum.design == '{design_label('user_supplied')}'"
     layers = [
-        studies.mark_rule(strokeWidth=1.5, color="#333").encode(
-            x=alt.X("ci_lb:Q", scale=x_scale, axis=value_axis(months, x_title)),
-            x2="ci_ub:Q",
-            y=y,
+        alt.Chart(
+            mark=alt.MarkDef(type="rule", strokeWidth=1.5, color="#333"),
+            encoding=alt.FacetedEncoding(
+                x=alt.X("ci_lb:Q", scale=x_scale, axis=value_axis(months, x_title)),
+                x2=alt.X2("ci_ub"),
+                y=y,
+            ),
+            transform=studies,
         ),
         # user-supplied (what-if) studies are drawn hollow, curated ones filled
-        studies.mark_square(opacity=1, strokeWidth=2).encode(
-            x=alt.X("est:Q", scale=x_scale),
-            y=y,
-            color=colour,
-            stroke=colour,
-            fillOpacity=alt.condition(
-                f"datum.design == '{design_label('user_supplied')}'", alt.value(0), alt.value(1)
+        alt.Chart(
+            mark=alt.MarkDef(type="square", opacity=1, strokeWidth=2),
+            encoding=alt.FacetedEncoding(
+                x=alt.X("est:Q", scale=x_scale),
+                y=y,
+                color=colour,
+                stroke=stroke,
+                fillOpacity=alt.FillOpacityValue(1, condition={"test": user, "value": 0}),
+                tooltip=tooltip,
+                size=alt.Size(
+                    "weight:Q", scale=alt.Scale(domain=[0, 100], range=[30, 600]), legend=None
+                ),
             ),
-            tooltip=tooltip,
-            size=alt.Size(
-                "weight:Q", scale=alt.Scale(domain=[0, 100], range=[30, 600]), legend=None
-            ),
+            transform=studies,
         ),
-        base.transform_filter("datum.kind == 'pi'")
-        .mark_rule(strokeWidth=2, color="#555", strokeDash=[5, 3])
-        .encode(x=alt.X("ci_lb:Q", scale=x_scale), x2="ci_ub:Q", y=y),
+        alt.Chart(
+            mark=alt.MarkDef(type="rule", strokeWidth=2, color="#555", strokeDash=[5, 3]),
+            encoding=alt.FacetedEncoding(
+                x=alt.X("ci_lb:Q", scale=x_scale), x2=alt.X2("ci_ub"), y=y
+            ),
+            transform=[alt.FilterTransform(filter="datum.kind == 'pi'")],
+        ),
     ]
     pooled = table[table["kind"].isin(["random", "common"]) & table["est"].notna()]
     if not pooled.empty:
@@ -329,40 +346,47 @@ def _draw_forest(
             ignore_index=True,
         )
         layers.append(
-            alt.Chart(diamond)
-            .mark_area(opacity=0.9, line={"color": "#222"})
-            .encode(
-                x=alt.X("x:Q", scale=x_scale),
-                y=alt.Y("y_lo:Q", scale=y_scale, axis=None),
-                y2="y_hi:Q",
-                color=colour,
-                detail="row:N",
-                fillOpacity=alt.condition(
-                    "datum.kind == 'common'", alt.value(0.25), alt.value(0.9)
+            alt.Chart(
+                diamond,
+                mark=alt.MarkDef(type="area", opacity=0.9, line={"color": "#222"}),
+                encoding=alt.FacetedEncoding(
+                    x=alt.X("x:Q", scale=x_scale),
+                    y=alt.Y("y_lo:Q", scale=y_scale, axis=None),
+                    y2=alt.Y2("y_hi"),
+                    color=colour,
+                    detail=alt.Detail("row:N"),
+                    fillOpacity=alt.FillOpacityValue(
+                        0.9, condition={"test": "datum.kind == 'common'", "value": 0.25}
+                    ),
                 ),
             )
         )
     if reference is not None and not is_missing(reference):
         layers.insert(
             0,
-            alt.Chart(pd.DataFrame({"ref": [reference]}))
-            .mark_rule(color="#767676", strokeDash=[4, 4])
-            .encode(x=alt.X("ref:Q", scale=x_scale)),
+            alt.Chart(
+                pd.DataFrame({"ref": [reference]}),
+                mark=alt.MarkDef(type="rule", color="#767676", strokeDash=[4, 4]),
+                encoding=alt.FacetedEncoding(x=alt.X("ref:Q", scale=x_scale)),
+            ),
         )
-    plot = alt.layer(*layers).properties(
-        width=plot_width, height=height, title=alt.TitleParams(" ", fontSize=text)
+    plot = alt.LayerChart(
+        layer=layers,
+        width=plot_width,
+        height=height,
+        title=alt.TitleParams(" ", fontSize=text),
     )
-    columns = [_text_column("label", label_title, 190, y, text=text)]
+    column = partial(_text_column, y=y, height=height, text=text)
+    columns = [column("label", label_title, 190)]
     if show_design:
-        columns.append(_text_column("design", "Design", 90, y, text=text))
-    columns.append(_text_column("n_text", "n", 40, y, align="right", text=text))
+        columns.append(column("design", "Design", 90))
+    columns.append(column("n_text", "n", 40, align="right"))
     columns.append(plot)
-    columns.append(_text_column("est_text", "Estimate (95% CI)", 140, y, text=text))
+    columns.append(column("est_text", "Estimate (95% CI)", 140))
     if show_weight:
-        columns.append(_text_column("weight_text", "Weight", 55, y, align="right", text=text))
+        columns.append(column("weight_text", "Weight", 55, align="right"))
     if show_i2:
-        columns.append(_text_column("i2_text", "I²", 45, y, align="right", text=text))
-    columns = [c.properties(height=height) for c in columns]
+        columns.append(column("i2_text", "I²", 45, align="right"))
     lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
     heading = (
         alt.TitleParams(title, subtitle=lines or [])
@@ -370,7 +394,7 @@ def _draw_forest(
         # a slide names the plot in its own title: the chart starts with its subtitle lines
         else alt.TitleParams(lines[0], subtitle=lines[1:], fontSize=text, fontWeight="normal")
     )
-    chart = alt.hconcat(*columns, spacing=8, data=table).properties(title=heading)
+    chart = alt.HConcatChart(hconcat=columns, spacing=8, data=table, title=heading)
     rows = "; ".join(
         f"{r.label}: {r.est_text}" for r in table.itertuples(index=False) if r.est_text
     )

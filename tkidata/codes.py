@@ -1,0 +1,53 @@
+"""The data's fixed codes: designs, lines and their ranges, assessments, outcomes, grades.
+
+Plain tuples and dicts, importable without pandera: the pages, pooling and wording need the codes
+on every start, the table models (:mod:`tkidata.schema`) only when data are validated.
+"""
+
+from __future__ import annotations
+
+DESIGNS = ("rct_arm", "single_arm", "retrospective", "case_report")
+REGIMENS = ("monotherapy", "maintenance", "combination")
+LINES = ("first", "second", "later", "first_second", "second_later", "any")
+"""Line ranges an arm enrolled: one line, or a span (``second_later``: after >=1 prior line)."""
+LINE_RANGES: dict[str, tuple[int, int]] = {
+    "first": (1, 1),
+    "second": (2, 2),
+    "later": (3, 99),
+    "first_second": (1, 2),
+    "second_later": (2, 99),
+    "any": (1, 99),
+}
+"""Line code -> (first, last) treatment line it spans; 3 stands for third or later."""
+ASSESSMENTS = ("bor", "week", "km", "crude")
+"""How a proportion was read: best overall response, status at a fixed week, Kaplan-Meier
+landmark, crude proportion at a visit."""
+RESPONSE_ASSESSMENTS = ("bor", "week")
+RATE_ASSESSMENTS = ("km", "crude", "week")
+SEARCH_DECISIONS = ("included", "excluded", "duplicate", "overlapping")
+EXCLUSION_REASONS = (
+    "not_sarcoma",
+    "other_drug",
+    "no_outcomes",
+    "review",
+    "case_report",
+    "protocol",
+    "preclinical",
+    "not_readable",
+    "off_topic",
+)
+HISTOLOGY_GROUPS = ("sts", "bone", "mixed")
+AGE_GROUPS = ("adult", "paediatric", "mixed")
+EXTRACTION_LEVELS = ("full_text", "abstract", "conference_abstract", "registry", "secondary")
+QUALITY_TOOLS = ("MINORS", "JBI", "RoB2", "NOS")
+PROPORTION_OUTCOMES = ("orr", "dcr")
+RATE_OUTCOMES = ("pfs_rate", "os_rate")
+MEDIAN_OUTCOMES = ("pfs_median", "os_median")
+HR_OUTCOMES = ("hr_pfs", "hr_os")
+OUTCOMES = PROPORTION_OUTCOMES + MEDIAN_OUTCOMES + RATE_OUTCOMES + HR_OUTCOMES
+POOLED_OUTCOMES = PROPORTION_OUTCOMES + MEDIAN_OUTCOMES + RATE_OUTCOMES
+PUBLISHED_OUTCOMES = (*POOLED_OUTCOMES, "ae")
+TIMEPOINTS = (3, 6, 9, 12, 24)
+DENOMINATORS = ("enrolled", "evaluable", "safety", "other")
+NOT_REACHED = ("median", "upper")
+GRADES = ("any", "3plus")
