@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import altair as alt
+if TYPE_CHECKING:  # Altair loads with the first chart: the first screen draws none
+    import altair as alt
 
 DRUGS_CSV = Path(__file__).resolve().parent.parent / "tkidata" / "vocab" / "drugs.csv"
 
@@ -45,6 +47,8 @@ def drug_scale() -> alt.Scale:
     Charts encode colour on the drug *label* (what a reader sees in the legend); the domain holds
     all drugs so colours do not shift when a filter leaves some drugs out.
     """
+    import altair as alt
+
     return alt.Scale(
         domain=[DRUG_LABELS[d] for d in DRUG_COLORS],
         range=list(DRUG_COLORS.values()),
@@ -53,6 +57,8 @@ def drug_scale() -> alt.Scale:
 
 def drug_shape_scale() -> alt.Scale:
     """Return the shape scale over display labels of every drug (the twin of :func:`drug_scale`)."""
+    import altair as alt
+
     return alt.Scale(
         domain=[DRUG_LABELS[d] for d in DRUG_SHAPES],
         range=list(DRUG_SHAPES.values()),

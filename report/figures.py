@@ -17,11 +17,12 @@ import struct
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-
-import altair as alt
-from altair.utils._importers import vl_version_for_vl_convert
+from typing import TYPE_CHECKING
 
 from report.rendering import Job, Rendered, fit_ppi, rasterise, render_all
+
+if TYPE_CHECKING:  # Altair loads with the first chart (the app's first screen draws none)
+    import altair as alt
 
 #: the figure formats offered for download, with their MIME types.
 FIGURE_FORMATS: dict[str, str] = {
@@ -50,6 +51,13 @@ def _cached(key: str, make: Callable[[], bytes]) -> bytes:
         while len(_CACHE) > CACHE_ENTRIES:
             _CACHE.popitem(last=False)
     return data
+
+
+def _vl_version() -> str:
+    """The Vega-Lite version vl-convert draws Altair's specs with."""
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    return vl_version_for_vl_convert()
 
 
 def _spec_key(chart: alt.TopLevelMixin) -> tuple[str, str]:
@@ -112,7 +120,7 @@ def render_charts(
             todo.append(i)
         else:
             out.append(Rendered(svg, png, want))
-    version = vl_version_for_vl_convert()
+    version = _vl_version()
     jobs = [Job(keyed[i][0], version, ppi, box, min_ppi) for i in todo]
     for i, done in zip(todo, render_all(jobs), strict=True):
         _store("svg:" + keyed[i][1], done.svg)
@@ -153,7 +161,7 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> 
         import vl_convert as vlc  # loaded on first use: off the app's start-up path
 
         text, key = _spec_key(chart)
-        version = vl_version_for_vl_convert()
+        version = _vl_version()
         return _cached(
             "pdf:" + key, lambda: vlc.vegalite_to_pdf(json.loads(text), vl_version=version)
         )

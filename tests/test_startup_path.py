@@ -1,4 +1,5 @@
-"""The home page's import path stays lean: slides, spreadsheets and figure export load on use."""
+"""The home page's import path stays lean: slides, spreadsheets, figure export, charts (Altair),
+the table models (pandera) and the distributions (scipy.special) load on use."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-#: modules only a download needs (python-pptx, openpyxl, vl-convert, XlsxWriter)
-ON_DEMAND = ("pptx", "openpyxl", "vl_convert", "xlsxwriter")
+#: modules only a download needs (python-pptx, openpyxl, vl-convert, XlsxWriter), or only a
+#: chart (Altair), a validation (pandera) or a pooling (scipy.special): a server answering from
+#: its disk cache draws its first numbers without them
+ON_DEMAND = ("pptx", "openpyxl", "vl_convert", "xlsxwriter", "altair", "pandera", "scipy.special")
 
 
 def test_home_page_imports_no_export_library() -> None:
     code = (
         "import sys\n"
-        "import ui.frame, ui.cache, ui.render, ui.downloads, ui.sidebar, report.charts\n"
+        "import ui.frame, ui.cache, ui.patient, ui.render, ui.downloads, ui.sidebar\n"
+        "import report.charts\n"
         f"print(','.join(m for m in {ON_DEMAND!r} if m in sys.modules))\n"
     )
     out = subprocess.run(
@@ -30,6 +34,20 @@ def test_exports_still_load_their_libraries_on_use() -> None:
         "assert 'openpyxl' not in sys.modules\n"
         "data = xlsx_bytes({'t': pd.DataFrame({'a': [1]})})\n"
         "assert data[:2] == b'PK' and 'openpyxl' in sys.modules\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_chart_builders_load_altair_on_first_use() -> None:
+    code = (
+        "import sys\n"
+        "from report import charts\n"
+        "assert 'altair' not in sys.modules\n"
+        "assert callable(charts.forest_chart) and 'altair' in sys.modules\n"
         "print('ok')\n"
     )
     out = subprocess.run(

@@ -19,6 +19,7 @@ M = tkidata.Method.preset("reference")
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     cache._chart_view.clear()
+    cache._curated_chart_view.clear()
     monkeypatch.setattr(user_studies, "token", lambda: "")
     return []
 
@@ -80,3 +81,10 @@ def test_a_view_part_is_built_once_per_key_and_user_studies(
     monkeypatch.setattr(user_studies, "token", lambda: "with-user-studies")
     assert cache.view_part(("rows", "anlotinib"), part("c")) == "c"
     assert calls == ["a", "b", "c"]
+
+
+def test_disk_cached_results_are_keyed_by_the_code_too() -> None:
+    """A restarted server with changed code never answers from an older code's disk cache."""
+    first = cache.data_fingerprint()[0]
+    assert first == (f"code {cache.CODE_VERSION}", 0, 0)
+    assert len(cache.CODE_VERSION) == 64

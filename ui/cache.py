@@ -9,27 +9,29 @@ cache key: one session's studies never answer another session's request.
 
 Results of the curated data alone (the evidence, Compare's patient summary, tiered table and
 adverse-event panel, the hazard ratios) are also kept on disk (``persist="disk"``, keyed by the
-same data fingerprint and invalidated by any code change), so a restarted server answers its
+same data fingerprint, which includes a digest of the code), so a restarted server answers its
 first visitor without re-validating and re-pooling; rows a user supplied are never written to
 disk.
 
 What a view draws is cached too (:func:`chart_view`): the Altair chart, its Vega-Lite JSON and the
 table it draws, keyed by the view, the filters, the method and the session's user studies. A
 rerun the server has seen then neither builds nor serialises a chart (building and ``to_dict``
-are most of a rerun's cost); pages draw the cached JSON with ``st.vega_lite_chart``.
+are most of a rerun's cost); pages draw the cached JSON with ``st.vega_lite_chart``. Views of the
+curated data alone are kept on disk as well, so a restarted server builds no chart for its first
+page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import altair as alt
 import cachetools
 import pandas as pd
 import pyarrow as pa
@@ -39,7 +41,6 @@ from streamlit import dataframe_util
 import tkidata
 from core import EggerResult, ProportionPool, SubgroupPool
 from report.colors import TKI_DRUGS
-from report.view import ExportView, user_ids
 from report.view_tables import reader_table
 from tkidata import (
     Filters,
@@ -62,6 +63,11 @@ from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
 from tkidata.tiers import DrugSummary, TieredNumber, summary_frame, tiered_outcome
 from tkidata.vocab import VOCAB_DIR
 from ui import user_studies
+
+if TYPE_CHECKING:  # Altair and the export view load with the first chart or export
+    import altair as alt
+
+    from report.view import ExportView
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 T = TypeVar("T")
@@ -118,9 +124,23 @@ _chart_view = Memo(512)
 _view_part = Memo(2048)
 
 
+def _code_version() -> str:
+    """A digest of the app's Python source: disk-cached results never outlive the code."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(
+        p for d in ("core", "tkidata", "report", "ui") for p in (root / d).rglob("*.py")
+    ):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+CODE_VERSION = _code_version()
+
+
 def _scan() -> Fingerprint:
     entries = sorted([*DATA_DIR.glob("*"), *DATA_DIR.glob("*/*"), *VOCAB_DIR.glob("*.csv")])
-    return tuple(_stat(p) for p in entries)
+    return ((f"code {CODE_VERSION}", 0, 0), *(_stat(p) for p in entries))
 
 
 def data_fingerprint() -> Fingerprint:
@@ -380,6 +400,8 @@ def export_view(
     direct_only: bool = False,
 ) -> ExportView:
     """The exported view (deck, figures, tables, bundle) assembled from the cached results."""
+    from report.view import ExportView, user_ids
+
     results = tuple(outcome_result(d, o, f, m, t) for d in TKI_DRUGS for o, t in outcomes)
     ae = adverse_events(f, m, "3plus")
     return ExportView(
@@ -589,7 +611,7 @@ class ChartView:
         return spec
 
 
-ChartBuilder = Callable[[], tuple[alt.TopLevelMixin, pd.DataFrame]]
+ChartBuilder = Callable[[], "tuple[alt.TopLevelMixin, pd.DataFrame]"]
 
 
 def _build_chart_view(build: ChartBuilder) -> ChartView:
@@ -622,8 +644,20 @@ def chart_view(view: Hashable, f: Filters, m: Method, build: ChartBuilder) -> Ch
         Shared by every session in the same state (:class:`Memo`: no copy per rerun); the
         session's user studies are part of the key.
     """
-    key = (data_fingerprint(), view, f, m, user_studies.token())
-    return _chart_view.get(key, lambda: _build_chart_view(build))
+    fp, users = data_fingerprint(), user_studies.token()
+    if users:
+        return _chart_view.get((fp, view, f, m, users), lambda: _build_chart_view(build))
+    return _chart_view.get((fp, view, f, m, ""), lambda: _curated_chart_view(fp, view, f, m, build))
+
+
+@st.cache_data(show_spinner=False, max_entries=256, persist="disk")
+def _curated_chart_view(
+    fp: Fingerprint, view: Hashable, f: Filters, m: Method, _build: ChartBuilder
+) -> ChartView:
+    """A view of the curated data alone, also kept on disk: a restarted server draws its first
+    page without building a chart (building and serialising one takes a few tenths of a second).
+    ``view`` names the builder (Streamlit does not hash ``_build``)."""
+    return _build_chart_view(_build)
 
 
 def view_part(view: Hashable, build: Callable[[], T]) -> T:

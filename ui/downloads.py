@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -22,6 +21,8 @@ from report.figures import FIGURE_FORMATS, chart_bytes, figure_file_name, file_s
 from report.tables import CSV_MIME, XLSX_MIME, csv_bytes, xlsx_bytes
 
 if TYPE_CHECKING:
+    import altair as alt
+
     from report.view import ExportView
 
 ZIP_MIME = "application/zip"
@@ -30,7 +31,7 @@ FIGURE_LABELS = {"png": "PNG (200 ppi)", "svg": "SVG", "pdf": "PDF"}
 
 def chart_title(chart: alt.TopLevelMixin) -> str:
     """The title text of a chart, or an empty string when it has none."""
-    title = getattr(chart, "title", alt.Undefined)
+    title = getattr(chart, "title", None)
     text = getattr(title, "text", title)
     if isinstance(text, list):
         text = " ".join(str(t) for t in text)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import platform
 from collections.abc import Hashable, Mapping
 from importlib.metadata import version as pkg_version
+from typing import TYPE_CHECKING
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -33,6 +33,9 @@ from tkidata.wording import (
 from ui.cache import ChartView, histology_labels, view_part
 from ui.downloads import figure_downloads
 from ui.params import BY_NAME
+
+if TYPE_CHECKING:
+    import altair as alt
 
 EVIDENCE_PAGE = "pages/evidence.py"
 

@@ -21,22 +21,62 @@ module                    charts
 ========================  ==========================================================
 """
 
-from report.charts.ae_panel import ae_panel_chart, ae_panel_matrix, ae_panel_table
-from report.charts.comparison import comparison_chart, comparison_table
-from report.charts.forest_plot import (
-    forest_chart,
-    forest_table,
-    leave_one_out_chart,
-    leave_one_out_table,
-    study_info_from_rows,
-    subgroup_forest_chart,
-    subgroup_forest_table,
-)
-from report.charts.funnel_plot import funnel_chart, funnel_table
-from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
-from report.charts.presets import preset_chart, preset_table
-from report.charts.prisma_flow import prisma_chart, prisma_table
-from report.charts.safety import safety_chart, safety_table
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+#: builder → the module that holds it. Modules load on first use (PEP 562): the app's first
+#: screen draws no chart, and Altair takes a sixth of a second to import.
+_HOME: dict[str, str] = {
+    "ae_panel_chart": "ae_panel",
+    "ae_panel_matrix": "ae_panel",
+    "ae_panel_table": "ae_panel",
+    "comparison_chart": "comparison",
+    "comparison_table": "comparison",
+    "forest_chart": "forest_plot",
+    "forest_table": "forest_plot",
+    "funnel_chart": "funnel_plot",
+    "funnel_table": "funnel_plot",
+    "hazard_ratio_chart": "hazard_ratio",
+    "hazard_ratio_table": "hazard_ratio",
+    "leave_one_out_chart": "forest_plot",
+    "leave_one_out_table": "forest_plot",
+    "preset_chart": "presets",
+    "preset_table": "presets",
+    "prisma_chart": "prisma_flow",
+    "prisma_table": "prisma_flow",
+    "safety_chart": "safety",
+    "safety_table": "safety",
+    "study_info_from_rows": "forest_plot",
+    "subgroup_forest_chart": "forest_plot",
+    "subgroup_forest_table": "forest_plot",
+}
+
+if TYPE_CHECKING:
+    from report.charts.ae_panel import ae_panel_chart, ae_panel_matrix, ae_panel_table
+    from report.charts.comparison import comparison_chart, comparison_table
+    from report.charts.forest_plot import (
+        forest_chart,
+        forest_table,
+        leave_one_out_chart,
+        leave_one_out_table,
+        study_info_from_rows,
+        subgroup_forest_chart,
+        subgroup_forest_table,
+    )
+    from report.charts.funnel_plot import funnel_chart, funnel_table
+    from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
+    from report.charts.presets import preset_chart, preset_table
+    from report.charts.prisma_flow import prisma_chart, prisma_table
+    from report.charts.safety import safety_chart, safety_table
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ae_panel_chart",
