@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import altair as alt
+from altair.utils.schemapi import disable_debug_mode
 
 from report.colors import TKI_DRUGS, drug_label, drug_scale, drug_shape_scale
+
+# Altair's debug mode validates every schema object as it is constructed, a third of the time
+# of drawing a deck's charts; each chart's whole spec is still validated against the Vega-Lite
+# schema where it is serialised for a page (``ChartView``) and by the chart tests.
+disable_debug_mode()
 
 FONT = "Liberation Sans"
 #: text size (CSS px) of labels on screen.
