@@ -46,11 +46,10 @@ _ACTIVE = "frame__active"
 
 
 def _draw_frame() -> None:
-    """Page config, URL ↔ filters, sidebar, link notices and the data check."""
+    """Page config, URL ↔ filters, link notices and the data check (the sidebar comes last)."""
     st.set_page_config(layout="wide", page_title=TITLE, page_icon=str(PAGE_ICON))
     apply_house_style()
     notices = sync_from_url()
-    draw_sidebar()
     write_to_url()
     for notice in notices:
         st.info(notice, icon=":material/link_off:")
@@ -62,6 +61,7 @@ def _draw_frame() -> None:
             icon=":material/error:",
         )
         st.code(problems, language=None)
+        draw_sidebar()
         st.stop()
 
 
@@ -70,6 +70,10 @@ def run_app() -> None:
 
     The root URL runs a hidden home page that switches to Compare, so Compare lives at
     ``/compare`` (and a link to ``/`` keeps its query parameters).
+
+    The sidebar's widgets are drawn after the page: their state is seeded from the URL before
+    the page reads it, and a browser showing a first run mounts the page's numbers before the
+    dozen sidebar widgets (drawn first, they held back the first number by about half a second).
     """
     _draw_frame()
     pages = build_pages()
@@ -84,6 +88,8 @@ def run_app() -> None:
         page.run()
     finally:
         st.session_state[_ACTIVE] = False
+        if page.url_path != root.url_path:  # the home page only hands over to Compare
+            draw_sidebar()
 
 
 def page_frame() -> tuple[tkidata.Filters, tkidata.Method]:
