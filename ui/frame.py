@@ -46,8 +46,7 @@ _ACTIVE = "frame__active"
 
 
 def _draw_frame() -> None:
-    """Page config, URL ↔ filters, link notices and the data check (the sidebar comes last)."""
-    st.set_page_config(layout="wide", page_title=TITLE, page_icon=str(PAGE_ICON))
+    """House style, URL ↔ filters, link notices and the data check (the sidebar comes last)."""
     apply_house_style()
     notices = sync_from_url()
     write_to_url()
@@ -75,7 +74,9 @@ def run_app() -> None:
     the page reads it, and a browser showing a first run mounts the page's numbers before the
     dozen sidebar widgets (drawn first, they held back the first number by about half a second).
     """
-    _draw_frame()
+    # first: st.navigation would otherwise take the page's Material icon as the tab icon, which
+    # the browser fetches from fonts.gstatic.com (the app must work offline)
+    st.set_page_config(layout="wide", page_title=TITLE, page_icon=str(PAGE_ICON))
     pages = build_pages()
 
     def home() -> None:
@@ -83,13 +84,16 @@ def run_app() -> None:
 
     root = st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")
     page = st.navigation([root, *pages.values()], position="sidebar")
+    if page.url_path == root.url_path:
+        page.run()  # hands over to Compare before anything is drawn (the URL is read there)
+        return
+    _draw_frame()
     st.session_state[_ACTIVE] = True
     try:
         page.run()
     finally:
         st.session_state[_ACTIVE] = False
-        if page.url_path != root.url_path:  # the home page only hands over to Compare
-            draw_sidebar()
+        draw_sidebar()
 
 
 def page_frame() -> tuple[tkidata.Filters, tkidata.Method]:

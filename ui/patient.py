@@ -188,11 +188,11 @@ def summary_cards(summaries: Sequence[DrugSummary], *, state: Hashable) -> None:
     st.markdown(_STYLE, unsafe_allow_html=True)
     columns = st.columns(len(summaries), gap="small")
     for summary, column in zip(summaries, columns, strict=True):
-        with column:
-            card = view_part(("card", state, summary.drug), lambda s=summary: _card_html(s))
-            st.markdown(card, unsafe_allow_html=True)
-            with st.popover("Studies behind these numbers", width="stretch"):
-                drill_down(summary, state=state)
+        card = view_part(("card", state, summary.drug), lambda s=summary: _card_html(s))
+        column.markdown(card, unsafe_allow_html=True)
+    for summary, column in zip(summaries, columns, strict=True):
+        with column, st.popover("Studies behind these numbers", width="stretch"):
+            drill_down(summary, state=state)
 
 
 def _card_html(summary: DrugSummary) -> str:
