@@ -4,7 +4,7 @@ Both are measured in the same run, interleaved, on cold render caches: the deck 
 page builds it on a click (slide charts drawn from the pooled results, rendered, laid out as
 PPTX) and, as the reference, vl-convert rendering the very same slide charts (SVG and PNG at
 slide resolution) with nothing around them, in the two render workers and in this process one
-after the other. The deck uses the workers only when a core is spare (``spare_core``). The
+after the other. The deck uses the workers only when a core is idle (``spare_core``). The
 pooling is done once beforehand (the page holds it in its caches). The ratio deck / figures is
 the cost of the deck around its figures. Goal: the deck in <= 3 s.
 

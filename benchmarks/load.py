@@ -287,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load")
-    parser.add_argument("--single-duration", type=float, default=40.0)
+    parser.add_argument(
+        "--single-duration", type=float, default=120.0, help="seconds alone (the reference)"
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per rerun")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--json", action="store_true")

@@ -441,35 +441,38 @@ def _row_height(lines: int) -> float:
     return 0.14 + lines * TABLE_PT * 1.2 / 72
 
 
-def _table_pages(df: pd.DataFrame, widths: Sequence[float]) -> list[pd.DataFrame]:
+def _table_pages(
+    header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]
+) -> list[list[Sequence[str]]]:
     """Split rows into slides by the height their wrapped text needs (at most
     :data:`TABLE_ROWS_PER_SLIDE` rows each)."""
-    budget = CONTENT_H_IN - _row_height(_row_lines(list(df.columns), widths))
-    pages: list[list[int]] = [[]]
+    budget = CONTENT_H_IN - _row_height(_row_lines(header, widths))
+    pages: list[list[Sequence[str]]] = [[]]
     used = 0.0
-    for i, row in enumerate(df.itertuples(index=False)):
-        need = _row_height(_row_lines([str(v) for v in row], widths))
+    for row in rows:
+        need = _row_height(_row_lines(row, widths))
         if pages[-1] and (used + need > budget or len(pages[-1]) == TABLE_ROWS_PER_SLIDE):
             pages.append([])
             used = 0.0
-        pages[-1].append(i)
+        pages[-1].append(row)
         used += need
-    return [df.iloc[rows] for rows in pages]
+    return pages
 
 
 def _table_slides(prs: Presentation, spec: TableSlide) -> list[tuple[Slide, tuple[str, ...]]]:
     title = spec.title
     df = spec.table.astype(object).where(spec.table.notna(), "—").astype(str)
     widths = _column_widths(df, CONTENT_W_IN)
-    chunks = _table_pages(df, widths)
+    header = [str(col) for col in df.columns]
+    # plain lists: a cell at a time out of an Arrow-backed frame costs more than the slide
+    chunks = _table_pages(header, df.to_numpy(dtype=object).tolist(), widths)
     out = []
     for i, chunk in enumerate(chunks, start=1):
         slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
         suffix = f" ({i}/{len(chunks)})" if len(chunks) > 1 else ""
         _set_title(slide, title + suffix)
-        heights = [_row_height(_row_lines(list(df.columns), widths))] + [
-            _row_height(_row_lines(list(row), widths)) for row in chunk.itertuples(index=False)
-        ]
+        lines = [header, *chunk]
+        heights = [_row_height(_row_lines(row, widths)) for row in lines]
         shape = slide.shapes.add_table(
             len(chunk) + 1,
             len(df.columns),
@@ -482,11 +485,11 @@ def _table_slides(prs: Presentation, spec: TableSlide) -> list[tuple[Slide, tupl
         table = shape.table
         for c, width in enumerate(widths):
             table.columns[c].width = _in(width)
-        for r, height in enumerate(heights):
+        for r, (height, row) in enumerate(zip(heights, lines, strict=True)):
             table.rows[r].height = _in(height)
-            for c, col in enumerate(df.columns):
+            for c, text in enumerate(row):
                 cell = table.cell(r, c)
-                cell.text = str(col) if r == 0 else chunk.iloc[r - 1, c]
+                cell.text = text
                 cell.margin_top = cell.margin_bottom = Pt(2)
                 cell.margin_left = cell.margin_right = _in(CELL_MARGIN_IN)
                 cell.vertical_anchor = MSO_ANCHOR.MIDDLE

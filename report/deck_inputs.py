@@ -8,7 +8,7 @@ clinical question, the short method, the caveats for the speaker notes and the c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -399,6 +399,7 @@ def build_deck_content(
     population_labels: Mapping[str, str] | None = None,
     patient_summary: pd.DataFrame | None = None,
     also_cited: Sequence[str] = (),
+    on_chart: Callable[[Any], None] | None = None,
 ) -> DeckContent:
     """The content of a tumour-board deck for one view.
 
@@ -436,6 +437,9 @@ def build_deck_content(
     also_cited
         Further study ids behind numbers of the deck (the patient summary's), for the
         references.
+    on_chart
+        Called with each slide chart as soon as it is built (``report.figures.Prefetch``:
+        the render workers draw it while the rest of the deck is built).
 
     Returns
     -------
@@ -473,7 +477,13 @@ def build_deck_content(
             list(outcomes).index((r.outcome, r.timepoint)),
         )
     )
-    slides += [_forest_slide(r, method) for r in forests]
+    drawn = on_chart or (lambda chart: None)
+    for spec in slides:
+        if isinstance(spec, ChartSlide):
+            drawn(spec.chart)
+    for r in forests:
+        slides.append(_forest_slide(r, method))
+        drawn(slides[-1].chart)
     what_if = " (includes user-supplied studies)" if user else ""
     slides.append(
         TableSlide(

@@ -15,11 +15,22 @@ import hashlib
 import json
 import struct
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from report.rendering import Job, Rendered, fit_ppi, rasterise, render_all
+from report.rendering import (
+    RENDER_PROCESSES,
+    Job,
+    Rendered,
+    fit_ppi,
+    rasterise,
+    render_all,
+    render_one,
+    spare_core,
+)
 
 if TYPE_CHECKING:  # Altair loads with the first chart (the app's first screen draws none)
     import altair as alt
@@ -60,10 +71,72 @@ def _vl_version() -> str:
     return vl_version_for_vl_convert()
 
 
+_KEYS: dict[int, tuple[weakref.ref[alt.TopLevelMixin], str, str]] = {}
+
+
 def _spec_key(chart: alt.TopLevelMixin) -> tuple[str, str]:
-    """The chart's spec as canonical JSON and its content key."""
+    """The chart's spec as canonical JSON and its content key (made once per chart object:
+    ``to_dict`` is a tenth of a deck's time)."""
+    held = _KEYS.get(id(chart))
+    if held is not None and held[0]() is chart:
+        return held[1], held[2]
     text = json.dumps(chart.to_dict(validate=False), sort_keys=True, separators=(",", ":"))
-    return text, hashlib.sha256(text.encode()).hexdigest()
+    key = hashlib.sha256(text.encode()).hexdigest()
+    with _LOCK:
+        for k in [k for k, (ref, _, _) in _KEYS.items() if ref() is None]:
+            del _KEYS[k]
+        _KEYS[id(chart)] = (weakref.ref(chart), text, key)
+    return text, key
+
+
+_INFLIGHT: dict[str, Future[Rendered | None]] = {}
+_PREFETCH = ThreadPoolExecutor(max_workers=RENDER_PROCESSES, thread_name_prefix="prefetch")
+
+
+class Prefetch:
+    """Draws charts in the render workers as soon as they are built (a deck's forest plots),
+    so that :func:`render_charts` finds them drawn or being drawn.
+
+    Only when a core is idle (:func:`report.rendering.spare_core`, asked once, in the
+    background): otherwise the charts are drawn later, in this process, by
+    :func:`render_charts`. The spec of each chart is made here either way (once per chart).
+    """
+
+    def __init__(self, *, box: tuple[float, float], min_ppi: int) -> None:
+        self.box, self.min_ppi = box, min_ppi
+        self._spare = _PREFETCH.submit(spare_core)
+
+    def _draw(self, job: Job) -> Rendered | None:
+        return render_one(job) if self._spare.result() else None
+
+    def __call__(self, chart: alt.TopLevelMixin) -> None:
+        text, key = _spec_key(chart)
+        svg = _lookup("svg:" + key)
+        if svg is not None and _lookup(_png_key(svg, fit_ppi(svg, self.box, self.min_ppi))):
+            return
+        job = Job(text, _vl_version(), None, self.box, self.min_ppi)
+        with _LOCK:
+            if key not in _INFLIGHT:
+                _INFLIGHT[key] = _PREFETCH.submit(self._draw, job)
+
+
+def _prefetched(key: str, box: tuple[float, float] | None, min_ppi: int) -> Rendered | None:
+    """The drawing of ``key`` started by :class:`Prefetch` (stored in the cache), or None."""
+    with _LOCK:
+        future = _INFLIGHT.pop(key, None)
+    if future is None:
+        return None
+    try:
+        done = future.result()
+    except Exception:  # drawn again, in this process, by the caller (which reports errors)
+        return None
+    if done is None or box is None or done.png is None:
+        return None
+    if done.ppi != fit_ppi(done.svg, box, min_ppi):
+        return None
+    _store("svg:" + key, done.svg)
+    _store(_png_key(done.svg, done.ppi), done.png)
+    return done
 
 
 def _png_key(svg: bytes, ppi: int) -> str:
@@ -111,6 +184,10 @@ def render_charts(
     out: list[Rendered | None] = []
     todo: list[int] = []
     for i, (_, key) in enumerate(keyed):
+        done = _prefetched(key, box, min_ppi)
+        if done is not None:
+            out.append(done)
+            continue
         svg = _lookup("svg:" + key)
         want = None if svg is None or box is None else fit_ppi(svg, box, min_ppi)
         want = ppi if want is None and box is None else want
@@ -173,6 +250,7 @@ def clear_cache() -> None:
     """Forget every cached rendering (benchmarks time cold renders)."""
     with _LOCK:
         _CACHE.clear()
+        _INFLIGHT.clear()
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -22,6 +22,7 @@ import select
 import subprocess
 import sys
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -201,18 +202,54 @@ def _decode(line: bytes) -> Rendered:
     return Rendered(base64.b64decode(d["svg"]), png, d["ppi"])
 
 
+IDLE_SAMPLE_S = 0.1
+"""How long :func:`spare_core` watches the processor (``/proc/stat``) before it answers."""
+
+
+def _busy_idle() -> tuple[int, int] | None:
+    """Busy and idle jiffies of all cores since boot (Linux ``/proc/stat``), or None."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(x) for x in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return sum(ticks[:8]) - idle, idle
+
+
 def spare_core() -> bool:
-    """True when the machine has a core to spare (1-minute load below cores - 1).
+    """True when about one core is idle right now (watched for :data:`IDLE_SAMPLE_S`).
 
     Measured on the 2-core machine shared with other jobs: two workers beat one process only
-    when a core is idle; under load they are slower (``benchmarks/exports.py``).
+    when a core is idle; under load they are slower (``benchmarks/exports.py``). The processor
+    is watched now rather than read from the load average, which lags a minute behind: a deck
+    built just after a busy minute would otherwise be drawn in one process on an idle machine.
     """
     cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        return cores > 1
-    return cores > 1 and load < cores - 1
+    if cores < 2:
+        return False
+    before = _busy_idle()
+    if before is None:
+        try:
+            return os.getloadavg()[0] < cores - 1
+        except OSError:
+            return True
+    time.sleep(IDLE_SAMPLE_S)
+    after = _busy_idle()
+    if after is None:
+        return True
+    busy, idle = after[0] - before[0], after[1] - before[1]
+    return busy + idle > 0 and idle / (busy + idle) * cores >= 0.75
+
+
+def render_one(job: Job) -> Rendered:
+    """Draw one job in an idle render worker (in this process when no worker runs)."""
+    workers = _workers()
+    if not workers:
+        return render(job)
+    worker = min(workers, key=lambda w: w.lock.locked())  # an idle one when there is one
+    done = worker.run([job])[0]
+    return done if done is not None else render(job)
 
 
 def render_all(jobs: Sequence[Job], *, parallel: bool | None = None) -> list[Rendered]:

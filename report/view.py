@@ -156,11 +156,15 @@ def population_labels(ev: tkidata.Evidence) -> dict[str, str]:
 def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
     """The tumour-board deck's content for a view (the Export page and the CLI call this).
 
-    Starts the render workers first, so they load while the slide charts are built.
+    Starts the render workers first, so they load while the slide charts are built, and hands
+    them each chart as it is built (when a core is idle), so they draw while the rest is built.
     """
-    from report.deck_inputs import build_deck_content  # python-pptx: loaded on use
+    from report.deck import CONTENT_H_IN, CONTENT_W_IN, MIN_PPI  # python-pptx: loaded on use
+    from report.deck_inputs import build_deck_content
+    from report.figures import Prefetch
 
     rendering.warm_up()
+    prefetch = Prefetch(box=(CONTENT_W_IN, CONTENT_H_IN), min_ppi=MIN_PPI)
     ev = view.evidence
     return build_deck_content(
         studies=ev.studies,
@@ -179,6 +183,7 @@ def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
         population_labels=population_labels(ev),
         patient_summary=view.patient_summary,
         also_cited=summary_study_ids(view),
+        on_chart=prefetch,
     )
 
 

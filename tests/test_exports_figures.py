@@ -87,3 +87,37 @@ def test_bad_format_and_ppi_are_refused(chart: alt.Chart) -> None:
 def test_file_names_are_safe() -> None:
     assert figure_file_name("Anlotinib: ORR (k = 6)", "png") == "anlotinib-orr-k-6.png"
     assert figure_file_name("../..", "svg") == "figure.svg"
+
+
+def _bars(title: str) -> alt.Chart:
+    data = pd.DataFrame({"drug": ["Anlotinib", "Apatinib"], "orr": [0.12, 0.2]})
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(x="orr:Q", y="drug:N")
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+@pytest.mark.parametrize("spare", [True, False])
+def test_prefetched_charts_are_the_ones_render_charts_returns(
+    spare: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chart handed to Prefetch as it is built (a deck's forests) is drawn by the workers
+    when a core is idle, else later by render_charts; the bytes are the same either way."""
+    from report import figures
+
+    monkeypatch.setattr(figures, "spare_core", lambda: spare)
+    box = (8.0, 5.0)
+    charts = [_bars(f"Prefetched {spare} {i}") for i in range(3)]
+    figures.clear_cache()
+    expected = [figures.render_charts([c], box=box, min_ppi=150)[0] for c in charts]
+    figures.clear_cache()
+    prefetch = figures.Prefetch(box=box, min_ppi=150)
+    for c in charts:
+        prefetch(c)
+    assert len(figures._INFLIGHT) == 3
+    drawn = figures.render_charts(charts, box=box, min_ppi=150)
+    assert figures._INFLIGHT == {}
+    assert [(d.svg, d.ppi) for d in drawn] == [(e.svg, e.ppi) for e in expected]
+    assert all(d.png is not None and d.png[:8] == b"\x89PNG\r\n\x1a\n" for d in drawn)

@@ -71,3 +71,27 @@ def test_a_silent_worker_falls_back_to_this_process(fresh_workers, monkeypatch) 
 def test_no_workers_when_asked_for_none(fresh_workers) -> None:
     drawn = rendering.render_all(_jobs(3), parallel=False)
     assert len(drawn) == 3 and rendering._WORKERS == []
+
+
+def _stat_readings(monkeypatch: pytest.MonkeyPatch, *readings: tuple[int, int] | None) -> None:
+    values = iter(readings)
+    monkeypatch.setattr(rendering, "_busy_idle", lambda: next(values))
+    monkeypatch.setattr(rendering, "IDLE_SAMPLE_S", 0.0)
+    monkeypatch.setattr(rendering.os, "cpu_count", lambda: 2)
+
+
+def test_spare_core_watches_the_processor_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One of two cores idle in the sample: draw in the workers; both busy: in this process."""
+    _stat_readings(monkeypatch, (100, 100), (150, 150))
+    assert rendering.spare_core()
+    _stat_readings(monkeypatch, (100, 100), (195, 105))
+    assert not rendering.spare_core()
+
+
+def test_spare_core_falls_back_to_the_load_average(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stat_readings(monkeypatch, None)
+    monkeypatch.setattr(rendering.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert not rendering.spare_core()
+    _stat_readings(monkeypatch, None)
+    monkeypatch.setattr(rendering.os, "getloadavg", lambda: (0.2, 1.0, 1.0))
+    assert rendering.spare_core()
