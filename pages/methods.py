@@ -46,9 +46,10 @@ else:
         st.warning(
             f"{row['drug_label']} · {row['quantity']}: {row['flag']}", icon=":material/warning:"
         )
-render.chart_with_table(
-    charts.preset_chart(presets), charts.preset_table(presets), key="methods_presets"
+preset_view = cache.chart_view(
+    "methods_presets", f, m, lambda: (charts.preset_chart(presets), charts.preset_table(presets))
 )
+render.view_with_table(preset_view, key="methods_presets")
 
 st.subheader("Published vs reproduced here")
 render.reproduction_frame(cache.reproduction(), key="methods_reproduction")

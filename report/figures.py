@@ -111,8 +111,7 @@ class Prefetch:
 
     def __call__(self, chart: alt.TopLevelMixin) -> None:
         text, key = _spec_key(chart)
-        svg = _lookup("svg:" + key)
-        if svg is not None and _lookup(_png_key(svg, fit_ppi(svg, self.box, self.min_ppi))):
+        if _held_rendering(key, None, self.box, self.min_ppi) is not None:
             return
         job = Job(text, _vl_version(), None, self.box, self.min_ppi)
         with _LOCK:
@@ -134,9 +133,29 @@ def _prefetched(key: str, box: tuple[float, float] | None, min_ppi: int) -> Rend
         return None
     if done.ppi != fit_ppi(done.svg, box, min_ppi):
         return None
-    _store("svg:" + key, done.svg)
-    _store(_png_key(done.svg, done.ppi), done.png)
+    _store_rendering(key, done)
     return done
+
+
+def _held_rendering(
+    key: str, ppi: int | None, box: tuple[float, float] | None, min_ppi: int
+) -> Rendered | None:
+    """The cached SVG of spec ``key`` with the PNG asked for (at ``ppi``, or fitted to ``box``;
+    neither: SVG only), or None when either is not cached."""
+    svg = _lookup("svg:" + key)
+    if svg is None:
+        return None
+    want = fit_ppi(svg, box, min_ppi) if box is not None else ppi
+    if want is None:
+        return Rendered(svg, None, None)
+    png = _lookup(_png_key(svg, want))
+    return None if png is None else Rendered(svg, png, want)
+
+
+def _store_rendering(key: str, done: Rendered) -> None:
+    _store("svg:" + key, done.svg)
+    if done.png is not None and done.ppi is not None:
+        _store(_png_key(done.svg, done.ppi), done.png)
 
 
 def _png_key(svg: bytes, ppi: int) -> str:
@@ -184,25 +203,14 @@ def render_charts(
     out: list[Rendered | None] = []
     todo: list[int] = []
     for i, (_, key) in enumerate(keyed):
-        done = _prefetched(key, box, min_ppi)
-        if done is not None:
-            out.append(done)
-            continue
-        svg = _lookup("svg:" + key)
-        want = None if svg is None or box is None else fit_ppi(svg, box, min_ppi)
-        want = ppi if want is None and box is None else want
-        png = None if svg is None or want is None else _lookup(_png_key(svg, want))
-        if svg is None or (want is not None and png is None):
-            out.append(None)
+        done = _prefetched(key, box, min_ppi) or _held_rendering(key, ppi, box, min_ppi)
+        out.append(done)
+        if done is None:
             todo.append(i)
-        else:
-            out.append(Rendered(svg, png, want))
     version = _vl_version()
     jobs = [Job(keyed[i][0], version, ppi, box, min_ppi) for i in todo]
     for i, done in zip(todo, render_all(jobs), strict=True):
-        _store("svg:" + keyed[i][1], done.svg)
-        if done.png is not None and done.ppi is not None:
-            _store(_png_key(done.svg, done.ppi), done.png)
+        _store_rendering(keyed[i][1], done)
         out[i] = done
     return [r for r in out if r is not None]
 

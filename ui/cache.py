@@ -180,12 +180,15 @@ def evidence() -> tkidata.Evidence:
     ``st.cache_data`` copy of the whole evidence per call cost more than the rerun itself.
     Read-only: pandas copy-on-write keeps every derived frame from changing it.
     """
-    return _held(("evidence",), lambda: _shared(data_fingerprint()))
+    return _held(("evidence",), lambda: _shared(data_fingerprint()), users=False)
 
 
-def _held(key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
-    """``build()``, held in memory per data, user studies and ``key`` (shared, read-only)."""
-    return _results.get((data_fingerprint(), user_studies.token(), *key), build)
+def _held(
+    key: tuple[Hashable, ...], build: Callable[[], T], *, memo: Memo = _results, users: bool = True
+) -> T:
+    """``build()``, held in ``memo`` per data, ``key`` and (with ``users``) the session's user
+    studies: shared by every session with the same key, read-only."""
+    return memo.get((data_fingerprint(), user_studies.token() if users else "", *key), build)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -272,7 +275,7 @@ def _hazard_ratios(fp: Fingerprint, f: Filters) -> pd.DataFrame:
 
 def hazard_ratio_table(f: Filters) -> pd.DataFrame:
     """``tkidata.hazard_ratios``: within-trial HRs vs placebo (anchored comparisons)."""
-    return _held(("hazard_ratios", f), lambda: _hazard_ratios(data_fingerprint(), f))
+    return _held(("hazard_ratios", f), lambda: _hazard_ratios(data_fingerprint(), f), users=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -282,7 +285,7 @@ def _evidence_table(fp: Fingerprint, f: Filters) -> pd.DataFrame:
 
 def evidence_table(f: Filters) -> pd.DataFrame:
     """Every study arm with its key outcomes and whether it passes the filters."""
-    return _held(("evidence_table", f), lambda: _evidence_table(data_fingerprint(), f))
+    return _held(("evidence_table", f), lambda: _evidence_table(data_fingerprint(), f), users=False)
 
 
 @st.cache_data(show_spinner="Re-running the subgroup analysis…", max_entries=64)
@@ -518,12 +521,12 @@ def tiered_number(
 
 def search_counts() -> pd.DataFrame:
     """``tkidata.coverage.search_counts``: PRISMA counts per drug from the search log."""
-    return _held(("search_counts",), lambda: search_counts_of(evidence()))
+    return _held(("search_counts",), lambda: search_counts_of(evidence()), users=False)
 
 
 def held_studies() -> pd.DataFrame:
     """``tkidata.reproduction.held_studies``: published studies we hold, per meta-analysis."""
-    return _held(("held_studies",), lambda: held_studies_of(evidence()))
+    return _held(("held_studies",), lambda: held_studies_of(evidence()), users=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -535,7 +538,7 @@ def _histology_labels(fp: Fingerprint) -> dict[str, str]:
 
 def histology_labels() -> dict[str, str]:
     """Histology code → label (``lms`` → ``Leiomyosarcoma``), groups included."""
-    return _held(("histology_labels",), lambda: _histology_labels(data_fingerprint()))
+    return _held(("histology_labels",), lambda: _histology_labels(data_fingerprint()), users=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -545,7 +548,7 @@ def _version(fp: Fingerprint) -> tkidata.DataVersion:
 
 def version() -> tkidata.DataVersion:
     """Date, git revision, hash and counts of the data in force."""
-    return _held(("version",), lambda: _version(data_fingerprint()))
+    return _held(("version",), lambda: _version(data_fingerprint()), users=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -555,7 +558,7 @@ def _vocab(fp: Fingerprint) -> tkidata.Vocab:
 
 def vocab() -> tkidata.Vocab:
     """The controlled vocabularies of the data in force."""
-    return _held(("vocab",), lambda: _vocab(data_fingerprint()))
+    return _held(("vocab",), lambda: _vocab(data_fingerprint()), users=False)
 
 
 @st.cache_data(show_spinner="Loading the evidence…", max_entries=2)
@@ -573,7 +576,7 @@ def data_problems() -> str | None:
     Cheap on every rerun: the answer is cached per data fingerprint, so the frame need not
     copy the whole evidence out of the cache just to check it.
     """
-    return _held(("problems",), lambda: _problems(data_fingerprint()))
+    return _held(("problems",), lambda: _problems(data_fingerprint()), users=False)
 
 
 @dataclass(frozen=True)
@@ -644,10 +647,13 @@ def chart_view(view: Hashable, f: Filters, m: Method, build: ChartBuilder) -> Ch
         Shared by every session in the same state (:class:`Memo`: no copy per rerun); the
         session's user studies are part of the key.
     """
-    fp, users = data_fingerprint(), user_studies.token()
-    if users:
-        return _chart_view.get((fp, view, f, m, users), lambda: _build_chart_view(build))
-    return _chart_view.get((fp, view, f, m, ""), lambda: _curated_chart_view(fp, view, f, m, build))
+
+    def build_view() -> ChartView:
+        if user_studies.token():
+            return _build_chart_view(build)
+        return _curated_chart_view(data_fingerprint(), view, f, m, build)
+
+    return _held((view, f, m), build_view, memo=_chart_view)
 
 
 @st.cache_data(show_spinner=False, max_entries=256, persist="disk")
@@ -667,4 +673,4 @@ def view_part(view: Hashable, build: Callable[[], T]) -> T:
     number, a note listing unpooled studies): ``view`` must name everything it depends on
     besides the data and the session's user studies. The value is shared (no copy): read-only.
     """
-    return _view_part.get((data_fingerprint(), view, user_studies.token()), build)
+    return _held((view,), build, memo=_view_part)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import platform
 from collections.abc import Hashable, Mapping
 from importlib.metadata import version as pkg_version
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +14,7 @@ from report.params import (  # noqa: F401 (pages call render.describe_filters, r
     describe_filters,
     method_for,
 )
-from report.view_tables import reader_table, reproduction_view
+from report.view_tables import reproduction_view
 from tkidata import DataVersion, Filters, Method
 from tkidata.wording import (
     age_label,
@@ -34,24 +33,7 @@ from ui.cache import ChartView, histology_labels, view_part
 from ui.downloads import figure_downloads
 from ui.params import BY_NAME
 
-if TYPE_CHECKING:
-    import altair as alt
-
 EVIDENCE_PAGE = "pages/evidence.py"
-
-
-def chart_with_table(
-    chart: alt.TopLevelMixin, table: pd.DataFrame, key: str, *, caption: str | None = None
-) -> None:
-    """Show a chart (theme off, so it matches the export) with its numbers in a second tab."""
-    chart_tab, table_tab = st.tabs(["Chart", "Table"])
-    with chart_tab:
-        st.altair_chart(chart, theme=None, key=key, width="content")
-        figure_downloads(chart, key=f"{key}_files")
-    with table_tab:
-        st.dataframe(reader_table(table), hide_index=True, key=f"{key}_table")
-    if caption:
-        st.caption(caption)
 
 
 def chart(view: ChartView, key: str) -> None:
@@ -61,7 +43,8 @@ def chart(view: ChartView, key: str) -> None:
 
 
 def view_with_table(view: ChartView, key: str, *, caption: str | None = None) -> None:
-    """:func:`chart_with_table` for a cached view (:func:`ui.cache.chart_view`)."""
+    """A cached view (:func:`ui.cache.chart_view`): its chart (theme off, so it matches the
+    export) with its figure downloads, and the numbers it draws in a second tab."""
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
         chart(view, key)

@@ -51,10 +51,10 @@ _HOME: dict[str, str] = {
     "subgroup_forest_table": "forest_plot",
 }
 
-if TYPE_CHECKING:
-    from report.charts.ae_panel import ae_panel_chart, ae_panel_matrix, ae_panel_table
-    from report.charts.comparison import comparison_chart, comparison_table
-    from report.charts.forest_plot import (
+if TYPE_CHECKING:  # the builders' names for type checkers (they load on first use)
+    from report.charts.ae_panel import ae_panel_chart, ae_panel_matrix, ae_panel_table  # noqa: F401
+    from report.charts.comparison import comparison_chart, comparison_table  # noqa: F401
+    from report.charts.forest_plot import (  # noqa: F401
         forest_chart,
         forest_table,
         leave_one_out_chart,
@@ -63,11 +63,11 @@ if TYPE_CHECKING:
         subgroup_forest_chart,
         subgroup_forest_table,
     )
-    from report.charts.funnel_plot import funnel_chart, funnel_table
-    from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
-    from report.charts.presets import preset_chart, preset_table
-    from report.charts.prisma_flow import prisma_chart, prisma_table
-    from report.charts.safety import safety_chart, safety_table
+    from report.charts.funnel_plot import funnel_chart, funnel_table  # noqa: F401
+    from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table  # noqa: F401
+    from report.charts.presets import preset_chart, preset_table  # noqa: F401
+    from report.charts.prisma_flow import prisma_chart, prisma_table  # noqa: F401
+    from report.charts.safety import safety_chart, safety_table  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:
@@ -78,27 +78,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = [
-    "ae_panel_chart",
-    "ae_panel_matrix",
-    "ae_panel_table",
-    "comparison_chart",
-    "comparison_table",
-    "forest_chart",
-    "forest_table",
-    "funnel_chart",
-    "funnel_table",
-    "hazard_ratio_chart",
-    "hazard_ratio_table",
-    "leave_one_out_chart",
-    "leave_one_out_table",
-    "preset_chart",
-    "preset_table",
-    "prisma_chart",
-    "prisma_table",
-    "safety_chart",
-    "safety_table",
-    "study_info_from_rows",
-    "subgroup_forest_chart",
-    "subgroup_forest_table",
-]
+__all__ = sorted(_HOME)
