@@ -9,7 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour, drug_shape, tki_labels
+from report.charts.style import configure, drug_interval, tki_labels
 from report.colors import TKI_DRUGS, drug_label
 from tkidata.wording import format_interval
 
@@ -114,7 +114,6 @@ def ae_panel_chart(
     terms = list(dict.fromkeys(table["term"]))
     y = alt.Y("term:N", sort=terms, axis=alt.Axis(title=None, labelLimit=170))
     y_off = alt.YOffset("drug_label:N", scale=alt.Scale(domain=tki_labels()))
-    colour = drug_colour(legend=True)
     x_top = float(np.nanmax(table["ci_ub"])) if table["ci_ub"].notna().any() else 0.2
     x_scale = alt.Scale(domain=[0, min(1.0, math.ceil(x_top * 10) / 10 or 0.1)], nice=False)
     base = alt.Chart(table)
@@ -124,20 +123,16 @@ def ae_panel_chart(
         alt.Tooltip("drug_label:N", title="Drug"),
         alt.Tooltip("text:N", title="Grade ≥3 incidence (95% CI)"),
     ]
-    rule = have.mark_rule(strokeWidth=2).encode(
-        x=alt.X("ci_lb:Q", scale=x_scale, axis=alt.Axis(format=".0%", title="Grade ≥3 incidence")),
-        x2="ci_ub:Q",
+    rule, dot = drug_interval(
+        have,
+        x_scale=x_scale,
+        axis=alt.Axis(format=".0%", title="Grade ≥3 incidence"),
         y=y,
-        yOffset=y_off,
-        color=colour,
-    )
-    dot = have.mark_point(size=70, opacity=1, filled=True).encode(
-        x=alt.X("est:Q", scale=x_scale),
-        y=y,
-        yOffset=y_off,
-        color=colour,
-        shape=drug_shape(legend=True),
+        y_offset=y_off,
         tooltip=tooltip,
+        stroke_width=2,
+        size=70,
+        legend=True,
     )
     nr = (
         base.transform_filter("datum.status == 'not reported'")

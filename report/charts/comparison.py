@@ -12,8 +12,7 @@ import pandas as pd
 from report.charts.style import (
     SCREEN_TEXT,
     configure,
-    drug_colour,
-    drug_shape,
+    drug_interval,
     tki_labels,
     value_axis,
 )
@@ -106,7 +105,6 @@ def _dot_interval_panel(
     x_scale = alt.Scale(domain=[0, x_max], nice=False, clamp=True)
     base = alt.Chart()
     have = base.transform_filter("datum.status != 'no data'")
-    colour = drug_colour(legend=False)
     tooltip = [
         alt.Tooltip("drug_label:N", title="Drug"),
         alt.Tooltip("text:N", title="Estimate (95% CI)"),
@@ -114,18 +112,15 @@ def _dot_interval_panel(
         alt.Tooltip("i2:Q", title="I² (%)", format=".0f"),
         alt.Tooltip("status:N", title="Status"),
     ]
-    rule = have.mark_rule(strokeWidth=3).encode(
-        x=alt.X("ci_lb:Q", scale=x_scale, axis=value_axis(months, "")),
-        x2="ci_ub:Q",
+    rule, dot = drug_interval(
+        have,
+        x_scale=x_scale,
+        axis=value_axis(months, ""),
         y=y,
-        color=colour,
-    )
-    dot = have.mark_point(size=140, opacity=1, filled=True).encode(
-        x=alt.X("est:Q", scale=x_scale),
-        y=y,
-        color=colour,
-        shape=drug_shape(legend=False),
         tooltip=tooltip,
+        stroke_width=3,
+        size=140,
+        legend=False,
     )
     # the estimate in words above each drug's interval, inside the panel (fits a phone)
     label = base.mark_text(

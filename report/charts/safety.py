@@ -9,7 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from report.charts.style import configure, drug_colour, drug_shape, tki_labels
+from report.charts.style import configure, drug_interval, tki_labels
 from report.colors import drug_label
 from tkidata.wording import GRADE_LABELS, format_interval
 
@@ -91,30 +91,25 @@ def safety_chart(
         axis=alt.Axis(title=None, labelLimit=170),
     )
     y_off = alt.YOffset("drug_label:N", scale=alt.Scale(domain=drugs_here))
-    colour = drug_colour(legend=True)
     top_ci = float(np.nanmax(table["ci_ub"])) if table["ci_ub"].notna().any() else 1.0
     x_scale = alt.Scale(domain=[0, min(1.0, math.ceil(top_ci * 10) / 10 or 0.1)], nice=False)
     panels = []
     for grade, label in GRADE_LABELS.items():
         base = alt.Chart(table).transform_filter(alt.datum.grade == grade)
-        rule = base.mark_rule(strokeWidth=1.5).encode(
-            x=alt.X("ci_lb:Q", scale=x_scale, axis=alt.Axis(format=".0%", title="Incidence")),
-            x2="ci_ub:Q",
+        rule, dot = drug_interval(
+            base,
+            x_scale=x_scale,
+            axis=alt.Axis(format=".0%", title="Incidence"),
             y=y,
-            yOffset=y_off,
-            color=colour,
-        )
-        dot = base.mark_point(size=55, opacity=1, filled=True).encode(
-            x=alt.X("est:Q", scale=x_scale),
-            y=y,
-            yOffset=y_off,
-            color=colour,
-            shape=drug_shape(legend=True),
+            y_offset=y_off,
             tooltip=[
                 alt.Tooltip("term:N", title="Term"),
                 alt.Tooltip("drug_label:N", title="Drug"),
                 alt.Tooltip("text:N", title=label),
             ],
+            stroke_width=1.5,
+            size=55,
+            legend=True,
         )
         panels.append(
             alt.layer(rule, dot).properties(

@@ -77,6 +77,37 @@ def drug_shape(*, legend: bool) -> alt.Shape:
     )
 
 
+def drug_interval(
+    base: alt.Chart,
+    *,
+    x_scale: alt.Scale,
+    axis: alt.Axis,
+    y: alt.Y,
+    tooltip: list[alt.Tooltip],
+    stroke_width: float,
+    size: float,
+    legend: bool,
+    y_offset: alt.YOffset | None = None,
+) -> tuple[alt.Chart, alt.Chart]:
+    """An estimate per drug: its 95% CI as a rule (``ci_lb``–``ci_ub``) and the estimate
+    (``est``) as a filled point, coloured and shaped by drug (``y_offset`` sets drugs apart
+    within a row)."""
+    offset = {} if y_offset is None else {"yOffset": y_offset}
+    colour = drug_colour(legend=legend)
+    rule = base.mark_rule(strokeWidth=stroke_width).encode(
+        x=alt.X("ci_lb:Q", scale=x_scale, axis=axis), x2="ci_ub:Q", y=y, **offset, color=colour
+    )
+    dot = base.mark_point(size=size, opacity=1, filled=True).encode(
+        x=alt.X("est:Q", scale=x_scale),
+        y=y,
+        **offset,
+        color=colour,
+        shape=drug_shape(legend=legend),
+        tooltip=tooltip,
+    )
+    return rule, dot
+
+
 def value_axis(months: bool, title: str) -> alt.Axis:
     """Return an x axis in months (``"12"``) or percent (``"40%"``)."""
     return alt.Axis(title=title, format=".0f" if months else ".0%", tickCount=6)
