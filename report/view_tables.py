@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from report.colors import drug_label
+from tkidata.selection import author_year, is_unnamed
 from tkidata.wording import (
     MISSING,
     design_label,
@@ -161,10 +162,12 @@ def _arm_entry(
             "n": _int_or_missing(rec.get("n")),
         }
     arm = info.loc[sid]
+    trial = arm.get("trial") if isinstance(arm.get("trial"), str) else ""
+    named = not is_unnamed(arm["first_author"])
     return {
         "study_id": sid,
-        "Study": f"{arm['first_author']} {arm['year']}"
-        + (f" ({arm['trial']})" if pd.notna(arm.get("trial")) and arm.get("trial") else ""),
+        "Study": author_year(arm["first_author"], arm["year"], trial or sid)
+        + (f" ({trial})" if trial and named else ""),
         "Drug": drug_label(drug),
         "Design": design_label(arm["design"]),
         "Line": line_label(arm["line"]),

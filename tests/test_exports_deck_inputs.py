@@ -386,3 +386,13 @@ def test_pooled_results_csv_round_trip(ev) -> None:
     assert back["k"].tolist() == table["k"].tolist()
     assert back["Drug"].tolist() == table["Drug"].tolist()
     assert set(table["Unit"]) == {"proportion", "months"}
+
+
+def test_evidence_table_names_an_arm_without_a_seen_author_by_its_trial(ev) -> None:
+    unnamed = ev.studies[ev.studies["first_author"] == "[not seen]"]
+    assert not unnamed.empty  # the shipped data hold such arms (regorafenib)
+    table = evidence_table([], ev.studies, also_cited=list(unnamed["study_id"]))
+    assert not table["Study"].str.contains("not seen").any(), table["Study"].tolist()
+    by_id = table.set_index("study_id")["Study"]
+    first = unnamed.iloc[0]
+    assert by_id[first["study_id"]].startswith(f"{first['trial']} {first['year']}")

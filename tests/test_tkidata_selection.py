@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import tkidata
 from tkidata.filters import LINE_WORDS, Filters
-from tkidata.selection import select_arms
+from tkidata.selection import author_year, select_arms, study_labels
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
 
@@ -127,3 +128,32 @@ def test_filters_and_method_are_hashable_and_validated() -> None:
     with pytest.raises(ValueError):
         Filters(line="third")
     assert len({tkidata.Method.preset(p) for p in ("reference", "meta", "metafor")}) == 3
+
+
+def test_an_arm_whose_author_was_not_seen_is_named_by_its_trial() -> None:
+    studies = pd.DataFrame(
+        {
+            "study_id": ["nct1_rego", "trialx_rego", "trialx_pbo", "chi_a"],
+            "drug": ["regorafenib", "regorafenib", "placebo", "anlotinib"],
+            "first_author": ["[not seen]", "[not seen]", "[not seen]", "Chi"],
+            "year": [2020, 2017, 2017, 2018],
+            "trial": ["NCT02307500", "REGOSARC", "REGOSARC", ""],
+            "arm": ["regorafenib", "regorafenib", "placebo", ""],
+            "journal": ["", "", "", "Clin Cancer Res"],
+        }
+    )
+    labels = study_labels(studies, frozenset({"placebo"}))
+    assert labels == {
+        "nct1_rego": "NCT02307500 2020",
+        "trialx_rego": "REGOSARC 2017",
+        "trialx_pbo": "REGOSARC 2017 (placebo)",  # the trial is not named twice
+        "chi_a": "Chi 2018",
+    }
+    assert author_year("Mir", 2016, "REGOSARC") == "Mir 2016"
+    assert author_year(" [not seen] ", 2016, "REGOSARC") == "REGOSARC 2016"
+
+
+def test_no_shipped_label_shows_a_curators_placeholder() -> None:
+    shipped = tkidata.load()
+    labels = study_labels(shipped.studies, frozenset({"placebo"}))
+    assert not [label for label in labels.values() if "[" in label]

@@ -12,7 +12,7 @@ from tkidata.analysis import row_n
 from tkidata.certainty import LEVELS, THRESHOLDS, rate_number
 from tkidata.codes import LINE_RANGES, LINES
 from tkidata.filters import line_contains
-from tkidata.selection import DEFAULT_ASSESSMENT, enrolled_reason, study_labels
+from tkidata.selection import DEFAULT_ASSESSMENT, author_year, enrolled_reason, study_labels
 from tkidata.tiers import (
     patient_summary_frame,
     tier_steps,
@@ -72,7 +72,9 @@ def test_study_labels_are_unique_and_readable(ev) -> None:
     assert len(set(labels.values())) == len(labels)
     for sid, label in labels.items():
         arm = ev.studies.set_index("study_id").loc[sid]
-        assert label.startswith(f"{arm['first_author']} {arm['year']}")
+        # by first author and year; by trial where no page read named the author
+        assert label.startswith(author_year(arm["first_author"], arm["year"], arm["trial"]))
+        assert not label.startswith("[")
 
 
 def test_tier_ladder_for_a_subtype_a_group_and_all(ev) -> None:

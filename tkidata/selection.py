@@ -218,15 +218,34 @@ def study_labels(
         return [v if isinstance(v, str) and v else "" for v in studies[column]]
 
     ids = list(studies["study_id"].astype(str))
-    base = [f"{a} {y}" for a, y in zip(studies["first_author"], studies["year"], strict=True)]
     trial, arm, journal = text("trial"), text("arm"), text("journal")
+    base = [
+        author_year(a, y, trial[i] or ids[i])
+        for i, (a, y) in enumerate(zip(studies["first_author"], studies["year"], strict=True))
+    ]
     is_comp = [d in comparators for d in studies["drug"]]
     for i, comp in enumerate(is_comp):
         if comp:
-            parts = [p for p in (trial[i], arm[i] or str(studies["drug"].iloc[i])) if p]
+            parts = [
+                p
+                for p in (trial[i], arm[i] or str(studies["drug"].iloc[i]))
+                if p and not base[i].startswith(p)  # named by its trial already
+            ]
             base[i] = f"{base[i]} ({', '.join(parts)})"
     labels = _qualified_labels(base, trial, arm, journal, ids)
     return dict(zip(ids, labels, strict=True))
+
+
+def author_year(first_author: object, year: object, trial: str) -> str:
+    """ "Chi 2018"; an arm whose first author is the curators' placeholder (a text in square
+    brackets, "[not seen]": no page read named one) is named by its ``trial`` instead."""
+    return f"{trial if is_unnamed(first_author) else first_author} {year}"
+
+
+def is_unnamed(first_author: object) -> bool:
+    """Whether a first author is the curators' placeholder (``[not seen]``)."""
+    text = str(first_author).strip()
+    return text.startswith("[") and text.endswith("]")
 
 
 def label_of(ev: Evidence, study_id: str) -> str:
