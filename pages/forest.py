@@ -1,5 +1,7 @@
 """Forest plots: one drug × outcome, its subgroups, leave-one-out and funnel plot."""
 
+from functools import partial
+
 import streamlit as st
 
 from report import charts
@@ -41,20 +43,23 @@ else:
         ["Forest plot", "Subgroups", "Leave-one-out", "Funnel plot & Egger"]
     )
     with forest_tab:
+        forest = partial(
+            charts.forest_chart,
+            result.pool,
+            drug=drug,
+            outcome=outcome,
+            timepoint=timepoint,
+            study_info=info,
+            method_text=render.method_for(outcome, m),
+        )
         view = cache.chart_view(
             ("forest_main", drug, outcome, timepoint),
             f,
             m,
             lambda: (
-                charts.forest_chart(
-                    result.pool,
-                    drug=drug,
-                    outcome=outcome,
-                    timepoint=timepoint,
-                    study_info=info,
-                    method_text=render.method_for(outcome, m),
-                ),
+                forest(),
                 charts.forest_table(result.pool, drug=drug, outcome=outcome, study_info=info),
+                forest(narrow=True),
             ),
         )
         render.view_with_table(
@@ -83,20 +88,23 @@ else:
                 icon=":material/info:",
             )
         else:
+            subgroup_forest = partial(
+                charts.subgroup_forest_chart,
+                sub,
+                drug=drug,
+                outcome=outcome,
+                timepoint=timepoint,
+                by=SUBGROUP_BY[by].lower(),
+                study_info=info,
+            )
             view = cache.chart_view(
                 ("forest_subgroups", drug, outcome, timepoint, by),
                 f,
                 m,
                 lambda: (
-                    charts.subgroup_forest_chart(
-                        sub,
-                        drug=drug,
-                        outcome=outcome,
-                        timepoint=timepoint,
-                        by=SUBGROUP_BY[by].lower(),
-                        study_info=info,
-                    ),
+                    subgroup_forest(),
                     charts.subgroup_forest_table(sub, drug=drug, outcome=outcome, study_info=info),
+                    subgroup_forest(narrow=True),
                 ),
             )
             render.view_with_table(
@@ -111,22 +119,25 @@ else:
                 icon=":material/info:",
             )
         else:
+            leave_one_out = partial(
+                charts.leave_one_out_chart,
+                loo,
+                result.pool,
+                drug=drug,
+                outcome=outcome,
+                timepoint=timepoint,
+                study_info=info,
+            )
             view = cache.chart_view(
                 ("forest_loo", drug, outcome, timepoint),
                 f,
                 m,
                 lambda: (
-                    charts.leave_one_out_chart(
-                        loo,
-                        result.pool,
-                        drug=drug,
-                        outcome=outcome,
-                        timepoint=timepoint,
-                        study_info=info,
-                    ),
+                    leave_one_out(),
                     charts.leave_one_out_table(
                         loo, result.pool, drug=drug, outcome=outcome, study_info=info
                     ),
+                    leave_one_out(narrow=True),
                 ),
             )
             render.view_with_table(

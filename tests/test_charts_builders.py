@@ -17,7 +17,12 @@ import pytest
 
 import core
 from report import charts
-from report.charts.forest_plot import ROW_PX
+from report.charts.forest_plot import (
+    NARROW_COLUMNS,
+    NARROW_SUBTITLE_CHARS,
+    NARROW_TITLE_CHARS,
+    ROW_PX,
+)
 from report.charts.style import FONT
 from report.colors import DRUG_COLORS, DRUG_LABELS, TKI_DRUGS
 
@@ -156,6 +161,71 @@ def test_leave_one_out(pool: core.ProportionPool) -> None:
     assert table["label"].iloc[0] == f"Omitting {LABELS[0]}"
     assert table["est"].iloc[-1] == pytest.approx(pool.random.est)
     _assert_shared_colours(charts.leave_one_out_chart(loo, pool, drug="anlotinib", outcome="orr"))
+
+
+#: a 390 px phone less Streamlit's 16 px side margins
+PHONE_CONTENT_PX = 358
+
+
+def _rows_of(spec: dict) -> list[dict]:
+    """The forest table as drawn (the figure's top-level dataset)."""
+    return spec["datasets"][spec["data"]["name"]]
+
+
+def _phone_layout_checks(wide: alt.TopLevelMixin, narrow: alt.TopLevelMixin) -> dict:
+    """The phone layout draws the wide one's numbers in three columns that fit a phone."""
+    w, n = wide.to_dict(), narrow.to_dict()
+    assert len(n["hconcat"]) == 3 and len(w["hconcat"]) > 3
+    assert n["bounds"] == "flush"  # columns laid out by their set widths, overflow or not
+    widths = [c["width"] for c in n["hconcat"]]
+    assert widths == list(NARROW_COLUMNS.values())
+    assert sum(widths) + n["spacing"] * 2 <= PHONE_CONTENT_PX
+    title = n["title"]
+    assert all(len(line) <= NARROW_TITLE_CHARS for line in title["text"])
+    assert all(len(line) <= NARROW_SUBTITLE_CHARS for line in title["subtitle"])
+    assert " ".join(title["text"]) == w["title"]["text"]  # wrapped, not cut
+    wide_rows, narrow_rows = _rows_of(w), _rows_of(n)
+    assert [r["est_text"] for r in narrow_rows] == [r["est_text"] for r in wide_rows]
+    assert [r["est"] for r in narrow_rows] == [r["est"] for r in wide_rows]
+    return {"wide": wide_rows, "narrow": narrow_rows, "spec": n}
+
+
+def test_forest_phone_layout(pool: core.ProportionPool) -> None:
+    forest = charts.forest_chart(pool, drug="apatinib", outcome="orr", method_text="DL " * 30)
+    phone = charts.forest_chart(
+        pool, drug="apatinib", outcome="orr", method_text="DL " * 30, narrow=True
+    )
+    rows = _phone_layout_checks(forest, phone)
+    labels = {r["kind"]: r["label"] for r in rows["narrow"] if r["kind"] != "study"}
+    # the method is in the subtitle: pooled rows are named short enough for the column
+    assert labels == {
+        "random": "Random effects",
+        "common": "Common effect",
+        "pi": "Prediction interval",
+    }
+    assert next(r["label"] for r in rows["wide"] if r["kind"] == "random").startswith(
+        "Random effects ("
+    )
+    alt.HConcatChart.from_dict(rows["spec"], validate=True)  # a valid Vega-Lite spec
+
+
+def test_subgroup_and_leave_one_out_phone_layouts(pool: core.ProportionPool) -> None:
+    groups = ["Bone"] * 5 + ["Soft tissue"] * 7
+    sub = core.pool_subgroups(EVENTS, N, groups, labels=LABELS)
+    args = {"drug": "anlotinib", "outcome": "orr", "by": "histology"}
+    rows = _phone_layout_checks(
+        charts.subgroup_forest_chart(sub, **args),
+        charts.subgroup_forest_chart(sub, **args, narrow=True),
+    )
+    pooled = [r["label"] for r in rows["narrow"] if r["kind"] == "random"]
+    assert pooled == ["Random effects", "Random effects", "Overall"]  # under their headers
+    loo = core.leave_one_out(EVENTS, N, labels=LABELS)
+    rows = _phone_layout_checks(
+        charts.leave_one_out_chart(loo, pool, drug="anlotinib", outcome="orr"),
+        charts.leave_one_out_chart(loo, pool, drug="anlotinib", outcome="orr", narrow=True),
+    )
+    assert rows["narrow"][0]["label"] == LABELS[0]  # the column is headed "Study omitted"
+    assert rows["spec"]["hconcat"][0]["title"]["text"] == "Study omitted"
 
 
 def test_funnel_with_small_k_caveat(pool: core.ProportionPool) -> None:

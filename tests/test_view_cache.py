@@ -40,7 +40,8 @@ def test_a_view_is_built_once_per_state(builds: list[str]) -> None:
     spec = first.vega_lite()
     assert spec["mark"]["type"] == "point"
     assert [type(v) for v in spec["datasets"].values()] == [bytes]  # Arrow, converted once
-    assert "datasets" not in json.loads(first.spec)
+    assert "datasets" not in json.loads(first.drawn.spec)
+    assert first.narrow is None  # one layout: no phone drawing
     assert list(first.table.columns) == ["x", "y"]
 
 

@@ -580,33 +580,33 @@ def data_problems() -> str | None:
 
 
 @dataclass(frozen=True)
-class ChartView:
-    """What one chart of a view draws, built once per view state.
+class VegaLite:
+    """One drawing of a chart as Streamlit is sent it.
 
     Attributes
     ----------
-    chart : altair.TopLevelMixin
-        The chart, for the figure downloads (rendered to files only when a reader clicks).
     spec : str
-        Its Vega-Lite JSON (``chart.to_dict()``) without the data, kept as text so no caller can
+        The Vega-Lite JSON (``chart.to_dict()``) without the data, kept as text so no caller can
         change the cached spec.
     datasets : tuple of (str, bytes)
         The spec's named datasets as Arrow IPC bytes, converted once (Streamlit passes bytes
         through instead of converting the rows on every rerun).
-    table : pandas.DataFrame
-        The numbers the chart draws (its ``*_table`` twin); treat as read-only.
-    reader : pyarrow.Table
-        That table as readers see it (``report.view_tables.reader_table``), as Arrow for the
-        "Table" tab's ``st.dataframe``.
     """
 
-    chart: alt.TopLevelMixin
     spec: str
     datasets: tuple[tuple[str, bytes], ...]
-    table: pd.DataFrame
-    reader: pa.Table
 
-    def vega_lite(self) -> dict[str, object]:
+    @classmethod
+    def of(cls, chart: alt.TopLevelMixin) -> VegaLite:
+        """Serialise ``chart`` once."""
+        spec = chart.to_dict()
+        datasets = tuple(
+            (str(name), dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows)))
+            for name, rows in spec.pop("datasets", {}).items()
+        )
+        return cls(json.dumps(spec), datasets)
+
+    def as_dict(self) -> dict[str, object]:
         """A fresh spec dict for ``st.vega_lite_chart`` (datasets as Arrow bytes)."""
         spec = json.loads(self.spec)
         if self.datasets:
@@ -614,18 +614,50 @@ class ChartView:
         return spec
 
 
-ChartBuilder = Callable[[], "tuple[alt.TopLevelMixin, pd.DataFrame]"]
+@dataclass(frozen=True)
+class ChartView:
+    """What one chart of a view draws, built once per view state.
+
+    Attributes
+    ----------
+    chart : altair.TopLevelMixin
+        The chart, for the figure downloads (rendered to files only when a reader clicks).
+    drawn : VegaLite
+        The chart as the page draws it.
+    table : pandas.DataFrame
+        The numbers the chart draws (its ``*_table`` twin); treat as read-only.
+    reader : pyarrow.Table
+        That table as readers see it (``report.view_tables.reader_table``), as Arrow for the
+        "Table" tab's ``st.dataframe``.
+    narrow : VegaLite or None
+        The same numbers in a layout that fits a phone (a forest plot's study, plot and
+        estimate columns), for charts too wide to be read when scaled down to a phone's width.
+    """
+
+    chart: alt.TopLevelMixin
+    drawn: VegaLite
+    table: pd.DataFrame
+    reader: pa.Table
+    narrow: VegaLite | None = None
+
+    def vega_lite(self, *, narrow: bool = False) -> dict[str, object]:
+        """A fresh spec dict for ``st.vega_lite_chart``: the phone layout if ``narrow``."""
+        if narrow and self.narrow is None:
+            raise ValueError("this view has no phone layout")
+        return (self.narrow if narrow else self.drawn).as_dict()
+
+
+#: builds ``(chart, table)``, or ``(chart, table, phone_chart)`` for a chart with a phone layout
+ChartBuilder = Callable[
+    [], "tuple[alt.TopLevelMixin, pd.DataFrame, *tuple[alt.TopLevelMixin, ...]]"
+]
 
 
 def _build_chart_view(build: ChartBuilder) -> ChartView:
-    chart, table = build()
-    spec = chart.to_dict()
-    datasets = tuple(
-        (str(name), dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows)))
-        for name, rows in spec.pop("datasets", {}).items()
-    )
+    chart, table, *narrow = build()
     reader = pa.Table.from_pandas(reader_table(table), preserve_index=False)
-    return ChartView(chart, json.dumps(spec), datasets, table, reader)
+    phone = VegaLite.of(narrow[0]) if narrow else None
+    return ChartView(chart, VegaLite.of(chart), table, reader, phone)
 
 
 def chart_view(view: Hashable, f: Filters, m: Method, build: ChartBuilder) -> ChartView:
@@ -639,7 +671,8 @@ def chart_view(view: Hashable, f: Filters, m: Method, build: ChartBuilder) -> Ch
     f, m
         The filters and method in force.
     build
-        Builds ``(chart, table)`` from the cached analyses; called on a cache miss.
+        Builds ``(chart, table)`` from the cached analyses, or ``(chart, table, phone_chart)``
+        for a chart with a phone layout; called on a cache miss.
 
     Returns
     -------

@@ -32,13 +32,26 @@ from tkidata.wording import (
 from ui.cache import ChartView, histology_labels, view_part
 from ui.downloads import figure_downloads
 from ui.params import BY_NAME
+from ui.style import NARROW_LAYOUT, WIDE_LAYOUT
 
 EVIDENCE_PAGE = "pages/evidence.py"
 
 
 def chart(view: ChartView, key: str) -> None:
-    """Draw a cached chart (theme off, so it matches the export) with its figure downloads."""
-    st.vega_lite_chart(spec=view.vega_lite(), theme=None, key=key, width="content")
+    """Draw a cached chart (theme off, so it matches the export) with its figure downloads.
+
+    A view with a phone layout draws both; the house style (``ui.style``) shows the phone
+    layout only on a narrow screen and the full one elsewhere. The downloads are of the full one.
+    """
+    if view.narrow is None:
+        st.vega_lite_chart(spec=view.vega_lite(), theme=None, key=key, width="content")
+    else:
+        with st.container(key=f"{key}{WIDE_LAYOUT}"):
+            st.vega_lite_chart(spec=view.vega_lite(), theme=None, key=key, width="content")
+        with st.container(key=f"{key}{NARROW_LAYOUT}"):
+            st.vega_lite_chart(
+                spec=view.vega_lite(narrow=True), theme=None, key=f"{key}_phone", width="content"
+            )
     figure_downloads(view.chart, key=f"{key}_files")
 
 

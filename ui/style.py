@@ -2,9 +2,10 @@
 
 WCAG 2.2 AA asks for a visible keyboard focus (2.4.7, 2.4.11) and for content that reflows at
 320 CSS px without scrolling in two directions (1.4.10). The compact charts are drawn about
-360 px wide; a chart still wider than the screen (a forest plot's columns) is scaled down to the
-screen's width, keeping its proportions, so the page never pans sideways (wide tables scroll
-inside their own box, as ``st.dataframe`` does).
+360 px wide; a forest plot is drawn twice, in full and in a phone layout (study, plot and
+estimate), and a screen at most :data:`PHONE_MAX_PX` wide shows the phone one. A chart still
+wider than the screen is scaled down to the screen's width, keeping its proportions, so the page
+never pans sideways (wide tables scroll inside their own box, as ``st.dataframe`` does).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from __future__ import annotations
 import streamlit as st
 
 FOCUS_COLOUR = "#0072B2"
+#: key suffixes of the two containers of a chart drawn in two layouts (``ui.render.chart``)
+WIDE_LAYOUT, NARROW_LAYOUT = "_layout_wide", "_layout_phone"
+#: screens at most this wide (CSS px) get a chart's phone layout
+PHONE_MAX_PX = 640
 
 HOUSE_CSS = f"""
 <style>
@@ -36,6 +41,17 @@ label:focus-within > div:first-child {{
 [data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas {{
   max-width: 100% !important;
   height: auto !important;
+}}
+[class*="{NARROW_LAYOUT}"] {{
+  display: none !important;
+}}
+@media (max-width: {PHONE_MAX_PX}px) {{
+  [class*="{WIDE_LAYOUT}"] {{
+    display: none !important;
+  }}
+  [class*="{NARROW_LAYOUT}"] {{
+    display: flex !important;
+  }}
 }}
 </style>
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -27,6 +28,11 @@ from tkidata.wording import (
 
 #: pixels per forest-plot row: 40 studies stay readable and the chart grows with its rows.
 ROW_PX = 22
+#: the phone layout (``narrow=True``): study, plot and estimate columns (px) that fit a 390 px
+#: screen at the screen's text size; design, n, weight and I² stay in the view's table
+NARROW_COLUMNS = {"label": 118, "plot": 96, "estimate": 126}
+#: characters per title and subtitle line in the phone layout (the title is 3 px larger)
+NARROW_TITLE_CHARS, NARROW_SUBTITLE_CHARS = 34, 48
 
 
 def study_info_from_rows(rows: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -220,10 +226,13 @@ def _text_column(
     *,
     height: int,
     text: int = SCREEN_TEXT,
+    clip_bold: bool = False,
 ) -> alt.LayerChart:
     """A column of text aligned with the forest rows; pooled rows and headers in bold.
 
     The rows are the forest table, set once on the whole figure (one dataset in the spec).
+    ``clip_bold`` ends long pooled-row labels in "…" too (the phone layout, where a label running
+    past its column would cover the diamond); a subgroup header, with nothing beside it, runs on.
     """
     width = round(width * text / SCREEN_TEXT)
     plain = "datum.kind == 'study' || datum.kind == 'pi'"
@@ -248,7 +257,15 @@ def _text_column(
         )
         # a long study label ends in "…" rather than run into the next column; pooled rows
         # (bold) have nothing beside them and stay whole
-        for rows, weight, limit in ((plain, "normal", width - 4), (f"!({plain})", "bold", 0))
+        for rows, weight, limit in (
+            [(plain, "normal", width - 4), (f"!({plain})", "bold", 0)]
+            if not clip_bold
+            else [
+                (plain, "normal", width - 4),
+                ("datum.kind == 'random' || datum.kind == 'common'", "bold", width - 4),
+                ("datum.kind == 'header'", "bold", 0),
+            ]
+        )
     ]
     return alt.LayerChart(
         layer=layers,
@@ -256,6 +273,15 @@ def _text_column(
         height=height,
         title=alt.TitleParams(title, anchor="start" if align == "left" else "end", fontSize=text),
     )
+
+
+def _short_pooled_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """Pooled rows named without their τ² method and subgroup ("Random effects"): the phone
+    layout's subtitle names the method, and each subgroup's pool sits under its header."""
+    pooled = table["kind"].isin(["random", "common"])
+    short = table["label"].str.replace(r" \(.*?\)| — .*$", "", regex=True)
+    short = short.str.replace(r"^Overall .*", "Overall", regex=True)
+    return table.assign(label=table["label"].where(~pooled, short))
 
 
 def _draw_forest(
@@ -273,8 +299,12 @@ def _draw_forest(
     text: int = SCREEN_TEXT,
     row_px: int = ROW_PX,
     titled: bool = True,
+    narrow: bool = False,
 ) -> alt.HConcatChart:
     months = bool(table["months"].iloc[0]) if len(table) else False
+    if narrow:
+        plot_width = NARROW_COLUMNS["plot"]
+        table = _short_pooled_labels(table)
     n_rows = max(len(table), 1)
     height = row_px * n_rows
     y_scale = alt.Scale(domain=[-0.6, n_rows - 0.4], reverse=True, nice=False, zero=False)
@@ -377,24 +407,45 @@ def _draw_forest(
         title=alt.TitleParams(" ", fontSize=text),
     )
     column = partial(_text_column, y=y, height=height, text=text)
-    columns = [column("label", label_title, 190)]
-    if show_design:
-        columns.append(column("design", "Design", 90))
-    columns.append(column("n_text", "n", 40, align="right"))
-    columns.append(plot)
-    columns.append(column("est_text", "Estimate (95% CI)", 140))
-    if show_weight:
-        columns.append(column("weight_text", "Weight", 55, align="right"))
-    if show_i2:
-        columns.append(column("i2_text", "I²", 45, align="right"))
     lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
-    heading = (
-        alt.TitleParams(title, subtitle=lines or [])
-        if titled or not lines
-        # a slide names the plot in its own title: the chart starts with its subtitle lines
-        else alt.TitleParams(lines[0], subtitle=lines[1:], fontSize=text, fontWeight="normal")
+    if narrow:
+        columns = [
+            column("label", label_title, NARROW_COLUMNS["label"], clip_bold=True),
+            plot,
+            column("est_text", "Estimate (95% CI)", NARROW_COLUMNS["estimate"]),
+        ]
+        heading = alt.TitleParams(
+            textwrap.wrap(title, NARROW_TITLE_CHARS),
+            subtitle=[
+                part for line in lines for part in textwrap.wrap(line, NARROW_SUBTITLE_CHARS)
+            ],
+        )
+    else:
+        columns = [column("label", label_title, 190)]
+        if show_design:
+            columns.append(column("design", "Design", 90))
+        columns.append(column("n_text", "n", 40, align="right"))
+        columns.append(plot)
+        columns.append(column("est_text", "Estimate (95% CI)", 140))
+        if show_weight:
+            columns.append(column("weight_text", "Weight", 55, align="right"))
+        if show_i2:
+            columns.append(column("i2_text", "I²", 45, align="right"))
+        heading = (
+            alt.TitleParams(title, subtitle=lines or [])
+            if titled or not lines
+            # a slide names the plot in its own title: the chart starts with its subtitle lines
+            else alt.TitleParams(lines[0], subtitle=lines[1:], fontSize=text, fontWeight="normal")
+        )
+    # the phone layout lays its columns out by their set widths ("flush"): a subgroup header
+    # or a heavy study's square reaching past its column does not push the next one along
+    chart = alt.HConcatChart(
+        hconcat=columns,
+        spacing=6 if narrow else 8,
+        data=table,
+        title=heading,
+        **({"bounds": "flush"} if narrow else {}),
     )
-    chart = alt.HConcatChart(hconcat=columns, spacing=8, data=table, title=heading)
     rows = "; ".join(
         f"{r.label}: {r.est_text}" for r in table.itertuples(index=False) if r.est_text
     )
@@ -413,11 +464,13 @@ def forest_chart(
     row_px: int = ROW_PX,
     plot_width: int = 270,
     titled: bool = True,
+    narrow: bool = False,
 ) -> alt.HConcatChart:
     """Forest plot: studies (square ∝ weight), random and common diamonds, prediction interval.
 
     ``text``, ``row_px`` and ``plot_width`` size it (larger for a slide: :func:`forest_fit`);
-    ``titled=False`` leaves the drug and outcome to the slide's title.
+    ``titled=False`` leaves the drug and outcome to the slide's title. ``narrow=True`` is the
+    phone layout: study, plot and estimate only (:data:`NARROW_COLUMNS`), titles wrapped.
     """
     table = forest_table(pool, drug=drug, outcome=outcome, study_info=study_info)
     months = is_median(outcome)
@@ -432,6 +485,7 @@ def forest_chart(
         row_px=row_px,
         plot_width=plot_width,
         titled=titled,
+        narrow=narrow,
     )
 
 
@@ -504,8 +558,11 @@ def subgroup_forest_chart(
     by: str,
     timepoint: float | None = None,
     study_info: Mapping[str, Mapping[str, Any]] | None = None,
+    narrow: bool = False,
 ) -> alt.HConcatChart:
-    """Subgroup forest (separate τ² per group) with the test for subgroup differences."""
+    """Subgroup forest (separate τ² per group) with the test for subgroup differences.
+
+    ``narrow=True``: the phone layout, as in :func:`forest_chart`."""
     table = subgroup_forest_table(sub, drug=drug, outcome=outcome, study_info=study_info)
     test = (
         f"Test for subgroup differences: Q = {sub.q_between:.2f}, "
@@ -518,6 +575,7 @@ def subgroup_forest_chart(
         x_title="Months" if is_median(outcome) else "Proportion",
         reference=sub.overall.random.est if sub.overall.k >= 2 else None,
         show_weight=False,
+        narrow=narrow,
     )
 
 
@@ -566,17 +624,23 @@ def leave_one_out_chart(
     outcome: str,
     timepoint: float | None = None,
     study_info: Mapping[str, Mapping[str, Any]] | None = None,
+    narrow: bool = False,
 ) -> alt.HConcatChart:
-    """Leave-one-out: how the random-effects estimate moves when each study is dropped."""
+    """Leave-one-out: how the random-effects estimate moves when each study is dropped.
+
+    ``narrow=True``: the phone layout, as in :func:`forest_chart` (I² stays in the table)."""
     table = leave_one_out_table(pools, full, drug=drug, outcome=outcome, study_info=study_info)
+    if narrow:  # the column says what each row leaves out, so the labels need not
+        table = table.assign(label=table["label"].str.removeprefix("Omitting "))
     return _draw_forest(
         table,
         title=f"{drug_label(drug)}: {outcome_label(outcome, timepoint)}, leave-one-out",
         subtitle="Random-effects estimate with each study omitted in turn",
         x_title="Months" if is_median(outcome) else "Proportion",
         reference=full.random.est,
-        label_title="Analysis",
+        label_title="Study omitted" if narrow else "Analysis",
         show_design=False,
         show_weight=False,
         show_i2=True,
+        narrow=narrow,
     )

@@ -88,3 +88,42 @@ def test_study_links_say_where_they_lead(app_url: str, sized_tab: Callable[[dict
     links = page.get_by_test_id("stPageLink").all_inner_texts()
     assert links and all(" behind " in text for text in links), links
     assert len(set(links)) == len(links), "two links read the same"
+
+
+def _visible_charts_scale(page: Page) -> list[tuple[str, float]]:
+    """(accessible name, drawn width ÷ the chart's own width) of every chart in view."""
+    return page.locator("[data-testid='stVegaLiteChart']:visible").evaluate_all(
+        """els => els.map(e => {
+            const svg = e.querySelector('svg');
+            const own = parseFloat(svg.getAttribute('width'));
+            return [(e.getAttribute('aria-label') || '').slice(0, 60),
+                    svg.getBoundingClientRect().width / own];
+        })"""
+    )
+
+
+@pytest.mark.parametrize(
+    ("tab", "size"),
+    [
+        (tab, size)
+        for tab in ("Forest plot", "Subgroups", "Leave-one-out")
+        for size in ("phone", "desktop")
+    ],
+)
+def test_forest_plots_are_drawn_at_full_size_on_a_phone_and_a_desktop(
+    tab: str, size: str, app_url: str, sized_tab: Callable[[dict], Page]
+) -> None:
+    # 16 pazopanib studies: the full layout (study, design, n, plot, estimate, weight) is about
+    # 870 px wide; scaled down to a phone its labels would be 5 px tall
+    page = sized_tab(PHONE if size == "phone" else DESKTOP)
+    open_page(page, f"{app_url}/forest?drug=pazopanib")
+    _settle(page)
+    page.get_by_role("tab", name=tab, exact=True).click()
+    shown = _visible_charts_scale(page)
+    assert len(shown) == 1, shown  # one layout at a time
+    ((name, scale),) = shown
+    assert name.startswith("Forest plot"), name
+    assert scale > 0.97, f"{tab} drawn at {scale:.0%} of its size at {size} width"
+    layout = "_layout_phone" if size == "phone" else "_layout_wide"
+    assert page.locator(f"[class*='{layout}'] [data-testid='stVegaLiteChart']:visible").count() == 1
+    screenshot(page, f"forest-{tab.lower().replace(' ', '-')}-{size}")
