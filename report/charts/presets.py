@@ -29,7 +29,8 @@ def preset_table(presets: pd.DataFrame) -> pd.DataFrame:
 def preset_chart(presets: pd.DataFrame, *, width: int = 170) -> alt.LayerChart:
     """Dot-and-interval per drug × quantity, one offset row per method preset (shape).
 
-    The drug is named on every row; about 360 px wide at the default ``width``.
+    The drug is named on every row; about 390 px wide at the default ``width`` (the legend,
+    one preset per line, sets the width).
     """
     table = preset_table(presets)
     rows = list(dict.fromkeys(table["row_label"]))
@@ -46,7 +47,7 @@ def preset_chart(presets: pd.DataFrame, *, width: int = 170) -> alt.LayerChart:
         "preset:N",
         scale=alt.Scale(domain=preset_names),
         title="Method preset",
-        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=340),
+        legend=alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=340),
     )
     base = alt.Chart(table).transform_filter("isValid(datum.est)")
     chart = alt.layer(

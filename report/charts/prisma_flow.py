@@ -61,13 +61,15 @@ def prisma_table(counts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def prisma_chart(counts: pd.DataFrame, *, width: int = 300) -> alt.FacetChart:
-    """Bars of each stage per drug (one panel per drug, the drug named on its panel)."""
+def prisma_chart(counts: pd.DataFrame, *, width: int = 140) -> alt.FacetChart:
+    """Bars of each stage per drug (one panel per drug, the drug named above its panel).
+
+    At the default ``width`` the figure fits a phone (about 350 px with the stage labels)."""
     table = prisma_table(counts)
     stages = [words for _, words in STAGES]
     base = alt.Chart(table).encode(
         y=alt.Y("stage:N", sort=stages, axis=alt.Axis(title=None, labelLimit=220)),
-        x=alt.X("count:Q", axis=alt.Axis(title="Records", tickMinStep=1)),
+        x=alt.X("count:Q", axis=alt.Axis(title="Records", tickMinStep=1, tickCount=4)),
         tooltip=["drug_label:N", "stage:N", "count:Q", "reasons:N"],
     )
     bars = base.mark_bar().encode(color=drug_colour(legend=False))
@@ -76,7 +78,13 @@ def prisma_chart(counts: pd.DataFrame, *, width: int = 300) -> alt.FacetChart:
         alt.layer(bars, labels, data=table)
         .properties(width=width, height=len(stages) * 22)
         .facet(
-            row=alt.Row("drug_label:N", title=None, header=alt.Header(labelFontWeight="bold")),
+            row=alt.Row(
+                "drug_label:N",
+                title=None,
+                header=alt.Header(
+                    labelFontWeight="bold", labelOrient="top", labelAngle=0, labelAnchor="start"
+                ),
+            ),
         )
     )
     return configure(

@@ -63,6 +63,9 @@ def test_page_fits_a_phone_and_passes_axe(
     _settle(page)
     screenshot(page, f"a11y-{path}-390x844")
     assert not (wide := sideways_overflow(page)), f"/{path} at 390 px:\n" + "\n".join(wide)
+    # a chart fits by being drawn narrow enough, not by being shrunk until its labels are unreadable
+    shrunk = [(name, f"{scale:.0%}") for name, scale in _visible_charts_scale(page) if scale < 0.9]
+    assert not shrunk, f"/{path} at 390 px: charts drawn below 90% of their size: {shrunk}"
     assert not (found := axe_violations(page)), "axe-core:\n" + "\n".join(found)
 
 
