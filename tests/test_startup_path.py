@@ -14,6 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 ON_DEMAND = ("pptx", "openpyxl", "vl_convert", "xlsxwriter", "altair", "pandera", "scipy.special")
 
 
+def _fresh_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a new interpreter in the repository root (nothing imported yet)."""
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
 def test_home_page_imports_no_export_library() -> None:
     # what the server's warm-up imports (ui.warmup.FIRST_SCREEN), and the rest of the frame
     code = (
@@ -23,9 +30,8 @@ def test_home_page_imports_no_export_library() -> None:
         "import ui.cache, ui.downloads, ui.sidebar\n"
         f"print(','.join(m for m in {ON_DEMAND!r} if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
+    out = _fresh_python(code)
+    assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"loaded at start-up: {out.stdout.strip()}"
 
 
@@ -38,9 +44,7 @@ def test_exports_still_load_their_libraries_on_use() -> None:
         "assert data[:2] == b'PK' and 'openpyxl' in sys.modules\n"
         "print('ok')\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    out = _fresh_python(code)
     assert out.stdout.strip() == "ok", out.stderr
 
 
@@ -52,7 +56,5 @@ def test_chart_builders_load_altair_on_first_use() -> None:
         "assert callable(charts.forest_chart) and 'altair' in sys.modules\n"
         "print('ok')\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    out = _fresh_python(code)
     assert out.stdout.strip() == "ok", out.stderr

@@ -226,11 +226,9 @@ def study_labels(
     is_comp = [d in comparators for d in studies["drug"]]
     for i, comp in enumerate(is_comp):
         if comp:
-            parts = [
-                p
-                for p in (trial[i], arm[i] or str(studies["drug"].iloc[i]))
-                if p and not base[i].startswith(p)  # named by its trial already
-            ]
+            # an arm named by its trial (no author seen) does not name it twice
+            own_trial = "" if is_unnamed(studies["first_author"].iloc[i]) else trial[i]
+            parts = [p for p in (own_trial, arm[i] or str(studies["drug"].iloc[i])) if p]
             base[i] = f"{base[i]} ({', '.join(parts)})"
     labels = _qualified_labels(base, trial, arm, journal, ids)
     return dict(zip(ids, labels, strict=True))

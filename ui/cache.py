@@ -640,11 +640,9 @@ class ChartView:
     reader: pa.Table
     narrow: VegaLite | None = None
 
-    def vega_lite(self, *, narrow: bool = False) -> dict[str, object]:
-        """A fresh spec dict for ``st.vega_lite_chart``: the phone layout if ``narrow``."""
-        if narrow and self.narrow is None:
-            raise ValueError("this view has no phone layout")
-        return (self.narrow if narrow else self.drawn).as_dict()
+    def vega_lite(self) -> dict[str, object]:
+        """A fresh spec dict for ``st.vega_lite_chart`` (the full layout)."""
+        return self.drawn.as_dict()
 
 
 #: builds ``(chart, table)``, or ``(chart, table, phone_chart)`` for a chart with a phone layout

@@ -43,15 +43,17 @@ def chart(view: ChartView, key: str) -> None:
     A view with a phone layout draws both; the house style (``ui.style``) shows the phone
     layout only on a narrow screen and the full one elsewhere. The downloads are of the full one.
     """
+
+    def draw(spec: dict[str, object], chart_key: str) -> None:
+        st.vega_lite_chart(spec=spec, theme=None, key=chart_key, width="content")
+
     if view.narrow is None:
-        st.vega_lite_chart(spec=view.vega_lite(), theme=None, key=key, width="content")
+        draw(view.vega_lite(), key)
     else:
         with st.container(key=f"{key}{WIDE_LAYOUT}"):
-            st.vega_lite_chart(spec=view.vega_lite(), theme=None, key=key, width="content")
+            draw(view.vega_lite(), key)
         with st.container(key=f"{key}{NARROW_LAYOUT}"):
-            st.vega_lite_chart(
-                spec=view.vega_lite(narrow=True), theme=None, key=f"{key}_phone", width="content"
-            )
+            draw(view.narrow.as_dict(), f"{key}_phone")
     figure_downloads(view.chart, key=f"{key}_files")
 
 

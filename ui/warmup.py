@@ -83,9 +83,9 @@ class Warmup:
 
     async def wait_async(self, timeout: float = HOLD_TIMEOUT_S) -> bool:
         """:meth:`wait` without blocking the event loop."""
-        if not self._started or self._done.is_set():
+        if self.wait(0):  # over, or never started
             return True
-        return await asyncio.to_thread(self._done.wait, timeout)
+        return await asyncio.to_thread(self.wait, timeout)
 
 
 #: the process's warm-up (one server per process)
