@@ -17,10 +17,12 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $${PORT:-8501}
 
-# REPLICAS replicas of the app (default: one per core) behind nginx on PORT (default 8080); the
-# configuration, logs and status are written to .serve/ (serve/supervisor.py; needs nginx).
+# REPLICAS replicas of the app (default: one per core) behind nginx on HOST:PORT (default
+# 127.0.0.1:8080; HOST=0.0.0.0 serves the network); configuration, logs and status in .serve/
+# (serve/supervisor.py; needs Debian's nginx).
 serve: $(STAMP)
-	$(BIN)/python -m serve.supervisor --port $${PORT:-8080} --replicas $${REPLICAS:-$$(nproc)}
+	$(BIN)/python -m serve.supervisor --host $${HOST:-127.0.0.1} --port $${PORT:-8080} \
+	  --replicas $${REPLICAS:-$$(nproc)}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -21,12 +21,13 @@ switches between the reader pages.
 1. Warm-up: on every replica, one session visits every reader page under four histologies
    (imports done, the first charts built).
 2. Single: one session reads alone for ``--single-duration`` seconds: the reference.
-3. Load: ``--sessions`` sessions read at once for ``--duration`` seconds. With
+3. Load: ``--sessions`` sessions read at once for ``--duration`` seconds (arriving evenly over
+   the first ``--ramp`` seconds). With
    ``--kill-after S`` the replica holding the most sessions is killed (SIGKILL) S seconds in:
    its sessions reconnect as a browser does (a new session on a live replica, the page and
    filters from the URL) and the supervisor must restart it.
 
-Reports the errors (a rerun that raised, showed an exception, did not finish in ``--timeout`` s,
+Reports the errors (a rerun that raised, showed an exception, took more than ``--timeout`` s,
 or a dropped connection other than the killed replica's), p50/p95 of the time per rerun (request
 sent → the server's ``script_finished``) under load and alone, each replica's resident memory
 after the warm-up, halfway through the load, at its end and after it, and for a kill: errors on
@@ -73,6 +74,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from report.params import BY_NAME, CUSTOM  # noqa: E402 (the app's own URL vocabulary)
+from serve.supervisor import die_with_parent  # noqa: E402
 
 MAX_SESSIONS = 50
 MAX_DURATION = 300.0
@@ -88,6 +90,9 @@ COOKIE = "tki_replica"
 """The balancer's affinity cookie (serve/nginx.conf.template)."""
 REPLICA_HEADER = "X-TKI-Replica"
 RECONNECT_S = 60.0
+SLOW_CAP = 5.0
+"""A reader waits for a rerun up to this many times ``--timeout`` (a rerun past ``--timeout`` is
+an error but its time is kept, so p95 shows how slow it got); past that the session gives up."""
 """How long a session whose replica died keeps trying to reconnect (a browser keeps trying)."""
 
 
@@ -219,7 +224,13 @@ class Balancer(Running):
             "--replicas", str(self.count), "--base-port", "0", "--run-dir", str(self.run_dir),
         ]  # fmt: skip
         with self.log.open("wb") as out:
-            self.process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,  # killed with this benchmark, however it ends
+            )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -352,7 +363,7 @@ class Session:
         state.cached_message_hashes.extend(self.cached)
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
-        await asyncio.wait_for(self._until_finished(), self.timeout)
+        await asyncio.wait_for(self._until_finished(), SLOW_CAP * self.timeout)
         return time.perf_counter() - start
 
     async def _until_finished(self) -> None:
@@ -494,13 +505,15 @@ async def read(
             try:
                 seconds = await action
                 stats.runs.append(Record(time.monotonic(), session.replica, seed, seconds))
+                if seconds > timeout:
+                    failed(f"session {seed}: a rerun took {seconds:.0f} s (limit {timeout:.0f} s)")
             except websockets.ConnectionClosed as err:
                 if not _expected_drop(stats, session):
                     raise
                 stats.drops.append(Record(time.monotonic(), session.replica, seed, error=str(err)))
                 await _reconnect(session, stats)
             except TimeoutError:
-                failed(f"session {seed}: a rerun did not finish in {timeout:.0f} s")
+                failed(f"session {seed}: a rerun did not finish in {SLOW_CAP * timeout:.0f} s")
                 break
             except (RuntimeError, KeyError) as err:
                 failed(f"session {seed}: {err}")
@@ -562,10 +575,13 @@ async def phase(
     explore: bool,
     memory: Memory,
     kill_after: float | None = None,
+    ramp: float = 3.0,
 ) -> Stats:
+    """``sessions`` readers for ``duration`` s, arriving evenly over ``ramp`` s (at most a tenth
+    of the duration); with ``kill_after``, a replica is killed that many seconds in."""
     stats = Stats()
     until = time.monotonic() + duration
-    stagger = min(3.0, duration / 10)
+    stagger = min(ramp, duration / 10)
     live: dict[int, Session] = {}
     readers = [
         read(target.url, seed + i, until, stats, timeout, explore, live, stagger * i / sessions)
@@ -636,6 +652,7 @@ def run(target: Target, args: argparse.Namespace, replicas: int | None) -> dict[
             args.explore,
             load_memory,
             args.kill_after,
+            args.ramp,
         )
     )
     end = time.monotonic()
@@ -752,6 +769,9 @@ def main(argv: list[str] | None = None) -> int:
         "--single-duration", type=float, default=120.0, help="seconds alone (the reference)"
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per rerun")
+    parser.add_argument(
+        "--ramp", type=float, default=3.0, help="seconds over which the readers arrive"
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--explore", action="store_true", help="readers open random patients")
     parser.add_argument("--url", help="a running server instead of one started here")
@@ -779,6 +799,8 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.replicas or args.status) or 1 in counts:
             parser.error("--kill-after needs replicas to kill and others to survive")
 
+    # a terminated run still stops what it started (the context managers' exits)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     results = []
     for count in counts:
         with tempfile.TemporaryDirectory() as tmp:

@@ -53,7 +53,7 @@ _LOG = logging.getLogger("serve")
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In a child: receive SIGTERM when the supervisor dies, even by SIGKILL (Linux)."""
     # not Linux (no prctl): the supervisor's own shutdown still stops its children
     with contextlib.suppress(OSError, AttributeError):
@@ -138,7 +138,7 @@ class Replica:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches the supervisor, which stops it in order
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         self.state = "starting"
         self.started = time.monotonic()
@@ -228,7 +228,7 @@ class Supervisor:
             [NGINX, "-p", str(self.run_dir), "-e", error_log, "-c", str(conf)],
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + 15
         while not healthy(self.url):

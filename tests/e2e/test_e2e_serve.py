@@ -4,7 +4,8 @@ The balancer is started as `make serve` starts it (``python -m serve.supervisor`
 ports); the readers are ``benchmarks/load.py``'s websocket sessions (no browser). Twenty-five
 seconds of load, one replica killed (SIGKILL) six seconds in: the readers on the other replica
 see no error, the killed replica's readers reconnect to the live one, and the supervisor
-restarts it.
+restarts it. And in a browser: a tab whose replica dies reconnects to the live one, and reloading
+it draws the same view there (its page and filters are in the URL).
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from app_page import screenshot, wait_idle
+from playwright.sync_api import Browser, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -28,6 +33,8 @@ DURATION_S = 25.0
 KILL_AFTER_S = 6.0
 #: seconds a rerun may take: a fresh replica's first page validates and pools from scratch
 RERUN_TIMEOUT_S = 90.0
+#: seconds for a tab whose replica died to be drawn again by the live one
+REDRAW_TIMEOUT_S = 90.0
 
 
 def _load_benchmark() -> ModuleType:
@@ -94,3 +101,49 @@ def test_a_killed_replica_is_restarted_and_its_readers_move(load: ModuleType, tm
     access = (run_dir / "access.log").read_text()
     assert "/_stcore/stream" in access
     assert "histology=" not in access
+
+
+def _reruns(log: Path, since: float) -> list[dict[str, object]]:
+    lines = log.read_text().splitlines()
+    entries = [json.loads(line) for line in lines if line.startswith('{"event": "rerun"')]
+    return [e for e in entries if float(e["ts"]) >= since]  # type: ignore[arg-type]
+
+
+def test_a_tab_whose_replica_dies_is_drawn_again_by_a_live_one(
+    load: ModuleType, browser: Browser, tmp_path
+) -> None:
+    run_dir = tmp_path / "serve"
+    with load.Balancer(2, run_dir) as balancer:
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        response = page.goto(f"{balancer.url}/compare?histology=lms&line=second")
+        assert response is not None
+        victim = response.headers["x-tki-replica"]
+        (survivor,) = set(balancer.replicas()) - {victim}
+        wait_idle(page)
+        histology = page.get_by_role("combobox", name="Histology")
+        expect(histology).to_have_value("Soft tissue · Leiomyosarcoma")
+        killed_at = time.time()
+        os.kill(balancer.replicas()[victim], signal.SIGKILL)
+        app = page.locator("[data-testid='stApp']")
+        expect(app).not_to_have_attribute("data-test-connection-state", "CONNECTED")
+        screenshot(page, "serve-replica-killed")
+        # the tab reconnects through nginx to the live replica: a new session there, idle until
+        # the reader acts (Streamlit's frontend redraws nothing on its own) ...
+        expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
+        # ... and reloading the tab draws the same view there: its page and filters are in the URL
+        page.reload()
+        survivor_log = run_dir / f"replica-{survivor.rsplit(':', 1)[1]}.log"
+        deadline = time.monotonic() + REDRAW_TIMEOUT_S
+        while not any(
+            e["page"] == "compare" and e["outcome"] == "ok"
+            for e in _reruns(survivor_log, killed_at)
+        ):
+            assert time.monotonic() < deadline, "the live replica drew no Compare page"
+            time.sleep(0.5)
+        wait_idle(page)
+        expect(histology).to_have_value("Soft tissue · Leiomyosarcoma")
+        expect(page.get_by_role("combobox", name="Treatment line")).to_have_value("Second line")
+        assert page.url.split("?")[0].endswith("/compare")
+        screenshot(page, "serve-replica-killed-reloaded")
+        context.close()
