@@ -44,6 +44,9 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CHECK_INTERVAL = 2.0
 #: a running replica failing this many health checks in a row is killed and restarted
 FAILED_CHECKS = 3
+#: seconds a health check waits for its answer: a replica busy with reruns answers late, not
+#: never (its event loop shares the process with the script threads)
+HEALTH_TIMEOUT_S = 5.0
 #: seconds a (re)started replica has to answer its first health check
 START_TIMEOUT = 90.0
 #: nginx takes a replica out for this many seconds after a failed connection
@@ -258,7 +261,7 @@ class Supervisor:
                 replica.start()
                 changed = True
                 continue
-            ok = healthy(replica.url)
+            ok = healthy(replica.url, HEALTH_TIMEOUT_S)
             if replica.state == "starting":
                 if ok:
                     replica.state = "up"
