@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import http.client
 import json
 import os
 import random
@@ -57,7 +58,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -90,6 +90,7 @@ COOKIE = "tki_replica"
 """The balancer's affinity cookie (serve/nginx.conf.template)."""
 REPLICA_HEADER = "X-TKI-Replica"
 RECONNECT_S = 60.0
+CONNECTION_ERRORS = (OSError, http.client.HTTPException, websockets.WebSocketException, TimeoutError)
 SLOW_CAP = 5.0
 """A reader waits for a rerun up to this many times ``--timeout`` (a rerun past ``--timeout`` is
 an error but its time is kept, so p95 shows how slow it got); past that the session gives up."""
@@ -118,7 +119,7 @@ def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
             return resp.read().decode().strip() == "ok"
-    except (OSError, urllib.error.URLError):
+    except (OSError, http.client.HTTPException):
         return False
 
 
@@ -471,7 +472,7 @@ async def _reconnect(session: Session, stats: Stats) -> None:
             await session.connect()
             await session.rerun()  # a new session: the page and its filters from the URL
             break
-        except (OSError, websockets.WebSocketException, TimeoutError):
+        except CONNECTION_ERRORS:
             if time.monotonic() - start > RECONNECT_S:
                 raise
             await asyncio.sleep(0.5)
@@ -522,7 +523,7 @@ async def read(
                 break
             await asyncio.sleep(pause)
             action = _act(session, rng, explore)
-    except (OSError, websockets.WebSocketException, TimeoutError) as err:
+    except CONNECTION_ERRORS as err:
         failed(f"session {seed}: connection failed: {type(err).__name__}: {err}")
     finally:
         await session.close()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import http.client
 import json
 import logging
 import os
@@ -32,7 +33,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +82,7 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=timeout) as resp:
             return resp.read().decode().strip() == "ok"
-    except (urllib.error.URLError, OSError, TimeoutError):
+    except (OSError, http.client.HTTPException):  # refused, reset, cut short (a killed replica)
         return False
 
 
