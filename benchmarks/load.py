@@ -90,7 +90,13 @@ COOKIE = "tki_replica"
 """The balancer's affinity cookie (serve/nginx.conf.template)."""
 REPLICA_HEADER = "X-TKI-Replica"
 RECONNECT_S = 60.0
-CONNECTION_ERRORS = (OSError, http.client.HTTPException, websockets.WebSocketException, TimeoutError)
+CONNECTION_ERRORS = (
+    OSError,
+    http.client.HTTPException,
+    websockets.WebSocketException,
+    TimeoutError,
+)
+"""A connection refused, reset or cut short, or a rerun past its time."""
 SLOW_CAP = 5.0
 """A reader waits for a rerun up to this many times ``--timeout`` (a rerun past ``--timeout`` is
 an error but its time is kept, so p95 shows how slow it got); past that the session gives up."""
