@@ -270,6 +270,7 @@ class Record:
     session: int
     seconds: float = 0.0
     error: str = ""
+    slow: bool = False  # an error only by its time (past --timeout), not a failure
 
 
 @dataclass
@@ -502,8 +503,10 @@ async def read(
     session = Session(url, timeout, random_patient(rng) if explore else "")
     sessions[seed] = session
 
-    def failed(message: str) -> None:
-        stats.errors.append(Record(time.monotonic(), session.replica, seed, error=message))
+    def failed(message: str, slow: bool = False) -> None:
+        stats.errors.append(
+            Record(time.monotonic(), session.replica, seed, error=message, slow=slow)
+        )
 
     try:
         await session.connect()
@@ -513,7 +516,7 @@ async def read(
                 seconds = await action
                 stats.runs.append(Record(time.monotonic(), session.replica, seed, seconds))
                 if seconds > timeout:
-                    failed(f"session {seed}: a rerun took {seconds:.0f} s (limit {timeout:.0f} s)")
+                    failed(f"session {seed}: a rerun took {seconds:.0f} s (limit {timeout:.0f} s)", True)
             except websockets.ConnectionClosed as err:
                 if not _expected_drop(stats, session):
                     raise
@@ -712,6 +715,7 @@ def kill_summary(stats: Stats) -> dict[str, object]:
         "pid": pid,
         "sessions_on_killed": len(on_victim),
         "survivor_errors": sum(e.session not in on_victim for e in stats.errors),
+        "survivor_failures": sum(e.session not in on_victim and not e.slow for e in stats.errors),
         "survivor_reruns_after_kill": len(survivors_after),
         "survivor_p95_after_kill_ms": _ms(_percentile_ms([r.seconds for r in survivors_after], 95)),
         "killed_side_drops": len(stats.drops),
@@ -720,6 +724,7 @@ def kill_summary(stats: Stats) -> dict[str, object]:
         "killed_side_reconnect_p50_s": round(statistics.median(times), 2) if times else None,
         "killed_side_reconnect_max_s": round(max(times), 2) if times else None,
         "killed_side_errors": sum(e.session in on_victim for e in stats.errors),
+        "killed_side_failures": sum(e.session in on_victim and not e.slow for e in stats.errors),
         "killed_side_reruns_after_kill": len(moved),
         "restart_s": None if stats.restart_s is None else round(stats.restart_s, 1),
     }
@@ -751,7 +756,8 @@ def report(result: dict[str, object]) -> Iterator[str]:
     if isinstance(kill, dict):
         yield (
             f"killed {kill['replica']} (pid {kill['pid']}) holding {kill['sessions_on_killed']} "
-            f"sessions; the others: {kill['survivor_errors']} errors, "
+            f"sessions; the others: {kill['survivor_errors']} errors "
+            f"({kill['survivor_failures']} not slowness), "
             f"{kill['survivor_reruns_after_kill']} reruns after the kill, p95 "
             f"{_text(kill['survivor_p95_after_kill_ms'])} ms"
         )
@@ -759,7 +765,8 @@ def report(result: dict[str, object]) -> Iterator[str]:
             f"killed side: {kill['killed_side_drops']} dropped connections, "
             f"{kill['killed_side_reconnected']} reconnected to {kill['killed_side_reconnected_to']}"
             f" in {kill['killed_side_reconnect_p50_s']} s (median), "
-            f"{kill['killed_side_reconnect_max_s']} s (max), {kill['killed_side_errors']} errors,"
+            f"{kill['killed_side_reconnect_max_s']} s (max), {kill['killed_side_errors']} errors "
+            f"({kill['killed_side_failures']} not slowness),"
             f" {kill['killed_side_reruns_after_kill']} reruns after the kill; restarted by the "
             f"supervisor in {kill['restart_s']} s"
         )
