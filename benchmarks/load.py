@@ -516,7 +516,8 @@ async def read(
                 seconds = await action
                 stats.runs.append(Record(time.monotonic(), session.replica, seed, seconds))
                 if seconds > timeout:
-                    failed(f"session {seed}: a rerun took {seconds:.0f} s (limit {timeout:.0f} s)", True)
+                    late = f"a rerun took {seconds:.0f} s (limit {timeout:.0f} s)"
+                    failed(f"session {seed}: {late}", slow=True)
             except websockets.ConnectionClosed as err:
                 if not _expected_drop(stats, session):
                     raise
