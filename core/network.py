@@ -168,7 +168,7 @@ class Geometry:
 
 @dataclass(frozen=True)
 class DesignQ:
-    """Heterogeneity within one design (set of arms), e.g. ``"A:B:C"``."""
+    """Heterogeneity within one design (set of arms, e.g. ``"A:B:C"``) with ``df > 0``."""
 
     design: str
     q: float
@@ -180,8 +180,8 @@ class DesignQ:
 class NodeSplit:
     """Direct against indirect evidence for one comparison (``treat1`` relative to ``treat2``).
 
-    ``direct`` pools the studies that compare the two (multi-arm trials with Rücker's adjusted
-    variances, plus τ² in the random-effects model); ``indirect`` is back-calculated from the
+    ``direct`` pools the contrasts of the two as given (plus τ² in the random-effects model;
+    netmeta's direct estimate); ``indirect`` is back-calculated from the
     network estimate, ``(te_net - prop_direct * te_direct) / (1 - prop_direct)`` with
     ``prop_direct = var_net / var_direct`` (SIDE; netmeta ``netsplit``). ``difference`` is
     direct minus indirect, tested by ``z``/``p``.
@@ -642,31 +642,23 @@ def _entry(t1: str, t2: str, te: float, var: float, zcrit: float) -> LeagueEntry
 # ---- inconsistency ---------------------------------------------------------------------------
 
 
-def _direct(studies: list[_Study], tau2: float) -> dict[tuple[str, str], tuple[float, float, int]]:
+def _direct(
+    studies: list[_Study], tau2: float
+) -> dict[tuple[str, str], tuple[float, float, int]]:
     """Direct estimates per comparison ``(a, b)``, ``a < b``: ``(te of a vs b, var, k)``.
 
-    Inverse-variance pooling of the pairwise contrasts with Rücker's adjusted variances of each
-    multi-arm trial (netmeta), computed from the arm variances plus ``tau2 / 2`` per arm.
+    As netmeta (``nma.ruecker``, ``metagen(TE, seTE.orig, tau.preset = tau)``): inverse-variance
+    pooling of the contrasts as given, each with variance ``seTE² + τ²``; the contrasts of a
+    multi-arm trial enter unadjusted, as netmeta's direct estimates and proportions do.
     """
     acc: dict[tuple[str, str], list[float]] = {}
     for s in studies:
-        k = len(s.arms)
-        v = s.arm_var + tau2 / 2.0
-        if k == 2:
-            weights = {(0, 1): 1.0 / (v[0] + v[1])}
-        else:
-            d = np.hstack([-np.ones((k - 1, 1)), np.eye(k - 1)])
-            prec = np.linalg.inv(np.diag(v[1:]) + v[0])
-            lap = d.T @ prec @ d
-            weights = {(i, j): -lap[i, j] for i in range(k) for j in range(i + 1, k)}
-        effect = np.concatenate([[0.0], s.y])
-        for (i, j), w in weights.items():
-            a, b = s.arms[i], s.arms[j]
-            te = effect[i] - effect[j]
-            if a > b:
-                a, b, te = b, a, -te
+        for t1, t2, te, se in s.pairs:
+            a, b = (t1, t2) if t1 < t2 else (t2, t1)
+            y = te if t1 < t2 else -te
+            w = 1.0 / (se * se + tau2)
             entry = acc.setdefault((a, b), [0.0, 0.0, 0])
-            entry[0] += w * te
+            entry[0] += w * y
             entry[1] += w
             entry[2] += 1
     return {key: (sw / w, 1.0 / w, int(n)) for key, (sw, w, n) in acc.items()}
@@ -698,9 +690,9 @@ def _inconsistency(
         sub = np.ix_(rows, rows)
         r = resid[rows]
         qd = float(r @ np.linalg.solve(des.v[sub], r))
-        n_par = len(name.split(":")) - 1
-        dfd = len(rows) - n_par
-        designs.append(DesignQ(name, qd if dfd > 0 else 0.0, dfd, _chi2_p(qd, dfd)))
+        dfd = len(rows) - (len(name.split(":")) - 1)
+        if dfd > 0:
+            designs.append(DesignQ(name, qd, dfd, _chi2_p(qd, dfd)))
     tau2_within = _tau2_dl(dbt, des.m, df_within)
     tau2_within = 0.0 if math.isnan(tau2_within) else tau2_within
     s_within = des.v + tau2_within * des.m
@@ -713,7 +705,7 @@ def _inconsistency(
         te_net = float(theta[i] - theta[j])
         var_net = float(cov[i, i] + cov[j, j] - 2.0 * cov[i, j])
         prop = var_net / var_dir
-        if prop >= 1.0 - DIRECT_TOL:
+        if prop > 1.0 - DIRECT_TOL:
             continue
         var_ind = 1.0 / (1.0 / var_net - 1.0 / var_dir)
         te_ind = var_ind * (te_net / var_net - te_dir / var_dir)
