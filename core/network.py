@@ -642,9 +642,7 @@ def _entry(t1: str, t2: str, te: float, var: float, zcrit: float) -> LeagueEntry
 # ---- inconsistency ---------------------------------------------------------------------------
 
 
-def _direct(
-    studies: list[_Study], tau2: float
-) -> dict[tuple[str, str], tuple[float, float, int]]:
+def _direct(studies: list[_Study], tau2: float) -> dict[tuple[str, str], tuple[float, float, int]]:
     """Direct estimates per comparison ``(a, b)``, ``a < b``: ``(te of a vs b, var, k)``.
 
     As netmeta (``nma.ruecker``, ``metagen(TE, seTE.orig, tau.preset = tau)``): inverse-variance
