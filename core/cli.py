@@ -177,6 +177,9 @@ def _parser() -> argparse.ArgumentParser:
     pool.add_argument("--hksj", action="store_true", help="Hartung–Knapp–Sidik–Jonkman CI")
     pool.add_argument("--level", type=float, default=0.95)
     pool.add_argument("--json", action="store_true", help="print one JSON object")
+    from core import network_cli  # imports core.cli: registered once this module is loaded
+
+    network_cli.add_parser(sub)
     return parser
 
 
@@ -186,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0.0 < args.level < 1.0:
         parser.error(f"argument --level: {args.level} is not in (0, 1)")
+    if args.command == "network":
+        from core import network_cli
+
+        return network_cli.run(args)
     try:
         table = read_table(args.file)
     except InputError as exc:
