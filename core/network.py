@@ -47,8 +47,8 @@ VAR_RTOL = 1e-3
 # netmeta's tol.direct: a comparison whose direct evidence proportion is this close to 1 has no
 # indirect evidence to split off.
 DIRECT_TOL = 5e-4
-_REML_TOL = 1e-12
-_REML_MAXITER = 200
+_REML_TOL = 1e-10
+_REML_MAXITER = 500
 
 
 class NetworkInputError(ValueError):
@@ -506,43 +506,53 @@ def network_components(treat1: Sequence[str], treat2: Sequence[str]) -> tuple[tu
 
 @dataclass(frozen=True)
 class _Design:
-    y: np.ndarray
-    v: np.ndarray  # within-study covariance (block diagonal)
-    m: np.ndarray  # random-effects structure: 1 on the diagonal, 1/2 within a study
+    """The contrasts whitened so that every model is a weighted least-squares fit.
+
+    Within a study, ``V_s`` (multi-arm covariance) and ``M_s`` (random-effects structure: 1 on
+    the diagonal, ½ off it) are diagonalised together: ``L' M_s L = I`` and ``L' V_s L = Λ``, so
+    with ``ỹ = L'y`` and ``X̃ = L'X`` the model ``y ~ N(Xβ, V + τ² M)`` is the univariate
+    meta-regression ``ỹ ~ N(X̃β, diag(λ + τ²))`` with the same likelihood up to a constant,
+    the same GLS estimates and the same Q. Two-arm trials need no transformation.
+    """
+
+    y: np.ndarray  # whitened contrasts
+    lam: np.ndarray  # their sampling variances λ
     x: np.ndarray  # consistency model, treatments other than the reference
     x_dbt: np.ndarray  # design-by-treatment interaction model
-    design_of: np.ndarray  # design index of each contrast
+    design_of: np.ndarray  # design index of each (whitened) contrast
     designs: tuple[str, ...]
-    blocks: tuple[slice, ...]
+
+
+def _whitening(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(L, λ)`` with ``L' M L = I`` and ``L' cov L = diag(λ)`` for ``M = (I + J) / 2``."""
+    n = cov.shape[0]
+    j = np.full((n, n), 1.0 / n)
+    # M = (I - J/n)/2 + (n + 1)/2 J/n: its inverse square root, spectrally
+    m_isqrt = math.sqrt(2.0) * (np.eye(n) - j) + math.sqrt(2.0 / (n + 1)) * j
+    lam, q = np.linalg.eigh(m_isqrt @ cov @ m_isqrt)
+    return m_isqrt @ q, lam
 
 
 def _build(studies: list[_Study], treatments: tuple[str, ...], reference: str) -> _Design:
     cols = {t: j for j, t in enumerate(t for t in treatments if t != reference)}
     m_total = sum(len(s.arms) - 1 for s in studies)
     y = np.empty(m_total)
-    v = np.zeros((m_total, m_total))
-    mm = np.zeros((m_total, m_total))
+    lam = np.empty(m_total)
     x = np.zeros((m_total, len(cols)))
     design_names: dict[tuple[str, ...], int] = {}
     dbt_cols: dict[tuple[int, str], int] = {}
     design_of = np.empty(m_total, dtype=int)
     dbt_entries: list[tuple[int, int, float]] = []
-    blocks = []
+    multi = []
     r = 0
     for s in studies:
         k = len(s.arms)
-        sl = slice(r, r + k - 1)
-        blocks.append(sl)
-        y[sl] = s.y
-        v[sl, sl] = s.cov
-        mm[sl, sl] = 0.5
         design = tuple(sorted(s.arms))
         di = design_names.setdefault(design, len(design_names))
         base = s.arms[0]
+        design_of[r : r + k - 1] = di
         for j, arm in enumerate(s.arms[1:]):
             row = r + j
-            mm[row, row] = 1.0
-            design_of[row] = di
             if arm in cols:
                 x[row, cols[arm]] += 1.0
             if base in cols:
@@ -552,79 +562,99 @@ def _build(studies: list[_Study], treatments: tuple[str, ...], reference: str) -
                 if t != design[0]:
                     c = dbt_cols.setdefault((di, t), len(dbt_cols))
                     dbt_entries.append((row, c, sign))
+        if k == 2:
+            y[r] = s.y[0]
+            lam[r] = s.arm_var[0] + s.arm_var[1]
+        else:
+            multi.append((slice(r, r + k - 1), s))
         r += k - 1
     x_dbt = np.zeros((m_total, len(dbt_cols)))
     for row, c, sign in dbt_entries:
         x_dbt[row, c] += sign
+    for sl, s in multi:
+        w, lam[sl] = _whitening(s.cov)
+        y[sl] = w.T @ s.y
+        x[sl] = w.T @ x[sl]
+        x_dbt[sl] = w.T @ x_dbt[sl]
     names = tuple(":".join(d) for d in design_names)
-    return _Design(y, v, mm, x, x_dbt, design_of, names, tuple(blocks))
+    return _Design(y, lam, x, x_dbt, design_of, names)
 
 
 @dataclass(frozen=True)
 class _Fit:
     beta: np.ndarray
     cov: np.ndarray
-    q: float  # residual quadratic form under the covariance used
-    p_mat: np.ndarray  # P = S^-1 - S^-1 X (X' S^-1 X)^-1 X' S^-1
-    logdet: float  # log |S| + log |X' S^-1 X| (REML terms)
+    w: np.ndarray  # weights 1 / (λ + τ²)
+    resid: np.ndarray
+    q: float  # Σ w r²: the GLS residual quadratic form
 
 
-def _gls(y: np.ndarray, x: np.ndarray, s: np.ndarray) -> _Fit:
-    """Generalised least squares of ``y`` on ``x`` with covariance ``s``."""
-    chol = np.linalg.cholesky(s)
-    si = np.linalg.inv(chol)
-    si = si.T @ si
-    xs = x.T @ si
-    info = xs @ x
-    ichol = np.linalg.cholesky(info)
-    cov = np.linalg.inv(info)
-    beta = cov @ (xs @ y)
-    p_mat = si - xs.T @ cov @ xs
+def _wls(y: np.ndarray, x: np.ndarray, lam: np.ndarray, tau2: float) -> _Fit:
+    """Weighted least squares of whitened contrasts with variances ``λ + τ²``."""
+    w = 1.0 / (lam + tau2)
+    xw = x.T * w
+    cov = np.linalg.inv(xw @ x)
+    beta = cov @ (xw @ y)
     resid = y - x @ beta
-    q = float(resid @ si @ resid)
-    logdet = 2.0 * (np.log(np.diag(chol)).sum() + np.log(np.diag(ichol)).sum())
-    return _Fit(beta, cov, q, p_mat, logdet)
+    return _Fit(beta, cov, w, resid, float(w @ (resid * resid)))
 
 
-def _tau2_dl(fit: _Fit, mm: np.ndarray, df: int) -> float:
-    """DerSimonian–Laird for networks: ``max(0, (Q - df) / tr(P M))`` (Jackson et al. 2012)."""
-    if df <= 0:
-        return math.nan
-    return max(0.0, (fit.q - df) / float(np.sum(fit.p_mat * mm)))
+def _restricted_loglik(des: _Design, tau2: float, fit: _Fit | None = None) -> float:
+    """metafor's REML log-likelihood of the consistency model at ``tau2``, up to a constant."""
+    fit = fit or _wls(des.y, des.x, des.lam, tau2)
+    logdet = np.linalg.slogdet(fit.cov)[1]
+    return -0.5 * (float(np.sum(np.log(des.lam + tau2))) - logdet + fit.q)
 
 
-def _reml_ll(y, x, v, mm, tau2) -> tuple[float, _Fit]:
-    fit = _gls(y, x, v + tau2 * mm)
-    return -0.5 * (fit.logdet + float(y @ fit.p_mat @ y)), fit
+def _p_matrix(x: np.ndarray, fit: _Fit) -> np.ndarray:
+    """``P = W - W X (X'WX)^-1 X'W`` of a weighted least-squares fit."""
+    wx = x * fit.w[:, None]
+    return np.diag(fit.w) - wx @ fit.cov @ wx.T
 
 
-def _tau2_reml(y: np.ndarray, x: np.ndarray, v: np.ndarray, mm: np.ndarray, start: float) -> float:
-    """REML τ² by Fisher scoring with step halving, on ``[0, inf)`` (Harville 1977).
+def _tau2_dl(des: _Design, x: np.ndarray) -> float:
+    """DerSimonian–Laird for networks (Jackson, White & Riley 2012), as netmeta.
 
-    Maximises the restricted log-likelihood ``-1/2 (log|S| + log|X'S^-1X| + y'Py)`` with
-    ``S = V + τ² M``, the criterion metafor's ``rma.mv(method = "REML")`` optimises.
+    ``max(0, (Q - df) / tr(P M))``; on whitened contrasts ``M = I``, so ``tr(P M) = tr(P)``.
     """
-    tau2 = max(start, 0.0)
-    ll, fit = _reml_ll(y, x, v, mm, tau2)
+    fit = _wls(des.y, x, des.lam, 0.0)
+    df = len(des.y) - x.shape[1]
+    return max(0.0, (fit.q - df) / float(np.trace(_p_matrix(x, fit))))
+
+
+def _tau2_reml(des: _Design) -> float:
+    """REML τ² by Newton–Raphson on ``[0, inf)`` (Harville 1977), step-halving if needed.
+
+    Maximises the restricted likelihood that metafor's ``rma.mv(method = "REML")`` maximises.
+    Starts at the DL estimate and takes Newton steps (observed information ``y'PPPy - tr(PP)/2``;
+    Fisher scoring's ``tr(PP)/2`` where the likelihood is not concave); a step that lowers the
+    likelihood beyond rounding is halved. Plain Fisher scoring can cycle, as metafor's
+    ``rma.uni`` does on some data. Stops when the step is below ``_REML_TOL`` relative to τ².
+    """
+    tau2 = _tau2_dl(des, des.x)
+    fit = _wls(des.y, des.x, des.lam, tau2)
+    ll = _restricted_loglik(des, tau2, fit)
     for _ in range(_REML_MAXITER):
-        pm = fit.p_mat @ mm
-        py = fit.p_mat @ y
-        score = 0.5 * (float(py @ mm @ py) - float(np.trace(pm)))
-        info = 0.5 * float(np.sum(pm * pm.T))
+        pm = _p_matrix(des.x, fit)
+        py = fit.w * fit.resid
+        score = 0.5 * (float(py @ py) - float(np.trace(pm)))
         if tau2 == 0.0 and score <= 0.0:
             return 0.0
-        step = score / info
-        while True:
+        ppy = pm @ py
+        fisher = 0.5 * float(np.sum(pm * pm))
+        observed = float(py @ ppy) - fisher  # -d2l/dtau2^2 = y'PPPy - tr(PP)/2
+        step = score / (observed if observed > 0.0 else fisher)
+        if abs(step) <= _REML_TOL * max(tau2, 1e-6):
+            return max(tau2 + step, 0.0)
+        for _ in range(60):
             new = max(tau2 + step, 0.0)
-            new_ll, new_fit = _reml_ll(y, x, v, mm, new)
-            if new_ll >= ll - 1e-14 * abs(ll) or abs(new - tau2) <= _REML_TOL * max(1.0, tau2):
+            new_fit = _wls(des.y, des.x, des.lam, new)
+            new_ll = _restricted_loglik(des, new, new_fit)
+            if new_ll >= ll - 1e-12 * (1.0 + abs(ll)):
                 break
             step /= 2.0
-        done = abs(new - tau2) <= _REML_TOL * max(1.0, tau2)
-        tau2, ll, fit = new, new_ll, new_fit
-        if done:
-            return tau2
-    raise ArithmeticError("REML estimate of tau^2 did not converge")
+        tau2, fit, ll = new, new_fit, new_ll
+    raise ArithmeticError("the REML estimate of tau^2 did not converge")
 
 
 def _league_entry(theta, cov, i, j, treatments, zcrit) -> LeagueEntry:
@@ -678,23 +708,22 @@ def _inconsistency(
     df_between = df - df_within
     if df_between <= 0:
         return None
-    dbt = _gls(des.y, des.x_dbt, des.v)
+    dbt = _wls(des.y, des.x_dbt, des.lam, 0.0)
     q_within = dbt.q
     q_between = max(common.q - q_within, 0.0)
     designs = []
-    resid = des.y - des.x_dbt @ dbt.beta
+    contrib = dbt.w * dbt.resid * dbt.resid  # whitening keeps each contrast in its design
     for di, name in enumerate(des.designs):
-        rows = np.flatnonzero(des.design_of == di)
-        sub = np.ix_(rows, rows)
-        r = resid[rows]
-        qd = float(r @ np.linalg.solve(des.v[sub], r))
-        dfd = len(rows) - (len(name.split(":")) - 1)
+        rows = des.design_of == di
+        dfd = int(rows.sum()) - (len(name.split(":")) - 1)
         if dfd > 0:
+            qd = float(contrib[rows].sum())
             designs.append(DesignQ(name, qd, dfd, _chi2_p(qd, dfd)))
-    tau2_within = _tau2_dl(dbt, des.m, df_within)
-    tau2_within = 0.0 if math.isnan(tau2_within) else tau2_within
-    s_within = des.v + tau2_within * des.m
-    q_between_random = max(_gls(des.y, des.x, s_within).q - _gls(des.y, des.x_dbt, s_within).q, 0.0)
+    tau2_within = _tau2_dl(des, des.x_dbt) if df_within > 0 else 0.0
+    q_between_random = max(
+        _wls(des.y, des.x, des.lam, tau2_within).q - _wls(des.y, des.x_dbt, des.lam, tau2_within).q,
+        0.0,
+    )
     zcrit = float(norm_isf((1.0 - level) / 2.0))
     idx = {t: i for i, t in enumerate(treatments)}
     splits = []
@@ -837,18 +866,14 @@ def network_meta(
     des = _build(studies, treatments, reference)
     n_obs, n_par = des.x.shape
     df = n_obs - n_par
-    common = _gls(des.y, des.x, des.v)
+    common = _wls(des.y, des.x, des.lam, 0.0)
     q = common.q if df > 0 else 0.0
     i2 = max(0.0, (q - df) / q) * 100.0 if df > 0 and q > 0 else (0.0 if df > 0 else math.nan)
-    tau2_dl = _tau2_dl(common, des.m, df)
-    if df <= 0:
-        tau2 = math.nan
-    elif tau2_method == "DL":
-        tau2 = tau2_dl
-    else:
-        tau2 = _tau2_reml(des.y, des.x, des.v, des.m, tau2_dl)
+    tau2 = math.nan  # nothing to estimate it from
+    if df > 0:
+        tau2 = _tau2_dl(des, des.x) if tau2_method == "DL" else _tau2_reml(des)
     tau2_use = 0.0 if model == "common" or math.isnan(tau2) else tau2
-    fit = common if tau2_use == 0.0 else _gls(des.y, des.x, des.v + tau2_use * des.m)
+    fit = common if tau2_use == 0.0 else _wls(des.y, des.x, des.lam, tau2_use)
     ntr = len(treatments)
     ref = treatments.index(reference)
     others = [i for i in range(ntr) if i != ref]

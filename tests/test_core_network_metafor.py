@@ -123,12 +123,11 @@ def test_effects_and_league(name, key):
 
 def _reml_loglik(fx: dict, tau2: float) -> float:
     """metafor's restricted log-likelihood, up to a constant, at ``tau2``."""
-    from core.network import _build, _reml_ll, _studies
+    from core.network import _build, _restricted_loglik, _studies
 
     p = fx["pairs"]
     studies = _studies(p["study"], p["treat1"], p["treat2"], p["TE"], p["seTE"])
-    des = _build(studies, tuple(fx["treatments"]), fx["reference"])
-    return _reml_ll(des.y, des.x, des.v, des.m, tau2)[0]
+    return _restricted_loglik(_build(studies, tuple(fx["treatments"]), fx["reference"]), tau2)
 
 
 @pytest.mark.parametrize("name", NAMES)
