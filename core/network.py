@@ -372,7 +372,7 @@ def _arm_solution(study: str, arms: tuple[str, ...], pairs, first_row: int):
         var[r] = se * se
     # Rücker (2012): V_ij = v_i + v_j; three arms determine v exactly, more over-determine it.
     absinc = np.abs(inc)
-    v, *_ = np.linalg.lstsq(absinc, var, rcond=None)
+    v = np.linalg.lstsq(absinc, var, rcond=None)[0]
     fitted = absinc @ v
     misfit = np.abs(fitted - var) / var
     worst = int(np.argmax(misfit))
@@ -386,7 +386,7 @@ def _arm_solution(study: str, arms: tuple[str, ...], pairs, first_row: int):
         )
     cov = np.diag(v[1:]) + v[0]
     try:
-        prec = np.linalg.inv(np.linalg.cholesky(cov))
+        np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
         raise NetworkInputError(
             f"study {study!r}: arm variances do not fit: the variances of its contrasts imply "
@@ -394,13 +394,16 @@ def _arm_solution(study: str, arms: tuple[str, ...], pairs, first_row: int):
             "which no set of arms can have",
             first_row,
         ) from None
-    # Arm effects by netmeta's weighted least squares (L = D' C^-1 D, weights -L_ij).
-    d = np.hstack([-np.ones((k - 1, 1)), np.eye(k - 1)])
-    pd_ = prec @ d
-    lap = pd_.T @ pd_
+    # Arm effects by netmeta's weighted least squares: Laplacian L = D' C^-1 D (D: contrasts
+    # against arm 0), pair weights -L_ij, L d = B'W TE with d_0 = 0, i.e. d[1:] = C (B'W TE)[1:].
+    prec = np.linalg.inv(cov)
+    lap = np.empty((k, k))
+    lap[1:, 1:] = prec
+    lap[0, 1:] = lap[1:, 0] = -prec.sum(axis=0)
+    lap[0, 0] = prec.sum()
     wpair = np.array([-lap[pos[t1], pos[t2]] for t1, t2, *_ in pairs])
-    delta = np.linalg.pinv(lap) @ (inc.T @ (wpair * te))
-    delta -= delta[0]
+    delta = np.zeros(k)
+    delta[1:] = cov @ (inc.T @ (wpair * te))[1:]
     resid = te - inc @ delta
     worst = int(np.argmax(np.abs(resid)))
     if abs(resid[worst]) > TE_TOL:
