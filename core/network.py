@@ -424,35 +424,42 @@ def _studies(study, treat1, treat2, te, se_te) -> list[_Study]:
             raise NetworkInputError(f"{name} has {len(seq)} values, study has {n}")
     if n == 0:
         raise NetworkInputError("no contrasts")
+    studies = [str(x).strip() for x in study]
+    t1s = [str(x).strip() for x in treat1]
+    t2s = [str(x).strip() for x in treat2]
+    for col, vals in (("study", studies), ("treat1", t1s), ("treat2", t2s)):
+        if not all(vals):
+            raise NetworkInputError(f"{col}: missing value", vals.index(""))
+    y_all = np.asarray(te, dtype=float)
+    se_all = np.asarray(se_te, dtype=float)
+    bad = ~np.isfinite(y_all)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise NetworkInputError(f"TE: {y_all[i]} is not a finite number", i)
+    bad = ~(np.isfinite(se_all) & (se_all > 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise NetworkInputError(f"seTE: {se_all[i]} is not a positive finite number", i)
     grouped: dict[str, list[int]] = {}
-    for i in range(n):
-        s, t1, t2 = str(study[i]).strip(), str(treat1[i]).strip(), str(treat2[i]).strip()
-        y, se = float(te[i]), float(se_te[i])
-        for col, val in (("study", s), ("treat1", t1), ("treat2", t2)):
-            if not val:
-                raise NetworkInputError(f"{col}: missing value", i)
-        if not math.isfinite(y):
-            raise NetworkInputError(f"TE: {y} is not a finite number", i)
-        if not math.isfinite(se) or se <= 0:
-            raise NetworkInputError(f"seTE: {se} is not a positive finite number", i)
+    for i, (s, t1, t2) in enumerate(zip(studies, t1s, t2s, strict=True)):
         if t1 == t2:
-            raise NetworkInputError(
-                f"study {s!r} has one arm: treat1 and treat2 are both {t1!r}", i
-            )
+            message = f"study {s!r} has one arm: treat1 and treat2 are both {t1!r}"
+            raise NetworkInputError(message, i)
         grouped.setdefault(s, []).append(i)
+    y_list, se_list = y_all.tolist(), se_all.tolist()
     out = []
     for s, rows in grouped.items():
         arms: list[str] = []
         seen: dict[frozenset[str], int] = {}
         pairs = []
         for i in rows:
-            t1, t2 = str(treat1[i]).strip(), str(treat2[i]).strip()
+            t1, t2 = t1s[i], t2s[i]
             key = frozenset((t1, t2))
             if key in seen:
                 raise NetworkInputError(f"study {s!r} lists {t1} vs {t2} twice", i)
             seen[key] = i
             arms.extend(t for t in (t1, t2) if t not in arms)
-            pairs.append((t1, t2, float(te[i]), float(se_te[i])))
+            pairs.append((t1, t2, y_list[i], se_list[i]))
         k = len(arms)
         if len(pairs) != k * (k - 1) // 2:
             missing = [
@@ -900,8 +907,19 @@ def network_meta(
                 float(2.0 * norm_sf(abs(z))),
             )
         )
+    d = np.diag(cov)
+    diff = theta[:, None] - theta[None, :]
+    se_mat = np.sqrt(np.maximum(d[:, None] + d[None, :] - 2.0 * cov, 0.0))
+    te_l, se_l = diff.tolist(), se_mat.tolist()
     league = [
-        _league_entry(theta, cov, i, j, treatments, zcrit)
+        LeagueEntry(
+            treatments[i],
+            treatments[j],
+            te_l[i][j],
+            se_l[i][j],
+            te_l[i][j] - zcrit * se_l[i][j],
+            te_l[i][j] + zcrit * se_l[i][j],
+        )
         for i in range(ntr)
         for j in range(ntr)
         if i != j
