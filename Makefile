@@ -39,6 +39,7 @@ e2e: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/network.py
 	$(BIN)/python benchmarks/app.py
 	$(BIN)/python benchmarks/exports.py
 	$(BIN)/python benchmarks/startup.py
