@@ -305,8 +305,7 @@ class NetworkResult:
         certainty that ``i`` is better than another treatment, averaged (netmeta ``netrank``).
         Ranks mislead when the intervals overlap: two treatments with nearly the same P-score, or
         P-scores far apart on overlapping intervals, are not shown to differ; read the league
-        table, not the order. For outcomes where larger is better use ``1 - P`` of the
-        reversed scale, i.e. fit ``-TE``.
+        table, not the order. For outcomes where larger is better, fit ``-TE``.
         """
         n = len(self.treatments)
         th, cv = self._theta, self._cov
