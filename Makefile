@@ -46,6 +46,7 @@ bench: $(STAMP)
 # Regenerate the metafor reference fixtures (needs R: r-base-core r-cran-metafor r-cran-lme4 r-cran-metadat).
 fixtures:
 	Rscript validation/metafor/make_fixtures.R
+	Rscript validation/metafor/metareg_fixtures.R
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

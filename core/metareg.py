@@ -796,3 +796,149 @@ def metareg(
         mean_n=mean_n,
         warnings=warns,
     )
+
+
+@dataclass(frozen=True)
+class PermutationTest:
+    """Permutation p-values of a meta-regression (metafor ``permutest()``).
+
+    ``pvalues`` has one entry per coefficient (two-sided, from ``|statistic|``), ``qm_pvalue``
+    is for the omnibus ``QM``. ``iterations`` counts the fits, the observed one included;
+    ``exact`` is True when every distinct permutation was used (then ``seed`` is None).
+    """
+
+    names: tuple[str, ...]
+    pvalues: tuple[float, ...]
+    qm_pvalue: float
+    iterations: int
+    exact: bool
+    seed: int | None
+
+
+def permutation_count(X: np.ndarray) -> int:
+    """Number of distinct permutations of the rows of ``X`` (``k!/Π mᵢ!`` over tied rows)."""
+    _, counts = np.unique(X, axis=0, return_counts=True)
+    out = math.factorial(X.shape[0])
+    for c in counts:
+        out //= math.factorial(int(c))
+    return out
+
+
+def _distinct_permutations(X: np.ndarray) -> np.ndarray:
+    """Every distinct row permutation of ``X`` as index arrays (lexicographic, observed first)."""
+    _, codes = np.unique(X, axis=0, return_inverse=True)
+    codes = np.asarray(codes).ravel()
+    k = codes.size
+    # Permute labels in lexicographic order (next-permutation); map each label arrangement
+    # back to row indices of X holding that label, in order.
+    labels = sorted(codes.tolist())
+    rows_of = {c: [i for i in range(k) if codes[i] == c] for c in set(labels)}
+    out = []
+    a = labels[:]
+    while True:
+        used = {c: 0 for c in rows_of}
+        idx = []
+        for c in a:
+            idx.append(rows_of[c][used[c]])
+            used[c] += 1
+        out.append(idx)
+        i = k - 2
+        while i >= 0 and a[i] >= a[i + 1]:
+            i -= 1
+        if i < 0:
+            break
+        j = k - 1
+        while a[j] <= a[i]:
+            j -= 1
+        a[i], a[j] = a[j], a[i]
+        a[i + 1 :] = reversed(a[i + 1 :])
+    return np.array(out, dtype=int)
+
+
+def permutest(
+    fit: MetaRegression, *, iter: int = 1000, exact: bool = False, seed: int | None = None
+) -> PermutationTest:
+    """Permutation test of a meta-regression, as ``metafor::permutest(res, iter, exact)``.
+
+    With moderators the rows of the design are permuted against ``(yᵢ, vᵢ)`` and the model is
+    refitted (same τ² estimator and test); intercept-only, the signs of ``yᵢ`` are flipped.
+    The test is exact (every distinct permutation or sign pattern) when ``exact`` or when there
+    are no more than ``iter`` of them; otherwise ``iter − 1`` random ones from
+    ``numpy.random.default_rng(seed)`` plus the observed data. Each p-value is the share of fits
+    whose ``|statistic|`` (coefficients) or ``QM`` reaches the observed value less
+    ``√eps`` (metafor's ``comptol``). Under permutation only the assignment of moderator values
+    to studies is random, so the test needs no normality of the random effects (Higgins &
+    Thompson 2004; Follmann & Proschan 1999; Viechtbauer et al. 2015).
+
+    Parameters
+    ----------
+    fit : MetaRegression
+    iter : int
+        Number of fits of an approximate test (the observed one included), ≥ 2.
+    exact : bool
+        Force the exact test.
+    seed : int, optional
+        Seed of the random permutations (ignored by an exact test).
+
+    Returns
+    -------
+    PermutationTest
+    """
+    if iter < 2:
+        raise ValueError("iter must be at least 2")
+    y = np.array([s.yi for s in fit.studies])
+    v = np.array([s.vi for s in fit.studies])
+    X = fit.design
+    k = fit.k
+    int_only = fit.p == 1
+    count = 2**k if int_only else permutation_count(X)
+    is_exact = exact or count <= iter
+    if is_exact:
+        if int_only:
+            grid = np.array(np.meshgrid(*([[1.0, -1.0]] * k), indexing="ij"))
+            draws = grid.reshape(k, -1).T[:, ::-1]  # expand.grid order: first study fastest
+        else:
+            draws = _distinct_permutations(X)
+        used_seed = None
+    else:
+        rng = np.random.default_rng(seed)
+        if int_only:
+            draws = rng.choice([-1.0, 1.0], size=(iter, k))
+            draws[0] = 1.0
+        else:
+            draws = np.array([np.arange(k), *(rng.permutation(k) for _ in range(iter - 1))])
+        used_seed = seed
+    stats, qms = [], []
+    for start in range(0, len(draws), PERMUTATION_CHUNK):
+        chunk = draws[start : start + PERMUTATION_CHUNK]
+        m = chunk.shape[0]
+        if int_only:
+            ys, Xs = chunk * y, X
+        else:
+            ys, Xs = np.broadcast_to(y, (m, k)), X[chunk]
+        with np.errstate(all="ignore"):
+            a = fit_regression_arrays(
+                ys,
+                np.broadcast_to(v, (m, k)),
+                Xs,
+                method=fit.method,
+                test=fit.test,
+                level=fit.level,
+            )
+        stats.append(a.stat)
+        qms.append(a.qm)
+    stat = np.concatenate(stats)
+    qm = np.concatenate(qms)
+    observed = np.array([c.statistic for c in fit.coefficients])
+    with np.errstate(invalid="ignore"):
+        hits = np.abs(stat) >= np.abs(observed) - PERMUTATION_TOL
+        pvals = np.nanmean(np.where(np.isnan(stat), np.nan, hits), axis=0)
+        qm_hits = np.where(np.isnan(qm), np.nan, qm >= fit.qm - PERMUTATION_TOL)
+    return PermutationTest(
+        names=tuple(c.name for c in fit.coefficients),
+        pvalues=tuple(float(min(p, 1.0)) for p in pvals),
+        qm_pvalue=float(np.nanmean(qm_hits)),
+        iterations=int(len(draws)),
+        exact=is_exact,
+        seed=used_seed,
+    )
