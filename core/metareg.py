@@ -938,7 +938,7 @@ def permutest(
         names=tuple(c.name for c in fit.coefficients),
         pvalues=tuple(float(min(p, 1.0)) for p in pvals),
         qm_pvalue=float(np.nanmean(qm_hits)),
-        iterations=int(len(draws)),
+        iterations=len(draws),
         exact=is_exact,
         seed=used_seed,
     )

@@ -201,3 +201,15 @@ for (name in names(cumul_sets)) {
                      data = as.list(cs$data), cases = cases),
                 paste0("cumul_", name))
 }
+
+# ---- data of metafor's own meta-regression tests (tests/test_core_metareg_ported.py) ------
+# Only the data: the expected numbers are those printed in metafor's test files.
+bcg <- dat.bcg
+write_fixture(list(
+  source = source_block,
+  note = "metadat data sets used by metafor's tests of rma(mods=), permutest() and cumul()",
+  bcg = as.list(bcg[, c("trial", "author", "year", "tpos", "tneg", "cpos", "cneg", "ablat",
+                        "alloc")]),
+  hine1989 = as.list(dat.hine1989[, c("study", "n1i", "n2i", "ai", "ci")]),
+  raudenbush1985 = as.list(dat.raudenbush1985[, c("study", "weeks", "yi", "vi")])
+), "metareg_examples")
