@@ -155,7 +155,7 @@ def _numeric(name: str, values: Sequence[Any]) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(x))
     if bad.size:
         raise ModeratorError(
-            f"moderator {name!r}: study {bad[0] + 1}: {x[bad[0]]!r} is not a finite number"
+            f"moderator {name!r}: study {bad[0] + 1}: {float(x[bad[0]])!r} is not a finite number"
         )
     return x
 
