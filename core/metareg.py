@@ -105,6 +105,7 @@ from core.results import Estimate, _num
 INTERCEPT = "intrcpt"
 EPS = np.finfo(float).eps
 PERMUTATION_TOL = EPS**0.5  # metafor permutest's comptol
+EXACT_MAX = 1_000_000  # distinct permutations an exact test may enumerate
 PERMUTATION_CHUNK = 2000  # permuted refits per batch (bounds memory: chunk × k × k floats)
 
 
@@ -473,6 +474,30 @@ class RegressionArrays:
     weights: np.ndarray  # (m, k) 1/(v + τ²)
 
 
+def _standardise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and scale the moderator columns: ``X = Xs·M``; return ``Xs`` and ``M⁻¹``.
+
+    Uncentred moderators (years) make ``X'WX`` ill-conditioned (condition numbers of 1e12 and
+    more), and the normal equations then lose most of their digits. Every quantity of the model
+    is invariant to this reparametrisation (``P``, τ², fitted values, QM, QE); the coefficients
+    and their covariance are mapped back, ``β = M⁻¹β_s``, ``Var(β) = M⁻¹ Var(β_s) M⁻ᵀ``.
+    """
+    p = X.shape[-1]
+    if p == 1:
+        return X, np.broadcast_to(np.eye(1), (X.shape[0], 1, 1))
+    centre = X[..., 1:].mean(axis=-2)  # (m, p - 1)
+    scale = X[..., 1:].std(axis=-2)
+    scale = np.where(scale > 0.0, scale, 1.0)
+    Xs = X.copy()
+    Xs[..., 1:] = (X[..., 1:] - centre[:, None, :]) / scale[:, None, :]
+    M_inv = np.zeros((X.shape[0], p, p))
+    M_inv[:, 0, 0] = 1.0
+    idx = np.arange(1, p)
+    M_inv[:, 0, 1:] = -centre / scale
+    M_inv[:, idx, idx] = 1.0 / scale
+    return Xs, M_inv
+
+
 def fit_regression_arrays(
     y: np.ndarray,
     v: np.ndarray,
@@ -506,25 +531,31 @@ def fit_regression_arrays(
     if k <= p:
         raise ModeratorError(f"{k} studies for {p} coefficients: needs at least {p + 1}")
     alpha = 1.0 - level
-    tau2, converged = tau2_estimate(y, v, method, X)
-    re = wls(y, 1.0 / (v + tau2[:, None]), X)
-    vb = re.vb
+    Xs, M_inv = _standardise(X)
+    tau2, converged = tau2_estimate(y, v, method, Xs)
+    re = wls(y, 1.0 / (v + tau2[:, None]), Xs)
+    vbs = re.vb
     df = k - p
     if test == "knha":
         rss = re.rss
         s2w = np.where(rss <= EPS, 0.0, rss / df)
-        vb = vb * s2w[:, None, None]
+        vbs = vbs * s2w[:, None, None]
+    beta = (M_inv @ re.beta[..., None])[..., 0]
+    vb = M_inv @ vbs @ np.swapaxes(M_inv, -1, -2)
     se = np.sqrt(np.diagonal(vb, axis1=-2, axis2=-1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        stat = re.beta / se
+        stat = beta / se
     btt = slice(1, None) if p > 1 else slice(0, 1)
     m_df = p - 1 if p > 1 else 1
+    # QM of the standardised coefficients: the same number (the moderators' block only rescales)
     b = re.beta[:, btt]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        try:
-            qm = np.einsum("mi,mi->m", b, np.linalg.solve(vb[:, btt, btt], b[..., None])[..., 0])
-        except np.linalg.LinAlgError:  # s² = 0 under Knapp–Hartung: singular covariance
-            qm = np.full(m, np.nan)
+    vm = vbs[:, btt, btt]
+    # s² = 0 under Knapp–Hartung (data exactly on the regression surface) leaves a zero
+    # covariance: QM is undefined there (metafor: NA), the other rows are unaffected.
+    singular = np.any(np.diagonal(vm, axis1=-2, axis2=-1) <= 0.0, axis=-1)
+    vm = np.where(singular[:, None, None], np.eye(vm.shape[-1]), vm)
+    qm = np.einsum("mi,mi->m", b, np.linalg.solve(vm, b[..., None])[..., 0])
+    qm = np.where(singular, np.nan, qm)
     if test == "knha":
         qm = qm / m_df
         qm_p = f_sf(qm, m_df, df)
@@ -534,20 +565,20 @@ def fit_regression_arrays(
         qm_p = chi2_sf(qm, m_df)
         pval = 2.0 * norm_sf(np.abs(stat))
         crit = norm_isf(alpha / 2.0)
-    fe = wls(y, 1.0 / v, X)
+    fe = wls(y, 1.0 / v, Xs)
     qe = np.maximum(0.0, fe.rss)
-    xtw2x = np.swapaxes(X, -1, -2) @ (X * (fe.w**2)[..., None])
+    xtw2x = np.swapaxes(Xs, -1, -2) @ (Xs * (fe.w**2)[..., None])
     tr_p = np.sum(fe.w, axis=-1) - np.trace(fe.vb @ xtw2x, axis1=-2, axis2=-1)
     vt = df / tr_p
     i2 = 100.0 * tau2 / (vt + tau2)
     return RegressionArrays(
-        beta=re.beta,
+        beta=beta,
         vb=vb,
         se=se,
         stat=stat,
         pval=pval,
-        ci_lb=re.beta - crit * se,
-        ci_ub=re.beta + crit * se,
+        ci_lb=beta - crit * se,
+        ci_ub=beta + crit * se,
         tau2=tau2,
         converged=converged,
         qm=qm,
@@ -893,6 +924,11 @@ def permutest(
     int_only = fit.p == 1
     count = 2**k if int_only else permutation_count(X)
     is_exact = exact or count <= iter
+    if is_exact and count > EXACT_MAX:
+        raise ValueError(
+            f"an exact test needs {count} permutations (more than {EXACT_MAX}): "
+            "give iter and a seed"
+        )
     if is_exact:
         if int_only:
             grid = np.array(np.meshgrid(*([[1.0, -1.0]] * k), indexing="ij"))

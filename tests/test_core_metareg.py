@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from core import pool_proportions
 from core.cumulative import cumulative, sort_order
-from core.metareg import ModeratorError, metareg, permutation_count, permutest, rma_mods
+from core.metareg import (
+    ModeratorError,
+    fit_regression_arrays,
+    metareg,
+    permutation_count,
+    permutest,
+    rma_mods,
+)
 
 MEASURES = ("PFT", "PLO", "PRAW", "PAS", "PLN")
 METHODS = ("DL", "REML", "PM", "ML")
@@ -91,7 +98,7 @@ def test_intercept_only_equals_the_pooling(data, opts):
 
 
 def _summary(fit) -> list[float]:
-    out = [fit.tau2, fit.i2, fit.qm, fit.qe, fit.qe_pvalue, fit.r2 or 0.0]
+    out = [fit.tau2, fit.qm, fit.qe, fit.qe_pvalue]
     for c in fit.coefficients:
         out += [c.estimate, c.se, c.ci_lb, c.ci_ub]
     return out
@@ -111,6 +118,9 @@ def test_row_order_never_changes_a_meta_regression(data, opts, seed):
     )
     assert [c.name for c in a.coefficients] == [c.name for c in b.coefficients]
     close(_summary(b), _summary(a), ORDER_RTOL, atol=1e-8)
+    # I² and R² are percents of τ²: the 1e-10 stopping rule on τ² near 0 moves them by up to
+    # 100·1e-10/ṽ (ṽ the typical within-study variance, down to ~0.005 here)
+    close([b.i2, b.r2 or 0.0], [a.i2, a.r2 or 0.0], ORDER_RTOL, atol=1e-5)
 
 
 @SETTINGS
@@ -330,3 +340,27 @@ def test_rma_mods_with_a_design_matrix_equals_named_moderators():
     assert [c.estimate for c in named.coefficients] == [c.estimate for c in matrix.coefficients]
     with pytest.raises(ModeratorError, match="collinear"):
         rma_mods(y, v, np.column_stack([np.ones(6), a, a]))
+
+
+def test_knapp_hartung_on_a_perfect_fit_leaves_qm_undefined():
+    a = [1.0, 2.0, 3.0, 4.0, 5.0]
+    y = [0.1 + 0.2 * x for x in a]
+    fit = rma_mods(y, [0.02, 0.05, 0.03, 0.04, 0.01], {"a": a}, method="DL", test="knha")
+    assert fit.coefficients[1].estimate == pytest.approx(0.2)
+    assert fit.coefficients[1].se == 0.0  # s² = 0 (metafor: the same, and QM NA)
+    assert math.isnan(fit.qm)
+    assert fit.to_dict()["qm"] is None
+    # in a batch, the undefined row leaves the others alone
+    X = np.column_stack([np.ones(5), a])
+    rows = fit_regression_arrays(
+        np.array([y, [0.3, 0.1, 0.4, 0.2, 0.5]]), np.full((2, 5), 0.03), X, method="DL", test="knha"
+    )
+    assert math.isnan(rows.qm[0]) and math.isfinite(rows.qm[1])
+
+
+def test_exact_permutation_test_refuses_an_astronomical_count():
+    x = [3, 5, 2, 8, 6, 4, 9, 1, 7, 5]
+    n = [20, 30, 25, 40, 35, 28, 45, 15, 33, 30]
+    fit = metareg(x, n, {"year": list(range(2010, 2020))}, method="DL")
+    with pytest.raises(ValueError, match="3628800 permutations"):
+        permutest(fit, exact=True)

@@ -10,10 +10,11 @@ Fixtures are written by ``validation/metafor/metareg_fixtures.R`` (the tests nev
 * p-values of exact permutation tests: equal to 1e-12 (a share of the same permutations).
 
 Uncentred years make ``X'WX`` ill-conditioned (condition number up to 5e12 on sarcoma_orr
-``~ year + design`` under PLN), and there both solvers lose digits: metafor's intercept is
-1.3e-8 (relative) from the solution of the centred, well-conditioned problem mapped back, the
-engine's 1.6e-9. The tolerance of a case is therefore ``max(rtol, 1e-20 · cond(X'WX))``
-(5e-8 at 5e12; the closed-form 1e-8 everywhere else).
+``~ year + design``): metafor solves the normal equations as they are and its intercept there is
+1.3e-8 (relative) from the solution of the centred, well-conditioned problem mapped back; the
+engine centres and scales the moderators before fitting (``core.metareg._standardise``) and
+agrees with that solution to 1e-14. The tolerance of a case is therefore
+``max(rtol, 1e-20 · cond(X'WX))`` (5e-8 at 5e12; the closed-form 1e-8 everywhere else).
 """
 
 from __future__ import annotations
