@@ -149,7 +149,7 @@ def cumulative_rma(
     vi: Sequence[float],
     order: Sequence[Any] | None = None,
     *,
-    method: str = "REML",
+    method: str = "DL",
     test: str = "z",
     level: float = 0.95,
     labels: Sequence[str] | None = None,

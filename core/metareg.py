@@ -503,7 +503,7 @@ def fit_regression_arrays(
     v: np.ndarray,
     X: np.ndarray,
     *,
-    method: str = "REML",
+    method: str = "DL",
     test: str = "z",
     level: float = 0.95,
 ) -> RegressionArrays:
@@ -690,7 +690,7 @@ def rma_mods(
     mods: Mapping[str, Sequence[Any]] | np.ndarray | None = None,
     *,
     names: Sequence[str] | None = None,
-    method: str = "REML",
+    method: str = "DL",
     test: str = "z",
     level: float = 0.95,
     labels: Sequence[str] | None = None,
@@ -708,7 +708,7 @@ def rma_mods(
     names : sequence of str, optional
         Column names of a design-matrix ``mods`` (default ``intrcpt, X1, X2, ...``).
     method : {"DL", "REML", "PM", "ML"}
-        τ² estimator (metafor's default is REML).
+        τ² estimator (the engine's default DL; metafor's is REML).
     test : {"z", "knha"}
         Wald z tests, or Knapp & Hartung (2003) t and F tests.
     level : float
@@ -754,7 +754,7 @@ def metareg(
     mods: Mapping[str, Sequence[Any]] | None = None,
     *,
     measure: str = "PFT",
-    method: str = "REML",
+    method: str = "DL",
     test: str = "z",
     level: float = 0.95,
     mean_n: str = "harmonic",

@@ -85,7 +85,7 @@ def test_permutest_random_effects_hine1989():
     a, c, n1, n2 = (np.array(d[key], dtype=float) for key in ("ai", "ci", "n1i", "n2i"))
     p1, p2 = a / n1, c / n2
     yi, vi = p1 - p2, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
-    fit = rma_mods(yi, vi)
+    fit = rma_mods(yi, vi, method="REML")
     co = fit.coefficients[0]
     printed(
         [co.estimate, co.se, co.statistic, co.ci_lb, co.ci_ub],
@@ -95,7 +95,7 @@ def test_permutest_random_effects_hine1989():
     assert res.exact and res.iterations == 64
     assert res.pvalues == (0.0625,)
     # mixed-effects model with the test's made-up moderator: exact p-values c(1, 0.0028)
-    fit = rma_mods(yi, vi, {"mod": [3, 1, 2, 2, 4, 5]})
+    fit = rma_mods(yi, vi, {"mod": [3, 1, 2, 2, 4, 5]}, method="REML")
     res = permutest(fit)
     assert res.exact and res.iterations == 360  # 6!/2! distinct orders of the moderator
     printed(res.pvalues, [1.0, 0.0028])
