@@ -446,6 +446,13 @@ def _opt(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only copy, so that a frozen result cannot be changed through its arrays."""
+    out = np.array(a, dtype=float)
+    out.setflags(write=False)
+    return out
+
+
 def f_sf(x: Any, dfn: Any, dfd: Any) -> Any:
     """Upper-tail probability of F: ``scipy.stats.f.sf(x, dfn, dfd)``."""
     return special().fdtrc(dfn, dfd, x)
@@ -664,7 +671,7 @@ def _build(
             )
             for j in range(p)
         ),
-        vcov=a.vb[0],
+        vcov=_frozen(a.vb[0]),
         tau2=float(a.tau2[0]),
         i2=float(a.i2[0]),
         r2=r2,
@@ -676,7 +683,7 @@ def _build(
         qe_pvalue=float(a.qe_pvalue[0]),
         terms=terms,
         studies=studies,
-        design=X,
+        design=_frozen(X),
         n_bar=n_bar,
         mean_n=mean_n,
         converged=converged,

@@ -364,3 +364,11 @@ def test_exact_permutation_test_refuses_an_astronomical_count():
     fit = metareg(x, n, {"year": list(range(2010, 2020))}, method="DL")
     with pytest.raises(ValueError, match="3628800 permutations"):
         permutest(fit, exact=True)
+
+
+def test_results_are_frozen_arrays_included():
+    fit = metareg([3, 5, 2, 8], [20, 30, 25, 40], {"a": [1.0, 2.0, 3.0, 5.0]})
+    with pytest.raises(ValueError, match="read-only"):
+        fit.vcov[0, 0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        fit.design[0, 1] = 9.0
