@@ -269,6 +269,8 @@ def test_standing_phrase(ev: tkidata.Evidence) -> None:
     assert phrase == "NMPA approved; CSCO category 2A"
     first = standing_phrase(guideline_standing(ev, "anlotinib", "sts", "first"))
     assert first == "NMPA (in combination) approved"
+    both = standing_phrase(guideline_standing(ev, "anlotinib", "sts", "any"))
+    assert both == "NMPA (alone and in combination) approved"
     nccn = standing_phrase(guideline_standing(ev, "regorafenib", "lms", "second"))
     assert nccn == "NCCN category 2A"
     assert standing_phrase(guideline_standing(ev, "regorafenib", "lps", "second")) == NO_STANDING
@@ -304,3 +306,14 @@ def test_every_drug_has_a_phrase_for_every_patient(shipped: tkidata.Evidence) ->
             for line in ("any", "first", "second", "later"):
                 phrase = standing_phrase(guideline_standing(shipped, drug, histology, line))
                 assert phrase and "nan" not in phrase and "_" not in phrase
+
+
+def test_shipped_standing_reads_as_the_pages_state(shipped: tkidata.Evidence) -> None:
+    """Pazopanib's approvals exclude adipocytic sarcoma only where the source says so (FDA)."""
+    lms = standing_phrase(guideline_standing(shipped, "pazopanib", "lms", "second"))
+    assert lms.startswith("FDA/EMA approved")
+    lps = guideline_standing(shipped, "pazopanib", "lps", "second")
+    assert "FDA" not in set(lps.loc[lps["status"] == "verified", "body"])
+    assert standing_phrase(guideline_standing(shipped, "apatinib", "osteosarcoma", "second")) == (
+        NO_STANDING
+    )

@@ -105,7 +105,7 @@ def _rows_for(ev: Evidence, trial: str) -> pd.DataFrame:
 
 
 def risk_of_bias(ev: Evidence, trial: str) -> pd.DataFrame:
-    """The RoB 2 judgements of one randomised trial, in the tool's domain order.
+    """The RoB 2 judgements of one randomised trial: by outcome (all, PFS, OS), then domain.
 
     Parameters
     ----------

@@ -402,29 +402,32 @@ def standing_phrase(rows: pd.DataFrame) -> str:
     """A drug's standing in a few words for its card: ``"FDA/EMA approved; ESMO-MCBS 3"``.
 
     ``rows`` are :func:`tkidata.standing.guideline_standing`'s rows for one patient, most
-    specific first. Regulators that approved the drug are joined ("FDA/EMA approved"; "in
-    combination" when the approval is for a combination); each guideline body gives its first
-    verified row's standing up to the first comma ("NCCN category 2A, useful in certain
-    circumstances" → "NCCN category 2A"), named by its body when the standing does not name it.
-    With no verified row the phrase is :data:`NO_STANDING`.
+    specific first. Regulators that approved the drug are joined ("FDA/EMA approved"), a
+    regulator whose approvals here are all for combinations marked "(in combination)" and one
+    with both "(alone and in combination)"; each guideline body gives its first verified row's
+    standing up to the first comma ("NCCN category 2A, useful in certain circumstances" →
+    "NCCN category 2A"), named by its body when the standing does not name it. With no verified
+    row the phrase is :data:`NO_STANDING`.
     """
     verified = rows[rows["status"] == "verified"] if len(rows) else rows
     if verified.empty:
         return NO_STANDING
-    approved: list[str] = []
+    approvals: dict[str, set[bool]] = {}
     parts: list[str] = []
-    seen: set[str] = set()
     for _, row in verified.iterrows():
         body, standing = str(row["body"]), str(row["standing"])
-        if body in seen:
-            continue
-        seen.add(body)
         if body in REGULATORS and standing.lower().startswith("approved"):
-            combined = row["regimen"] == "combination"
-            approved.append(body + (" (in combination)" if combined else ""))
+            approvals.setdefault(body, set()).add(row["regimen"] == "combination")
             continue
         head = standing.split(", ")[0]
-        parts.append(head if head.startswith(body) else f"{body} {head}")
+        text = head if head.startswith(body) else f"{body} {head}"
+        if not any(part.startswith(body) for part in parts):
+            parts.append(text)
+    combination = {
+        frozenset({True}): " (in combination)",
+        frozenset({True, False}): " (alone and in combination)",
+    }
+    approved = [body + combination.get(frozenset(kinds), "") for body, kinds in approvals.items()]
     if approved:
         parts.insert(0, "/".join(approved) + " approved")
     return "; ".join(parts)
