@@ -635,12 +635,26 @@ def _tau2_reml(des: _Design) -> float:
     """REML τ² by Newton–Raphson on ``[0, inf)`` (Harville 1977), step-halving if needed.
 
     Maximises the restricted likelihood that metafor's ``rma.mv(method = "REML")`` maximises.
-    Starts at the DL estimate and takes Newton steps (observed information ``y'PPPy - tr(PP)/2``;
-    Fisher scoring's ``tr(PP)/2`` where the likelihood is not concave); a step that lowers the
-    likelihood beyond rounding is halved. Plain Fisher scoring can cycle, as metafor's
-    ``rma.uni`` does on some data. Stops when the step is below ``_REML_TOL`` relative to τ².
+    Newton steps use the observed information ``y'PPPy - tr(PP)/2`` (Fisher scoring's
+    ``tr(PP)/2`` where the likelihood is not concave); a step that lowers the likelihood beyond
+    rounding is halved (plain Fisher scoring can cycle, as metafor's ``rma.uni`` does on some
+    data). The likelihood can have a maximum at τ² = 0 and another inside, so the search starts
+    from the DL estimate and, if that ends at 0, again from the mean sampling variance; the
+    higher maximum is returned.
     """
-    tau2 = _tau2_dl(des, des.x)
+    best_tau2, best_ll = _reml_search(des, _tau2_dl(des, des.x))
+    if best_tau2 == 0.0:
+        tau2, ll = _reml_search(des, float(np.mean(des.lam)))
+        if ll > best_ll:
+            best_tau2, best_ll = tau2, ll
+    if best_tau2 > 0.0 and _restricted_loglik(des, 0.0) > best_ll:
+        return 0.0
+    return best_tau2
+
+
+def _reml_search(des: _Design, start: float) -> tuple[float, float]:
+    """A local maximum of the restricted likelihood from ``start``: ``(τ², log-likelihood)``."""
+    tau2 = start
     fit = _wls(des.y, des.x, des.lam, tau2)
     ll = _restricted_loglik(des, tau2, fit)
     for _ in range(_REML_MAXITER):
@@ -648,13 +662,13 @@ def _tau2_reml(des: _Design) -> float:
         py = fit.w * fit.resid
         score = 0.5 * (float(py @ py) - float(np.trace(pm)))
         if tau2 == 0.0 and score <= 0.0:
-            return 0.0
+            return 0.0, ll
         ppy = pm @ py
         fisher = 0.5 * float(np.sum(pm * pm))
         observed = float(py @ ppy) - fisher  # -d2l/dtau2^2 = y'PPPy - tr(PP)/2
         step = score / (observed if observed > 0.0 else fisher)
         if abs(step) <= _REML_TOL * max(tau2, 1e-6):
-            return max(tau2 + step, 0.0)
+            return tau2, ll
         for _ in range(60):
             new = max(tau2 + step, 0.0)
             new_fit = _wls(des.y, des.x, des.lam, new)
