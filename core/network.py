@@ -344,10 +344,8 @@ class NetworkResult:
 class _Study:
     name: str
     arms: tuple[str, ...]  # arms[0] is the baseline of the study's contrasts
-    first_row: int
     y: np.ndarray  # arms[1:] relative to arms[0]
     arm_var: np.ndarray  # per arm (length k); for a two-arm trial v[0] = 0, v[1] = seTE²
-    rows: tuple[int, ...]
     pairs: tuple[tuple[str, str, float, float], ...]  # (treat1, treat2, TE, seTE) as given
 
     @property
@@ -480,7 +478,7 @@ def _studies(study, treat1, treat2, te, se_te) -> list[_Study]:
             v = np.array([0.0, se * se])
         else:
             y_arr, v = _arm_solution(s, tuple(arms), pairs, rows[0])
-        out.append(_Study(s, tuple(arms), rows[0], y_arr, v, tuple(rows), tuple(pairs)))
+        out.append(_Study(s, tuple(arms), y_arr, v, tuple(pairs)))
     return out
 
 
@@ -621,17 +619,17 @@ def _p_matrix(x: np.ndarray, fit: _Fit) -> np.ndarray:
     return np.diag(fit.w) - wx @ fit.cov @ wx.T
 
 
-def _tau2_dl(des: _Design, x: np.ndarray) -> float:
+def _tau2_dl(des: _Design, x: np.ndarray, fit: _Fit) -> float:
     """DerSimonian–Laird for networks (Jackson, White & Riley 2012), as netmeta.
 
-    ``max(0, (Q - df) / tr(P M))``; on whitened contrasts ``M = I``, so ``tr(P M) = tr(P)``.
+    ``max(0, (Q - df) / tr(P M))`` from the common-effect ``fit`` of ``x``; on whitened
+    contrasts ``M = I``, so ``tr(P M) = tr(P)``.
     """
-    fit = _wls(des.y, x, des.lam, 0.0)
     df = len(des.y) - x.shape[1]
     return max(0.0, (fit.q - df) / float(np.trace(_p_matrix(x, fit))))
 
 
-def _tau2_reml(des: _Design) -> float:
+def _tau2_reml(des: _Design, common: _Fit) -> float:
     """REML τ² by Newton–Raphson on ``[0, inf)`` (Harville 1977), step-halving if needed.
 
     Maximises the restricted likelihood that metafor's ``rma.mv(method = "REML")`` maximises.
@@ -642,7 +640,7 @@ def _tau2_reml(des: _Design) -> float:
     from the DL estimate and, if that ends at 0, again from the mean sampling variance; the
     higher maximum is returned.
     """
-    best_tau2, best_ll = _reml_search(des, _tau2_dl(des, des.x))
+    best_tau2, best_ll = _reml_search(des, _tau2_dl(des, des.x, common))
     if best_tau2 == 0.0:
         tau2, ll = _reml_search(des, float(np.mean(des.lam)))
         if ll > best_ll:
@@ -742,7 +740,7 @@ def _inconsistency(
         if dfd > 0:
             qd = float(contrib[rows].sum())
             designs.append(DesignQ(name, qd, dfd, _chi2_p(qd, dfd)))
-    tau2_within = _tau2_dl(des, des.x_dbt) if df_within > 0 else 0.0
+    tau2_within = _tau2_dl(des, des.x_dbt, dbt) if df_within > 0 else 0.0
     q_between_random = max(
         _wls(des.y, des.x, des.lam, tau2_within).q - _wls(des.y, des.x_dbt, des.lam, tau2_within).q,
         0.0,
@@ -894,7 +892,7 @@ def network_meta(
     i2 = max(0.0, (q - df) / q) * 100.0 if df > 0 and q > 0 else (0.0 if df > 0 else math.nan)
     tau2 = math.nan  # nothing to estimate it from
     if df > 0:
-        tau2 = _tau2_dl(des, des.x) if tau2_method == "DL" else _tau2_reml(des)
+        tau2 = _tau2_dl(des, des.x, common) if tau2_method == "DL" else _tau2_reml(des, common)
     tau2_use = 0.0 if model == "common" or math.isnan(tau2) else tau2
     fit = common if tau2_use == 0.0 else _wls(des.y, des.x, des.lam, tau2_use)
     ntr = len(treatments)
