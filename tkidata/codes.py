@@ -38,7 +38,19 @@ EXCLUSION_REASONS = (
 )
 HISTOLOGY_GROUPS = ("sts", "bone", "mixed")
 AGE_GROUPS = ("adult", "paediatric", "mixed")
-EXTRACTION_LEVELS = ("full_text", "abstract", "conference_abstract", "registry", "secondary")
+EXTRACTION_LEVELS = (
+    "full_text",
+    "abstract",
+    "conference_abstract",
+    "registry",
+    "secondary",
+    "quoted",
+)
+"""How deep a study (or one row) was read. ``secondary``: a review's table or a news report of
+the study; ``quoted``: only figures quoted in passing in another paper's text (its discussion),
+not a report of the study itself."""
+SECONDARY_LEVELS = ("secondary", "quoted")
+"""Levels at which a number was read only in a source other than the study's own report."""
 QUALITY_TOOLS = ("MINORS", "JBI", "RoB2", "NOS")
 PROPORTION_OUTCOMES = ("orr", "dcr")
 RATE_OUTCOMES = ("pfs_rate", "os_rate")

@@ -79,6 +79,7 @@ EXTRACTION_LABELS: dict[str, str] = {
     "conference_abstract": "Conference abstract",
     "registry": "Registry",
     "secondary": "Meta-analysis table",
+    "quoted": "Quoted by another paper",
 }
 ASSESSMENT_LABELS: dict[str, str] = {
     "bor": "Best overall response",
