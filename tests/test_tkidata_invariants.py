@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 
+import pandas as pd
 import pytest
 
 import tkidata
@@ -97,3 +98,29 @@ def test_every_pool_labels_its_studies_uniquely_and_readably(ev, selections) -> 
         assert sel.rows["label"].is_unique, (sel.drug, sel.outcome, list(sel.rows["label"]))
     orr = select_arms(ev, "anlotinib", "orr", Filters())
     assert "Chi 2018 (ALTER0203)" in set(orr.rows["label"]) and "Chi 2018" in set(orr.rows["label"])
+
+
+def test_one_arm_enters_a_pool_once_whatever_the_assessment_rule(ev) -> None:
+    # Two readings of one number (samuels2017: 44% tumour control as best response or as status
+    # at week 24) are held as two rows; neither rule may pool the arm twice.
+    for drug, mix in itertools.product(DRUGS, (False, True)):
+        for outcome in ("orr", "dcr"):
+            for hist in ("all", "sts", "lps"):
+                sel = select_arms(ev, drug, outcome, Filters(histology=hist, mix_assessment=mix))
+                assert sel.rows["study_id"].is_unique, (drug, outcome, hist, mix)
+
+
+def test_samuels2017_disease_control_is_held_in_both_readings_and_pools_best_response(ev) -> None:
+    rows = ev.outcomes[
+        (ev.outcomes["study_id"] == "samuels2017") & (ev.outcomes["outcome"] == "dcr")
+    ]
+    readings = {
+        (a, None if w is pd.NA else int(w))
+        for a, w in zip(rows["assessment"], rows["assessment_week"], strict=True)
+    }
+    assert readings == {("bor", None), ("week", 24)}
+    assert set(rows["events"]) == {18} and set(rows["n"]) == {41}
+    for mix in (False, True):
+        sel = select_arms(ev, "pazopanib", "dcr", Filters(histology="lps", mix_assessment=mix))
+        chosen = sel.rows[sel.rows["study_id"] == "samuels2017"]
+        assert list(chosen["assessment"]) == ["bor"]
