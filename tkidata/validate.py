@@ -430,6 +430,37 @@ def _disagreement(table: Located, value_col: str, what: str) -> list[Problem]:
     return warnings
 
 
+def _analysis_n_mismatch(table: Located) -> list[Problem]:
+    """Warn where an arm's median and landmark rates of one survival outcome carry different n.
+
+    One Kaplan-Meier analysis gives a median and its landmark rates, so their n is the same
+    population (e.g. a per-protocol median PFS given the intention-to-treat n would differ from
+    the per-protocol rates). Line subgroups are compared only with rows of the same subgroup.
+    """
+    frame = table.frame
+    warnings = []
+    pairs = (("pfs_median", "pfs_rate"), ("os_median", "os_rate"))
+    keys = ["study_id", "population", "subgroup_line"]
+    for median, rate in pairs:
+        rates = frame[(frame["outcome"] == rate) & frame["n"].notna()]
+        seen = {
+            tuple(None if pd.isna(v) else v for v in key): set(group["n"])
+            for key, group in rates.groupby(keys, dropna=False)
+        }
+        for i in frame.index[(frame["outcome"] == median) & frame["n"].notna()]:
+            key = tuple(None if pd.isna(frame.at[i, k]) else frame.at[i, k] for k in keys)
+            ns = seen.get(key, set())
+            if ns and frame.at[i, "n"] not in ns:
+                shown = ", ".join(str(int(n)) for n in sorted(ns))
+                msg = (
+                    f"{median} n = {int(frame.at[i, 'n'])} but this arm's {rate} rows have n = "
+                    f"{shown}: one survival analysis gives both (which population is the median "
+                    "from?)"
+                )
+                warnings.append(Problem(*table.where(int(i)), "n", msg))
+    return warnings
+
+
 def cross_problems(
     tables: dict[str, Located], vocab: Vocab, *, complete_ids: bool = True
 ) -> tuple[list[Problem], list[Problem]]:
@@ -568,6 +599,7 @@ def cross_problems(
         "'{value}' lies outside the line range the arm enrolled",
     )
     errors += _duplicates(outcomes, "outcomes")
+    warnings += _analysis_n_mismatch(outcomes)
     proportions = oc["outcome"].isin(PROPORTION_OUTCOMES)
     stated = Located(oc[proportions], outcomes.paths, outcomes.lines, outcomes.raw)
     warnings += _disagreement(stated, "estimate", "proportion")
