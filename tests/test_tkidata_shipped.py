@@ -7,6 +7,7 @@ import pytest
 
 import tkidata
 from tkidata import Filters, Method
+from tkidata.validate import split_list
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +92,25 @@ def test_a_number_from_an_earlier_conference_report_is_a_known_exception(ev) -> 
         & (ev.adverse_events["term"] == "Palmar-plantar erythrodysesthesia syndrome")
     ]
     assert (list(hfs["events"]), list(hfs["n"])) == ([3], [6])
+
+
+def test_a_subtype_named_in_an_arms_note_is_coded_not_left_as_other(ev) -> None:
+    # xie2020b_apa listed its three extraskeletal myxoid chondrosarcomas as other_sts although
+    # the emc code exists: an arm listing other_sts must not name a coded STS subtype it omits.
+    labels = {
+        code: label.lower()
+        for code, label, group in ev.vocab.histology[["code", "label", "group"]].itertuples(
+            index=False
+        )
+        if group == "sts" and code != "other_sts"
+    }
+    for sid, subtypes, note in ev.studies[["study_id", "subtypes", "note"]].itertuples(index=False):
+        listed = split_list(subtypes)
+        if "other_sts" not in listed:
+            continue
+        missing = [
+            c for c, label in labels.items() if label in str(note).lower() and c not in listed
+        ]
+        assert not missing, (sid, missing)
+    xie = ev.studies.set_index("study_id").at["xie2020b_apa", "subtypes"]
+    assert split_list(xie) == ["chondrosarcoma", "emc"]
