@@ -7,6 +7,7 @@ import pytest
 
 import tkidata
 from tkidata import Filters, Method
+from tkidata.selection import whole_arm_populations
 from tkidata.validate import split_list
 
 
@@ -132,3 +133,22 @@ def test_liver_enzyme_rises_are_investigations_not_hepatobiliary_disorders(ev) -
     frezza = ev.adverse_events[ev.adverse_events["study_id"] == "frezza2014"]
     assert "Hepatobiliary disorders - Other" not in set(frezza["term"])
     assert ev.vocab.term_for("increase in liver enzymes") == "Alanine aminotransferase increased"
+
+
+def test_a_whole_arm_rows_denominator_matches_the_arms_count_of_that_kind(ev) -> None:
+    # esmo5156_2018_apa held its 37 analysed patients in n_enrolled although 52 were treated.
+    arms = ev.studies.set_index("study_id")
+    counts = {"enrolled": "n_enrolled", "evaluable": "n_evaluable", "safety": "n_safety"}
+    checked = 0
+    for row in ev.outcomes.itertuples():
+        column = counts.get(row.denominator)
+        if column is None or isinstance(row.subgroup_line, str) or row.outcome.startswith("hr_"):
+            continue
+        arm = arms.loc[row.study_id]
+        if row.population not in whole_arm_populations(arm) or pd.isna(arm[column]):
+            continue
+        assert row.n == arm[column], (row.study_id, row.outcome, row.denominator, row.n)
+        checked += 1
+    assert checked > 50
+    esmo = arms.loc["esmo5156_2018_apa"]
+    assert (esmo["n_enrolled"], esmo["n_evaluable"], esmo["n_safety"]) == (52, 37, 37)
