@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -152,3 +154,22 @@ def test_a_whole_arm_rows_denominator_matches_the_arms_count_of_that_kind(ev) ->
     assert checked > 50
     esmo = arms.loc["esmo5156_2018_apa"]
     assert (esmo["n_enrolled"], esmo["n_evaluable"], esmo["n_safety"]) == (52, 37, 37)
+
+
+PRIOR_THERAPY_WORDS = re.compile(
+    r"prior|previous|pretreat|pre-treat|after|fail|refractory|second|third|later|line|"
+    r"progress|treated|chemotherapy|anthracycline|salvage|subsequent",
+    re.IGNORECASE,
+)
+
+
+def test_a_line_after_prior_therapy_is_backed_by_the_sources_wording(ev) -> None:
+    # turkey_jopp2021 was coded second_later from "relapsed", which states no prior systemic
+    # therapy: an arm coded second, later or second_later must quote wording about prior lines.
+    for sid, line, reported in ev.studies[["study_id", "line", "line_reported"]].itertuples(
+        index=False
+    ):
+        if line in ("second", "later", "second_later"):
+            assert PRIOR_THERAPY_WORDS.search(str(reported)), (sid, line, reported)
+    turkey = ev.studies.set_index("study_id").loc["turkey_jopp2021"]
+    assert pd.isna(turkey["line"]) and "not stated" in turkey["line_reported"]
