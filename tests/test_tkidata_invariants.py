@@ -13,6 +13,7 @@ import pytest
 
 import tkidata
 from tkidata import Filters
+from tkidata.coverage import direct_arm_matrix
 from tkidata.selection import select_arms
 from tkidata.validate import split_list
 
@@ -124,3 +125,52 @@ def test_samuels2017_disease_control_is_held_in_both_readings_and_pools_best_res
         sel = select_arms(ev, "pazopanib", "dcr", Filters(histology="lps", mix_assessment=mix))
         chosen = sel.rows[sel.rows["study_id"] == "samuels2017"]
         assert list(chosen["assessment"]) == ["bor"]
+
+
+CONTEXT_ONLY = {
+    "chen2023": "case report",  # one patient: context, never a pooled arm
+    "alshamsan2021": "includes desmoid tumours",  # non-sarcoma tumours, no sarcoma-only result
+}
+
+
+def test_context_only_arms_never_enter_a_pool_and_say_why(ev, selections) -> None:
+    for sel in selections:
+        assert not set(CONTEXT_ONLY) & set(sel.study_ids), (sel.drug, sel.outcome, sel.filters)
+    for sid, why in CONTEXT_ONLY.items():
+        drug = ev.studies.set_index("study_id").at[sid, "drug"]
+        for f in (Filters(regimen="any"), Filters(regimen="any", include_quoted=True)):
+            sel = select_arms(ev, drug, "dcr", f)
+            reason = sel.excluded.set_index("study_id").at[sid, "reason"]
+            assert why in reason, reason
+        for grade in ("any", "3plus"):
+            aes = tkidata.pool_adverse_events(
+                ev, drug, Filters(regimen="any"), tkidata.Method(), grade
+            )
+            assert not aes["studies"].str.contains(sid).any()
+    # the coverage matrix of direct evidence counts only arms that can be pooled
+    arms = ev.studies.set_index("study_id")
+    oc = ev.outcomes
+    direct = {
+        sid
+        for sid, pop in zip(
+            oc.loc[oc["outcome"] == "dcr", "study_id"],
+            oc.loc[oc["outcome"] == "dcr", "population"],
+            strict=True,
+        )
+        if arms.at[sid, "drug"] == "anlotinib"
+        and arms.at[sid, "preferred"]
+        and (pop == "osteosarcoma" or split_list(arms.at[sid, "subtypes"]) == ["osteosarcoma"])
+    }
+    assert "chen2023" in direct
+    matrix = direct_arm_matrix(ev)
+    assert matrix.loc[("osteosarcoma", "dcr"), "anlotinib"] == len(direct - set(CONTEXT_ONLY))
+
+
+def test_an_arm_known_only_from_a_quotation_is_pooled_only_on_request(ev) -> None:
+    # liu2020_apa (n = 105) is known only from the Li 2025 discussion quoting its figures.
+    default = select_arms(ev, "apatinib", "orr", Filters(histology="bone"))
+    assert "liu2020_apa" not in default.study_ids
+    reason = default.excluded.set_index("study_id").at["liu2020_apa", "reason"]
+    assert "quoted in another paper" in reason
+    asked = select_arms(ev, "apatinib", "orr", Filters(histology="bone", include_quoted=True))
+    assert "liu2020_apa" in asked.study_ids
