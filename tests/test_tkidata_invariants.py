@@ -174,3 +174,39 @@ def test_an_arm_known_only_from_a_quotation_is_pooled_only_on_request(ev) -> Non
     assert "quoted in another paper" in reason
     asked = select_arms(ev, "apatinib", "orr", Filters(histology="bone", include_quoted=True))
     assert "liu2020_apa" in asked.study_ids
+
+
+AUDITED_PAIRS = [
+    # the second reviewer's undeclared overlaps meeting in one default pool (issue 24)
+    ("pazopanib", "orr", "monotherapy", "korea_multicentre2020", "oncology2019_pazo"),
+    ("apatinib", "orr", "monotherapy", "esmo5156_2018_apa", "wang2019_apa"),
+    ("apatinib", "orr", "any", "xie2019_apa", "xie2020_apa"),
+    ("apatinib", "orr", "any", "xie2020_apa", "xie2021_apa"),
+    ("apatinib", "orr", "any", "wuhan2022_apa", "ye2023_apa"),
+]
+
+
+@pytest.mark.parametrize(("drug", "outcome", "regimen", "one", "other"), AUDITED_PAIRS)
+def test_audited_possible_overlaps_are_named_on_the_pool_that_holds_both(
+    ev, drug, outcome, regimen, one, other
+) -> None:
+    res = tkidata.pool_outcome(ev, drug, outcome, Filters(regimen=regimen), tkidata.Method())
+    assert {one, other} <= set(res.study_ids)
+    labels = dict(zip(res.selection.rows["study_id"], res.selection.rows["label"], strict=True))
+    named = [n for n in res.note.split("; ") if n.startswith("possible overlap")]
+    assert any(labels[one] in n and labels[other] in n for n in named), named
+
+
+def test_every_possible_overlap_in_a_pool_is_named(ev) -> None:
+    possible = {
+        sid: set(split_list(cell))
+        for sid, cell in zip(ev.studies["study_id"], ev.studies["possible_overlaps"], strict=True)
+    }
+    met = 0
+    for drug, (outcome, tp), f in itertools.product(DRUGS, OUTCOMES, FILTER_GRID):
+        res = tkidata.pool_outcome(ev, drug, outcome, f, tkidata.Method(), timepoint=tp)
+        ids = set(res.study_ids)
+        pairs = {(a, b) for a in ids for b in possible[a] & ids if a < b}
+        assert res.note.count("possible overlap:") == len(pairs), (drug, outcome, f, pairs)
+        met += len(pairs)
+    assert met > 0
