@@ -35,7 +35,11 @@ EXCLUSION_REASONS = (
     "preclinical",
     "not_readable",
     "off_topic",
+    "not_separable",
 )
+"""Why a record was excluded. ``not_separable``: readable and reporting outcomes, but only for a
+cohort that mixes what is pooled apart here (another drug, or monotherapy with combination and
+maintenance), with no result of the drug or regimen on its own."""
 HISTOLOGY_GROUPS = ("sts", "bone", "mixed")
 AGE_GROUPS = ("adult", "paediatric", "mixed")
 EXTRACTION_LEVELS = (
