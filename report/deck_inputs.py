@@ -28,8 +28,7 @@ from report.deck import (
     TableSlide,
     TextSlide,
 )
-from report.params import method_for
-from report.view import DEFAULT_OUTCOMES
+from report.params import DEFAULT_OUTCOMES, method_for
 from report.view_tables import evidence_table
 from tkidata.wording import (
     QUESTION_AGE,
