@@ -12,6 +12,7 @@ from tkidata.codes import POOLED_OUTCOMES, RATE_OUTCOMES
 from tkidata.filters import LINE_WORDS, Filters, line_contains, setting_reasons
 from tkidata.loader import Evidence
 from tkidata.validate import split_list
+from tkidata.wording import unknown_in_words
 
 Row = Mapping[str, Any] | pd.Series
 """A study arm or an outcome row: a record dict (fast) or a pandas row."""
@@ -236,8 +237,9 @@ def study_labels(
 
 def author_year(first_author: object, year: object, trial: str) -> str:
     """ "Chi 2018"; an arm whose first author is the curators' placeholder (a text in square
-    brackets, "[not seen]": no page read named one) is named by its ``trial`` instead."""
-    return f"{trial if is_unnamed(first_author) else first_author} {year}"
+    brackets, "[not seen]": no page read named one) is named by its ``trial`` instead, and a
+    descriptive label's "(author not seen)" reads "(author not available)"."""
+    return unknown_in_words(f"{trial if is_unnamed(first_author) else first_author} {year}")
 
 
 def is_unnamed(first_author: object) -> bool:
