@@ -18,18 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core import cumulative_cli, metareg_cli, network_cli
+from core.cli_errors import EXIT_DATA, EXIT_USAGE, InputError
 from core.measures import MEASURES
 from core.pooling import pool_proportions
 from core.results import ProportionPool, SubgroupPool
 from core.subgroups import pool_subgroups
 
 REQUIRED = ("study", "events", "n")
-EXIT_DATA = 1
-EXIT_USAGE = 2
-
-
-class InputError(Exception):
-    """A problem with the input file, already formatted as ``file:row: problem``."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -17,7 +17,7 @@ import math
 import sys
 from dataclasses import dataclass
 
-from core import cli as base
+from core.cli_errors import EXIT_DATA, InputError
 from core.network import (
     MODELS,
     TAU2_METHODS,
@@ -45,51 +45,51 @@ class Contrasts:
 def _number(path: str, line: int, column: str, text: str) -> float:
     text = text.strip()
     if text == "":
-        raise base.InputError(f"{path}:{line}: {column}: missing value")
+        raise InputError(f"{path}:{line}: {column}: missing value")
     try:
         value = float(text)
     except ValueError:
-        raise base.InputError(f"{path}:{line}: {column}: {text!r} is not a number") from None
+        raise InputError(f"{path}:{line}: {column}: {text!r} is not a number") from None
     if not math.isfinite(value):
-        raise base.InputError(f"{path}:{line}: {column}: {text!r} is not a finite number")
+        raise InputError(f"{path}:{line}: {column}: {text!r} is not a finite number")
     return value
 
 
 def read_contrasts(path: str) -> Contrasts:
-    """Read ``study,treat1,treat2,TE,seTE`` rows; raise ``core.cli.InputError`` at the first
+    """Read ``study,treat1,treat2,TE,seTE`` rows; raise :class:`InputError` at the first
     problem."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise base.InputError(f"{path}: cannot read file: {reason}") from None
+        raise InputError(f"{path}: cannot read file: {reason}") from None
     except csv.Error as exc:
-        raise base.InputError(f"{path}: not a CSV file: {exc}") from None
+        raise InputError(f"{path}: not a CSV file: {exc}") from None
     if not rows or all(not any(c.strip() for c in r) for r in rows):
-        raise base.InputError(f"{path}:1: empty file")
+        raise InputError(f"{path}:1: empty file")
     header = [c.strip() for c in rows[0]]
     for col in REQUIRED:
         if col not in header:
-            raise base.InputError(f"{path}:1: missing column {col!r}")
+            raise InputError(f"{path}:1: missing column {col!r}")
     pos = {c: header.index(c) for c in REQUIRED}
     out = Contrasts([], [], [], [], [], [])
     for line, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
         if len(row) < len(header):
-            raise base.InputError(f"{path}:{line}: expected {len(header)} fields, found {len(row)}")
+            raise InputError(f"{path}:{line}: expected {len(header)} fields, found {len(row)}")
         labels = []
         for col in ("study", "treat1", "treat2"):
             value = row[pos[col]].strip()
             if not value:
-                raise base.InputError(f"{path}:{line}: {col}: missing value")
+                raise InputError(f"{path}:{line}: {col}: missing value")
             labels.append(value)
         te = _number(path, line, "TE", row[pos["TE"]])
         se = _number(path, line, "seTE", row[pos["seTE"]])
         if se <= 0:
             text = row[pos["seTE"]].strip()
-            raise base.InputError(f"{path}:{line}: seTE: {text} is not positive")
+            raise InputError(f"{path}:{line}: seTE: {text} is not positive")
         out.study.append(labels[0])
         out.treat1.append(labels[1])
         out.treat2.append(labels[2])
@@ -97,12 +97,12 @@ def read_contrasts(path: str) -> Contrasts:
         out.se_te.append(se)
         out.lines.append(line)
     if not out.study:
-        raise base.InputError(f"{path}:2: no data rows")
+        raise InputError(f"{path}:2: no data rows")
     return out
 
 
 def fit_file(path: str, reference: str, model: str, tau2_method: str, level: float):
-    """Read and fit one file; raise ``core.cli.InputError`` with a ``file:row: problem`` line."""
+    """Read and fit one file; raise :class:`InputError` with a ``file:row: problem`` line."""
     data = read_contrasts(path)
     try:
         return network_meta(
@@ -118,9 +118,9 @@ def fit_file(path: str, reference: str, model: str, tau2_method: str, level: flo
         )
     except NetworkInputError as exc:
         where = f"{path}:{data.lines[exc.row]}" if exc.row is not None else path
-        raise base.InputError(f"{where}: {exc}") from None
+        raise InputError(f"{where}: {exc}") from None
     except DisconnectedNetworkError as exc:
-        raise base.InputError(f"{path}: {exc}; fit each part separately") from None
+        raise InputError(f"{path}: {exc}; fit each part separately") from None
 
 
 def _p(p: float) -> str:
@@ -191,9 +191,9 @@ def run(args: argparse.Namespace) -> int:
     """Run ``python -m core network`` with parsed arguments; return the exit status."""
     try:
         res = fit_file(args.file, args.reference, args.model, args.tau2, args.level)
-    except base.InputError as exc:
+    except InputError as exc:
         print(exc, file=sys.stderr)
-        return base.EXIT_DATA
+        return EXIT_DATA
     if args.json:
         print(json.dumps(res.to_dict(), ensure_ascii=False, allow_nan=False))
     else:
