@@ -25,7 +25,7 @@ from tkidata.codes import (
 )
 from tkidata.errors import Problem, shown_value
 from tkidata.reading import RawTable
-from tkidata.rob import DOMAINS, judgements_by_outcome, rob2_overall, trial_names
+from tkidata.rob_rules import DOMAINS, judgements_by_outcome, rob2_overall, trial_names
 from tkidata.vocab import Vocab
 
 TABLES = (
