@@ -35,10 +35,26 @@ EXCLUSION_REASONS = (
     "preclinical",
     "not_readable",
     "off_topic",
+    "not_separable",
 )
+"""Why a record was excluded. ``not_separable``: readable and reporting outcomes, but only for a
+cohort that mixes what is pooled apart here (another drug, or monotherapy with combination and
+maintenance), with no result of the drug or regimen on its own."""
 HISTOLOGY_GROUPS = ("sts", "bone", "mixed")
 AGE_GROUPS = ("adult", "paediatric", "mixed")
-EXTRACTION_LEVELS = ("full_text", "abstract", "conference_abstract", "registry", "secondary")
+EXTRACTION_LEVELS = (
+    "full_text",
+    "abstract",
+    "conference_abstract",
+    "registry",
+    "secondary",
+    "quoted",
+)
+"""How deep a study (or one row) was read. ``secondary``: a review's table or a news report of
+the study; ``quoted``: only figures quoted in passing in another paper's text (its discussion),
+not a report of the study itself."""
+SECONDARY_LEVELS = ("secondary", "quoted")
+"""Levels at which a number was read only in a source other than the study's own report."""
 QUALITY_TOOLS = ("MINORS", "JBI", "RoB2", "NOS")
 PROPORTION_OUTCOMES = ("orr", "dcr")
 RATE_OUTCOMES = ("pfs_rate", "os_rate")
@@ -51,3 +67,21 @@ TIMEPOINTS = (3, 6, 9, 12, 24)
 DENOMINATORS = ("enrolled", "evaluable", "safety", "other")
 NOT_REACHED = ("median", "upper")
 GRADES = ("any", "3plus")
+ROB_OUTCOMES = ("hr_pfs", "hr_os", "all")
+"""What a risk-of-bias judgement is about: one hazard ratio, or every outcome of the trial."""
+ROB_DOMAINS = (
+    "randomisation",
+    "deviations",
+    "missing_data",
+    "measurement",
+    "selective_reporting",
+    "overall",
+)
+"""RoB 2's five domains and its overall judgement (Sterne et al., BMJ 2019;366:l4898)."""
+ROB_JUDGEMENTS = ("low", "some_concerns", "high")
+GUIDELINE_BODIES = ("ESMO", "ESMO-MCBS", "NCCN", "CSCO", "FDA", "EMA", "NMPA", "PMDA", "other")
+REGULATORS = ("FDA", "EMA", "NMPA", "PMDA")
+"""Bodies whose standing is a marketing authorisation rather than a recommendation."""
+GUIDELINE_STATUSES = ("verified", "not_verified")
+"""``verified``: a page read states the standing; ``not_verified``: looked for, no page read
+states it (the standing stays empty)."""

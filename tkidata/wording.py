@@ -10,11 +10,14 @@ Proportions are fractions in [0, 1]; medians are months.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 import pandas as pd
+
+from tkidata.codes import REGULATORS
 
 MISSING = "—"
 """What an empty cell shows (never "None", "nan" or "<NA>")."""
@@ -79,6 +82,7 @@ EXTRACTION_LABELS: dict[str, str] = {
     "conference_abstract": "Conference abstract",
     "registry": "Registry",
     "secondary": "Meta-analysis table",
+    "quoted": "Quoted by another paper",
 }
 ASSESSMENT_LABELS: dict[str, str] = {
     "bor": "Best overall response",
@@ -366,3 +370,104 @@ def design_mix(designs: list[str]) -> str:
     counts = {key: designs.count(key) for key in DESIGN_SHORT}
     parts = [f"{n} {DESIGN_SHORT[key]}" for key, n in counts.items() if n]
     return " · ".join(parts) if parts else MISSING
+
+
+NO_STANDING = "No guideline standing verified"
+"""A drug's standing when no page read states any for the patient (see tkidata.standing)."""
+ROB_LABELS: dict[str, str] = {
+    "low": "Low risk of bias",
+    "some_concerns": "Some concerns",
+    "high": "High risk of bias",
+}
+ROB_DOMAIN_LABELS: dict[str, str] = {
+    "randomisation": "Randomisation process",
+    "deviations": "Deviations from intended interventions",
+    "missing_data": "Missing outcome data",
+    "measurement": "Measurement of the outcome",
+    "selective_reporting": "Selection of the reported result",
+    "overall": "Overall",
+}
+"""RoB 2's domains in the tool's own words (Sterne et al., BMJ 2019)."""
+
+
+def rob_label(judgement: Any) -> str:
+    """A RoB 2 judgement in words: ``some_concerns`` → ``"Some concerns"``."""
+    return _words(ROB_LABELS, judgement)
+
+
+def rob_domain_label(domain: Any) -> str:
+    """A RoB 2 domain in words: ``missing_data`` → ``"Missing outcome data"``."""
+    return _words(ROB_DOMAIN_LABELS, domain)
+
+
+def standing_phrase(rows: pd.DataFrame) -> str:
+    """A drug's standing in a few words for its card: ``"FDA/EMA approved; ESMO-MCBS 3"``.
+
+    ``rows`` are :func:`tkidata.standing.guideline_standing`'s rows for one patient, most
+    specific first. Regulators that approved the drug are joined ("FDA/EMA approved"), a
+    regulator whose approvals here are all for combinations marked "(in combination)" and one
+    with both "(alone and in combination)"; each guideline body gives its first verified row's
+    standing up to the first comma ("NCCN category 2A, useful in certain circumstances" →
+    "NCCN category 2A"), named by its body when the standing does not name it. With no verified
+    row the phrase is :data:`NO_STANDING`.
+    """
+    verified = rows[rows["status"] == "verified"] if len(rows) else rows
+    if verified.empty:
+        return NO_STANDING
+    approvals: dict[str, set[bool]] = {}
+    parts: list[str] = []
+    for _, row in verified.iterrows():
+        body, standing = str(row["body"]), str(row["standing"])
+        if body in REGULATORS and standing.lower().startswith("approved"):
+            approvals.setdefault(body, set()).add(row["regimen"] == "combination")
+            continue
+        head = standing.split(", ")[0]
+        text = head if head.startswith(body) else f"{body} {head}"
+        if not any(part.startswith(body) for part in parts):
+            parts.append(text)
+    combination = {
+        frozenset({True}): " (in combination)",
+        frozenset({True, False}): " (alone and in combination)",
+    }
+    approved = [body + combination.get(frozenset(kinds), "") for body, kinds in approvals.items()]
+    if approved:
+        parts.insert(0, "/".join(approved) + " approved")
+    return "; ".join(parts)
+
+
+_UNSEEN = re.compile(
+    r"([\[(])([^\[\]()]*?)\s*\b(not seen|not visible|not shown|truncated)\b"
+    r"(?:\s+(?:on|in) the [^;.\[\]()]*)?([^\[\]()]*)[\])]"
+)
+"""A curator's note of what no page showed, in brackets: ``[journal not seen]``,
+``(author not seen)``, ``[Title and journal not seen; reference 73 of ...]``, ``[title
+truncated]``, ``[Authors not shown on the abstract page.]`` (where it was not shown is dropped)."""
+
+UNSEEN_WORDS = {
+    "not seen": "not available",
+    "not visible": "not available",
+    "not shown": "not available",
+    "truncated": "shortened",
+}
+"""The curator's words for what is unknown, in the words a reader sees."""
+
+
+def unknown_in_words(text: str) -> str:
+    """A citation or study label with the curators' ``[... not seen]`` notes in clinical words.
+
+    ``[journal not seen]`` → ``(journal details not available)``; ``[Authors not seen]. Title``
+    → ``Authors not available. Title``; ``(author not seen)`` → ``(author not available)``;
+    ``[title truncated]`` → ``(title shortened)``. A note that opens the text becomes its first
+    sentence; elsewhere it is put in parentheses.
+    """
+
+    def words(m: re.Match[str]) -> str:
+        before, status, after = m.group(2).strip(), m.group(3), m.group(4).rstrip()
+        if before.lower() == "journal":
+            before += " details"
+        said = " ".join(p for p in (before, UNSEEN_WORDS[status]) if p) + after
+        if m.start() == 0 and m.group(1) == "[":
+            return said[:1].upper() + said[1:]
+        return f"({said})"
+
+    return _UNSEEN.sub(words, text)
