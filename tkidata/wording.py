@@ -366,3 +366,58 @@ def design_mix(designs: list[str]) -> str:
     counts = {key: designs.count(key) for key in DESIGN_SHORT}
     parts = [f"{n} {DESIGN_SHORT[key]}" for key, n in counts.items() if n]
     return " · ".join(parts) if parts else MISSING
+
+
+# --- randomised comparisons -------------------------------------------------------------------
+
+
+def _node_parts(node: str) -> list[str]:
+    return [part for part in str(node).split("+") if part]
+
+
+def comparison_label(experimental: str, anchor: str, setting: str = "treatment") -> str:
+    """What a randomised comparison estimates, in words.
+
+    ``anlotinib`` vs ``placebo`` → ``"vs placebo"``; ``anlotinib`` vs ``dacarbazine`` →
+    ``"vs dacarbazine"``; an add-on trial names what was added to what:
+    ``pazopanib+gemcitabine`` vs ``pazopanib`` → ``"adding gemcitabine to pazopanib"``,
+    ``anlotinib+epirubicin`` vs ``placebo+epirubicin`` → ``"adding anlotinib to epirubicin"``.
+    A maintenance comparison says so (``"maintenance vs placebo"``).
+    """
+    exp, anc = _node_parts(experimental), _node_parts(anchor)
+    backbone = [p for p in anc if p != "placebo"]
+    added = [p for p in exp if p not in anc]
+    if backbone and set(backbone) <= set(exp) and added:
+        text = f"adding {' + '.join(added)} to {' + '.join(backbone)}"
+    else:
+        text = "vs " + " + ".join(anc)
+    return f"maintenance {text}" if setting == "maintenance" else text
+
+
+def treatment_label(node: str) -> str:
+    """A treatment node in words: ``anlotinib+epirubicin`` → ``"Anlotinib + epirubicin"``."""
+    text = " + ".join(_node_parts(node))
+    return text[:1].upper() + text[1:]
+
+
+def subgroup_line_label(line: Any) -> str:
+    """A line subgroup in words (``first`` → ``"first line subgroup"``); empty when none."""
+    if is_missing(line) or not str(line):
+        return ""
+    return f"{LINE_LABELS.get(str(line), str(line)).lower()} subgroup"
+
+
+NO_RANDOMISED_TRIAL = (
+    "no randomised trial: {drug} is known here only from single-arm and retrospective studies"
+)
+"""What a drug without any randomised comparison shows in its place (``{drug}`` filled in)."""
+
+
+def format_stated_p(p_value: Any) -> str:
+    """A p value as the source states it, for readers: ``"<0.0001"`` → ``"p < 0.0001"``,
+    ``"0.017"`` → ``"p = 0.017"``; empty when none was stated."""
+    if is_missing(p_value) or not str(p_value).strip():
+        return ""
+    text = str(p_value).replace(" ", "")
+    sign = text[0] if text[0] in "<>=" else "="
+    return f"p {sign} {text.lstrip('<>=')}"
