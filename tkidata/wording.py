@@ -421,3 +421,42 @@ def format_stated_p(p_value: Any) -> str:
     text = str(p_value).replace(" ", "")
     sign = text[0] if text[0] in "<>=" else "="
     return f"p {sign} {text.lstrip('<>=')}"
+
+
+RANDOMISED_TIER_WORDS: dict[str, str] = {
+    "direct": "the patient's own histology",
+    "group": "the histology group",
+    "all": "all sarcoma",
+    "subtype": "one subtype's cohort",
+}
+"""Where a randomised comparison's population sits relative to the patient's histology."""
+
+
+def hr_text(outcome: str, hr: Any, lo: Any, hi: Any) -> str:
+    """``"PFS HR 0.42 (0.21–0.85)"``; a missing CI says so (``"PFS HR 0.33, no CI"``)."""
+    endpoint = OUTCOME_SHORT.get(outcome, outcome)
+    text = f"{endpoint} HR {format_hazard_ratio(hr, lo, hi)}"
+    return text if not (is_missing(lo) or is_missing(hi)) else f"{text}, no CI"
+
+
+def randomised_headline(
+    comparison: str, outcome: str, hr: Any, lo: Any, hi: Any, trial: str, population: str
+) -> str:
+    """The first-screen line of a drug's randomised evidence.
+
+    ``"Randomised vs placebo: PFS HR 0.42 (0.21–0.85), SARC024, osteosarcoma"``.
+    """
+    return f"Randomised {comparison}: {hr_text(outcome, hr, lo, hi)}, {trial}, {population}"
+
+
+STAR_NETWORK = (
+    "Inconsistency cannot be tested: each drug meets only its control ({control}), a star "
+    "network with no loop; the indirect comparisons rest on transitivity (see the table of "
+    "trial differences)"
+)
+"""Shown wherever a star network's result is shown (``{control}`` filled in)."""
+NOT_CONNECTED = (
+    "{trials}: the {control} control is not connected to the other trials' controls, so no "
+    "indirect comparison runs through it"
+)
+"""Shown per disconnected network component (``{trials}``, ``{control}`` filled in)."""
