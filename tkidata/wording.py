@@ -460,3 +460,50 @@ NOT_CONNECTED = (
     "indirect comparison runs through it"
 )
 """Shown per disconnected network component (``{trials}``, ``{control}`` filled in)."""
+
+
+TRANSITIVITY_WORDS: dict[str, str] = {
+    "baseline": (
+        "control arm median PFS {value} months against {typical} in the other trials: a "
+        "different baseline risk"
+    ),
+    "broader": "population broader than the patient's subtype ({population})",
+    "indolent": "about {share} of patients had ASPS, an indolent subtype",
+    "review": "progression read by {review} review (others: {others})",
+    "crossover": "control patients could cross over: overall survival is not comparable",
+    "line": "enrolled {line}",
+    "level": "known only from a {level}",
+    "active": "active control ({control}), not placebo",
+    "setting": "{setting} setting",
+}
+"""The differences between trials that matter for an indirect comparison, in words."""
+
+PUBLICATION_WORDS: dict[str, str] = {
+    "full_text": "full paper",
+    "abstract": "journal abstract",
+    "conference_abstract": "conference abstract",
+    "registry": "trial registry",
+    "secondary": "secondary report (news or review)",
+}
+"""How fully the page a hazard ratio was read from publishes the trial."""
+
+
+def number_needed(value: Any) -> str:
+    """A number needed to treat or harm, rounded up to a whole patient; none → ``"—"``."""
+    if is_missing(value) or not math.isfinite(float(value)) or float(value) <= 0:
+        return MISSING
+    return str(math.ceil(float(value) - 1e-9))
+
+
+def format_difference_per_100(rd: Any, lo: Any, hi: Any) -> str:
+    """``"+33 (+16 to +50)"`` patients per 100; without a CI the difference alone."""
+    if is_missing(rd):
+        return MISSING
+
+    def signed(x: Any) -> str:
+        whole = round(float(x))
+        return "0" if whole == 0 else f"{whole:+d}"
+
+    if is_missing(lo) or is_missing(hi):
+        return signed(rd)
+    return f"{signed(rd)} ({signed(lo)} to {signed(hi)})"

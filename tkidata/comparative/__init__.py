@@ -6,6 +6,12 @@ with a ``*_table`` twin for a page table and its download. Every view takes one 
 trial (:data:`~tkidata.comparative.evidence.TRIAL_KEY`). API: ``tkidata/README.md``.
 """
 
+from tkidata.comparative.absolute import absolute_effects, absolute_table, harms, harms_table
+from tkidata.comparative.cinema import (
+    CLINICAL_HR_RANGE,
+    certainty_table,
+    comparison_certainty,
+)
 from tkidata.comparative.evidence import (
     RandomisedEvidence,
     randomised_evidence,
@@ -19,15 +25,25 @@ from tkidata.comparative.indirect import (
     league_table,
     network_table,
 )
+from tkidata.comparative.transitivity import transitivity_reader_table, transitivity_table
 
 __all__ = [
+    "CLINICAL_HR_RANGE",
     "IndirectComparisons",
     "NetworkComponent",
     "RandomisedEvidence",
+    "absolute_effects",
+    "absolute_table",
+    "certainty_table",
+    "comparison_certainty",
+    "harms",
+    "harms_table",
     "histology_matched",
     "indirect_comparisons",
     "league_table",
     "network_table",
     "randomised_evidence",
     "randomised_table",
+    "transitivity_reader_table",
+    "transitivity_table",
 ]
