@@ -312,7 +312,9 @@ def randomised_table(re: RandomisedEvidence) -> pd.DataFrame:
                 for t, d in zip(rows["text"], rows["ci_derived"], strict=True)
             ],
             "p (as stated)": [format_stated_p(p) for p in rows["p_value"]],
-            "Progression assessed by": rows["review"].fillna("not stated"),
+            "Progression assessed by": [
+                r if isinstance(r, str) else "not stated" for r in rows["review"]
+            ],
             "Crossover": [crossover(v) for v in rows["crossover"]],
             "Patients (drug / control)": [
                 patients(e, c)
