@@ -292,3 +292,12 @@ def test_certainty_in_a_star_network(ev) -> None:
     assert palette["within_study_bias"] == "major concerns" and palette["rating"] == "Low"
     shown = certainty_table(table)
     assert "Certainty (provisional)" in shown.columns
+
+
+def test_an_os_comparison_resting_on_crossover_is_less_direct(ev) -> None:
+    f = Filters(histology="sts", line="second")
+    os_ic = indirect_comparisons(ev, f, outcome="hr_os")
+    table = comparison_certainty(ev, f, os_ic).set_index(["treat1", "treat2"])
+    assert table.at[("regorafenib", "placebo"), "indirectness"] == "some concerns"
+    assert "crossed over" in table.at[("regorafenib", "placebo"), "reasons"]
+    assert table.at[("pazopanib", "placebo"), "indirectness"] == "no concerns"  # no crossover

@@ -14,7 +14,8 @@ concerns, to Very low at most. It is computed, not a panel's judgement: labelled
   a secondary report (its full results, and other outcomes, unpublished).
 - **Indirectness**: the population against the patient's: *some concerns* for a histology-group
   or subtype-cohort trial, *major* for an all-sarcoma trial; an indirect comparison whose trials
-  differ in effect modifiers (the transitivity table) is raised one level.
+  differ in effect modifiers (the transitivity table) is raised one level, and so is an
+  overall-survival comparison resting on a trial whose control patients could cross over.
 - **Imprecision**: the CI against the clinically important range :data:`CLINICAL_HR_RANGE`:
   entirely beyond one limit or entirely within the range → no concerns; crossing both limits →
   major; otherwise some concerns.
@@ -165,6 +166,10 @@ def comparison_certainty(
             if differ and indirect != "major concerns":
                 indirect = _WORSE[indirect]
                 reasons.append(f"trials differ in effect modifiers: {', '.join(differ)}")
+        crossed = [t for t in trials if _true(rows.at[t, "crossover"])]
+        if ic.outcome == "hr_os" and crossed and indirect != "major concerns":
+            indirect = _WORSE[indirect]
+            reasons.append(f"control patients crossed over (OS diluted): {', '.join(crossed)}")
         judged["indirectness"] = indirect
         judged["imprecision"] = imprecision(entry.ci_low, entry.ci_high)
         reasons.append(
@@ -242,3 +247,8 @@ def certainty_table(table: pd.DataFrame) -> pd.DataFrame:
             "Why": table["reasons"],
         }
     )
+
+
+def _true(value: object) -> bool:
+    """A nullable boolean cell that is true (missing is not)."""
+    return bool(value) if pd.notna(value) else False
