@@ -292,6 +292,23 @@ def test_certainty_in_a_star_network(ev) -> None:
     assert palette["within_study_bias"] == "major concerns" and palette["rating"] == "Low"
     shown = certainty_table(table)
     assert "Certainty (provisional)" in shown.columns
+    by_outcome = pd.DataFrame(
+        {
+            "trial": ["REGOSARC", "REGOSARC", "PALETTE"],
+            "outcome": ["all", "hr_os", "all"],
+            "domain": ["overall"] * 3,
+            "judgement": ["low", "high", "some_concerns"],
+        }
+    )
+    pfs = comparison_certainty(
+        ev, f := Filters(histology="sts", line="second"), risk_of_bias=by_outcome
+    )
+    rego = pfs[(pfs["treat1"] == "regorafenib") & (pfs["treat2"] == "placebo")].iloc[0]
+    assert rego["within_study_bias"] == "no concerns"  # the PFS result takes the "all" row
+    os_ic = indirect_comparisons(ev, f, outcome="hr_os")
+    os_table = comparison_certainty(ev, f, os_ic, risk_of_bias=by_outcome)
+    rego_os = os_table[(os_table["treat1"] == "regorafenib") & (os_table["treat2"] == "placebo")]
+    assert rego_os["within_study_bias"].iloc[0] == "major concerns"
 
 
 def test_an_os_comparison_resting_on_crossover_is_less_direct(ev) -> None:

@@ -90,11 +90,26 @@ def _worst(values: list[str]) -> str:
     return max(values, key=order.index) if values else "no concerns"
 
 
-def _within_study(trials: list[str], rob: pd.DataFrame | None) -> tuple[str, str]:
+def overall_judgements(rob: pd.DataFrame | None, outcome: str) -> dict[str, str]:
+    """Trial → overall RoB 2 judgement for ``outcome``: its own ``overall`` row, else the
+    trial's ``all`` row (``risk_of_bias.csv`` may have no ``outcome`` column: every row then
+    covers every outcome)."""
     if rob is None or rob.empty:
+        return {}
+    overall = rob[rob["domain"] == "overall"]
+    found: dict[str, str] = {}
+    wanted = (outcome, "all") if "outcome" in overall else (None,)
+    for which in reversed(wanted):
+        rows = overall if which is None else overall[overall["outcome"] == which]
+        found.update(zip(rows["trial"], rows["judgement"], strict=True))
+    return found
+
+
+def _within_study(trials: list[str], rob: pd.DataFrame | None, outcome: str) -> tuple[str, str]:
+    overall = overall_judgements(rob, outcome)
+    if not overall:
         return "not assessed", "risk of bias not assessed"
-    overall = rob[rob["domain"] == "overall"].set_index("trial")["judgement"]
-    missing = [t for t in trials if t not in overall.index]
+    missing = [t for t in trials if t not in overall]
     if missing:
         return "not assessed", f"risk of bias not assessed for {', '.join(missing)}"
     worst = _worst([_ROB[str(overall[t])] for t in trials])
@@ -140,7 +155,7 @@ def comparison_certainty(
         trials = [t for t in str(entry.trials).split(";") if t]
         judged: dict[str, str] = {}
         reasons: list[str] = []
-        judged["within_study_bias"], why = _within_study(trials, rob)
+        judged["within_study_bias"], why = _within_study(trials, rob, ic.outcome)
         reasons.append(why)
         levels = [str(rows.at[t, "source_level"]) for t in trials]
         thin = [
