@@ -318,3 +318,16 @@ def test_an_os_comparison_resting_on_crossover_is_less_direct(ev) -> None:
     assert table.at[("regorafenib", "placebo"), "indirectness"] == "some concerns"
     assert "crossed over" in table.at[("regorafenib", "placebo"), "reasons"]
     assert table.at[("pazopanib", "placebo"), "indirectness"] == "no concerns"  # no crossover
+
+
+def test_drug_headlines_carry_the_certainty_of_their_own_comparison(ev) -> None:
+    from tkidata.comparative import drug_headlines
+
+    bone = drug_headlines(ev, Filters(histology="osteosarcoma", line="second")).set_index("drug")
+    assert bone.at["regorafenib", "trial"] == "SARC024"
+    assert bone.at["regorafenib", "certainty"] in ("High", "Moderate", "Low", "Very low")
+    assert bone.at["apatinib", "status"] == "no_trial" and bone.at["apatinib", "certainty"] == ""
+    lms = drug_headlines(ev, Filters(histology="lms", line="second")).set_index("drug")
+    assert lms.at["anlotinib", "certainty_note"] == "not rated: the hazard ratio has no CI"
+    first = drug_headlines(ev, Filters(histology="sts", line="first")).set_index("drug")
+    assert first.at["regorafenib", "certainty_note"].startswith("not rated: maintenance")

@@ -267,3 +267,57 @@ def certainty_table(table: pd.DataFrame) -> pd.DataFrame:
 def _true(value: object) -> bool:
     """A nullable boolean cell that is true (missing is not)."""
     return bool(value) if pd.notna(value) else False
+
+
+HEADLINE_COLUMNS = ("drug", "status", "headline", "trial", "certainty", "certainty_note", "message")
+
+
+def drug_headlines(
+    ev: Evidence, f: Filters, *, risk_of_bias: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Each drug's first-screen line of randomised evidence with the certainty of that comparison.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``HEADLINE_COLUMNS``, one row per compared drug: ``headline`` as in
+        :attr:`RandomisedEvidence.drugs`; ``certainty`` the provisional rating of the headline's
+        own comparison (drug vs its control, from :func:`comparison_certainty`), or empty with
+        ``certainty_note`` saying why it is not rated (no CI; a maintenance setting).
+    """
+    re = randomised_evidence(ev, f)
+    ic = indirect_comparisons(ev, f, evidence=re)
+    rated = comparison_certainty(ev, f, ic, risk_of_bias=risk_of_bias, evidence=re)
+    records = []
+    for d in re.drugs.itertuples(index=False):
+        certainty, note, trial = "", "", ""
+        if d.status == "randomised":
+            best = re.rows[(re.rows["drug"] == d.drug) & (re.rows["headline"] == d.headline)].iloc[
+                0
+            ]
+            trial = str(best["trial"])
+            hit = rated[
+                (rated["treat1"] == best["experimental"])
+                & (rated["treat2"] == best["anchor"])
+                & (rated["evidence"] == "direct")
+            ]
+            if not best["has_ci"]:
+                note = "not rated: the hazard ratio has no CI"
+            elif best["setting"] != "treatment":
+                note = f"not rated: {best['setting']} setting (outside the network)"
+            elif hit.empty:
+                note = "not rated"
+            else:
+                certainty, note = str(hit["rating"].iloc[0]), str(hit["reasons"].iloc[0])
+        records.append(
+            {
+                "drug": d.drug,
+                "status": d.status,
+                "headline": d.headline,
+                "trial": trial,
+                "certainty": certainty,
+                "certainty_note": note,
+                "message": d.message,
+            }
+        )
+    return pd.DataFrame(records, columns=list(HEADLINE_COLUMNS))
