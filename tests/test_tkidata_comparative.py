@@ -285,7 +285,12 @@ def test_certainty_in_a_star_network(ev) -> None:
     assert set(table["incoherence"]) == {"not assessable"}
     row = table[(table["treat1"] == "pazopanib") & (table["treat2"] == "regorafenib")].iloc[0]
     assert row["imprecision"] == "major concerns" and row["rating"] == "Very low"
-    assert "not assessed" in set(table["within_study_bias"])
+    unassessed = comparison_certainty(
+        ev, Filters(histology="sts", line="second"), risk_of_bias=pd.DataFrame()
+    )
+    assert set(unassessed["within_study_bias"]) == {"not assessed"}
+    shipped = table.set_index(["treat1", "treat2"]).at[("regorafenib", "placebo"), "reasons"]
+    assert shipped.startswith("risk of bias") and "REGOSARC: " in shipped  # ev.risk_of_bias
     rob = pd.DataFrame({"trial": ["PALETTE"], "domain": ["overall"], "judgement": ["high"]})
     judged = comparison_certainty(ev, Filters(histology="sts", line="second"), risk_of_bias=rob)
     palette = judged[(judged["treat1"] == "pazopanib") & (judged["treat2"] == "placebo")].iloc[0]

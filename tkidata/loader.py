@@ -68,6 +68,10 @@ class Evidence:
         The randomised comparisons (``comparisons.csv``): one hazard ratio of an experimental
         arm vs its control per row, with ``preferred`` marking the one report per trial ×
         population × line subgroup × outcome × comparison that the views use.
+    risk_of_bias, guidelines : pandas.DataFrame
+        RoB 2 judgements of the randomised trials and the guideline and regulatory standing of
+        each drug (:mod:`tkidata.rob`, :mod:`tkidata.standing`); empty (with their columns)
+        when no batch holds the files.
     vocab : Vocab
         Controlled vocabularies.
     version : DataVersion
@@ -92,6 +96,8 @@ class Evidence:
     records: pd.DataFrame = field(default_factory=pd.DataFrame)
     included_studies: pd.DataFrame = field(default_factory=pd.DataFrame)
     comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    risk_of_bias: pd.DataFrame = field(default_factory=pd.DataFrame)
+    guidelines: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: tuple[Problem, ...] = ()
     batches: tuple[str, ...] = ()
     read: tuple[tuple[str, int], ...] = ()
@@ -343,6 +349,8 @@ def load(data_dir: Path | str | None = None, vocab_dir: Path | str | None = None
         records=_public(typed["records"]),
         included_studies=_public(typed["included_studies"]),
         comparisons=_public(typed["comparisons"]),
+        risk_of_bias=_public(typed["risk_of_bias"]),
+        guidelines=_public(typed["guidelines"]),
         warnings=tuple(sorted(set(warnings))),
         batches=tuple(p.name for p in batch_dirs(data)),
         read=tuple(sorted((t.shown, len(t.rows)) for name in TABLES for t in usable[name])),
