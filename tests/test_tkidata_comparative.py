@@ -336,3 +336,14 @@ def test_drug_headlines_carry_the_certainty_of_their_own_comparison(ev) -> None:
     assert lms.at["anlotinib", "certainty_note"] == "not rated: the hazard ratio has no CI"
     first = drug_headlines(ev, Filters(histology="sts", line="first")).set_index("drug")
     assert first.at["regorafenib", "certainty_note"].startswith("not rated: maintenance")
+
+
+def test_a_trial_without_an_hr_still_gives_its_observed_landmark(ev) -> None:
+    table = absolute_effects(ev, Filters(histology="osteosarcoma", line="second"))
+    regobone = table[table["trial"] == "REGOBONE"].iloc[0]
+    assert regobone["week"] == 8 and regobone["kind"] == "observed"
+    assert regobone["rd_per_100"] == pytest.approx(65.0)
+    assert regobone["nnt"] == pytest.approx(100 / 65)
+    assert "REGOBONE" not in set(
+        randomised_evidence(ev, Filters(histology="osteosarcoma")).rows["trial"]
+    )
