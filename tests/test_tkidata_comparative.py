@@ -21,8 +21,10 @@ from tkidata.comparative import (
     histology_matched,
     indirect_comparisons,
     league_table,
+    network_table,
     randomised_evidence,
     randomised_table,
+    transitivity_reader_table,
     transitivity_table,
 )
 from tkidata.comparative.absolute import modelled_survival, risk_difference
@@ -180,6 +182,13 @@ def test_star_disconnected_and_ci_less_trials_are_said(ev) -> None:
     assert not ic.league[
         ic.league["treat1"].eq("anlotinib") & ic.league["treat2"].isin(["placebo", "regorafenib"])
     ].shape[0]
+    edges = network_table(ic)
+    assert set(zip(edges["treat1"], edges["treat2"], strict=True)) >= {
+        ("placebo", "regorafenib"),
+        ("pazopanib", "placebo"),
+        ("anlotinib", "dacarbazine"),
+    }
+    assert (edges["n_studies"] == 1).all()
     table = league_table(ic)
     assert "Regorafenib vs placebo" in set(table["Comparison"])
     assert "Placebo vs regorafenib" not in set(table["Comparison"])
@@ -212,6 +221,8 @@ def test_transitivity_names_the_differences_that_matter(ev) -> None:
     assert "different baseline risk" in table.at["REGOSARC", "differences"]
     assert "24% of patients had ASPS" in table.at["ALTER0203", "differences"]
     assert "active control (dacarbazine)" in table.at["APROMISS", "differences"]
+    shown = transitivity_reader_table(table.reset_index())
+    assert "Differences that matter" in shown.columns and len(shown) == len(table)
     lms = transitivity_table(ev, Filters(histology="lms", line="second")).set_index("trial")
     assert lms.at["ALTER0203", "subtype_share"] == "18% (41 of 233)"
     assert lms.at["REGOSARC", "subtype_share"] == "100% (a cohort of this subtype)"
