@@ -60,7 +60,17 @@ from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
 from tkidata.reproduction import held_studies as held_studies_of
 from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
-from tkidata.tiers import DrugSummary, TieredNumber, summary_frame, tiered_outcome
+from tkidata.tiers import (
+    DrugSummary,
+    TieredAdverseEvents,
+    TieredNumber,
+    adverse_events_at_tier,
+    outcome_at_tiers,
+    summary_frame,
+    tiered_adverse_events,
+    tiered_arms,
+    tiered_outcome,
+)
 from tkidata.vocab import VOCAB_DIR
 from ui import user_studies
 
@@ -516,6 +526,79 @@ def tiered_number(
             direct_only,
             user_studies.outcome_extra(f),
         ),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _tier_results(
+    fp: Fingerprint,
+    drug: str,
+    outcome: str,
+    timepoint: int | None,
+    f: Filters,
+    m: Method,
+    direct_only: bool,
+    extra: pd.DataFrame | None,
+) -> tuple[tuple[str, OutcomeResult], ...]:
+    return outcome_at_tiers(
+        _shared(fp), drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only, extra=extra
+    )
+
+
+def tier_results(
+    drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method, direct_only: bool
+) -> tuple[tuple[str, OutcomeResult], ...]:
+    """``tkidata.tiers.outcome_at_tiers``: one number's pool at every tier of the patient's
+    ladder (Forest's tier choice; :func:`tiered_number` says which tier answers)."""
+    return _held(
+        ("tier_results", drug, outcome, timepoint, f, m, direct_only),
+        lambda: _tier_results(
+            data_fingerprint(),
+            drug,
+            outcome,
+            timepoint,
+            f,
+            m,
+            direct_only,
+            user_studies.outcome_extra(f),
+        ),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class TieredSafety:
+    """Safety for the patient: per drug, grade ≥3 events at the cards' tier and all-grade
+    events at the same tier (their own most direct tier when no grade ≥3 event is reported)."""
+
+    grade3: Mapping[str, TieredAdverseEvents]
+    any_grade: Mapping[str, TieredAdverseEvents]
+
+
+def safety(f: Filters, m: Method, direct_only: bool) -> TieredSafety:
+    """The Safety page's adverse events at each drug's tier (the cards' grade ≥3 tier)."""
+
+    def build() -> TieredSafety:
+        ev, extra = evidence(), user_studies.ae_extra(f)
+        grade3 = {s.drug: s.adverse_events for s in summary(f, m, direct_only)}
+        any_grade = {
+            drug: adverse_events_at_tier(ev, drug, f, m, ae.tier, grade="any", extra=extra)
+            if ae.tier is not None
+            else tiered_adverse_events(
+                ev, drug, f, m, grade="any", direct_only=direct_only, extra=extra
+            )
+            for drug, ae in grade3.items()
+        }
+        return TieredSafety(grade3, any_grade)
+
+    return _held(("safety", f, m, direct_only), build)
+
+
+def patient_arms(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
+    """``tkidata.tiers.tiered_arms``: the arms behind the patient's tiered answers (Compare's
+    numbers and grade ≥3 events) and what each serves, at which tier."""
+    return _held(
+        ("patient_arms", f, m, direct_only),
+        lambda: tiered_arms(evidence(), tiered_view(f, m, direct_only), summary(f, m, direct_only)),
     )
 
 
