@@ -62,6 +62,7 @@ else:
             timepoint=timepoint,
             study_info=info,
             method_text=render.method_for(outcome, m),
+            tier_text=patient.tier_line(tier, f.histology),
         )
         view = cache.chart_view(
             ("forest_main", drug, outcome, timepoint),
