@@ -54,6 +54,7 @@ from tkidata import (
 )
 from tkidata.coverage import search_counts as search_counts_of
 from tkidata.evidence_table import evidence_table as evidence_rows
+from tkidata.evidence_table import with_patient_arms
 from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
 from tkidata.reproduction import held_studies as held_studies_of
@@ -566,6 +567,15 @@ def patient_arms(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
         lambda: tiered_arms(
             evidence(), tiered_table(f, m, direct_only), summary(f, m, direct_only)
         ),
+    )
+
+
+def patient_evidence_table(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
+    """:func:`evidence_table` with the arms behind the patient's tiered answers marked
+    (``enters_pools``) and what each serves at which tier (``serves``)."""
+    return _held(
+        ("patient_evidence_table", f, m, direct_only),
+        lambda: with_patient_arms(evidence_table(f), patient_arms(f, m, direct_only)),
     )
 
 
