@@ -9,6 +9,7 @@ compared number by number.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -22,7 +23,14 @@ import tkidata
 from report.colors import drug_label
 from tkidata.selection import label_of
 from tkidata.tiers import DrugSummary, number_text, patient_summary, tier_headline
-from tkidata.wording import NO_STUDY, TIER_WORDS, format_interval, format_value, outcome_label
+from tkidata.wording import (
+    NO_AE_STUDY,
+    NO_STUDY,
+    TIER_WORDS,
+    format_interval,
+    format_value,
+    outcome_label,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -125,7 +133,7 @@ def test_safety_shows_the_cards_grade3_terms_at_the_cards_tier(ev, cards, histol
         ae = summary.adverse_events
         line = next(b for b in bullets.splitlines() if f"**{drug_label(summary.drug)}**" in b)
         if ae.tier is None:
-            assert NO_STUDY in line
+            assert NO_AE_STUDY in line
             continue
         assert tier_headline(ev, ae.tier, histology) in line
         for _, term in ae.top().iterrows():
@@ -170,8 +178,6 @@ def test_evidence_lists_the_arms_behind_the_cards_with_their_tier(ev, cards, his
 
 @pytest.mark.parametrize("histology", HISTOLOGIES)
 def test_export_efficacy_figure_shows_the_cards_numbers(cards, histology) -> None:
-    import json
-
     import pyarrow as pa
 
     at = run("export", histology)
@@ -271,3 +277,27 @@ def test_deck_shows_the_cards_numbers(ev, cards, histology, tmp_path) -> None:
             assert len(shown) == 1, (summary.drug, outcome)
             assert shown[0]["Estimate"] == format_value(term["est"])
             assert (shown[0]["k"], shown[0]["N"]) == (str(int(term["k"])), str(int(term["n"])))
+
+
+def test_direct_only_makes_forest_safety_and_export_direct_only(ev) -> None:
+    """Second-line osteosarcoma, anlotinib ORR: histology group by default, nothing direct."""
+    f = patient("osteosarcoma")
+    direct = {s.drug: s for s in patient_summary(ev, f, REF, direct_only=True)}
+    assert not direct["anlotinib"].numbers["orr"].has_evidence
+    at = run("forest", "osteosarcoma", drug="anlotinib", outcome="orr", direct="yes")
+    assert not [r for r in at.radio if r.label == "Evidence tier shown"], "other tiers offered"
+    infos = "\n".join(str(i.value) for i in at.info)
+    assert f"Anlotinib, {outcome_label('orr')}: {NO_STUDY} (direct evidence only)" in infos
+    at = run("safety", "osteosarcoma", direct="yes")
+    bullets = next(str(m.value) for m in at.markdown if str(m.value).startswith("- **"))
+    for drug, summary in direct.items():
+        line = next(b for b in bullets.splitlines() if f"**{drug_label(drug)}**" in b)
+        assert summary.adverse_events.tier in (None, "direct")
+        if summary.adverse_events.tier is None:
+            assert NO_AE_STUDY in line
+        else:
+            assert tier_headline(ev, "direct", "osteosarcoma") in line
+    at = run("export", "osteosarcoma", direct="yes")
+    chart = at.get("vega_lite_chart")[0].proto
+    description = json.loads(chart.spec)["description"]
+    assert f"Objective response rate (ORR), Anlotinib: {NO_STUDY}" in description
