@@ -6,6 +6,7 @@ import pytest
 
 import tkidata
 from tkidata.evidence_table import evidence_table, with_patient_arms
+from tkidata.presets import preset_comparison
 from tkidata.tiers import (
     adverse_events_at_tier,
     outcome_at_tiers,
@@ -92,3 +93,18 @@ def test_tiered_arms_are_every_arm_behind_a_tiered_number(ev) -> None:
     marked = with_patient_arms(evidence_table(ev, LMS), arms)
     assert set(marked.loc[marked["enters_pools"], "study_id"]) == behind
     assert list(marked.columns).index("serves") == list(marked.columns).index("enters_pools") + 1
+
+
+def test_presets_side_by_side_pool_at_the_patients_tier(ev) -> None:
+    """Methods' presets table: the reference preset's numbers are the cards' numbers."""
+    f = LMS.replace(histology="osteosarcoma")
+    table = preset_comparison(ev, f, tiered=True).set_index(["drug", "quantity", "preset"])
+    for summary in patient_summary(ev, f, REF):
+        orr = summary.numbers["orr"]
+        row = table.loc[(summary.drug, "ORR", "reference")]
+        assert row["k"] == (orr.result.k if orr.has_number else 0)
+        if orr.has_number:
+            assert row["est"] == pytest.approx(orr.result.estimate[0], rel=1e-12)
+        for _, term in summary.adverse_events.top().iterrows():
+            ae = table.loc[(summary.drug, f"Grade ≥3 {term['term']}", "reference")]
+            assert ae["est"] == pytest.approx(term["est"], rel=1e-12)

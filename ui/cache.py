@@ -306,14 +306,27 @@ def sensitivity(
 
 @st.cache_data(show_spinner="Pooling under the three presets…", max_entries=16)
 def _presets(
-    fp: Fingerprint, f: Filters, extra: pd.DataFrame | None, ae_extra: pd.DataFrame | None
+    fp: Fingerprint,
+    f: Filters,
+    direct_only: bool,
+    extra: pd.DataFrame | None,
+    ae_extra: pd.DataFrame | None,
 ) -> pd.DataFrame:
-    return presets_side_by_side(_shared(fp), f, extra=extra, ae_extra=ae_extra)
+    return presets_side_by_side(
+        _shared(fp), f, extra=extra, ae_extra=ae_extra, tiered=True, direct_only=direct_only
+    )
 
 
-def preset_comparison(f: Filters) -> pd.DataFrame:
-    """ORR, DCR and top grade ≥3 AEs of every drug under the three presets, with flags."""
-    return _presets(data_fingerprint(), f, user_studies.outcome_extra(f), user_studies.ae_extra(f))
+def preset_comparison(f: Filters, direct_only: bool = False) -> pd.DataFrame:
+    """ORR, DCR and top grade ≥3 AEs of every drug under the three presets, with flags, each
+    at the patient's tier (as on Compare)."""
+    return _presets(
+        data_fingerprint(),
+        f,
+        direct_only,
+        user_studies.outcome_extra(f),
+        user_studies.ae_extra(f),
+    )
 
 
 @st.cache_data(show_spinner="Reproducing the published analyses…", max_entries=4)
