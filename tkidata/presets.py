@@ -8,6 +8,7 @@ from tkidata.analysis import pool_adverse_events, pool_outcome
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
+from tkidata.tiers import tier_filters, tiered_adverse_events, tiered_outcome
 
 PRESET_ORDER = ("reference", "meta", "metafor")
 """Method presets compared side by side on the Methods page."""
@@ -41,6 +42,9 @@ def preset_comparison(
     top_terms: int = 3,
     extra: pd.DataFrame | None = None,
     ae_extra: pd.DataFrame | None = None,
+    *,
+    tiered: bool = False,
+    direct_only: bool = False,
 ) -> pd.DataFrame:
     """ORR, DCR and the top grade ≥3 AEs of every drug under the three method presets.
 
@@ -53,6 +57,11 @@ def preset_comparison(
     extra, ae_extra : pandas.DataFrame, optional
         User-supplied efficacy and AE rows (as for ``pool_outcome`` and ``pool_adverse_events``,
         with a ``drug`` column), pooled with the curated ones.
+    tiered : bool
+        Pool each quantity at the patient's tier (``tkidata.tiers``: the tier of the number
+        under the reference preset, as Compare shows it) instead of the exact filters.
+    direct_only : bool
+        With ``tiered``, the direct tier only.
 
     Returns
     -------
@@ -67,10 +76,27 @@ def preset_comparison(
     """
     methods = {name: Method.preset(name) for name in PRESET_ORDER}
     records: list[dict[str, object]] = []
+
+    def at_tier(tier: str | None) -> Filters:
+        return tier_filters(ev, f, tier) if tiered and tier is not None else f
+
     for drug in ev.vocab.tki_drugs:
         for quantity, outcome in (("ORR", "orr"), ("DCR", "dcr")):
+            fo = f
+            if tiered:
+                fo = at_tier(
+                    tiered_outcome(
+                        ev,
+                        drug,
+                        outcome,
+                        f,
+                        methods["reference"],
+                        direct_only=direct_only,
+                        extra=extra,
+                    ).tier
+                )
             for name, m in methods.items():
-                res = pool_outcome(ev, drug, outcome, f, m, extra=extra)
+                res = pool_outcome(ev, drug, outcome, fo, m, extra=extra)
                 est = res.estimate or (float("nan"),) * 3
                 props = [s.proportion for s in res.pool.studies] if res.pool is not None else []
                 records.append(
@@ -86,8 +112,16 @@ def preset_comparison(
                         "study_max": max(props) if props else float("nan"),
                     }
                 )
+        fa = f
+        if tiered:
+            fa = at_tier(
+                tiered_adverse_events(
+                    ev, drug, f, methods["reference"], direct_only=direct_only, extra=ae_extra
+                ).tier
+            )
         ae = {
-            name: pool_adverse_events(ev, drug, f, m, extra=ae_extra) for name, m in methods.items()
+            name: pool_adverse_events(ev, drug, fa, m, extra=ae_extra)
+            for name, m in methods.items()
         }
         for term in ae["reference"]["term"].head(top_terms):
             for name in PRESET_ORDER:
