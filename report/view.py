@@ -25,6 +25,7 @@ from report.colors import TKI_DRUGS, drug_label
 from report.params import describe_filters, histology_words, method_for
 from report.view_tables import pooled_results_table
 from tkidata.evidence_table import evidence_table as evidence_rows
+from tkidata.releases import data_words
 from tkidata.selection import label_of
 from tkidata.wording import outcome_label
 
@@ -168,7 +169,7 @@ def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
     ev = view.evidence
     return build_deck_content(
         studies=ev.studies,
-        data_version=str(ev.version),
+        data_version=data_words(ev.version),
         filters=view.filters,
         method=view.method,
         compare=view.compare,
@@ -259,7 +260,7 @@ def about_lines(view: ExportView, *, date: str) -> list[str]:
     lines = [
         f"Filters: {describe_filters(view.filters)}",
         f"Method: {view.method.describe()} ({view.method.short()})",
-        f"Data: {view.evidence.version}",
+        f"Data: {data_words(view.evidence.version)}",
         f"Exported: {date}",
         "Proportions are fractions in [0, 1]; medians are months; I² in percent.",
     ]
