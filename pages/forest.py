@@ -7,7 +7,7 @@ import streamlit as st
 from report import charts
 from report.colors import TKI_DRUGS, drug_label
 from tkidata.wording import outcome_label
-from ui import cache, downloads, render
+from ui import cache, downloads, render, trends
 from ui.frame import page_frame
 from ui.params import url_selectbox
 
@@ -39,8 +39,15 @@ else:
     if result.derived:
         st.caption("Some counts are derived (e.g. events = rate × n); see the sources below.")
     info = charts.study_info_from_rows(result.selection.rows)
-    forest_tab, subgroup_tab, loo_tab, funnel_tab = st.tabs(
-        ["Forest plot", "Subgroups", "Leave-one-out", "Funnel plot & Egger"]
+    forest_tab, subgroup_tab, loo_tab, funnel_tab, cumulative_tab, metareg_tab = st.tabs(
+        [
+            "Forest plot",
+            "Subgroups",
+            "Leave-one-out",
+            "Funnel plot & Egger",
+            "Cumulative",
+            "Meta-regression",
+        ]
     )
     with forest_tab:
         forest = partial(
@@ -169,6 +176,10 @@ else:
                 if egger.k < 10
                 else None,
             )
+    with cumulative_tab:
+        trends.cumulative_tab(result, f, m)
+    with metareg_tab:
+        trends.metareg_tab(result, f, m)
     if m.glmm:
         st.caption(
             "Under the GLMM preset, subgroups and Egger's test use the two-step logit "
