@@ -12,6 +12,7 @@ from tkidata import releases as rel
 
 PARAM = "release"
 SINCE = "since"
+PAGE = "pages/whats_new.py"
 
 
 def _stamp() -> tuple[tuple[str, int], ...]:
@@ -50,9 +51,14 @@ def link_notice() -> None:
         if raw in known:
             st.info(
                 f"This link was made with data release {raw}; the data have changed since "
-                f"(now {rel.release_label(release)}). "
-                f"[What changed since {raw}](/whats_new?{SINCE}={raw})",
+                f"(now {rel.release_label(release)}).",
                 icon=":material/update:",
+            )
+            st.page_link(
+                PAGE,
+                label=f"What changed since {raw}",
+                icon=":material/update:",
+                query_params={SINCE: raw},
             )
         else:
             st.info(
@@ -66,4 +72,5 @@ def link_notice() -> None:
 
 def footer() -> None:
     """``Data release X of DATE`` under every page, with a link to what changed."""
-    st.caption(f"Data: {label()} · [What's new](/whats_new)")
+    st.caption(f"Data: {label()}")
+    st.page_link(PAGE, label="What's new in the data", icon=":material/update:")

@@ -100,7 +100,8 @@ def metareg_tab(result: OutcomeResult, f: Filters, m: Method) -> None:
             icon=":material/info:",
         )
         return
-    moderator = st.selectbox(
+    pick, _ = st.columns([1, 2])
+    moderator = pick.selectbox(
         "Moderator", tuple(MODERATORS), format_func=MODERATORS.get, key="forest_moderator"
     )
     key = (result.drug, result.outcome, result.timepoint, moderator)

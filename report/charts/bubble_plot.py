@@ -15,7 +15,7 @@ from report.colors import drug_label
 from tkidata.trends import MODERATORS, moderator_words
 from tkidata.wording import format_interval, outcome_label
 
-WIDTH, NARROW_WIDTH = 420, 250
+WIDTH, NARROW_WIDTH = 420, 230
 GRID = 41
 
 
@@ -122,14 +122,19 @@ def bubble_chart(
     )
     f = reg.fit
     r2 = "—" if f.r2 is None else f"{f.r2:.0f}%"
-    subtitle = [f"k = {f.k}, QM = {f.qm:.2f} (df {f.qm_df}), p = {f.qm_pvalue:.3f}, R² = {r2}"]
-    if reg.permutation is not None:
-        subtitle.append(f"Permutation p = {reg.permutation.qm_pvalue:.3f}; bubble area ∝ weight")
+    subtitle = [
+        f"by {x_title.lower()}",
+        f"k = {f.k}, QM = {f.qm:.2f} (df {f.qm_df}), p = {f.qm_pvalue:.3f}",
+        f"R² = {r2}"
+        + (f", permutation p = {reg.permutation.qm_pvalue:.3f}" if reg.permutation else ""),
+    ]
+    subtitle.append("Bubble area ∝ weight; fit with 95% CI")
     chart = alt.layer(band, centre, bubbles).properties(
         width=NARROW_WIDTH if narrow else WIDTH,
         height=260 if narrow else 320,
         title=alt.TitleParams(
-            f"{drug_label(drug)}: {what} by {x_title.lower()}", subtitle=subtitle
+            f"{drug_label(drug)}: {outcome_label(outcome, timepoint, short=narrow)}",
+            subtitle=subtitle,
         ),
     )
     pred = reg.prediction.proportion if reg.prediction is not None else None

@@ -13,7 +13,7 @@ from report.colors import drug_label
 from tkidata.wording import format_interval, outcome_label
 
 #: plot width (px): full layout and the phone layout (fits a 390 px screen with its labels)
-WIDTH, NARROW_WIDTH = 420, 170
+WIDTH, NARROW_WIDTH = 420, 150
 
 
 def cumulative_table(cum: Any, rows: pd.DataFrame, *, drug: str) -> pd.DataFrame:
@@ -38,6 +38,16 @@ def cumulative_table(cum: Any, rows: pd.DataFrame, *, drug: str) -> pd.DataFrame
     )
 
 
+def _row_label(study: str, year: object, narrow: bool) -> str:
+    """``+ Study 2019`` (the year added when the label lacks it; cut to fit a phone)."""
+    text = study
+    if pd.notna(year) and str(int(year)) not in study:
+        text = f"{study} ({int(year)})"
+    if narrow and len(text) > 16:
+        text = text[:15] + "…"
+    return f"+ {text}"
+
+
 def cumulative_chart(
     cum: Any,
     rows: pd.DataFrame,
@@ -51,19 +61,18 @@ def cumulative_chart(
     phone layout, study labels cut to fit)."""
     table = cumulative_table(cum, rows, drug=drug)
     table["row"] = [
-        f"+ {s if not narrow or len(s) <= 18 else s[:17] + '…'} ({y if pd.notna(y) else '?'})"
-        for s, y in zip(table["study"], table["year"], strict=True)
+        _row_label(s, y, narrow) for s, y in zip(table["study"], table["year"], strict=True)
     ]
     table["text"] = [
         format_interval(e, lo, hi)
         for e, lo, hi in zip(table.est, table.ci_lb, table.ci_ub, strict=True)
     ]
-    what = outcome_label(outcome, timepoint)
+    what = outcome_label(outcome, timepoint, short=narrow)
     y = alt.Y(
         "row:N",
         sort=list(table["row"]),
         title=None,
-        axis=alt.Axis(labelLimit=150 if narrow else 330),
+        axis=alt.Axis(labelLimit=120 if narrow else 330),
     )
     scale = alt.Scale(zero=True, nice=True)
     base = alt.Chart(table)
@@ -89,8 +98,8 @@ def cumulative_chart(
     )
     last = cum.steps[-1]
     subtitle = [
-        f"Studies added by publication year; after all {last.k}: "
-        f"{format_interval(last.est, last.ci_lb, last.ci_ub)}"
+        "Studies added by publication year;",
+        f"after all {last.k}: {format_interval(last.est, last.ci_lb, last.ci_ub)}",
     ]
     chart = alt.layer(rule, dot).properties(
         width=NARROW_WIDTH if narrow else WIDTH,
@@ -100,5 +109,5 @@ def cumulative_chart(
     return configure(
         chart,
         description=f"Cumulative meta-analysis of {drug_label(drug)} {what}: "
-        + "; ".join(f"after {r.study} ({r.year}) {r.text}, k = {r.k}" for r in table.itertuples()),
+        + "; ".join(f"after {r.study} {r.text}, k = {r.k}" for r in table.itertuples()),
     )
