@@ -201,7 +201,7 @@ def trend_frames(results: Sequence[Any], evidence: Any) -> tuple[pd.DataFrame, p
     cum_rows: list[dict[str, Any]] = []
     reg_rows: list[dict[str, Any]] = []
     for result in results:
-        rows = study_rows(result, evidence)
+        rows = study_rows(result, evidence.studies)
         if len(rows) < 2 or rows["year"].isna().any():
             continue
         pool_id = f"t{len(cum_rows) + len(reg_rows) + 1}"

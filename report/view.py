@@ -151,11 +151,12 @@ def population_labels(ev: tkidata.Evidence) -> dict[str, str]:
     return {"sts": "Soft tissue sarcoma", "bone": "Bone sarcoma", **labels}
 
 
-def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
+def view_deck_content(view: ExportView, *, date: str, cumulative: bool = False) -> DeckContent:
     """The tumour-board deck's content for a view (the Export page and the CLI call this).
 
     Starts the render workers first, so they load while the slide charts are built, and hands
     them each chart as it is built (when a core is idle), so they draw while the rest is built.
+    ``cumulative=True`` adds each forest plot's cumulative meta-analysis (by publication year).
     """
     from report.deck import CONTENT_H_IN, CONTENT_W_IN, MIN_PPI  # python-pptx: loaded on use
     from report.deck_inputs import build_deck_content
@@ -182,6 +183,7 @@ def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
         patient_summary=view.patient_summary,
         also_cited=summary_study_ids(view),
         on_chart=prefetch,
+        cumulative=cumulative,
     )
 
 

@@ -33,7 +33,7 @@ def pooled() -> tuple[tkidata.OutcomeResult, object]:
     result = tkidata.pool_outcome(
         ev, DRUG, OUTCOME, tkidata.Filters(), tkidata.Method.preset("reference")
     )
-    return result, trends.study_rows(result, ev)
+    return result, trends.study_rows(result, ev.studies)
 
 
 def _core(tmp_path: Path, rows: object, capsys: pytest.CaptureFixture[str], *argv: str) -> dict:

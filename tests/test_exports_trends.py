@@ -75,3 +75,33 @@ def test_reproduce_r_fails_when_a_cumulative_step_differs(tmp_path: Path) -> Non
     done = _run(tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "cumul() by year" in done.stdout and "DIFFERS" in done.stdout
+
+
+def test_deck_adds_cumulative_slides_on_request(tmp_path: Path) -> None:
+    from pptx import Presentation
+
+    from report.cli import main
+
+    out = tmp_path / "deck.pptx"
+    args = ["deck", "--out", str(out), "--forest-drugs", "pazopanib", "--outcomes", "orr"]
+    assert main([*args, "--date", "2026-12-06", "--cumulative"]) == 0
+    titles = [
+        shape.text_frame.text
+        for slide in Presentation(str(out)).slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    ]
+    cumulative = [t for t in titles if t.endswith("cumulative by publication year")]
+    assert cumulative == [
+        "Pazopanib: Objective response rate (ORR), cumulative by publication year"
+    ]
+    footers = " ".join(titles)
+    assert "data release " in footers
+    assert main([*args, "--date", "2026-12-06"]) == 0
+    plain = [
+        shape.text_frame.text
+        for slide in Presentation(str(out)).slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    ]
+    assert not [t for t in plain if "cumulative by publication year" in t]

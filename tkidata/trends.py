@@ -28,7 +28,6 @@ from core import CumulativePool, MetaRegression, ModeratorError, cumulative, met
 from core.metareg import PermutationTest, Prediction
 from tkidata.analysis import OutcomeResult
 from tkidata.filters import line_contains
-from tkidata.loader import Evidence
 from tkidata.wording import DESIGN_LABELS, LINE_LABELS
 
 #: moderator code -> reader's label
@@ -89,19 +88,20 @@ def _share_bone(row: pd.Series) -> float | None:
     return None  # a mixed arm's share is not recorded as a number
 
 
-def study_rows(result: OutcomeResult, ev: Evidence) -> pd.DataFrame:
+def study_rows(result: OutcomeResult, studies: pd.DataFrame) -> pd.DataFrame:
     """The pooled studies of a proportion result with their moderators (:data:`ROW_COLUMNS`).
 
-    Events and n are those the pool used (landmark rates: round(rate × n)); moderators come
-    from the study arm (year, design, enrolled line, country, dose schedule), the outcome row
-    (assessment) and the histology (share of bone: 1 for bone arms or rows, 0 for soft tissue,
-    empty for a mixed arm). Empty when the result is not a pooled proportion.
+    ``studies`` is ``Evidence.studies``. Events and n are those the pool used (landmark
+    rates: round(rate × n)); moderators come from the study arm (year, design, enrolled line,
+    country, dose schedule), the outcome row (assessment) and the histology (share of bone: 1
+    for bone arms or rows, 0 for soft tissue, empty for a mixed arm). Empty when the result is
+    not a pooled proportion.
     """
     pool = result.pool
     if pool is None or not hasattr(pool, "studies") or result.outcome.endswith("median"):
         return pd.DataFrame(columns=list(ROW_COLUMNS))
     rows = result.selection.rows.set_index("label")
-    arms = ev.studies.set_index("study_id")
+    arms = studies.set_index("study_id")
     records = []
     for s in pool.studies:
         row = rows.loc[s.label] if s.label in rows.index else pd.Series(dtype=object)

@@ -35,7 +35,7 @@ def _rows(result: OutcomeResult) -> pd.DataFrame:
         result.filters,
         result.method,
     )
-    return cache.view_part(key, lambda: study_rows(result, cache.evidence()))
+    return cache.view_part(key, lambda: study_rows(result, cache.evidence().studies))
 
 
 def cumulative_tab(result: OutcomeResult, f: Filters, m: Method) -> None:
