@@ -58,7 +58,7 @@ def test_cumulative_and_metaregression_tabs(
     name, scale = _visible_chart(page)
     assert name.startswith("Cumulative meta-analysis of Pazopanib"), name
     assert scale > 0.97, f"cumulative chart drawn at {scale:.0%} at {size}"
-    page.get_by_role("tab", name="Cumulative", exact=True).scroll_into_view_if_needed()
+    page.locator("[data-testid='stVegaLiteChart']:visible").first.scroll_into_view_if_needed()
     screenshot(page, f"forest-cumulative-{size}")
     assert not (wide := sideways_overflow(page)), "\n".join(wide)
 
@@ -69,6 +69,7 @@ def test_cumulative_and_metaregression_tabs(
     assert scale > 0.97, f"bubble plot drawn at {scale:.0%} at {size}"
     expect(page.get_by_text("Predicted for the patient's profile")).to_be_visible()
     expect(page.get_by_text("Fewer than 10 studies").first).to_be_attached()
+    page.locator("[data-testid='stVegaLiteChart']:visible").first.scroll_into_view_if_needed()
     screenshot(page, f"forest-metaregression-{size}")
     assert not (wide := sideways_overflow(page)), "\n".join(wide)
 
