@@ -106,7 +106,7 @@ class Replica:
     port: int
     run_dir: Path
     process: subprocess.Popen[bytes] | None = None
-    state: str = "stopped"  # starting, up, restarting, stopped
+    state: str = "stopped"  # starting, up, stopped
     restarts: int = 0
     started: float = 0.0
     failed_checks: int = 0

@@ -16,7 +16,7 @@ module                    charts
 ``cumulative_plot``       cumulative meta-analysis by publication year
 ``bubble_plot``           meta-regression bubble plot with regression line and CI band
 ``safety``                all-grade vs grade ≥3 panels per CTCAE term
-``hazard_ratio``          within-trial hazard ratios vs placebo
+``hazard_ratio``          within-trial hazard ratios vs each trial's control
 ``presets``               the same pooled values under the three method presets
 ``prisma_flow``           the documented search of each drug as a PRISMA-style flow
 ``style``                 the house style and drug colour encoding they share
