@@ -8,7 +8,7 @@ from report import charts
 from report.colors import TKI_DRUGS, drug_label
 from tkidata.tiers import unpooled_text
 from tkidata.wording import no_study, outcome_label
-from ui import cache, downloads, patient, render
+from ui import cache, downloads, patient, render, trends
 from ui.frame import page_frame
 from ui.params import direct_only, url_selectbox
 
@@ -50,8 +50,15 @@ elif result.pool is None:
     )
 else:
     info = charts.study_info_from_rows(result.selection.rows)
-    forest_tab, subgroup_tab, loo_tab, funnel_tab = st.tabs(
-        ["Forest plot", "Subgroups", "Leave-one-out", "Funnel plot & Egger"]
+    forest_tab, subgroup_tab, loo_tab, funnel_tab, cumulative_tab, metareg_tab = st.tabs(
+        [
+            "Forest plot",
+            "Subgroups",
+            "Leave-one-out",
+            "Funnel plot & Egger",
+            "Cumulative",
+            "Meta-regression",
+        ]
     )
     with forest_tab:
         forest = partial(
@@ -185,6 +192,10 @@ else:
                 if egger.k < 10
                 else None,
             )
+    with cumulative_tab:
+        trends.cumulative_tab(result, f, m)
+    with metareg_tab:
+        trends.metareg_tab(result, f, m)
     if m.glmm:
         st.caption(
             "Under the GLMM preset, subgroups and Egger's test use the two-step logit "

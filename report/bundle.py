@@ -22,7 +22,7 @@ import zipfile
 from report import rendering
 from report.deck import deck_bytes
 from report.figures import PRINT_PPI, file_stem, render_charts
-from report.reproduce import pool_frames, reproduce_script
+from report.reproduce import pool_frames, reproduce_script, trend_frames
 from report.tables import csv_bytes, mark_what_if, xlsx_bytes
 from report.view import ExportView, about_lines, view_deck_content, view_figures, view_tables
 
@@ -56,9 +56,15 @@ def _readme(view: ExportView, date: str, figures: list[str], tables: list[str]) 
         "data/numbers.csv: every pooled number of the view (random-effects estimate, CI, k).",
         "data/pools.csv: the study rows each number was pooled from (events and n, or a "
         "median with its 95% CI).",
-        "reproduce.R: recomputes every number with R metafor from data/ and prints it beside "
-        "the app's; run `Rscript reproduce.R` in this folder (needs the metafor package, and "
-        "lme4 for the GLMM). It exits with status 1 when any number differs.",
+        "data/cumulative.csv: each pooled proportion's studies with the step (publication "
+        "year order) at which the cumulative meta-analysis adds them and the pooled estimate "
+        "after that step.",
+        "data/metareg.csv: each pooled proportion's studies with their publication year and "
+        "the coefficients of the meta-regression on year.",
+        "reproduce.R: recomputes every number, the cumulative meta-analyses (metafor cumul()) "
+        "and the meta-regressions (rma(mods = ~ year)) with R metafor from data/ and prints "
+        "them beside the app's; run `Rscript reproduce.R` in this folder (needs the metafor "
+        "package, and lme4 for the GLMM). It exits with status 1 when any number differs.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -99,6 +105,9 @@ def bundle_bytes(view: ExportView, *, date: str) -> bytes:
         )
         zf.writestr("data/numbers.csv", numbers_csv)
         zf.writestr("data/pools.csv", rows_csv)
+        cumulative, metareg = trend_frames(view.results, view.evidence)
+        zf.writestr("data/cumulative.csv", csv_bytes(cumulative))
+        zf.writestr("data/metareg.csv", csv_bytes(metareg))
         zf.writestr(DECK_NAME, deck_bytes(view_deck_content(view, date=date)))
         for stem, done in zip(stems, drawn, strict=True):
             zf.writestr(f"figures/{stem}.svg", done.svg)

@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
             "--forest-drugs", help="comma-separated drugs with forest plots (default: all four)"
         )
         p.add_argument("--date", help="export date printed on the slides (default: today)")
+        p.add_argument(
+            "--cumulative",
+            action="store_true",
+            help="add each forest plot's cumulative meta-analysis (by publication year)",
+        )
     return parser
 
 
@@ -146,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     date = date or dt.date.today().isoformat()
     if args.command == "deck":
-        data = deck_bytes(view_deck_content(view, date=date))
+        data = deck_bytes(view_deck_content(view, date=date, cumulative=args.cumulative))
     else:
         data = bundle_bytes(view, date=date)
     try:

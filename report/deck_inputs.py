@@ -311,6 +311,28 @@ def _hr_slide(hr: pd.DataFrame, labels: Mapping[str, str]) -> TableSlide:
     )
 
 
+def _cumulative_slide(r: Any, studies: pd.DataFrame) -> ChartSlide | None:
+    """The cumulative meta-analysis of a pooled proportion (by publication year), or None."""
+    from report.charts.cumulative_plot import cumulative_chart
+    from tkidata.trends import cumulative_pool, study_rows
+
+    rows = study_rows(r, studies)
+    cum = cumulative_pool(r, rows) if len(rows) >= 2 else None
+    if cum is None:
+        return None
+    chart = cumulative_chart(cum, rows, drug=r.drug, outcome=r.outcome, timepoint=r.timepoint)
+    what = f"{drug_label(r.drug)}: {outcome_label(r.outcome, r.timepoint)}"
+    return ChartSlide(
+        f"{what}, cumulative by publication year",
+        chart,
+        (
+            "Each row pools the studies above it and the one it adds (metafor cumul(), the "
+            "forest plot's method); the last row is the full pool.",
+        ),
+        alt_text=chart.description,
+    )
+
+
 def _forest_slide(r: Any, method: Any, tier: str = "") -> ChartSlide:
     height_px = CONTENT_H_IN * 72
     chart = forest_chart(
@@ -441,6 +463,7 @@ def build_deck_content(
     direct_only: bool = False,
     also_cited: Sequence[str] = (),
     on_chart: Callable[[Any], None] | None = None,
+    cumulative: bool = False,
 ) -> DeckContent:
     """The content of a tumour-board deck for one view.
 
@@ -534,6 +557,9 @@ def build_deck_content(
             _forest_slide(r, method, (tiers or {}).get((r.drug, r.outcome, r.timepoint), ""))
         )
         drawn(slides[-1].chart)
+        if cumulative and (slide := _cumulative_slide(r, studies)) is not None:
+            slides.append(slide)
+            drawn(slide.chart)
     what_if = " (includes user-supplied studies)" if user else ""
     slides.append(
         TableSlide(

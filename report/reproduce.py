@@ -166,6 +166,92 @@ def pool_frames(
     )
 
 
+CUMULATIVE_COLUMNS = (
+    "pool",
+    "label",
+    "measure",
+    "study",
+    "year",
+    "events",
+    "n",
+    "step",
+    "est",
+    "ci_lb",
+    "ci_ub",
+)
+METAREG_COLUMNS = ("pool", "label", "measure", "study", "events", "n", "year", "name", "coef")
+
+
+def trend_frames(results: Sequence[Any], evidence: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cumulative meta-analysis (by publication year) and the meta-regression on
+    publication year of every pooled proportion of a view, for ``reproduce.R``.
+
+    Returns
+    -------
+    (cumulative, metareg) : tuple of pandas.DataFrame
+        ``cumulative`` (:data:`CUMULATIVE_COLUMNS`): the studies of each pool in pool order,
+        each with the step at which it is added and the app's pooled estimate and CI after
+        that step (metafor ``cumul(res, order = year)``). ``metareg``
+        (:data:`METAREG_COLUMNS`): the studies of each pool with its year, and the app's
+        coefficients (``name``/``coef`` on the first rows; metafor ``rma(mods = ~ year)``).
+        Pools fitted by the GLMM use the logit scale (as the app's views do).
+    """
+    from tkidata.trends import cumulative_pool, regression, study_rows
+
+    cum_rows: list[dict[str, Any]] = []
+    reg_rows: list[dict[str, Any]] = []
+    for result in results:
+        rows = study_rows(result, evidence.studies)
+        if len(rows) < 2 or rows["year"].isna().any():
+            continue
+        pool_id = f"t{len(cum_rows) + len(reg_rows) + 1}"
+        what = outcome_label(result.outcome, result.timepoint, short=True)
+        label = f"{drug_label(result.drug)} {what}"
+        measure = "PLO" if result.method.glmm else result.method.measure
+        measure = "PR" if measure == "PRAW" else measure
+        cum = cumulative_pool(result, rows)
+        step_of = {int(i): j for j, i in enumerate(cum.order)}
+        for i, row in enumerate(rows.itertuples(index=False)):
+            step = cum.steps[step_of[i]]
+            cum_rows.append(
+                {
+                    "pool": pool_id,
+                    "label": label,
+                    "measure": measure,
+                    "study": row.study,
+                    "year": int(row.year),
+                    "events": int(row.events),
+                    "n": int(row.n),
+                    "step": step_of[i] + 1,
+                    "est": step.est,
+                    "ci_lb": step.ci_lb,
+                    "ci_ub": step.ci_ub,
+                }
+            )
+        reg = regression(result, rows, "year")
+        if reg.fit is None:
+            continue
+        coefs = reg.fit.coefficients
+        for i, row in enumerate(rows.itertuples(index=False)):
+            reg_rows.append(
+                {
+                    "pool": pool_id,
+                    "label": label,
+                    "measure": measure,
+                    "study": row.study,
+                    "events": int(row.events),
+                    "n": int(row.n),
+                    "year": int(row.year),
+                    "name": coefs[i].name if i < len(coefs) else "",
+                    "coef": coefs[i].estimate if i < len(coefs) else None,
+                }
+            )
+    return (
+        pd.DataFrame(cum_rows, columns=list(CUMULATIVE_COLUMNS)),
+        pd.DataFrame(reg_rows, columns=list(METAREG_COLUMNS)),
+    )
+
+
 def _r_string(text: str) -> str:
     """An R raw string holding ``text`` (delimiter chosen so the text cannot close it)."""
     dashes = "-"
@@ -330,5 +416,67 @@ for (i in seq_len(nrow(numbers))) {
 }
 cat(sprintf("\n%d of %d numbers recomputed by metafor %s; %d differ.\n", nrow(numbers) - differ,
             nrow(numbers), as.character(packageVersion("metafor")), differ))
-quit(status = if (differ > 0) 1 else 0)
+
+# ---- cumulative meta-analysis (cumul, by publication year) and meta-regression on year ----
+trend_rtol <- if (tau2_method == "DL") closed_rtol else iter_rtol
+# uncentred years make metafor's X'WX ill-conditioned (condition ~5e12): its intercept is
+# ~1e-8 relative off the well-conditioned solution the engine computes (README, metareg)
+metareg_rtol <- iter_rtol
+back_m <- function(x, ni, m) {
+  nbar <- switch(mean_n, harmonic = 1 / mean(1 / ni), geometric = exp(mean(log(ni))),
+                 arithmetic = mean(ni))
+  clamp(switch(m, PFT = transf.ipft(x, ni = nbar), PLO = transf.ilogit(x),
+               PAS = transf.iarcsin(x), PLN = exp(x), PR = x))
+}
+trend_differ <- 0
+trend_n <- 0
+bundled <- function(name) exists("here") && file.exists(file.path(here, "data", name))
+if (bundled("cumulative.csv")) {
+  cum <- read.csv(file.path(here, "data", "cumulative.csv"), fileEncoding = "UTF-8-BOM",
+                  stringsAsFactors = FALSE)
+  for (p in unique(cum$pool)) {
+    d <- cum[cum$pool == p, ]
+    m <- d$measure[1]
+    es <- escalc(m, xi = d$events, ni = d$n)
+    res <- rma(yi, vi, data = es, method = tau2_method, test = test, level = level,
+               control = ctrl)
+    cm <- cumul(res, order = d$year)
+    o <- order(d$year)
+    ok <- TRUE
+    for (j in seq_along(o)) {
+      r <- if (j == 1) c(d$events[o[1]] / d$n[o[1]], study_interval(d$events[o[1]], d$n[o[1]]))
+           else back_m(c(cm$estimate[j], cm$ci.lb[j], cm$ci.ub[j]), d$n[o[1:j]], m)
+      app <- unlist(d[d$step == j, c("est", "ci_lb", "ci_ub")])
+      if (!same(app, r, trend_rtol, atol)) ok <- FALSE
+    }
+    trend_n <- trend_n + 1
+    if (!ok) trend_differ <- trend_differ + 1
+    cat(sprintf("%-48s cumul() by year, %d steps: %s\n",
+                substr(paste(d$label[1], "cumulative"), 1, 48), length(o),
+                if (ok) "same" else "DIFFERS"))
+  }
+}
+if (bundled("metareg.csv")) {
+  mr <- read.csv(file.path(here, "data", "metareg.csv"), fileEncoding = "UTF-8-BOM",
+                 stringsAsFactors = FALSE)
+  for (p in unique(mr$pool)) {
+    d <- mr[mr$pool == p, ]
+    es <- escalc(d$measure[1], xi = d$events, ni = d$n)
+    res <- rma(yi, vi, mods = ~ d$year, data = es, method = tau2_method, test = test,
+               level = level, control = ctrl)
+    app <- d$coef[d$name != ""]
+    ok <- same(app, as.vector(res$beta), metareg_rtol, atol)
+    trend_n <- trend_n + 1
+    if (!ok) trend_differ <- trend_differ + 1
+    cat(sprintf("%-48s rma(mods = ~ year): intercept %s, slope %s: %s\n",
+                substr(paste(d$label[1], "meta-regression"), 1, 48),
+                format(res$beta[1], digits = 6), format(res$beta[2], digits = 6),
+                if (ok) "same" else "DIFFERS"))
+  }
+}
+if (trend_n > 0) {
+  cat(sprintf("%d of %d cumulative and meta-regression analyses recomputed; %d differ.\n",
+              trend_n - trend_differ, trend_n, trend_differ))
+}
+quit(status = if (differ + trend_differ > 0) 1 else 0)
 """

@@ -32,6 +32,7 @@ from report.params import (
 from report.view_tables import pooled_results_table
 from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.evidence_table import with_patient_arms
+from tkidata.releases import data_words
 from tkidata.selection import label_of
 from tkidata.tiers import TieredNumber, summary_frame, tier_headline, tiered_arms
 from tkidata.wording import outcome_label
@@ -183,11 +184,12 @@ def population_labels(ev: tkidata.Evidence) -> dict[str, str]:
     return {"sts": "Soft tissue sarcoma", "bone": "Bone sarcoma", **labels}
 
 
-def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
+def view_deck_content(view: ExportView, *, date: str, cumulative: bool = False) -> DeckContent:
     """The tumour-board deck's content for a view (the Export page and the CLI call this).
 
     Starts the render workers first, so they load while the slide charts are built, and hands
     them each chart as it is built (when a core is idle), so they draw while the rest is built.
+    ``cumulative=True`` adds each forest plot's cumulative meta-analysis (by publication year).
     """
     from report.deck import CONTENT_H_IN, CONTENT_W_IN, MIN_PPI  # python-pptx: loaded on use
     from report.deck_inputs import build_deck_content
@@ -198,7 +200,7 @@ def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
     ev = view.evidence
     return build_deck_content(
         studies=ev.studies,
-        data_version=str(ev.version),
+        data_version=data_words(ev.version),
         filters=view.filters,
         method=view.method,
         compare=view.compare,
@@ -217,6 +219,7 @@ def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
         direct_only=view.direct_only,
         also_cited=summary_study_ids(view),
         on_chart=prefetch,
+        cumulative=cumulative,
     )
 
 
@@ -301,7 +304,7 @@ def about_lines(view: ExportView, *, date: str) -> list[str]:
     lines = [
         f"Filters: {describe_filters(view.filters)}",
         f"Method: {view.method.describe()} ({view.method.short()})",
-        f"Data: {view.evidence.version}",
+        f"Data: {data_words(view.evidence.version)}",
         f"Exported: {date}",
         "Proportions are fractions in [0, 1]; medians are months; I² in percent.",
     ]

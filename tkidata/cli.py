@@ -17,6 +17,9 @@ from tkidata.errors import DataValidationError
 from tkidata.filters import AGE_CHOICES, DESIGN_CHOICES, LINE_CHOICES, REGIMEN_CHOICES, Filters
 from tkidata.loader import Evidence, load
 from tkidata.method import PRESETS, Method
+from tkidata.release_cli import COMMANDS as RELEASE_COMMANDS
+from tkidata.release_cli import add_parsers as add_release_parsers
+from tkidata.release_cli import run as run_release
 from tkidata.reproduction import reproduction_table
 from tkidata.validate import TABLES
 
@@ -69,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         "coverage", help="how many common clinic questions get direct, broader or no evidence"
     )
     coverage.add_argument("--json", action="store_true", help="one JSON object of counts")
+    add_release_parsers(sub)
     return parser
 
 
@@ -193,6 +197,8 @@ def _reproduce(ev: Evidence, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (1 on validation errors or k = 0)."""
     args = _parser().parse_args(argv)
+    if args.command in RELEASE_COMMANDS:
+        return run_release(args)
     try:
         ev = load(args.data_dir)
     except DataValidationError as err:

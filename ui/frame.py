@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 import tkidata
+from ui import releases
 from ui.cache import data_problems
 from ui.params import current_filters, current_method, sync_from_url, write_to_url
 from ui.runlog import Rerun, logged_rerun
@@ -31,6 +32,7 @@ PAGE_TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("evidence.py", "evidence", "Evidence", ":material/menu_book:"),
     ("methods.py", "methods", "Methods & validation", ":material/functions:"),
     ("export.py", "export", "Export", ":material/download:"),
+    ("whats_new.py", "whats_new", "What's new", ":material/update:"),
 )
 
 
@@ -53,6 +55,7 @@ def _draw_frame() -> None:
     write_to_url()
     for notice in notices:
         st.info(notice, icon=":material/link_off:")
+    releases.link_notice()
     user_studies_banner()
     problems = data_problems()
     if problems:
@@ -101,6 +104,7 @@ def _run_app(rerun: Rerun) -> None:
     st.session_state[_ACTIVE] = True
     try:
         page.run()
+        releases.footer()
     finally:
         st.session_state[_ACTIVE] = False
         draw_sidebar()

@@ -13,6 +13,8 @@ module                    charts
 ``ae_panel``              Compare's grade ≥3 adverse-event panel (and its matrix)
 ``forest_plot``           study, subgroup and leave-one-out forest plots
 ``funnel_plot``           funnel plot with Egger's test
+``cumulative_plot``       cumulative meta-analysis by publication year
+``bubble_plot``           meta-regression bubble plot with regression line and CI band
 ``safety``                all-grade vs grade ≥3 panels per CTCAE term
 ``hazard_ratio``          within-trial hazard ratios vs each trial's control
 ``presets``               the same pooled values under the three method presets
@@ -30,8 +32,12 @@ _HOME: dict[str, str] = {
     "ae_panel_chart": "ae_panel",
     "ae_panel_matrix": "ae_panel",
     "ae_panel_table": "ae_panel",
+    "bubble_chart": "bubble_plot",
+    "bubble_table": "bubble_plot",
     "comparison_chart": "comparison",
     "comparison_table": "comparison",
+    "cumulative_chart": "cumulative_plot",
+    "cumulative_table": "cumulative_plot",
     "forest_chart": "forest_plot",
     "forest_table": "forest_plot",
     "funnel_chart": "funnel_plot",
@@ -53,7 +59,9 @@ _HOME: dict[str, str] = {
 
 if TYPE_CHECKING:  # the builders' names for type checkers (they load on first use)
     from report.charts.ae_panel import ae_panel_chart, ae_panel_matrix, ae_panel_table  # noqa: F401
+    from report.charts.bubble_plot import bubble_chart, bubble_table  # noqa: F401
     from report.charts.comparison import comparison_chart, comparison_table  # noqa: F401
+    from report.charts.cumulative_plot import cumulative_chart, cumulative_table  # noqa: F401
     from report.charts.forest_plot import (  # noqa: F401
         forest_chart,
         forest_table,
