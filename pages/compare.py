@@ -55,10 +55,10 @@ with matrix_tab:
 with chart_tab:
     render.chart(ae_view, key="compare_ae_chart")
 
-st.subheader("Anchored, within trial: hazard ratios vs placebo")
+st.subheader("Anchored, within trial: hazard ratios from randomised trials")
 hr = cache.hazard_ratio_table(f)
 if hr.empty:
-    st.info("No placebo-controlled trial reports a hazard ratio under these filters.")
+    st.info("No randomised trial reports a hazard ratio under these filters.")
 else:
     labels = cache.histology_labels()
     hr_view = cache.chart_view(
@@ -70,6 +70,6 @@ else:
     render.view_with_table(
         hr_view,
         key="compare_hr",
-        caption="Randomised comparisons against placebo within one trial; "
-        "they do not compare the TKIs with each other.",
+        caption="Each drug against its own trial's control arm (placebo, or the named "
+        "chemotherapy, or the same drug alone); they do not compare the TKIs with each other.",
     )

@@ -50,7 +50,7 @@ UNCONTROLLED = ("Single-arm", "Retrospective", "Case report")
 NAIVE_CAVEAT = (
     "Naive cross-trial comparison: each drug's numbers come from different studies, patients "
     "and treatment lines. Differences between drugs are not randomised comparisons; only "
-    "within-trial hazard ratios against placebo are anchored."
+    "within-trial hazard ratios against each trial's control arm are anchored."
 )
 AE_CAVEAT = (
     "Grade ≥3 events are pooled per term among the studies that reported that term; a term a "
@@ -274,24 +274,25 @@ def _ae_slide(ae_by_drug: Mapping[str, pd.DataFrame]) -> TableSlide | TextSlide:
 
 
 def _hr_slide(hr: pd.DataFrame, labels: Mapping[str, str]) -> TableSlide:
-    """The within-trial hazard ratios vs placebo: one row per trial × endpoint × population."""
+    """The within-trial hazard ratios: one row per trial × endpoint × population × comparison."""
     rows = hazard_ratio_table(hr, labels)
     table = pd.DataFrame(
         {
             "Drug": rows["drug_label"],
+            "Comparison": rows["comparison_label"],
             "Trial": rows["trial"],
             "Endpoint": rows["endpoint"],
             "Population": rows["population_label"],
-            "HR vs placebo (95% CI)": rows["text"],
+            "HR (95% CI)": rows["text"],
         }
     )
     return TableSlide(
-        "Anchored comparisons: hazard ratios vs placebo, within trial",
+        "Anchored comparisons: hazard ratios within randomised trials",
         table,
         (
-            "Each hazard ratio compares a drug with placebo inside one randomised trial "
-            "(anchored, within trial); HR < 1 favours the drug. Hazard ratios of different "
-            "trials are not compared with each other.",
+            "Each hazard ratio compares a drug with its trial's control arm inside one "
+            "randomised trial (anchored, within trial); HR < 1 favours the drug. Hazard "
+            "ratios of different trials are not compared with each other.",
         ),
         name="Hazard ratios table",
     )

@@ -217,7 +217,7 @@ def view_figures(view: ExportView) -> dict[str, alt.TopLevelMixin]:
         figures["Efficacy of the four TKIs"] = comparison_chart(chosen)
     figures["Grade ≥3 adverse events"] = ae_panel_chart(view.ae_by_drug)
     if not view.hazard_ratios.empty:
-        figures["Hazard ratios vs placebo (within trial)"] = hazard_ratio_chart(
+        figures["Hazard ratios within randomised trials"] = hazard_ratio_chart(
             view.hazard_ratios, population_labels(view.evidence)
         )
     for r in forest_results(view):

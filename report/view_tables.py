@@ -200,6 +200,12 @@ _INTERNAL = {
     "comparator_drug",
     "comparison",
     "row_label",
+    "subgroup_line",
+    "experimental",
+    "anchor",
+    "setting",
+    "lead",
+    "p_value",
 }
 _HEADERS = {
     "drug_label": "Drug",
@@ -240,6 +246,12 @@ _HEADERS = {
     "study_max": "Highest study",
     "location": "Where in the source",
     "note": "Note",
+    "comparison_label": "Comparison",
+    "treatment_label": "Treatment",
+    "control": "Control",
+    "review": "Progression assessed by",
+    "p_text": "p (as stated)",
+    "source": "Source",
 }
 #: raw numbers that a text column of the same table already shows in words
 _SHOWN_AS_TEXT = {

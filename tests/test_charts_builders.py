@@ -364,30 +364,40 @@ def test_safety_chart_two_grade_bands() -> None:
 def _hr_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "drug": ["regorafenib", "anlotinib", "pazopanib"],
-            "trial": ["REGOSARC", "ALTER0203", "PALETTE"],
-            "outcome": ["hr_pfs", "hr_pfs", "hr_os"],
-            "population": ["lms", "all", "all"],
-            "estimate": [0.10, 0.33, 0.86],
-            "ci_low": [0.03, np.nan, 0.67],
-            "ci_high": [0.35, np.nan, 1.11],
-            "location": ["abstract", "conference abstract (Results)", "abstract"],
-            "note": ["", "HR vs placebo, p<0.0001; CI not given.", "p=0.25"],
+            "drug": ["regorafenib", "anlotinib", "pazopanib", "anlotinib", "pazopanib"],
+            "trial": ["REGOSARC", "ALTER0203", "PALETTE", "APROMISS", "PAPAGEMO"],
+            "outcome": ["hr_pfs", "hr_pfs", "hr_os", "hr_pfs", "hr_pfs"],
+            "population": ["lms", "all", "all", "synovial", "all"],
+            "subgroup_line": [np.nan, "first", np.nan, np.nan, np.nan],
+            "experimental": [
+                *("regorafenib", "anlotinib", "pazopanib", "anlotinib"),
+                "pazopanib+gemcitabine",
+            ],
+            "anchor": ["placebo", "placebo", "placebo", "dacarbazine", "pazopanib"],
+            "estimate": [0.10, 0.33, 0.86, 0.449, 0.58],
+            "ci_low": [0.03, np.nan, 0.67, 0.27, 0.36],
+            "ci_high": [0.35, np.nan, 1.11, 0.744, 0.92],
+            "location": ["abstract", "conference abstract (Results)", "abstract", "abstract", "¶5"],
+            "note": ["", "HR vs placebo, p<0.0001; CI not given.", "p=0.25", "", ""],
         }
     )
 
 
 def test_hazard_ratio_rows_name_the_drug_and_give_a_ci_or_a_reason() -> None:
-    table = charts.hazard_ratio_table(_hr_frame(), {"lms": "Leiomyosarcoma"})
+    labels = {"lms": "Leiomyosarcoma", "synovial": "Synovial sarcoma"}
+    table = charts.hazard_ratio_table(_hr_frame(), labels)
     assert table["row_label"].tolist() == [
-        "Regorafenib · REGOSARC|PFS, Leiomyosarcoma: 0.10 (0.03–0.35)",
-        "Anlotinib · ALTER0203|PFS, all patients: 0.33 (no CI)",
-        "Pazopanib · PALETTE|OS, all patients: 0.86 (0.67–1.11)",
+        "Regorafenib vs placebo · REGOSARC|PFS, Leiomyosarcoma: 0.10 (0.03–0.35)",
+        "Anlotinib vs placebo · ALTER0203|PFS, all patients, first line subgroup: 0.33 (no CI)",
+        "Pazopanib vs placebo · PALETTE|OS, all patients: 0.86 (0.67–1.11)",
+        "Anlotinib vs dacarbazine · APROMISS|PFS, Synovial sarcoma: 0.45 (0.27–0.74)",
+        "Pazopanib + gemcitabine (adding gemcitabine to pazopanib) · PAPAGEMO|PFS, all patients: "
+        "0.58 (0.36–0.92)",
     ]
     assert table["text"].iloc[1] == (
         "0.33, CI not reported in the source (conference abstract (Results)); p < 0.0001"
     )
-    assert (table["reason"] != "").tolist() == [False, True, False]
+    assert (table["reason"] != "").tolist() == [False, True, False, False, False]
 
 
 def test_hazard_ratio_chart_is_labelled_anchored_and_clips_no_ci() -> None:

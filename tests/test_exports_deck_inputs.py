@@ -113,7 +113,7 @@ def test_slides_follow_the_tumour_board_order(built, prs: Presentation) -> None:
     assert kinds[3] == "Efficacy of the four TKIs: Median PFS and PFS-6"
     assert kinds[4:7] == [
         "Grade ≥3 adverse events: pooled incidence (95% CI)",
-        "Anchored comparisons: hazard ratios vs placebo, within trial",
+        "Anchored comparisons: hazard ratios within randomised trials",
         "Limitations",
     ]
     forest_titles = kinds[7 : 7 + len(forests)]
@@ -171,8 +171,8 @@ def test_hazard_ratio_slide_lists_the_anchored_comparisons(ev, prs: Presentation
     for slide in slides:
         table = next(s for s in slide.shapes if s.has_table).table
         header = [c.text for c in table.rows[0].cells]
-        assert header == ["Drug", "Trial", "Endpoint", "Population", "HR vs placebo (95% CI)"]
-        trials |= {r.cells[1].text for r in list(table.rows)[1:]}
+        assert header == ["Drug", "Comparison", "Trial", "Endpoint", "Population", "HR (95% CI)"]
+        trials |= {r.cells[2].text for r in list(table.rows)[1:]}
     slide = slides[0]
     assert {"REGOSARC", "PALETTE"} <= trials
     assert "anchored, within trial" in slide.notes_slide.notes_text_frame.text

@@ -32,7 +32,7 @@ def test_check_prints_coverage_and_warnings(capsys) -> None:
     assert "Study arms per drug (preferred / all):" in out
     assert "anlotinib      6 / 7" in out
     assert "Study arms per extraction level:" in out and "Study arms per design:" in out
-    assert "Warnings (1):" in out and "outcomes.csv:11: estimate: stated proportion" in out
+    assert "Warnings (1):" in out and "outcomes.csv:10: estimate: stated proportion" in out
 
 
 def test_check_fails_with_every_problem(capsys) -> None:

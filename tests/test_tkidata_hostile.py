@@ -122,8 +122,9 @@ def test_check_says_what_it_read_and_what_it_skipped(
     assert main(["--data-dir", str(data), "check"]) == 0
     out = capsys.readouterr().out
     ev = tkidata.load(data)
-    rows = sum(len(getattr(ev, t)) for t in ("studies", "outcomes", "adverse_events", "published"))
-    assert f"Read 6 files ({rows:,} data rows):" in out
+    tables = ("studies", "outcomes", "adverse_events", "published", "comparisons")
+    rows = sum(len(getattr(ev, t)) for t in tables)
+    assert f"Read 8 files ({rows:,} data rows):" in out
     assert re.search(r"valid/alpha/studies\.csv \(\d+ rows\)|alpha/studies\.csv \(\d+ rows\)", out)
     assert "_drafts/ (folder name starts with _: not a batch)" in out
 
@@ -141,12 +142,12 @@ def test_a_median_of_1e308_months_is_implausible(data: Path) -> None:
 
 
 def test_a_hazard_ratio_of_zero_is_implausible(data: Path) -> None:
-    rows = _rows(data / "beta" / "outcomes.csv")
+    rows = _rows(data / "beta" / "comparisons.csv")
     line = next(i for i, r in enumerate(rows, start=2) if r["outcome"] == "hr_pfs")
-    _edit(data / "beta" / "outcomes.csv", line, estimate="0", ci_low="0")
+    _edit(data / "beta" / "comparisons.csv", line, hr="0", ci_low="0")
     text = _problems(data)
-    assert f"outcomes.csv:{line}: estimate: 0 is below the plausible minimum 0.01" in text
-    assert "required for hr_pfs" not in text
+    assert f"comparisons.csv:{line}: hr: 0 is below the plausible minimum 0.01" in text
+    assert "required value is empty" not in text
 
 
 def test_a_nul_byte_in_a_note_is_refused(data: Path) -> None:
@@ -162,8 +163,8 @@ def test_every_numeric_column_has_a_documented_bound_matching_the_schema() -> No
         for column, col in model.to_schema().columns.items():
             if str(col.dtype) not in ("Int64", "Float64"):
                 continue
-            if column in ("estimate", "ci_low", "ci_high"):
-                continue
+            if column in ("estimate", "ci_low", "ci_high", "hr"):
+                continue  # bounded by the kind of outcome: ESTIMATE_BOUNDS
             bound = BOUNDS[(table, column)]
             assert re.search(rf"\| {table} \| {column} \|", documented), (table, column)
             stats = {k: v for check in col.checks for k, v in check.statistics.items()}

@@ -61,11 +61,12 @@ def test_placebo_arms_never_enter_a_drug_pool(ev, selections) -> None:
 
 
 def test_every_hazard_ratio_names_a_comparator_arm_of_the_same_trial(ev) -> None:
-    hr = ev.outcomes[ev.outcomes["outcome"].isin(["hr_pfs", "hr_os"])]
+    hr = ev.comparisons
     assert len(hr) > 0
+    assert not ev.outcomes["outcome"].isin(["hr_pfs", "hr_os"]).any()
     studies = ev.studies.set_index("study_id")
     for row in hr.itertuples():
-        comparator = row.comparator_study_id
+        comparator = row.control_study_id
         assert isinstance(comparator, str) and comparator in studies.index, row.study_id
         assert comparator != row.study_id
         arm, other = studies.loc[row.study_id], studies.loc[comparator]
@@ -77,8 +78,9 @@ def test_anchored_hazard_ratios_are_labelled_as_within_trial(ev) -> None:
     table = tkidata.hazard_ratios(ev, Filters())
     assert len(table) > 0
     assert set(table["drug"]) <= set(DRUGS)
-    assert (table["comparator_drug"] == "placebo").all()
     assert (table["comparison"] == "anchored, within trial").all()
+    placebo = table["comparator_drug"] == "placebo"
+    assert (table.loc[~placebo, "comparison_label"] != "vs placebo").all()
 
 
 def test_cohort_hazard_ratios_show_under_their_group_and_under_all(ev) -> None:

@@ -23,7 +23,7 @@ def test_valid_fixture_loads_with_counts_and_version(ev: tkidata.Evidence) -> No
     assert ev.batches == ("alpha", "beta")
     assert ev.version.counts == {
         "studies": 11,
-        "outcomes": 21,
+        "outcomes": 19,
         "adverse_events": 5,
         "published": 3,
         "searches": 0,
@@ -31,6 +31,7 @@ def test_valid_fixture_loads_with_counts_and_version(ev: tkidata.Evidence) -> No
         "included_studies": 0,
         "risk_of_bias": 0,
         "guidelines": 0,
+        "comparisons": 2,
         "batches": 2,
     }
     assert len(ev.version.sha256) == 64
@@ -51,7 +52,7 @@ def test_empty_cell_is_missing_never_zero(ev: tkidata.Evidence) -> None:
 def test_disagreeing_stated_orr_is_a_warning_not_an_error(ev: tkidata.Evidence) -> None:
     texts = [str(w) for w in ev.warnings]
     assert texts == [
-        "tests/fixtures/tkidata/valid/alpha/outcomes.csv:11: estimate: stated proportion 0.12 "
+        "tests/fixtures/tkidata/valid/alpha/outcomes.csv:10: estimate: stated proportion 0.12 "
         "disagrees with events/n = 6/60 = 0.1000 by more than rounding"
     ]
 
@@ -77,8 +78,8 @@ def test_every_rule_reports_file_row_column_and_all_problems_are_collected() -> 
         "outcomes.csv:6: study_id: unknown study_id 's_ghost'",
         "outcomes.csv:7: timepoint_months: required for os_rate",
         "outcomes.csv:8: timepoint_months: must be empty for orr",
-        "outcomes.csv:9: comparator_study_id: hr_pfs row must name the comparator arm",
-        "outcomes.csv:10: comparator_study_id: unknown study_id 's_nobody'",
+        "outcomes.csv:9: outcome: 'hr_pfs' is not allowed",
+        "outcomes.csv:10: outcome: 'hr_os' is not allowed",
         "outcomes.csv:12: study_id: duplicate fact",
         "adverse_events.csv:2: term: 'Headache pain' not in vocab/ae_terms.csv",
         "adverse_events.csv:3: events: give events or pct",
@@ -145,7 +146,7 @@ def test_version_hash_changes_with_the_data(tmp_path: Path, ev: tkidata.Evidence
     data = _copy_valid(tmp_path)
     first = tkidata.load(data).version.sha256
     with (data / "beta" / "outcomes.csv").open("a") as fh:
-        fh.write("psingle,all,dcr,,bor,,,20,50,,,,,,,false,Table 2,,,\n")
+        fh.write("psingle,all,dcr,,bor,,,20,50,,,,,,false,Table 2,,,\n")
     second = tkidata.load(data)
     assert second.version.sha256 != first
     assert second.version.counts["outcomes"] == ev.version.counts["outcomes"] + 1

@@ -96,7 +96,7 @@ def test_a_line_subgroup_outside_the_arms_range_is_an_error(tmp_path: Path) -> N
     data = tmp_path / "data"
     shutil.copytree(FIXTURES / "valid", data)
     with (data / "alpha" / "outcomes.csv").open("a") as fh:
-        fh.write("asingle,all,orr,,bor,,second,1,5,,,,,,,false,Table 3,,,\n")
+        fh.write("asingle,all,orr,,bor,,second,1,5,,,,,,false,Table 3,,,\n")
     with pytest.raises(DataValidationError) as info:
         tkidata.load(data)
     assert "subgroup_line: 'second' lies outside the line range the arm enrolled" in str(info.value)

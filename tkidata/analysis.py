@@ -14,7 +14,7 @@ import pandas as pd
 
 from core import MedianPool, ProportionPool, pool_glmm, pool_medians, pool_proportions
 from tkidata.codes import MEDIAN_OUTCOMES, PROPORTION_OUTCOMES, RATE_OUTCOMES
-from tkidata.filters import Filters
+from tkidata.filters import Filters, line_contains, setting_reasons
 from tkidata.loader import Evidence
 from tkidata.method import Method
 from tkidata.selection import (
@@ -27,9 +27,10 @@ from tkidata.selection import (
     set_overlaps,
     whole_arm_populations,
 )
+from tkidata.wording import comparison_label
 
 HR_LABEL = "anchored, within trial"
-"""How a within-trial hazard ratio versus placebo is labelled."""
+"""How a within-trial hazard ratio (a drug vs its trial's control arm) is labelled."""
 
 
 def half_up(x: float) -> int:
@@ -458,65 +459,97 @@ def pool_adverse_events(
     return table.sort_values(["est", "k"], ascending=False, ignore_index=True)
 
 
-def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
-    """Within-trial hazard ratios of each drug arm versus its placebo arm.
+HR_COLUMNS = (
+    "drug",
+    "study_id",
+    "label",
+    "trial",
+    "outcome",
+    "population",
+    "subgroup_line",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "comparator_study_id",
+    "comparator_drug",
+    "experimental",
+    "anchor",
+    "control",
+    "setting",
+    "review",
+    "comparison",
+    "comparison_label",
+    "location",
+    "source",
+    "note",
+)
+"""Columns of :func:`hazard_ratios`."""
 
-    Arms pass the same arm-level filters as pools (preferred report, regimen, design, line, age)
-    and the histology filter through the HR row's population.
+
+def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
+    """Within-trial hazard ratios of each drug's randomised comparisons (``comparisons.csv``).
+
+    Only the preferred report of each trial × population × line subgroup × outcome ×
+    comparison enters. The experimental arm passes the regimen, design, line and age filters
+    (an add-on or maintenance comparison shows only under its regimen); the histology filter
+    acts through the row's population. A line-subgroup row shows only for a patient of a line
+    it contains (all of them under "any line"), and is labelled as such.
 
     Returns
     -------
     pandas.DataFrame
-        ``drug, study_id, label, trial, outcome, population, estimate, ci_low, ci_high,
-        comparator_study_id, comparator_drug, comparison, location, note``; ``comparison`` is
-        "anchored, within trial".
+        :data:`HR_COLUMNS`: ``estimate``/``ci_low``/``ci_high`` are the HR and its CI;
+        ``comparison`` is "anchored, within trial"; ``comparison_label`` says what the HR
+        estimates ("vs placebo", "vs dacarbazine", "adding gemcitabine to pazopanib").
     """
-    columns = [
-        "drug",
-        "study_id",
-        "label",
-        "trial",
-        "outcome",
-        "population",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "comparator_study_id",
-        "comparator_drug",
-        "comparison",
-        "location",
-        "note",
-    ]
-    drug_of = dict(zip(ev.studies["study_id"], ev.studies["drug"], strict=True))
+    comp = ev.comparisons
+    if comp.empty:
+        return pd.DataFrame(columns=list(HR_COLUMNS))
+    studies = ev.studies.set_index("study_id")
     records = []
-    for drug in ev.vocab.tki_drugs:
-        for outcome in ("hr_pfs", "hr_os"):
-            facts = ev.outcomes[ev.outcomes["outcome"] == outcome]
-            arms, _ = candidate_arms(ev, drug, f, None)
-            for _, arm in arms.iterrows():
-                mine = facts[facts["study_id"] == arm["study_id"]]
-                for _, row in mine.iterrows():
-                    if not _hr_population_ok(arm, str(row["population"]), f.histology, ev):
-                        continue
-                    records.append(
-                        {
-                            "drug": drug,
-                            "study_id": arm["study_id"],
-                            "label": label_of(ev, str(arm["study_id"])),
-                            "trial": arm["trial"],
-                            "outcome": outcome,
-                            "population": row["population"],
-                            "estimate": row["estimate"],
-                            "ci_low": row["ci_low"],
-                            "ci_high": row["ci_high"],
-                            "comparator_study_id": row["comparator_study_id"],
-                            "comparator_drug": drug_of.get(row["comparator_study_id"]),
-                            "comparison": HR_LABEL,
-                            "location": row["location"],
-                            "note": row["note"],
-                        }
-                    )
-    return pd.DataFrame(records, columns=columns)
+    for row in comp[comp["preferred"].astype(bool)].itertuples(index=False):
+        arm = studies.loc[row.study_id]
+        if arm["drug"] not in ev.vocab.tki_drugs or setting_reasons(arm.to_dict(), f):
+            continue
+        if not _hr_population_ok(arm, str(row.population), f.histology, ev):
+            continue
+        sub = row.subgroup_line
+        if isinstance(sub, str) and f.line != "any" and not line_contains(sub, f.line):
+            continue
+        records.append(
+            {
+                "drug": arm["drug"],
+                "study_id": row.study_id,
+                "label": label_of(ev, str(row.study_id)),
+                "trial": row.trial,
+                "outcome": row.outcome,
+                "population": row.population,
+                "subgroup_line": sub,
+                "estimate": row.hr,
+                "ci_low": row.ci_low,
+                "ci_high": row.ci_high,
+                "p_value": row.p_value,
+                "comparator_study_id": row.control_study_id,
+                "comparator_drug": studies.at[row.control_study_id, "drug"],
+                "experimental": row.experimental,
+                "anchor": row.anchor,
+                "control": row.control,
+                "setting": row.setting,
+                "review": row.review,
+                "comparison": HR_LABEL,
+                "comparison_label": comparison_label(row.experimental, row.anchor, row.setting),
+                "location": row.location,
+                "source": row.source,
+                "note": row.note,
+            }
+        )
+    table = pd.DataFrame(records, columns=list(HR_COLUMNS))
+    order = {d: i for i, d in enumerate(ev.vocab.tki_drugs)}
+    table["_order"] = table["drug"].map(order)
+    return table.sort_values(["_order", "trial"], kind="stable", ignore_index=True).drop(
+        columns="_order"
+    )
 
 
 def _hr_population_ok(arm: pd.Series, row_pop: str, histology: str, ev: Evidence) -> bool:

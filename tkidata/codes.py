@@ -44,7 +44,9 @@ PROPORTION_OUTCOMES = ("orr", "dcr")
 RATE_OUTCOMES = ("pfs_rate", "os_rate")
 MEDIAN_OUTCOMES = ("pfs_median", "os_median")
 HR_OUTCOMES = ("hr_pfs", "hr_os")
-OUTCOMES = PROPORTION_OUTCOMES + MEDIAN_OUTCOMES + RATE_OUTCOMES + HR_OUTCOMES
+"""Hazard ratios of an experimental arm vs its control (``comparisons.csv``)."""
+OUTCOMES = PROPORTION_OUTCOMES + MEDIAN_OUTCOMES + RATE_OUTCOMES
+"""Per-arm facts (``outcomes.csv``); hazard ratios live in ``comparisons.csv``."""
 POOLED_OUTCOMES = PROPORTION_OUTCOMES + MEDIAN_OUTCOMES + RATE_OUTCOMES
 PUBLISHED_OUTCOMES = (*POOLED_OUTCOMES, "ae")
 TIMEPOINTS = (3, 6, 9, 12, 24)
@@ -69,3 +71,9 @@ REGULATORS = ("FDA", "EMA", "NMPA", "PMDA")
 GUIDELINE_STATUSES = ("verified", "not_verified")
 """``verified``: a page read states the standing; ``not_verified``: looked for, no page read
 states it (the standing stays empty)."""
+SETTINGS = ("treatment", "maintenance")
+"""A randomised comparison's setting: treatment of advanced disease, or maintenance after it."""
+REVIEWS = ("central", "investigator")
+"""Who assessed progression for a hazard ratio: blinded central review or the investigators."""
+CONTROLS = ("placebo", "dacarbazine", "doxorubicin", "placebo + epirubicin", "same drug alone")
+"""The control treatments of the randomised comparisons, as the app names them."""

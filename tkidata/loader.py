@@ -68,6 +68,10 @@ class Evidence:
         RoB 2 judgements of the randomised trials and the guideline and regulatory standing of
         each drug (:mod:`tkidata.rob`, :mod:`tkidata.standing`); empty (with their columns)
         when no batch holds the files.
+    comparisons : pandas.DataFrame
+        The randomised comparisons (``comparisons.csv``): one hazard ratio of an experimental
+        arm vs its control per row, with ``preferred`` marking the one report per trial ×
+        population × line subgroup × outcome × comparison that the views use.
     vocab : Vocab
         Controlled vocabularies.
     version : DataVersion
@@ -93,6 +97,7 @@ class Evidence:
     included_studies: pd.DataFrame = field(default_factory=pd.DataFrame)
     risk_of_bias: pd.DataFrame = field(default_factory=pd.DataFrame)
     guidelines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: tuple[Problem, ...] = ()
     batches: tuple[str, ...] = ()
     read: tuple[tuple[str, int], ...] = ()
@@ -345,6 +350,7 @@ def load(data_dir: Path | str | None = None, vocab_dir: Path | str | None = None
         included_studies=_public(typed["included_studies"]),
         risk_of_bias=_public(typed["risk_of_bias"]),
         guidelines=_public(typed["guidelines"]),
+        comparisons=_public(typed["comparisons"]),
         warnings=tuple(sorted(set(warnings))),
         batches=tuple(p.name for p in batch_dirs(data)),
         read=tuple(sorted((t.shown, len(t.rows)) for name in TABLES for t in usable[name])),

@@ -15,6 +15,7 @@ from pandera.typing import Series
 from tkidata.codes import (
     AGE_GROUPS,
     ASSESSMENTS,
+    CONTROLS,
     DENOMINATORS,
     DESIGNS,
     EXCLUSION_REASONS,
@@ -35,15 +36,19 @@ from tkidata.codes import (
     RATE_OUTCOMES,
     REGIMENS,
     RESPONSE_ASSESSMENTS,
+    REVIEWS,
     ROB_DOMAINS,
     ROB_JUDGEMENTS,
     ROB_OUTCOMES,
     SEARCH_DECISIONS,
+    SETTINGS,
     TIMEPOINTS,
 )
 
 _ID = r"^[a-z0-9_]+$"
 _ID_LIST = r"^[a-z0-9_]+(;[a-z0-9_]+)*$"
+_NODE = r"^[a-z0-9_]+(\+[a-z0-9_]+)*$"
+"""A treatment node of the randomised network: a drug, or drugs joined by ``+``."""
 
 Int = pd.Int64Dtype
 Float = pd.Float64Dtype
@@ -124,7 +129,6 @@ class OutcomeModel(pa.DataFrameModel):
     ci_low: Series[Float] = pa.Field(nullable=True, ge=0)
     ci_high: Series[Float] = pa.Field(nullable=True, ge=0)
     not_reached: Series[str] = pa.Field(nullable=True, isin=NOT_REACHED)
-    comparator_study_id: Series[str] = pa.Field(nullable=True, str_matches=_ID)
     derived: Series[Bool]
     location: Series[str]
     source: Series[str] = pa.Field(nullable=True, str_matches=r"^https?://\S+$")
@@ -179,7 +183,7 @@ class OutcomeModel(pa.DataFrameModel):
     @pa.dataframe_check
     def estimate_required(cls, df: pd.DataFrame) -> pd.Series:
         median_nr = df["outcome"].isin(MEDIAN_OUTCOMES) & (df["not_reached"] == "median")
-        needs = df["outcome"].isin(RATE_OUTCOMES + MEDIAN_OUTCOMES + HR_OUTCOMES)
+        needs = df["outcome"].isin(RATE_OUTCOMES + MEDIAN_OUTCOMES)
         return _fails(needs & ~median_nr.fillna(False) & df["estimate"].isna())
 
     @pa.dataframe_check
@@ -201,18 +205,8 @@ class OutcomeModel(pa.DataFrameModel):
         return _fails(df["estimate"] > df["ci_high"])
 
     @pa.dataframe_check
-    def hr_names_comparator(cls, df: pd.DataFrame) -> pd.Series:
-        return _fails(df["outcome"].isin(HR_OUTCOMES) & df["comparator_study_id"].isna())
-
-    @pa.dataframe_check
-    def comparator_only_hr(cls, df: pd.DataFrame) -> pd.Series:
-        return _fails(~df["outcome"].isin(HR_OUTCOMES) & df["comparator_study_id"].notna())
-
-    @pa.dataframe_check
     def not_reached_only_medians(cls, df: pd.DataFrame) -> pd.Series:
-        return _fails(
-            ~df["outcome"].isin(MEDIAN_OUTCOMES + HR_OUTCOMES) & df["not_reached"].notna()
-        )
+        return _fails(~df["outcome"].isin(MEDIAN_OUTCOMES) & df["not_reached"].notna())
 
     class Config:
         strict = True
@@ -439,6 +433,67 @@ class GuidelineModel(pa.DataFrameModel):
         coerce = False
 
 
+class ComparisonModel(pa.DataFrameModel):
+    """comparisons.csv: one randomised comparison (hazard ratio) per row.
+
+    One row per trial × report (``study_id``, the experimental arm) × population × line
+    subgroup × review × outcome × comparison (``experimental`` vs ``anchor``).
+    """
+
+    trial: Series[str]
+    study_id: Series[str] = pa.Field(str_matches=_ID)
+    control_study_id: Series[str] = pa.Field(str_matches=_ID)
+    experimental: Series[str] = pa.Field(str_matches=_NODE)
+    control: Series[str] = pa.Field(isin=CONTROLS)
+    anchor: Series[str] = pa.Field(str_matches=_NODE)
+    population: Series[str]
+    subgroup_line: Series[str] = pa.Field(nullable=True, isin=LINES)
+    setting: Series[str] = pa.Field(isin=SETTINGS)
+    outcome: Series[str] = pa.Field(isin=HR_OUTCOMES)
+    hr: Series[Float] = pa.Field(gt=0)
+    ci_low: Series[Float] = pa.Field(nullable=True, gt=0)
+    ci_high: Series[Float] = pa.Field(nullable=True, gt=0)
+    ci_derived: Series[Bool]
+    p_value: Series[str] = pa.Field(nullable=True, str_matches=r"^[<>=]?\s?(0?\.\d+|1(\.0+)?)$")
+    review: Series[str] = pa.Field(nullable=True, isin=REVIEWS)
+    crossover: Series[Bool] = pa.Field(nullable=True)
+    n_experimental: Series[Int] = pa.Field(nullable=True, gt=0)
+    n_control: Series[Int] = pa.Field(nullable=True, gt=0)
+    preferred: Series[Bool]
+    location: Series[str]
+    source: Series[str] = pa.Field(str_matches=r"^https?://\S+$")
+    source_level: Series[str] = pa.Field(isin=EXTRACTION_LEVELS)
+    note: Series[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def hr_ci_order(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_low"] > df["ci_high"])
+
+    @pa.dataframe_check
+    def ci_low_le_hr(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_low"] > df["hr"])
+
+    @pa.dataframe_check
+    def hr_le_ci_high(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["hr"] > df["ci_high"])
+
+    @pa.dataframe_check
+    def ci_both_limits(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_low"].isna() != df["ci_high"].isna())
+
+    @pa.dataframe_check
+    def derived_ci_needs_ci(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_derived"] & df["ci_low"].isna())
+
+    @pa.dataframe_check
+    def derived_ci_says_how(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_derived"] & df["note"].isna())
+
+    class Config:
+        strict = True
+        coerce = False
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "studies": StudyModel,
     "outcomes": OutcomeModel,
@@ -449,6 +504,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "included_studies": IncludedStudyModel,
     "risk_of_bias": RiskOfBiasModel,
     "guidelines": GuidelineModel,
+    "comparisons": ComparisonModel,
 }
 """Table name (file stem) → pandera model."""
 
@@ -502,12 +558,19 @@ ROW_RULES: dict[str, tuple[str, RowText]] = {
         "ci_high",
         lambda r: f"estimate ({r.estimate}) exceeds ci_high ({r.ci_high})",
     ),
-    "hr_names_comparator": (
-        "comparator_study_id",
-        lambda r: f"{r.outcome} row must name the comparator arm",
+    "not_reached_only_medians": ("not_reached", lambda r: "only for medians"),
+    "hr_ci_order": ("ci_low", lambda r: f"ci_low ({r.ci_low}) exceeds ci_high ({r.ci_high})"),
+    "ci_low_le_hr": ("ci_low", lambda r: f"ci_low ({r.ci_low}) exceeds hr ({r.hr})"),
+    "hr_le_ci_high": ("ci_high", lambda r: f"hr ({r.hr}) exceeds ci_high ({r.ci_high})"),
+    "ci_both_limits": ("ci_high", lambda r: "give both CI limits or neither"),
+    "derived_ci_needs_ci": (
+        "ci_derived",
+        lambda r: "ci_derived=true but no CI: derive both limits, formula in note",
     ),
-    "comparator_only_hr": ("comparator_study_id", lambda r: "only hr_pfs/hr_os rows name one"),
-    "not_reached_only_medians": ("not_reached", lambda r: "only for medians and HRs"),
+    "derived_ci_says_how": (
+        "note",
+        lambda r: "ci_derived=true: give the formula and the stated values it used in note",
+    ),
     "events_or_pct": ("events", lambda r: "give events or pct (or both)"),
     "assessment_for_proportions": (
         "assessment",

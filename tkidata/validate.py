@@ -37,6 +37,7 @@ TABLES = (
     "included_studies",
     "risk_of_bias",
     "guidelines",
+    "comparisons",
 )
 """The table files a batch folder may hold, in load order."""
 
@@ -49,7 +50,6 @@ DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
         "timepoint_months",
         "assessment",
         "assessment_week",
-        "comparator_study_id",
     ),
     "adverse_events": ("study_id", "term", "grade"),
     "searches": ("search_id",),
@@ -57,6 +57,16 @@ DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
     "included_studies": ("source_id", "label"),
     "risk_of_bias": ("trial", "outcome", "domain"),
     "guidelines": ("drug", "histology", "line", "regimen", "body", "version"),
+    "comparisons": (
+        "trial",
+        "study_id",
+        "population",
+        "subgroup_line",
+        "review",
+        "outcome",
+        "experimental",
+        "anchor",
+    ),
     "published": (
         "source_id",
         "drug",
@@ -71,7 +81,10 @@ DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
 
 _FORMAT_HINTS = {
     "study_id": "use lower-case letters, digits and _",
-    "comparator_study_id": "use lower-case letters, digits and _",
+    "control_study_id": "use lower-case letters, digits and _",
+    "experimental": "a drug, or drugs joined by + (anlotinib+epirubicin), lower-case",
+    "anchor": "a drug, or drugs joined by + (placebo+epirubicin), lower-case",
+    "p_value": "as stated, e.g. <0.0001, 0.017 or =0.25",
     "source_id": "use lower-case letters, digits and _",
     "doi": "bare DOI such as 10.1158/1078-0432.CCR-17-3766 (no https://doi.org/)",
     "pmid": "digits only",
@@ -146,6 +159,8 @@ BOUNDS: dict[tuple[str, str], Bound] = {
     ("published", "n_patients"): Bound(1, 1_000_000, "patients in one pooled analysis"),
     ("published", "i2"): Bound(0, 100, "percent"),
     ("searches", "results"): Bound(0, 1_000, "results of one query"),
+    ("comparisons", "n_experimental"): _PATIENTS,
+    ("comparisons", "n_control"): _PATIENTS,
 }
 """Plausible range of every numeric column whose unit does not depend on the outcome."""
 
@@ -157,6 +172,8 @@ ESTIMATE_BOUNDS: dict[str, Bound] = {
 """Plausible range of ``estimate``, ``ci_low`` and ``ci_high`` by the kind of outcome."""
 
 ESTIMATE_COLUMNS = ("estimate", "ci_low", "ci_high")
+HR_COLUMNS = ("hr", "ci_low", "ci_high")
+"""The hazard-ratio cells of ``comparisons.csv`` (bounded as hazard ratios)."""
 
 
 def estimate_kind(outcome: str) -> str | None:
@@ -185,6 +202,8 @@ def bound_for(table: str, column: str, outcome: str) -> tuple[Bound | None, tupl
 
     A fraction's upper end is the schema's ``proportion_in_unit`` rule.
     """
+    if table == "comparisons" and column in HR_COLUMNS:
+        return ESTIMATE_BOUNDS["hr"], (True, True)
     if column in ESTIMATE_COLUMNS and table in ("outcomes", "published"):
         kind = estimate_kind(outcome)
         if kind is None:
@@ -525,16 +544,6 @@ def cross_problems(
     errors += _flag(
         outcomes, ~oc["population"].isin(populations), "population", "'{value}' is not a population"
     )
-    comparator = oc["comparator_study_id"]
-    errors += _flag(
-        outcomes,
-        comparator.notna() & ~comparator.isin(known),
-        "comparator_study_id",
-        "unknown study_id '{value}'",
-    )
-    errors += _flag(
-        outcomes, comparator == oc["study_id"], "comparator_study_id", "'{value}' is the arm itself"
-    )
     groups = oc["study_id"].map(by_id["histology_group"])
     pop_group = oc["population"].map(lambda p: vocab.histology_group(p) if p != "all" else None)
     clash = groups.isin(["sts", "bone"]) & pop_group.notna() & (pop_group != groups)
@@ -586,6 +595,9 @@ def cross_problems(
     e, w = _search_problems(tables, vocab, known)
     errors += e
     errors += standing_problems(tables, vocab)
+    warnings += w
+    e, w = comparison_problems(tables["comparisons"], by_id, vocab)
+    errors += e
     if not complete_ids:
         errors = [p for p in errors if not p.message.startswith("unknown study_id")]
     return errors, warnings + w
@@ -715,3 +727,143 @@ def _guideline_problems(tables: dict[str, Located], vocab: Vocab) -> list[Proble
 def standing_problems(tables: dict[str, Located], vocab: Vocab) -> list[Problem]:
     """Rules of the risk-of-bias and guideline tables (see SCHEMA.md, "risk_of_bias.csv")."""
     return _rob_problems(tables) + _guideline_problems(tables, vocab)
+
+
+_LINE_WORDS = re.compile(
+    r"(\b(1st|2nd|3rd|first|second|third|later)|(>=|≥)\s*2nd)[- ]line\b|\bline subgroup",
+    re.IGNORECASE,
+)
+"""A ``location`` that names a treatment line: the row reports a line subgroup."""
+
+COMPARISON_KEY = ("trial", "population", "subgroup_line", "outcome", "experimental", "anchor")
+"""One comparison of one trial: exactly one report (row) of it may be ``preferred``."""
+
+
+def _within(sub: object, whole: object) -> bool | None:
+    """Whether line range ``sub`` lies inside ``whole`` (None when either is unknown)."""
+    if sub not in LINE_RANGES or whole not in LINE_RANGES:
+        return None
+    (a, b), (c, d) = LINE_RANGES[str(sub)], LINE_RANGES[str(whole)]
+    return c <= a and b <= d
+
+
+def comparison_problems(
+    table: Located, by_id: pd.DataFrame, vocab: Vocab
+) -> tuple[list[Problem], list[Problem]]:
+    """Rules of ``comparisons.csv``, the randomised comparisons.
+
+    Both arms exist, are randomised arms of the row's trial and differ; the experimental node
+    starts with the arm's drug; a control that is not plain placebo (another drug, or placebo
+    given with a chemotherapy) is never anchored at ``placebo`` and never called placebo; a
+    "same drug alone" control is the experimental drug itself; a line subgroup carries its
+    ``subgroup_line`` (a location naming a line needs one; a subgroup lies strictly inside the
+    arm's line range); ``maintenance`` is the setting of exactly the maintenance arms; one fact
+    per key; one preferred report per trial × population × line × outcome × comparison.
+
+    Returns
+    -------
+    errors, warnings : list of Problem
+    """
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    frame = table.frame
+    known = set(by_id.index)
+    errors += _flag(table, ~frame["study_id"].isin(known), "study_id", "unknown study_id '{value}'")
+    errors += _flag(
+        table,
+        ~frame["control_study_id"].isin(known),
+        "control_study_id",
+        "unknown study_id '{value}'",
+    )
+    errors += _flag(
+        table,
+        ~frame["population"].isin(vocab.populations),
+        "population",
+        "'{value}' is not a population",
+    )
+    for i, row in frame.iterrows():
+        where = table.where(int(i))
+        sid, cid = row["study_id"], row["control_study_id"]
+        if sid not in known or cid not in known:
+            continue
+        arm, ctrl = by_id.loc[sid], by_id.loc[cid]
+        if cid == sid:
+            errors.append(Problem(*where, "control_study_id", "is the experimental arm itself"))
+            continue
+        for column, other in (("study_id", arm), ("control_study_id", ctrl)):
+            if other["design"] != "rct_arm":
+                msg = f"'{row[column]}' is a {other['design']} arm, not a randomised arm"
+                errors.append(Problem(*where, column, msg))
+            elif other["trial"] != row["trial"]:
+                msg = f"'{row[column]}' is an arm of trial '{other['trial']}', not '{row['trial']}'"
+                errors.append(Problem(*where, column, msg))
+        node = str(row["experimental"]).split("+")
+        if node[0] != arm["drug"]:
+            msg = f"'{row['experimental']}' must start with the arm's drug '{arm['drug']}'"
+            errors.append(Problem(*where, "experimental", msg))
+        active_control = ctrl["drug"] != "placebo" or pd.notna(ctrl["partner_treatment"])
+        if active_control and row["anchor"] == "placebo":
+            given = ctrl["drug"]
+            if given == "placebo":
+                given = f"placebo + {ctrl['partner_treatment']}"
+            msg = (
+                f"control arm '{cid}' is {given}, not placebo alone: anchor 'placebo' would "
+                "label it 'vs placebo'"
+            )
+            errors.append(Problem(*where, "anchor", msg))
+        if active_control and row["control"] == "placebo":
+            msg = f"control arm '{cid}' is not placebo alone ({ctrl['drug']}): name its treatment"
+            errors.append(Problem(*where, "control", msg))
+        if row["control"] == "same drug alone" and (
+            ctrl["drug"] != arm["drug"] or row["anchor"] != arm["drug"]
+        ):
+            msg = f"'same drug alone' needs a {arm['drug']} control arm anchored at '{arm['drug']}'"
+            errors.append(Problem(*where, "control", msg))
+        group, pop = arm["histology_group"], row["population"]
+        known_pop = pop in vocab.populations and pop != "all"
+        pop_group = vocab.histology_group(pop) if known_pop else None
+        if group in ("sts", "bone") and pop_group is not None and pop_group != group:
+            msg = f"'{pop}' does not belong to this arm's group"
+            errors.append(Problem(*where, "population", msg))
+        sub = row["subgroup_line"]
+        if isinstance(sub, str):
+            inside = _within(sub, arm["line"])
+            if inside is False:
+                msg = f"'{sub}' lies outside the line range the arm enrolled ({arm['line']})"
+                errors.append(Problem(*where, "subgroup_line", msg))
+            elif sub == arm["line"]:
+                msg = f"'{sub}' is the arm's whole line range, not a subgroup: leave it empty"
+                errors.append(Problem(*where, "subgroup_line", msg))
+        else:
+            named = _LINE_WORDS.search(str(row["location"]))
+            if named:
+                msg = (
+                    f"location names a line subgroup ('{named.group(0)}') but subgroup_line is "
+                    "empty: label the subgroup's line"
+                )
+                errors.append(Problem(*where, "subgroup_line", msg))
+        maintenance = arm["regimen"] == "maintenance"
+        if maintenance != (row["setting"] == "maintenance"):
+            msg = f"'{row['setting']}' but the arm's regimen is {arm['regimen']}"
+            errors.append(Problem(*where, "setting", msg))
+    errors += _duplicates(table, "comparisons")
+    duplicate = frame.duplicated(list(DUPLICATE_KEYS["comparisons"]), keep="first")
+    preferred = frame[frame["preferred"].fillna(False).astype(bool) & ~duplicate]
+    for _, members in preferred.groupby(list(COMPARISON_KEY), dropna=False, sort=False):
+        first = table.where(int(members.index[0]))
+        for i in members.index[1:]:
+            what = (
+                f"two reports of {frame.at[i, 'trial']}"
+                if frame.at[i, "study_id"] != frame.at[members.index[0], "study_id"]
+                else "two rows of one report (another review?)"
+            )
+            msg = (
+                f"{what} are preferred for the same population, line, outcome and comparison "
+                f"(also line {first[1]} of {first[0]}): prefer one"
+            )
+            errors.append(Problem(*table.where(int(i)), "preferred", msg))
+    for _, members in frame.groupby(list(COMPARISON_KEY), dropna=False, sort=False):
+        if not members["preferred"].fillna(False).astype(bool).any():
+            msg = "no report of this comparison is preferred: it is shown nowhere"
+            warnings.append(Problem(*table.where(int(members.index[0])), "preferred", msg))
+    return errors, warnings

@@ -431,3 +431,144 @@ def standing_phrase(rows: pd.DataFrame) -> str:
     if approved:
         parts.insert(0, "/".join(approved) + " approved")
     return "; ".join(parts)
+
+
+# --- randomised comparisons -------------------------------------------------------------------
+
+
+def _node_parts(node: str) -> list[str]:
+    return [part for part in str(node).split("+") if part]
+
+
+def comparison_label(experimental: str, anchor: str, setting: str = "treatment") -> str:
+    """What a randomised comparison estimates, in words.
+
+    ``anlotinib`` vs ``placebo`` → ``"vs placebo"``; ``anlotinib`` vs ``dacarbazine`` →
+    ``"vs dacarbazine"``; an add-on trial names what was added to what:
+    ``pazopanib+gemcitabine`` vs ``pazopanib`` → ``"adding gemcitabine to pazopanib"``,
+    ``anlotinib+epirubicin`` vs ``placebo+epirubicin`` → ``"adding anlotinib to epirubicin"``.
+    A maintenance comparison says so (``"maintenance vs placebo"``).
+    """
+    exp, anc = _node_parts(experimental), _node_parts(anchor)
+    backbone = [p for p in anc if p != "placebo"]
+    added = [p for p in exp if p not in anc]
+    if backbone and set(backbone) <= set(exp) and added:
+        text = f"adding {' + '.join(added)} to {' + '.join(backbone)}"
+    else:
+        text = "vs " + " + ".join(anc)
+    return f"maintenance {text}" if setting == "maintenance" else text
+
+
+def treatment_label(node: str) -> str:
+    """A treatment node in words: ``anlotinib+epirubicin`` → ``"Anlotinib + epirubicin"``."""
+    text = " + ".join(_node_parts(node))
+    return text[:1].upper() + text[1:]
+
+
+def subgroup_line_label(line: Any) -> str:
+    """A line subgroup in words (``first`` → ``"first line subgroup"``); empty when none."""
+    if is_missing(line) or not str(line):
+        return ""
+    return f"{LINE_LABELS.get(str(line), str(line)).lower()} subgroup"
+
+
+NO_RANDOMISED_TRIAL = (
+    "no randomised trial: {drug} is known here only from single-arm and retrospective studies"
+)
+"""What a drug without any randomised comparison shows in its place (``{drug}`` filled in)."""
+
+
+def format_stated_p(p_value: Any) -> str:
+    """A p value as the source states it, for readers: ``"<0.0001"`` → ``"p < 0.0001"``,
+    ``"0.017"`` → ``"p = 0.017"``; empty when none was stated."""
+    if is_missing(p_value) or not str(p_value).strip():
+        return ""
+    text = str(p_value).replace(" ", "")
+    sign = text[0] if text[0] in "<>=" else "="
+    return f"p {sign} {text.lstrip('<>=')}"
+
+
+RANDOMISED_TIER_WORDS: dict[str, str] = {
+    "direct": "the patient's own histology",
+    "group": "the histology group",
+    "all": "all sarcoma",
+    "subtype": "one subtype's cohort",
+}
+"""Where a randomised comparison's population sits relative to the patient's histology."""
+
+
+def hr_text(outcome: str, hr: Any, lo: Any, hi: Any) -> str:
+    """``"PFS HR 0.42 (0.21–0.85)"``; a missing CI says so (``"PFS HR 0.33, no CI"``)."""
+    endpoint = OUTCOME_SHORT.get(outcome, outcome)
+    text = f"{endpoint} HR {format_hazard_ratio(hr, lo, hi)}"
+    return text if not (is_missing(lo) or is_missing(hi)) else f"{text}, no CI"
+
+
+def randomised_headline(
+    comparison: str, outcome: str, hr: Any, lo: Any, hi: Any, trial: str, population: str
+) -> str:
+    """The first-screen line of a drug's randomised evidence.
+
+    ``"Randomised vs placebo: PFS HR 0.42 (0.21–0.85), SARC024, osteosarcoma"``.
+    """
+    return f"Randomised {comparison}: {hr_text(outcome, hr, lo, hi)}, {trial}, {population}"
+
+
+STAR_NETWORK = (
+    "Inconsistency cannot be tested: each drug meets only its control ({control}), a star "
+    "network with no loop; the indirect comparisons rest on transitivity (see the table of "
+    "trial differences)"
+)
+"""Shown wherever a star network's result is shown (``{control}`` filled in)."""
+NOT_CONNECTED = (
+    "{trials}: the {control} control is not connected to the other trials' controls, so no "
+    "indirect comparison runs through it"
+)
+"""Shown per disconnected network component (``{trials}``, ``{control}`` filled in)."""
+
+
+TRANSITIVITY_WORDS: dict[str, str] = {
+    "baseline": (
+        "control arm median PFS {value} months against {typical} in the other trials: a "
+        "different baseline risk"
+    ),
+    "broader": "population broader than the patient's subtype ({population})",
+    "indolent": "about {share} of patients had ASPS, an indolent subtype",
+    "review": "progression read by {review} review (others: {others})",
+    "crossover": "control patients could cross over: overall survival is not comparable",
+    "line": "enrolled {line}",
+    "level": "known only from a {level}",
+    "active": "active control ({control}), not placebo",
+    "setting": "{setting} setting",
+}
+"""The differences between trials that matter for an indirect comparison, in words."""
+
+PUBLICATION_WORDS: dict[str, str] = {
+    "full_text": "full paper",
+    "abstract": "journal abstract",
+    "conference_abstract": "conference abstract",
+    "registry": "trial registry",
+    "secondary": "secondary report (news or review)",
+}
+"""How fully the page a hazard ratio was read from publishes the trial."""
+
+
+def number_needed(value: Any) -> str:
+    """A number needed to treat or harm, rounded up to a whole patient; none → ``"—"``."""
+    if is_missing(value) or not math.isfinite(float(value)) or float(value) <= 0:
+        return MISSING
+    return str(math.ceil(float(value) - 1e-9))
+
+
+def format_difference_per_100(rd: Any, lo: Any, hi: Any) -> str:
+    """``"+33 (+16 to +50)"`` patients per 100; without a CI the difference alone."""
+    if is_missing(rd):
+        return MISSING
+
+    def signed(x: Any) -> str:
+        whole = round(float(x))
+        return "0" if whole == 0 else f"{whole:+d}"
+
+    if is_missing(lo) or is_missing(hi):
+        return signed(rd)
+    return f"{signed(rd)} ({signed(lo)} to {signed(hi)})"

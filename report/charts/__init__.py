@@ -14,7 +14,7 @@ module                    charts
 ``forest_plot``           study, subgroup and leave-one-out forest plots
 ``funnel_plot``           funnel plot with Egger's test
 ``safety``                all-grade vs grade ≥3 panels per CTCAE term
-``hazard_ratio``          within-trial hazard ratios vs placebo
+``hazard_ratio``          within-trial hazard ratios vs each trial's control
 ``presets``               the same pooled values under the three method presets
 ``prisma_flow``           the documented search of each drug as a PRISMA-style flow
 ``style``                 the house style and drug colour encoding they share

@@ -1,4 +1,4 @@
-"""Anchored comparisons: within-trial hazard ratios vs placebo."""
+"""Anchored comparisons: within-trial hazard ratios of each drug vs its trial's control arm."""
 
 from __future__ import annotations
 
@@ -13,9 +13,13 @@ from report.charts.style import configure, tki_labels
 from report.colors import drug_label, drug_scale, drug_shape_scale
 from tkidata.wording import (
     OUTCOME_SHORT,
+    comparison_label,
     format_hazard_ratio,
+    format_stated_p,
     is_missing,
     population_label,
+    subgroup_line_label,
+    treatment_label,
 )
 
 #: pixels per HR row: two lines of label (drug and trial; endpoint, population and HR)
@@ -38,29 +42,52 @@ def _no_ci_reason(location: object, note: object) -> str:
 def hazard_ratio_table(
     hr: pd.DataFrame, population_labels: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
-    """Rows drawn by :func:`hazard_ratio_chart`: one within-trial HR vs placebo per row.
+    """Rows drawn by :func:`hazard_ratio_chart`: one within-trial HR per row.
 
     ``hr`` has columns ``drug``, ``trial``, ``outcome`` (``hr_pfs``/``hr_os``), ``population``,
-    ``estimate``, ``ci_low``, ``ci_high`` (and optionally ``location``, ``note``);
+    ``estimate``, ``ci_low``, ``ci_high`` (and optionally ``subgroup_line``, ``experimental``,
+    ``anchor``, ``setting``, ``p_value``, ``location``, ``note``: ``tkidata.hazard_ratios``);
     ``population_labels`` maps histology codes to labels (default: the shipped vocabulary).
 
     Every row carries its CI or, in ``reason``, why there is none (with the p value the source
-    states), and names its drug in ``row_label``.
+    states), names its drug in ``row_label``, a line subgroup as such, and what it compares
+    in ``comparison_label`` ("vs placebo", "vs dacarbazine", "adding gemcitabine to
+    pazopanib"; "vs control" when ``anchor`` is not given).
     """
     df = hr.copy().reset_index(drop=True)
-    for column in ("location", "note", "population"):
+    for column in ("location", "note", "population", "subgroup_line", "p_value"):
         if column not in df:
             df[column] = np.nan
+    if "anchor" not in df:
+        df["anchor"] = "control"
+    if "experimental" not in df:
+        df["experimental"] = df["drug"]
+    if "setting" not in df:
+        df["setting"] = "treatment"
+    df["comparison_label"] = [
+        comparison_label(e, a, s)
+        for e, a, s in zip(df["experimental"], df["anchor"], df["setting"], strict=True)
+    ]
     df["drug_label"] = df["drug"].map(drug_label)
     df["endpoint"] = [OUTCOME_SHORT.get(str(o), str(o)) for o in df["outcome"]]
     df["population_label"] = [
-        "All patients" if is_missing(p) or p == "all" else population_label(p, population_labels)
-        for p in df["population"]
+        ("All patients" if is_missing(p) or p == "all" else population_label(p, population_labels))
+        + ("" if not subgroup_line_label(line) else f", {subgroup_line_label(line)}")
+        for p, line in zip(df["population"], df["subgroup_line"], strict=True)
     ]
+    df["treatment_label"] = [
+        drug_label(d) if is_missing(e) or e == d else treatment_label(e)
+        for d, e in zip(df["drug"], df["experimental"], strict=True)
+    ]
+    df["lead"] = [
+        f"{t} {c}" if c.split(" ")[0] in ("vs", "maintenance") else f"{t} ({c})"
+        for t, c in zip(df["treatment_label"], df["comparison_label"], strict=True)
+    ]
+    df["p_text"] = [format_stated_p(v) for v in df["p_value"]]
     has_ci = df["ci_low"].notna() & df["ci_high"].notna()
     df["reason"] = [
-        "" if ok else _no_ci_reason(loc, note)
-        for ok, loc, note in zip(has_ci, df["location"], df["note"], strict=True)
+        "" if ok else _no_ci_reason(loc, note if is_missing(pv) else f"p {pv}")
+        for ok, loc, note, pv in zip(has_ci, df["location"], df["note"], df["p_value"], strict=True)
     ]
     df["text"] = [
         format_hazard_ratio(e, lo, hi) + ("" if not why else f", {why}")
@@ -69,10 +96,10 @@ def hazard_ratio_table(
         )
     ]
     df["row_label"] = [
-        f"{d} · {t}|{e}, {p.lower() if p == 'All patients' else p}: "
+        f"{lead} · {t}|{e}, {p[0].lower() + p[1:] if p.startswith('All patients') else p}: "
         f"{format_hazard_ratio(est, lo, hi)}" + ("" if ok else " (no CI)")
-        for d, t, e, p, est, lo, hi, ok in zip(
-            df["drug_label"],
+        for lead, t, e, p, est, lo, hi, ok in zip(
+            df["lead"],
             df["trial"],
             df["endpoint"],
             df["population_label"],
@@ -109,11 +136,12 @@ def _up(x: float) -> float:
 def hazard_ratio_chart(
     hr: pd.DataFrame, population_labels: Mapping[str, str] | None = None, *, width: int = 150
 ) -> alt.LayerChart:
-    """Within-trial hazard ratios vs placebo on a log axis (anchored comparison).
+    """Within-trial hazard ratios on a log axis (anchored comparison, each vs its trial's control).
 
-    Each row names its drug, trial, endpoint, population and HR with CI (or says that the CI
-    was not reported); drugs differ by colour and shape, with a legend. The axis holds every
-    CI, so none is clipped. About 360 px wide at the default ``width``.
+    Each row names its drug, what it was compared with, trial, endpoint, population (and line
+    subgroup) and HR with CI (or says that the CI was not reported); drugs differ by colour and
+    shape, with a legend. The axis holds every CI, so none is clipped. About 360 px wide at the
+    default ``width``.
     """
     table = hazard_ratio_table(hr, population_labels)
     rows = table["row_label"].tolist()
@@ -141,7 +169,7 @@ def hazard_ratio_chart(
             x=alt.X(
                 "ci_low:Q",
                 scale=x_scale,
-                axis=alt.Axis(title=["Hazard ratio vs placebo", "(log scale)"], values=ticks),
+                axis=alt.Axis(title=["Hazard ratio vs control", "(log scale)"], values=ticks),
             ),
             x2="ci_high:Q",
             y=y,
@@ -154,6 +182,7 @@ def hazard_ratio_chart(
             shape=alt.Shape("drug_label:N", scale=drug_shape_scale(), legend=legend),
             tooltip=[
                 alt.Tooltip("drug_label:N", title="Drug"),
+                alt.Tooltip("comparison_label:N", title="Comparison"),
                 alt.Tooltip("trial:N", title="Trial"),
                 alt.Tooltip("endpoint:N", title="Endpoint"),
                 alt.Tooltip("population_label:N", title="Population"),
@@ -164,18 +193,19 @@ def hazard_ratio_chart(
         width=width,
         height=max(len(rows), 1) * ROW_PX,
         title=alt.TitleParams(
-            "Hazard ratios vs placebo",
+            "Hazard ratios within randomised trials",
             subtitle=[
-                "Anchored, within trial: randomised",
-                "placebo-controlled trials;",
+                "Anchored, within trial: each drug",
+                "vs its trial's control arm;",
                 "HR < 1 favours the drug",
             ],
         ),
     )
     described = "; ".join(
-        f"{r.drug_label}, {r.trial}, {r.endpoint}, {r.population_label}: {r.text}"
+        f"{r.lead}, {r.trial}, {r.endpoint}, {r.population_label}: {r.text}"
         for r in table.itertuples(index=False)
     )
     return configure(
-        layers, description="Within-trial hazard ratios vs placebo (anchored). " + described
+        layers,
+        description="Within-trial hazard ratios vs each trial's control (anchored). " + described,
     )
