@@ -91,6 +91,7 @@ def test_caveat_links_to_head_to_head() -> None:
     links = [e.proto for e in at.get("page_link")]
     assert any(p.page == "head_to_head" and "head to head" in p.label for p in links), links
 
+
 #: a column only this table of the page has → the table's name
 SIGNATURES = {
     "Certainty (provisional)": "league",
