@@ -10,7 +10,7 @@ from ui.frame import page_frame
 
 f, m = page_frame()
 h2h = cache.head_to_head(f)
-st.title(f"Head to head: randomised evidence for {patient.patient_words(f)}")
+st.title(f"Head to head: {patient.patient_words(f)}")
 st.caption(render.describe_filters(f) + " · the regimen and design filters do not apply here.")
 
 st.subheader("Each drug's strongest randomised evidence")
@@ -54,18 +54,15 @@ else:
         m,
         lambda: (charts.network_chart(h2h.indirect), charts.network_table(h2h.indirect)),
     )
-    graph, league = st.columns([2, 3], gap="medium")
-    with graph:
-        render.view_with_table(network, key="h2h_network")
-    with league:
-        st.markdown("**League table: every pair of treatments (PFS)**")
-        st.dataframe(h2h.league, hide_index=True, key="h2h_league")
-        st.caption(
-            "Hazard ratio of the first treatment against the second (below 1 favours the "
-            "first); indirect comparisons go through the controls named (Bucher; a network "
-            "meta-analysis where trials connect). No ranking: every comparison is shown with "
-            "its interval and certainty."
-        )
+    render.view_with_table(network, key="h2h_network")
+    st.markdown("**League table: every pair of treatments (PFS)**")
+    st.dataframe(h2h.league, hide_index=True, key="h2h_league")
+    st.caption(
+        "Hazard ratio of the first treatment against the second (below 1 favours the "
+        "first); indirect comparisons go through the controls named (Bucher; a network "
+        "meta-analysis where trials connect). No ranking: every comparison is shown with "
+        "its interval and certainty."
+    )
 if not h2h.not_analysed.empty:
     st.markdown("**Listed, not analysed**")
     st.dataframe(h2h.not_analysed, hide_index=True, key="h2h_not_analysed")

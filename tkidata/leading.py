@@ -27,6 +27,7 @@ from tkidata.wording import (
     RANDOMISED_TIER_WORDS,
     ROB_LABELS,
     standing_phrase,
+    treatment_label,
 )
 
 NO_TRIAL_LABEL = "No randomised trial"
@@ -177,9 +178,9 @@ def leading_evidence(ev: Evidence, f: Filters) -> tuple[LeadingEvidence, ...]:
         if info.status != "randomised":
             label = NO_TRIAL_LABEL if info.status == "no_trial" else NOT_FOR_PATIENT_LABEL
             message = (
-                NO_RANDOMISED_TRIAL.format(drug=drug).split(": ", 1)[1]
+                NO_RANDOMISED_TRIAL.format(drug=treatment_label(drug)).split(": ", 1)[1]
                 if info.status == "no_trial"
-                else "its randomised trials are in other histologies or lines"
+                else "Its randomised trials are in other histologies or lines"
             )
             out.append(
                 LeadingEvidence(

@@ -30,7 +30,6 @@ from tkidata.tiers import (
 from tkidata.validate import split_list
 from tkidata.wording import (
     MISSING,
-    RANDOMISED_TIER_WORDS,
     TIER_EXPLAINED,
     design_label,
     format_ci,
@@ -139,20 +138,17 @@ def _lead_html(lead: LeadingEvidence) -> str:
     """The top of a card: the drug's randomised evidence for the patient (or that it has none),
     its provisional certainty, other trials of the drug, and its guideline standing."""
     if lead.status == "randomised":
-        where = f"{lead.trial} · {lead.population}"
-        if lead.tier_words != RANDOMISED_TIER_WORDS["direct"]:
-            where += f" ({lead.tier_words})"
         reasons = "".join(f"<li>{_esc(r)}</li>" for r in lead.certainty_reasons)
+        if lead.others:
+            reasons += f"<li>Other randomised trials: {_esc('; '.join(lead.others))}</li>"
         level = lead.certainty or "not assessable"
         body = (
             f"<div class='tki-lead-value'>{_esc(lead.value)}</div>"
-            f"<div class='tki-meta'>{_esc(where)}</div>"
+            f"<div class='tki-meta'>{_esc(lead.trial)} · {_esc(lead.population)}</div>"
             f"<details class='tki-cert'><summary>Certainty: <b>{_esc(level)}</b> "
-            f"<span class='tki-prov'>(provisional, CINeMA)</span></summary>"
+            f"<span class='tki-prov'>(provisional)</span></summary>"
             f"<ul>{reasons}</ul></details>"
         )
-        if lead.others:
-            body += f"<div class='tki-meta'>Also: {_esc('; '.join(lead.others))}</div>"
     else:
         body = f"<div class='tki-meta'>{_esc(lead.message)}</div>"
     return (
@@ -198,8 +194,8 @@ def _ae_html(summary: DrugSummary) -> str:
 
 _STYLE = f"""
 <style>
-@media (min-width: 641px) {{ [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }} }}
-[data-testid="stMainBlockContainer"] h1 {{ font-size: 1.5rem; line-height: 1.3; padding-top: 0; }}
+@media (min-width: 641px) {{ [data-testid="stMainBlockContainer"] {{ padding-top: 1.5rem; }} }}
+[data-testid="stMainBlockContainer"] h1 {{ font-size: 1.4rem; line-height: 1.3; padding-top: 0; }}
 .tki-card {{ color: {_INK}; line-height: 1.25; }}
 .tki-head {{ font-size: 1.25rem; font-weight: 700; padding-top: 4px; margin-bottom: 2px; }}
 .tki-num {{ margin: 0 0 0.55rem 0; }}
@@ -219,7 +215,7 @@ _STYLE = f"""
 .tki-ae li {{ font-size: 0.85rem; margin: 0; }}
 .tki-prov {{ color: {_MUTED}; font-weight: 400; }}
 .tki-mix {{ font-size: 0.78rem; color: {_MUTED}; }}
-.tki-lead {{ margin: 0 0 0.35rem 0; padding: 3px 6px; background: #f3f6fb;
+.tki-lead {{ margin: 0 0 0.3rem 0; padding: 2px 6px; background: #f3f6fb;
   border-left: 3px solid {_MUTED}; }}
 .tki-lead-value {{ font-size: 1.1rem; font-weight: 700; }}
 .tki-standing {{ font-size: 0.8rem; color: {_INK}; }}
