@@ -43,9 +43,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/exports.py
 	$(BIN)/python benchmarks/startup.py
 
-# Regenerate the metafor reference fixtures (needs R: r-base-core r-cran-metafor r-cran-lme4 r-cran-metadat).
+# Regenerate the metafor reference fixtures (needs R: r-base-core r-cran-metafor r-cran-lme4 r-cran-metadat r-cran-jsonlite).
 fixtures:
 	Rscript validation/metafor/make_fixtures.R
+	Rscript validation/metafor/metareg_fixtures.R
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

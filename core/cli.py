@@ -1,6 +1,8 @@
 """Command line: ``python -m core pool FILE.csv --measure ... --tau2 ... [--hksj] [--json]``.
 
-FILE.csv has columns ``study,events,n`` and optionally ``subgroup``. With ``--json`` one JSON
+FILE.csv has columns ``study,events,n`` and optionally ``subgroup``; ``--cumulative COLUMN``
+adds the cumulative meta-analysis in the order of COLUMN (:mod:`core.cumulative_cli`).
+``python -m core metareg`` is in :mod:`core.metareg_cli`. With ``--json`` one JSON
 object is printed (DESIGN.md, "CLI contract"); otherwise a readable aligned table. Bad input
 exits with status 1 (data) or 2 (usage) and ONE line naming the file, row and problem, e.g.
 ``data.csv:4: events: 12 > n = 10``.
@@ -13,8 +15,9 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from core import cumulative_cli, metareg_cli
 from core.measures import MEASURES
 from core.pooling import pool_proportions
 from core.results import ProportionPool, SubgroupPool
@@ -36,12 +39,18 @@ class _Parser(argparse.ArgumentParser):
 
 @dataclass(frozen=True)
 class Table:
-    """Validated rows of an input file."""
+    """Validated rows of an input file.
+
+    ``lines`` is each row's line in the file; ``columns`` holds the stripped text of the extra
+    columns asked for (moderators, an order column), unchecked.
+    """
 
     study: list[str]
     events: list[int]
     n: list[int]
     subgroup: list[str] | None
+    lines: list[int] = field(default_factory=list)
+    columns: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _count(path: str, line: int, column: str, text: str) -> int:
@@ -61,8 +70,11 @@ def _count(path: str, line: int, column: str, text: str) -> int:
     return int(value)
 
 
-def read_table(path: str) -> Table:
-    """Read and validate ``study,events,n[,subgroup]`` rows; raise :class:`InputError`."""
+def read_table(path: str, columns: Sequence[str] = ()) -> Table:
+    """Read and validate ``study,events,n[,subgroup]`` rows; raise :class:`InputError`.
+
+    ``columns`` names extra columns to keep as text (missing ones are an error).
+    """
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
@@ -74,12 +86,12 @@ def read_table(path: str) -> Table:
     if not rows or all(not any(c.strip() for c in r) for r in rows):
         raise InputError(f"{path}:1: empty file")
     header = [c.strip() for c in rows[0]]
-    for col in REQUIRED:
+    for col in (*REQUIRED, *columns):
         if col not in header:
             raise InputError(f"{path}:1: missing column {col!r}")
     pos = {c: header.index(c) for c in header}
     has_sub = "subgroup" in pos
-    out = Table([], [], [], [] if has_sub else None)
+    out = Table([], [], [], [] if has_sub else None, [], {c: [] for c in columns})
     for line, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
@@ -94,6 +106,9 @@ def read_table(path: str) -> Table:
             raise InputError(f"{path}:{line}: n: must be at least 1")
         if events > n:
             raise InputError(f"{path}:{line}: events: {events} > n = {n}")
+        out.lines.append(line)
+        for col in columns:
+            out.columns[col].append(row[pos[col]].strip())
         out.study.append(study)
         out.events.append(events)
         out.n.append(n)
@@ -177,6 +192,8 @@ def _parser() -> argparse.ArgumentParser:
     pool.add_argument("--hksj", action="store_true", help="Hartung–Knapp–Sidik–Jonkman CI")
     pool.add_argument("--level", type=float, default=0.95)
     pool.add_argument("--json", action="store_true", help="print one JSON object")
+    cumulative_cli.add_arguments(pool)
+    metareg_cli.add_parser(sub)
     return parser
 
 
@@ -186,8 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0.0 < args.level < 1.0:
         parser.error(f"argument --level: {args.level} is not in (0, 1)")
+    if args.command == "metareg":
+        return metareg_cli.run(args)
     try:
-        table = read_table(args.file)
+        table = read_table(args.file, cumulative_cli.columns(args))
+        cumulative = cumulative_cli.run(args, table)
     except InputError as exc:
         print(exc, file=sys.stderr)
         return EXIT_DATA
@@ -204,7 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         result = pool_subgroups(table.events, table.n, table.subgroup, **opts)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False))
+        out = result.to_dict()
+        if cumulative is not None:
+            out["cumulative"] = cumulative.to_list()
+        print(json.dumps(out, ensure_ascii=False, allow_nan=False))
     else:
         print(_render(result))
+        if cumulative is not None:
+            print("\n" + cumulative_cli.render(cumulative))
     return 0

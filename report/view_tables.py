@@ -206,6 +206,7 @@ _INTERNAL = {
     "setting",
     "lead",
     "p_value",
+    "ci_derived",
 }
 _HEADERS = {
     "drug_label": "Drug",

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import tkidata
+from report import charts
 from tkidata import DataValidationError, Filters, wording
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
@@ -292,5 +293,8 @@ def test_the_hazard_ratio_panel_labels_line_subgroups_and_never_calls_a_chemo_co
     addon = table[table["trial"] == "PAPAGEMO"]
     assert set(addon["comparison_label"]) == {"adding gemcitabine to pazopanib"}
     assert (table.loc[table["anchor"] != "placebo", "comparison_label"] != "vs placebo").all()
+    shown = charts.hazard_ratio_table(first)
+    derived = shown[shown["subgroup_line"] == "first"]
+    assert derived["text"].iloc[0].endswith("CI derived from the stated p value")
     kawai = tkidata.hazard_ratios(ev, Filters())["study_id"]
     assert "kawai2016_pazo" not in set(kawai)  # a subgroup of PALETTE, never a second trial

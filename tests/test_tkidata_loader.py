@@ -29,9 +29,9 @@ def test_valid_fixture_loads_with_counts_and_version(ev: tkidata.Evidence) -> No
         "searches": 0,
         "records": 0,
         "included_studies": 0,
+        "comparisons": 2,
         "risk_of_bias": 0,
         "guidelines": 0,
-        "comparisons": 2,
         "batches": 2,
     }
     assert len(ev.version.sha256) == 64

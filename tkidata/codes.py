@@ -53,6 +53,12 @@ TIMEPOINTS = (3, 6, 9, 12, 24)
 DENOMINATORS = ("enrolled", "evaluable", "safety", "other")
 NOT_REACHED = ("median", "upper")
 GRADES = ("any", "3plus")
+SETTINGS = ("treatment", "maintenance")
+"""A randomised comparison's setting: treatment of advanced disease, or maintenance after it."""
+REVIEWS = ("central", "investigator")
+"""Who assessed progression for a hazard ratio: blinded central review or the investigators."""
+CONTROLS = ("placebo", "dacarbazine", "doxorubicin", "placebo + epirubicin", "same drug alone")
+"""The control treatments of the randomised comparisons, as the app names them."""
 ROB_OUTCOMES = ("hr_pfs", "hr_os", "all")
 """What a risk-of-bias judgement is about: one hazard ratio, or every outcome of the trial."""
 ROB_DOMAINS = (
@@ -71,9 +77,3 @@ REGULATORS = ("FDA", "EMA", "NMPA", "PMDA")
 GUIDELINE_STATUSES = ("verified", "not_verified")
 """``verified``: a page read states the standing; ``not_verified``: looked for, no page read
 states it (the standing stays empty)."""
-SETTINGS = ("treatment", "maintenance")
-"""A randomised comparison's setting: treatment of advanced disease, or maintenance after it."""
-REVIEWS = ("central", "investigator")
-"""Who assessed progression for a hazard ratio: blinded central review or the investigators."""
-CONTROLS = ("placebo", "dacarbazine", "doxorubicin", "placebo + epirubicin", "same drug alone")
-"""The control treatments of the randomised comparisons, as the app names them."""

@@ -368,6 +368,67 @@ class IncludedStudyModel(pa.DataFrameModel):
         coerce = False
 
 
+class ComparisonModel(pa.DataFrameModel):
+    """comparisons.csv: one randomised comparison (hazard ratio) per row.
+
+    One row per trial × report (``study_id``, the experimental arm) × population × line
+    subgroup × review × outcome × comparison (``experimental`` vs ``anchor``).
+    """
+
+    trial: Series[str]
+    study_id: Series[str] = pa.Field(str_matches=_ID)
+    control_study_id: Series[str] = pa.Field(str_matches=_ID)
+    experimental: Series[str] = pa.Field(str_matches=_NODE)
+    control: Series[str] = pa.Field(isin=CONTROLS)
+    anchor: Series[str] = pa.Field(str_matches=_NODE)
+    population: Series[str]
+    subgroup_line: Series[str] = pa.Field(nullable=True, isin=LINES)
+    setting: Series[str] = pa.Field(isin=SETTINGS)
+    outcome: Series[str] = pa.Field(isin=HR_OUTCOMES)
+    hr: Series[Float] = pa.Field(gt=0)
+    ci_low: Series[Float] = pa.Field(nullable=True, gt=0)
+    ci_high: Series[Float] = pa.Field(nullable=True, gt=0)
+    ci_derived: Series[Bool]
+    p_value: Series[str] = pa.Field(nullable=True, str_matches=r"^[<>=]?\s?(0?\.\d+|1(\.0+)?)$")
+    review: Series[str] = pa.Field(nullable=True, isin=REVIEWS)
+    crossover: Series[Bool] = pa.Field(nullable=True)
+    n_experimental: Series[Int] = pa.Field(nullable=True, gt=0)
+    n_control: Series[Int] = pa.Field(nullable=True, gt=0)
+    preferred: Series[Bool]
+    location: Series[str]
+    source: Series[str] = pa.Field(str_matches=r"^https?://\S+$")
+    source_level: Series[str] = pa.Field(isin=EXTRACTION_LEVELS)
+    note: Series[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def hr_ci_order(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_low"] > df["ci_high"])
+
+    @pa.dataframe_check
+    def ci_low_le_hr(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_low"] > df["hr"])
+
+    @pa.dataframe_check
+    def hr_le_ci_high(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["hr"] > df["ci_high"])
+
+    @pa.dataframe_check
+    def ci_both_limits(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_low"].isna() != df["ci_high"].isna())
+
+    @pa.dataframe_check
+    def derived_ci_needs_ci(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_derived"] & df["ci_low"].isna())
+
+    @pa.dataframe_check
+    def derived_ci_says_how(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["ci_derived"] & df["note"].isna())
+
+    class Config:
+        strict = True
+        coerce = False
+
+
 class RiskOfBiasModel(pa.DataFrameModel):
     """risk_of_bias.csv: one RoB 2 judgement per randomised trial x outcome x domain."""
 
@@ -433,67 +494,6 @@ class GuidelineModel(pa.DataFrameModel):
         coerce = False
 
 
-class ComparisonModel(pa.DataFrameModel):
-    """comparisons.csv: one randomised comparison (hazard ratio) per row.
-
-    One row per trial × report (``study_id``, the experimental arm) × population × line
-    subgroup × review × outcome × comparison (``experimental`` vs ``anchor``).
-    """
-
-    trial: Series[str]
-    study_id: Series[str] = pa.Field(str_matches=_ID)
-    control_study_id: Series[str] = pa.Field(str_matches=_ID)
-    experimental: Series[str] = pa.Field(str_matches=_NODE)
-    control: Series[str] = pa.Field(isin=CONTROLS)
-    anchor: Series[str] = pa.Field(str_matches=_NODE)
-    population: Series[str]
-    subgroup_line: Series[str] = pa.Field(nullable=True, isin=LINES)
-    setting: Series[str] = pa.Field(isin=SETTINGS)
-    outcome: Series[str] = pa.Field(isin=HR_OUTCOMES)
-    hr: Series[Float] = pa.Field(gt=0)
-    ci_low: Series[Float] = pa.Field(nullable=True, gt=0)
-    ci_high: Series[Float] = pa.Field(nullable=True, gt=0)
-    ci_derived: Series[Bool]
-    p_value: Series[str] = pa.Field(nullable=True, str_matches=r"^[<>=]?\s?(0?\.\d+|1(\.0+)?)$")
-    review: Series[str] = pa.Field(nullable=True, isin=REVIEWS)
-    crossover: Series[Bool] = pa.Field(nullable=True)
-    n_experimental: Series[Int] = pa.Field(nullable=True, gt=0)
-    n_control: Series[Int] = pa.Field(nullable=True, gt=0)
-    preferred: Series[Bool]
-    location: Series[str]
-    source: Series[str] = pa.Field(str_matches=r"^https?://\S+$")
-    source_level: Series[str] = pa.Field(isin=EXTRACTION_LEVELS)
-    note: Series[str] = pa.Field(nullable=True)
-
-    @pa.dataframe_check
-    def hr_ci_order(cls, df: pd.DataFrame) -> pd.Series:
-        return _fails(df["ci_low"] > df["ci_high"])
-
-    @pa.dataframe_check
-    def ci_low_le_hr(cls, df: pd.DataFrame) -> pd.Series:
-        return _fails(df["ci_low"] > df["hr"])
-
-    @pa.dataframe_check
-    def hr_le_ci_high(cls, df: pd.DataFrame) -> pd.Series:
-        return _fails(df["hr"] > df["ci_high"])
-
-    @pa.dataframe_check
-    def ci_both_limits(cls, df: pd.DataFrame) -> pd.Series:
-        return _fails(df["ci_low"].isna() != df["ci_high"].isna())
-
-    @pa.dataframe_check
-    def derived_ci_needs_ci(cls, df: pd.DataFrame) -> pd.Series:
-        return _fails(df["ci_derived"] & df["ci_low"].isna())
-
-    @pa.dataframe_check
-    def derived_ci_says_how(cls, df: pd.DataFrame) -> pd.Series:
-        return _fails(df["ci_derived"] & df["note"].isna())
-
-    class Config:
-        strict = True
-        coerce = False
-
-
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "studies": StudyModel,
     "outcomes": OutcomeModel,
@@ -502,9 +502,9 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "searches": SearchModel,
     "records": RecordModel,
     "included_studies": IncludedStudyModel,
+    "comparisons": ComparisonModel,
     "risk_of_bias": RiskOfBiasModel,
     "guidelines": GuidelineModel,
-    "comparisons": ComparisonModel,
 }
 """Table name (file stem) → pandera model."""
 

@@ -89,10 +89,13 @@ def hazard_ratio_table(
         "" if ok else _no_ci_reason(loc, note if is_missing(pv) else f"p {pv}")
         for ok, loc, note, pv in zip(has_ci, df["location"], df["note"], df["p_value"], strict=True)
     ]
+    derived = df["ci_derived"] if "ci_derived" in df else pd.Series(False, index=df.index)
     df["text"] = [
-        format_hazard_ratio(e, lo, hi) + ("" if not why else f", {why}")
-        for e, lo, hi, why in zip(
-            df["estimate"], df["ci_low"], df["ci_high"], df["reason"], strict=True
+        format_hazard_ratio(e, lo, hi)
+        + ("" if not why else f", {why}")
+        + (", CI derived from the stated p value" if bool(d) else "")
+        for e, lo, hi, why, d in zip(
+            df["estimate"], df["ci_low"], df["ci_high"], df["reason"], derived, strict=True
         )
     ]
     df["row_label"] = [

@@ -11,6 +11,7 @@ from tkidata.comparative.cinema import (
     CLINICAL_HR_RANGE,
     certainty_table,
     comparison_certainty,
+    drug_headlines,
 )
 from tkidata.comparative.evidence import (
     RandomisedEvidence,
@@ -36,6 +37,7 @@ __all__ = [
     "absolute_table",
     "certainty_table",
     "comparison_certainty",
+    "drug_headlines",
     "harms",
     "harms_table",
     "histology_matched",

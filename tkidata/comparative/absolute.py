@@ -15,12 +15,23 @@ import math
 
 import pandas as pd
 
-from tkidata.comparative.evidence import RandomisedEvidence, randomised_evidence
+from tkidata.comparative.evidence import (
+    TIER_RANK,
+    RandomisedEvidence,
+    randomised_evidence,
+    tier_of,
+)
 from tkidata.comparative.indirect import Z95
 from tkidata.comparative.transitivity import arm_median
-from tkidata.filters import Filters
+from tkidata.filters import Filters, setting_reasons
 from tkidata.loader import Evidence
-from tkidata.wording import format_difference_per_100, number_needed, treatment_label
+from tkidata.wording import (
+    comparison_label,
+    format_difference_per_100,
+    number_needed,
+    population_label,
+    treatment_label,
+)
 
 LANDMARKS = (3, 6, 12)
 """Months at which absolute effects are shown."""
@@ -99,9 +110,12 @@ def absolute_effects(
 ) -> pd.DataFrame:
     """Per trial × landmark: PFS in each arm, the difference per 100 and the NNT.
 
-    Observed landmarks (both arms, same assessment and week) come first; a landmark of
-    :data:`LANDMARKS` without an observed pair is modelled from the control median and the HR
-    when both exist. ``median_gain`` is the difference of the arms' median PFS (months).
+    Trials with a hazard ratio come from :func:`randomised_evidence`; randomised trials that
+    state no hazard ratio but report a landmark in both arms (REGOBONE's progression-free rate
+    at 8 weeks) are added as observed pairs. Observed landmarks (both arms, same assessment and
+    week) come first; a landmark of :data:`LANDMARKS` without an observed pair is modelled from
+    the control median and the HR when both exist. ``median_gain`` is the difference of the
+    arms' median PFS (months).
 
     Returns
     -------
@@ -190,6 +204,7 @@ def absolute_effects(
                     "nnt": 100.0 / rd if rd > 0 else math.nan,
                 }
             )
+    records += _trials_without_hr(ev, f, set(ev.comparisons["trial"]))
     table = pd.DataFrame(records, columns=list(ABSOLUTE_COLUMNS))
     order = {d: i for i, d in enumerate(ev.vocab.tki_drugs)}
     return (
@@ -198,6 +213,93 @@ def absolute_effects(
         .drop(columns=["_d", "_m"])
         .reset_index(drop=True)
     )
+
+
+def _landmark_pairs(
+    ev: Evidence, arm: pd.Series, control: pd.Series, pop: str, label: str
+) -> list[dict[str, object]]:
+    """Both arms' landmark rates of one cohort at the same time and assessment."""
+    mine = _rates(ev, str(arm["study_id"]), pop, None)
+    theirs = _rates(ev, str(control["study_id"]), pop, None)
+    med_e = arm_median(ev, str(arm["study_id"]), pop, None)
+    med_c = arm_median(ev, str(control["study_id"]), pop, None)
+    pairs: list[dict[str, object]] = []
+    for e in mine.itertuples(index=False):
+        week = e.assessment_week if pd.notna(e.assessment_week) else -1
+        c = theirs[
+            (theirs["timepoint_months"] == e.timepoint_months)
+            & (theirs["assessment"] == e.assessment)
+            & (theirs["assessment_week"].fillna(-1) == week)
+        ]
+        if c.empty:
+            continue
+        other = c.iloc[0]
+        rd, lo, hi = risk_difference(e.estimate, e.n, other["estimate"], other["n"])
+        pairs.append(
+            {
+                "drug": arm["drug"],
+                "trial": arm["trial"],
+                "comparison_label": label,
+                "population": population_label(pop).lower(),
+                "months": int(e.timepoint_months) if e.assessment != "week" else math.nan,
+                "week": e.assessment_week if e.assessment == "week" else math.nan,
+                "kind": "observed",
+                "rate_experimental": e.estimate,
+                "rate_control": other["estimate"],
+                "n_experimental": e.n,
+                "n_control": other["n"],
+                "rd_per_100": rd,
+                "rd_ci_low": lo,
+                "rd_ci_high": hi,
+                "nnt": 100.0 / rd if rd > 0 else math.nan,
+                "median_experimental": med_e,
+                "median_control": med_c,
+                "median_gain": med_e - med_c,
+            }
+        )
+    return pairs
+
+
+def _trials_without_hr(ev: Evidence, f: Filters, with_hr: set[str]) -> list[dict[str, object]]:
+    """Observed landmark pairs of randomised trials that state no hazard ratio (REGOBONE).
+
+    A trial's drug arm is paired with the one control arm of the same trial, cohort (subtypes)
+    and report year; both arms' landmark rates at the same time and assessment give the
+    difference. One report per trial: only ``preferred`` arms enter, and of a trial's cohorts
+    the most direct for the patient (then the largest) is kept.
+    """
+    studies = ev.studies
+    rct = studies[(studies["design"] == "rct_arm") & studies["preferred"].astype(bool)]
+    arm_filters = f.replace(regimen="any", design="all")
+    tki = set(ev.vocab.tki_drugs)
+    records: list[dict[str, object]] = []
+    for trial, arms in rct.groupby("trial"):
+        if trial in with_hr:
+            continue
+        found: list[tuple[int, float, list[dict[str, object]]]] = []
+        controls = arms[~arms["drug"].isin(tki)]
+        for _, arm in arms[arms["drug"].isin(tki)].iterrows():
+            if setting_reasons(arm.to_dict(), arm_filters):
+                continue
+            same = controls[
+                (controls["subtypes"].fillna("") == (arm["subtypes"] or ""))
+                & (controls["year"] == arm["year"])
+            ]
+            if len(same) != 1:
+                continue
+            label = comparison_label(str(arm["drug"]), str(same.iloc[0]["drug"]))
+            pops = ev.outcomes.loc[ev.outcomes["study_id"] == arm["study_id"], "population"]
+            for pop in dict.fromkeys(pops):
+                tier = tier_of(arm, str(pop), f.histology, ev)
+                if tier is None:
+                    continue
+                cohort = _landmark_pairs(ev, arm, same.iloc[0], str(pop), label)
+                if cohort:
+                    size = sum(float(r["n_experimental"]) + float(r["n_control"]) for r in cohort)
+                    found.append((TIER_RANK[tier], -size, cohort))
+        if found:
+            records += min(found, key=lambda item: item[:2])[2]
+    return records
 
 
 def harms(ev: Evidence, f: Filters, *, evidence: RandomisedEvidence | None = None) -> pd.DataFrame:

@@ -14,7 +14,8 @@ concerns, to Very low at most. It is computed, not a panel's judgement: labelled
   a secondary report (its full results, and other outcomes, unpublished).
 - **Indirectness**: the population against the patient's: *some concerns* for a histology-group
   or subtype-cohort trial, *major* for an all-sarcoma trial; an indirect comparison whose trials
-  differ in effect modifiers (the transitivity table) is raised one level.
+  differ in effect modifiers (the transitivity table) is raised one level, and so is an
+  overall-survival comparison resting on a trial whose control patients could cross over.
 - **Imprecision**: the CI against the clinically important range :data:`CLINICAL_HR_RANGE`:
   entirely beyond one limit or entirely within the range → no concerns; crossing both limits →
   major; otherwise some concerns.
@@ -89,11 +90,26 @@ def _worst(values: list[str]) -> str:
     return max(values, key=order.index) if values else "no concerns"
 
 
-def _within_study(trials: list[str], rob: pd.DataFrame | None) -> tuple[str, str]:
+def overall_judgements(rob: pd.DataFrame | None, outcome: str) -> dict[str, str]:
+    """Trial → overall RoB 2 judgement for ``outcome``: its own ``overall`` row, else the
+    trial's ``all`` row (``risk_of_bias.csv`` may have no ``outcome`` column: every row then
+    covers every outcome)."""
     if rob is None or rob.empty:
+        return {}
+    overall = rob[rob["domain"] == "overall"]
+    found: dict[str, str] = {}
+    wanted = (outcome, "all") if "outcome" in overall else (None,)
+    for which in reversed(wanted):
+        rows = overall if which is None else overall[overall["outcome"] == which]
+        found.update(zip(rows["trial"], rows["judgement"], strict=True))
+    return found
+
+
+def _within_study(trials: list[str], rob: pd.DataFrame | None, outcome: str) -> tuple[str, str]:
+    overall = overall_judgements(rob, outcome)
+    if not overall:
         return "not assessed", "risk of bias not assessed"
-    overall = rob[rob["domain"] == "overall"].set_index("trial")["judgement"]
-    missing = [t for t in trials if t not in overall.index]
+    missing = [t for t in trials if t not in overall]
     if missing:
         return "not assessed", f"risk of bias not assessed for {', '.join(missing)}"
     worst = _worst([_ROB[str(overall[t])] for t in trials])
@@ -139,7 +155,7 @@ def comparison_certainty(
         trials = [t for t in str(entry.trials).split(";") if t]
         judged: dict[str, str] = {}
         reasons: list[str] = []
-        judged["within_study_bias"], why = _within_study(trials, rob)
+        judged["within_study_bias"], why = _within_study(trials, rob, ic.outcome)
         reasons.append(why)
         levels = [str(rows.at[t, "source_level"]) for t in trials]
         thin = [
@@ -165,6 +181,10 @@ def comparison_certainty(
             if differ and indirect != "major concerns":
                 indirect = _WORSE[indirect]
                 reasons.append(f"trials differ in effect modifiers: {', '.join(differ)}")
+        crossed = [t for t in trials if _true(rows.at[t, "crossover"])]
+        if ic.outcome == "hr_os" and crossed and indirect != "major concerns":
+            indirect = _WORSE[indirect]
+            reasons.append(f"control patients crossed over (OS diluted): {', '.join(crossed)}")
         judged["indirectness"] = indirect
         judged["imprecision"] = imprecision(entry.ci_low, entry.ci_high)
         reasons.append(
@@ -242,3 +262,62 @@ def certainty_table(table: pd.DataFrame) -> pd.DataFrame:
             "Why": table["reasons"],
         }
     )
+
+
+def _true(value: object) -> bool:
+    """A nullable boolean cell that is true (missing is not)."""
+    return bool(value) if pd.notna(value) else False
+
+
+HEADLINE_COLUMNS = ("drug", "status", "headline", "trial", "certainty", "certainty_note", "message")
+
+
+def drug_headlines(
+    ev: Evidence, f: Filters, *, risk_of_bias: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Each drug's first-screen line of randomised evidence with the certainty of that comparison.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``HEADLINE_COLUMNS``, one row per compared drug: ``headline`` as in
+        :attr:`RandomisedEvidence.drugs`; ``certainty`` the provisional rating of the headline's
+        own comparison (drug vs its control, from :func:`comparison_certainty`), or empty with
+        ``certainty_note`` saying why it is not rated (no CI; a maintenance setting).
+    """
+    re = randomised_evidence(ev, f)
+    ic = indirect_comparisons(ev, f, evidence=re)
+    rated = comparison_certainty(ev, f, ic, risk_of_bias=risk_of_bias, evidence=re)
+    records = []
+    for d in re.drugs.itertuples(index=False):
+        certainty, note, trial = "", "", ""
+        if d.status == "randomised":
+            best = re.rows[(re.rows["drug"] == d.drug) & (re.rows["headline"] == d.headline)].iloc[
+                0
+            ]
+            trial = str(best["trial"])
+            hit = rated[
+                (rated["treat1"] == best["experimental"])
+                & (rated["treat2"] == best["anchor"])
+                & (rated["evidence"] == "direct")
+            ]
+            if not best["has_ci"]:
+                note = "not rated: the hazard ratio has no CI"
+            elif best["setting"] != "treatment":
+                note = f"not rated: {best['setting']} setting (outside the network)"
+            elif hit.empty:
+                note = "not rated"
+            else:
+                certainty, note = str(hit["rating"].iloc[0]), str(hit["reasons"].iloc[0])
+        records.append(
+            {
+                "drug": d.drug,
+                "status": d.status,
+                "headline": d.headline,
+                "trial": trial,
+                "certainty": certainty,
+                "certainty_note": note,
+                "message": d.message,
+            }
+        )
+    return pd.DataFrame(records, columns=list(HEADLINE_COLUMNS))

@@ -96,7 +96,7 @@ class RandomisedEvidence:
     drugs: pd.DataFrame
 
 
-def _tier(arm: pd.Series, population: str, histology: str, ev: Evidence) -> str | None:
+def tier_of(arm: pd.Series, population: str, histology: str, ev: Evidence) -> str | None:
     """The tier of one comparison row for the patient's histology (None: it does not apply)."""
     pop_group = ev.vocab.histology_group(population) if population not in ("all",) else None
     is_group = population in ("sts", "bone")
@@ -144,7 +144,7 @@ def candidate_rows(ev: Evidence, f: Filters) -> pd.DataFrame:
         arm = studies.loc[row.study_id]
         if arm["drug"] not in ev.vocab.tki_drugs or setting_reasons(arm.to_dict(), arm_filters):
             continue
-        tier = _tier(arm, str(row.population), f.histology, ev)
+        tier = tier_of(arm, str(row.population), f.histology, ev)
         if tier is None:
             continue
         sub = row.subgroup_line
@@ -312,7 +312,9 @@ def randomised_table(re: RandomisedEvidence) -> pd.DataFrame:
                 for t, d in zip(rows["text"], rows["ci_derived"], strict=True)
             ],
             "p (as stated)": [format_stated_p(p) for p in rows["p_value"]],
-            "Progression assessed by": rows["review"].fillna("not stated"),
+            "Progression assessed by": [
+                r if isinstance(r, str) else "not stated" for r in rows["review"]
+            ],
             "Crossover": [crossover(v) for v in rows["crossover"]],
             "Patients (drug / control)": [
                 patients(e, c)
