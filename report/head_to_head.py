@@ -33,7 +33,7 @@ from tkidata.comparative import (
     transitivity_table,
 )
 from tkidata.filters import Filters
-from tkidata.leading import LeadingEvidence, leading_evidence, pfs_risk_of_bias, rob_words
+from tkidata.leading import LeadingEvidence, leading_evidence, rob_words
 from tkidata.loader import Evidence
 from tkidata.rob import DOMAINS, judgements_by_outcome, risk_of_bias
 from tkidata.standing import guideline_standing
@@ -226,8 +226,7 @@ def head_to_head(ev: Evidence, f: Filters) -> HeadToHead:
     """
     re = randomised_evidence(ev, f)
     ic = indirect_comparisons(ev, f, evidence=re)
-    rob = pfs_risk_of_bias(ev, re.rows["trial"])
-    certainty = comparison_certainty(ev, f, ic, evidence=re, risk_of_bias=rob)
+    certainty = comparison_certainty(ev, f, ic, evidence=re)
     trials = list(dict.fromkeys(re.rows["trial"]))
     standing, not_verified = _standing(ev, f)
     not_analysed = pd.DataFrame(

@@ -20,7 +20,6 @@ from tkidata.comparative import comparison_certainty, indirect_comparisons, rand
 from tkidata.comparative.evidence import RandomisedEvidence
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
-from tkidata.rob import overall_risk_of_bias
 from tkidata.standing import guideline_standing
 from tkidata.wording import (
     NO_RANDOMISED_TRIAL,
@@ -92,18 +91,6 @@ class LeadingEvidence:
         return f"{self.label}: {self.value}, {self.trial}, {self.population}"
 
 
-def pfs_risk_of_bias(ev: Evidence, trials: pd.Series) -> pd.DataFrame:
-    """The overall RoB 2 judgement of each trial's PFS result, as ``trial, domain, judgement``
-    rows (what :func:`~tkidata.comparative.comparison_certainty` reads); trials without an
-    assessment are left out (their within-study bias is then "not assessed")."""
-    records = []
-    for trial in dict.fromkeys(trials):
-        judgement = overall_risk_of_bias(ev, str(trial), "hr_pfs")
-        if judgement is not None:
-            records.append({"trial": trial, "domain": "overall", "judgement": judgement})
-    return pd.DataFrame(records, columns=["trial", "domain", "judgement"])
-
-
 def rob_words(text: str) -> str:
     """A text naming RoB 2 judgements by their codes (``some_concerns``) in words."""
     for code, label in ROB_LABELS.items():
@@ -130,9 +117,7 @@ def _certainties(
         return {}
     alone = RandomisedEvidence(f, pfs.reset_index(drop=True), re.drugs)
     ic = indirect_comparisons(ev, f, evidence=alone)
-    table = comparison_certainty(
-        ev, f, ic, evidence=alone, risk_of_bias=pfs_risk_of_bias(ev, pfs["trial"])
-    )
+    table = comparison_certainty(ev, f, ic, evidence=alone)
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
     for row in pfs.itertuples(index=False):
         hit = table[
@@ -192,11 +177,12 @@ def leading_evidence(ev: Evidence, f: Filters) -> tuple[LeadingEvidence, ...]:
         head = by_drug.loc[drug]
         rating, reasons = certainty.get(drug, ("", ()))
         if not rating:
-            reasons = (
-                ("no usable confidence interval: certainty not assessable",)
-                if not bool(head["has_ci"])
-                else ("certainty of this comparison: see Head to head",)
-            )
+            if not bool(head["has_ci"]):
+                reasons = ("no usable confidence interval: certainty not assessable",)
+            elif head["setting"] != "treatment":
+                reasons = (f"not rated: {head['setting']} setting, outside the network",)
+            else:
+                reasons = ("certainty of this comparison: see Head to head",)
         mine = re.rows[(re.rows["drug"] == drug) & (re.rows["trial"] != head["trial"])]
         others = tuple(
             f"{t} ({c})"
