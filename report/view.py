@@ -22,6 +22,7 @@ from report.charts.comparison import comparison_chart
 from report.charts.forest_plot import forest_chart, study_info_from_rows
 from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
 from report.colors import TKI_DRUGS, drug_label
+from report.head_to_head import HeadToHead, head_to_head
 from report.params import describe_filters, histology_words, method_for
 from report.view_tables import pooled_results_table
 from tkidata.evidence_table import evidence_table as evidence_rows
@@ -70,6 +71,9 @@ class ExportView:
     patient_summary : pandas.DataFrame or None
         ``tkidata.patient_summary_frame``: the Compare view's first screen for the patient in
         the filters (evidence tiers, certainty), in clinical words.
+    head_to_head : report.head_to_head.HeadToHead or None
+        The randomised evidence and anchored indirect comparisons for the patient (the deck's
+        comparative slide, the networks ``reproduce.R`` refits).
     """
 
     evidence: tkidata.Evidence
@@ -84,6 +88,7 @@ class ExportView:
     user_supplied: tuple[str, ...] = ()
     ae_extra: pd.DataFrame | None = None
     patient_summary: pd.DataFrame | None = None
+    head_to_head: HeadToHead | None = None
 
 
 def compute_view(
@@ -132,6 +137,7 @@ def compute_view(
         patient_summary=tkidata.patient_summary_frame(
             ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra
         ),
+        head_to_head=head_to_head(ev, f),
     )
 
 
@@ -182,9 +188,18 @@ def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
         hazard_ratios=view.hazard_ratios,
         population_labels=population_labels(ev),
         patient_summary=view.patient_summary,
-        also_cited=summary_study_ids(view),
+        head_to_head=view.head_to_head,
+        also_cited=summary_study_ids(view) + comparative_study_ids(view),
         on_chart=prefetch,
     )
+
+
+def comparative_study_ids(view: ExportView) -> list[str]:
+    """The randomised trials behind the comparative slide (each trial's experimental arm: its
+    control arm is reported in the same publication)."""
+    if view.head_to_head is None:
+        return []
+    return list(dict.fromkeys(view.head_to_head.evidence.rows["study_id"]))
 
 
 def summary_study_ids(view: ExportView) -> list[str]:

@@ -423,6 +423,7 @@ def export_view(
         user_supplied=user_ids(results, ae),
         ae_extra=user_studies.ae_extra(f),
         patient_summary=summary_frame(evidence(), summary(f, m, direct_only), f.histology),
+        head_to_head=head_to_head(f),
     )
 
 
