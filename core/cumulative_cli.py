@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from core import cli as base
+from core import cli_errors, cli_table
 from core.cumulative import CumulativePool, cumulative
 
 
@@ -31,23 +31,23 @@ def columns(args: argparse.Namespace) -> tuple[str, ...]:
     return (args.cumulative,) if args.cumulative else ()
 
 
-def order_keys(path: str, column: str, table: base.Table) -> list[float] | list[str]:
+def order_keys(path: str, column: str, table: cli_table.Table) -> list[float] | list[str]:
     """The sort keys of COLUMN: numbers when every value is one, else the text."""
     values = table.columns[column]
     for line, text in zip(table.lines, values, strict=True):
         if not text:
-            raise base.InputError(f"{path}:{line}: {column}: missing value")
+            raise cli_errors.InputError(f"{path}:{line}: {column}: missing value")
     try:
         numbers = [float(text) for text in values]
     except ValueError:
         return values
     for line, text, x in zip(table.lines, values, numbers, strict=True):
         if not math.isfinite(x):
-            raise base.InputError(f"{path}:{line}: {column}: {text!r} is not a finite number")
+            raise cli_errors.InputError(f"{path}:{line}: {column}: {text!r} is not a finite number")
     return numbers
 
 
-def run(args: argparse.Namespace, table: base.Table) -> CumulativePool | None:
+def run(args: argparse.Namespace, table: cli_table.Table) -> CumulativePool | None:
     """The cumulative meta-analysis asked for (None without ``--cumulative``)."""
     if not args.cumulative:
         return None

@@ -21,7 +21,7 @@ import json
 import math
 import sys
 
-from core import cli as base
+from core import cli_errors, cli_table
 from core.measures import MEASURES
 from core.metareg import MetaRegression, ModeratorError, metareg
 
@@ -42,35 +42,35 @@ def moderator_names(text: str) -> list[str]:
     """The ``--mods`` list; raise :class:`core.cli.InputError` when empty, repeated or reserved."""
     names = [m.strip() for m in text.split(",")]
     if not all(names):
-        raise base.InputError(f"--mods: {text!r} names an empty column")
+        raise cli_errors.InputError(f"--mods: {text!r} names an empty column")
     for name in names:
-        if name in (*base.REQUIRED, "subgroup"):
-            raise base.InputError(f"--mods: {name!r} is not a moderator column")
+        if name in (*cli_table.REQUIRED, "subgroup"):
+            raise cli_errors.InputError(f"--mods: {name!r} is not a moderator column")
         if names.count(name) > 1:
-            raise base.InputError(f"--mods: {name!r} is named twice")
+            raise cli_errors.InputError(f"--mods: {name!r} is named twice")
     return names
 
 
-def moderator_values(path: str, table: base.Table, name: str) -> list[float] | list[str]:
+def moderator_values(path: str, table: cli_table.Table, name: str) -> list[float] | list[str]:
     """One moderator column: numbers when every value is one, else text (categorical)."""
     values = table.columns[name]
     for line, text in zip(table.lines, values, strict=True):
         if not text:
-            raise base.InputError(f"{path}:{line}: {name}: missing value")
+            raise cli_errors.InputError(f"{path}:{line}: {name}: missing value")
     try:
         numbers = [float(text) for text in values]
     except ValueError:
         return values
     for line, text, x in zip(table.lines, values, numbers, strict=True):
         if not math.isfinite(x):
-            raise base.InputError(f"{path}:{line}: {name}: {text!r} is not a finite number")
+            raise cli_errors.InputError(f"{path}:{line}: {name}: {text!r} is not a finite number")
     return numbers
 
 
 def fit(args: argparse.Namespace) -> MetaRegression:
     """Read, validate and fit; raise :class:`core.cli.InputError` with a one-line message."""
     names = moderator_names(args.mods)
-    table = base.read_table(args.file, names)
+    table = cli_table.read_table(args.file, names)
     mods = {name: moderator_values(args.file, table, name) for name in names}
     try:
         return metareg(
@@ -84,7 +84,7 @@ def fit(args: argparse.Namespace) -> MetaRegression:
             labels=table.study,
         )
     except ModeratorError as exc:
-        raise base.InputError(f"{args.file}:1: {exc}") from None
+        raise cli_errors.InputError(f"{args.file}:1: {exc}") from None
 
 
 def render(res: MetaRegression) -> str:
@@ -108,8 +108,8 @@ def render(res: MetaRegression) -> str:
         else f"QM = {res.qm:.4f} (df = {res.qm_df})"
     )
     r2 = "—" if res.r2 is None else f"{res.r2:.2f}%"
-    lines.append(f"{qm}, {base._fmt_p(res.qm_pvalue)}")
-    lines.append(f"QE = {res.qe:.4f} (df = {res.qe_df}), {base._fmt_p(res.qe_pvalue)}")
+    lines.append(f"{qm}, {cli_table.fmt_p(res.qm_pvalue)}")
+    lines.append(f"QE = {res.qe:.4f} (df = {res.qe_df}), {cli_table.fmt_p(res.qe_pvalue)}")
     lines.append(f"tau2 = {res.tau2:.4f}  I2 (residual) = {res.i2:.2f}%  R2 = {r2}")
     lines.extend(f"warning: {w}" for w in res.warnings)
     return "\n".join(lines)
@@ -119,9 +119,9 @@ def run(args: argparse.Namespace) -> int:
     """Run ``metareg``; return the exit status."""
     try:
         res = fit(args)
-    except base.InputError as exc:
+    except cli_errors.InputError as exc:
         print(exc, file=sys.stderr)
-        return base.EXIT_DATA
+        return cli_errors.EXIT_DATA
     if args.json:
         print(json.dumps(res.to_dict(), ensure_ascii=False, allow_nan=False))
     else:

@@ -9,7 +9,6 @@ alt text on every picture, no raw codes, and complete references.
 from __future__ import annotations
 
 import io
-import re
 
 import pandas as pd
 import pytest
@@ -28,6 +27,7 @@ from report.deck import (
     deck_bytes,
 )
 from report.deck_inputs import (
+    citations,
     clinical_question,
 )
 from report.figures import render_charts
@@ -36,8 +36,10 @@ from report.view import compute_view, view_deck_content
 from report.view_tables import USER_SUPPLIED_DESIGN, evidence_table, pooled_results_table
 from tkidata.analysis import compare
 from tkidata.comparative import randomised_evidence
+from tkidata.evidence_table import evidence_table as tkidata_evidence_rows
 from tkidata.filters import Filters
 from tkidata.method import Method
+from tkidata.wording import unknown_in_words
 
 FOREST_DRUGS = ("anlotinib", "pazopanib")
 WHAT_IF = pd.DataFrame(
@@ -283,7 +285,7 @@ def test_references_list_every_cited_study(built, prs: Presentation, ev) -> None
     assert len(cited) > 20
     studies = ev.studies.set_index("study_id")
     for sid in cited:
-        citation = re.sub(r"^\[[^\]]*\]\.?\s*", "", studies.loc[sid, "citation"])
+        citation = unknown_in_words(studies.loc[sid, "citation"])
         assert citation in refs, sid
         doi = studies.loc[sid, "doi"]
         if pd.notna(doi):
@@ -416,3 +418,18 @@ def test_comparative_slide_shows_randomised_and_indirect_evidence_with_certainty
     notes = slide.notes_slide.notes_text_frame.text
     assert "Method: each drug against its own trial's control" in notes
     assert "CINeMA" in notes and "provisional" in notes
+
+
+def test_exported_citations_and_labels_say_what_is_unknown_in_clinical_words(ev) -> None:
+    # "[Authors and title not seen]", "(author not seen)" and "[journal not seen]" are curators'
+    # notes; the evidence-table export and the deck's references say "not available" instead
+    rows = tkidata_evidence_rows(ev)
+    deck_refs = [c.line() for c in citations(ev.studies, list(ev.studies["study_id"]))]
+    deck_study = evidence_table([], ev.studies, also_cited=list(ev.studies["study_id"]))["Study"]
+    for texts in (rows["citation"].dropna(), rows["label"], pd.Series(deck_refs), deck_study):
+        curators = texts.str.contains("not (?:seen|visible|shown)", regex=True)
+        assert not curators.any(), list(texts[curators])[:3]
+    assert rows["citation"].str.contains("Authors and title not available.").any()
+    assert rows["label"].str.contains(r"\(author not available\)").any()
+    esmo = [r for r in deck_refs if "abstract 5156" in r]
+    assert esmo and esmo[0].startswith("Authors not available. Efficacy and safety of apatinib")

@@ -23,6 +23,7 @@ from tkidata.selection import (
     arm_population_ok,
     candidate_arms,
     label_of,
+    possible_overlaps,
     select_arms,
     set_overlaps,
     whole_arm_populations,
@@ -322,6 +323,8 @@ def pool_outcome(
                 f"study set {study_set}: pooled as published, including overlapping reports "
                 f"not preferred here ({', '.join(overlapping)})"
             )
+        for one, other in possible_overlaps(in_pool, ev):
+            notes.append(f"possible overlap: {one} and {other} may share patients (not declared)")
         notes += [w for w in pool.warnings if not w.startswith("k = 1")]
         notes += [f"{e.label}: {e.reason}" for e in getattr(pool, "excluded", ())]
     return OutcomeResult(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core import egger_test
-from tkidata.codes import MEDIAN_OUTCOMES
+from tkidata.codes import MEDIAN_OUTCOMES, SECONDARY_LEVELS
 from tkidata.loader import Evidence
 
 LEVELS = ("High", "Moderate", "Low", "Very low")
@@ -111,7 +111,7 @@ def _risk_of_bias(rows: pd.DataFrame, ev: Evidence) -> tuple[int, list[str]]:
             except (ValueError, ZeroDivisionError):
                 pass
         level = row.get("source_level")
-        if arm["extraction_level"] == "secondary" or level == "secondary":
+        if arm["extraction_level"] in SECONDARY_LEVELS or level in SECONDARY_LEVELS:
             secondary += w
     down, reasons = 0, []
     if retro / total > 0.5:

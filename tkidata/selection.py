@@ -12,6 +12,7 @@ from tkidata.codes import POOLED_OUTCOMES, RATE_OUTCOMES
 from tkidata.filters import LINE_WORDS, Filters, line_contains, setting_reasons
 from tkidata.loader import Evidence
 from tkidata.validate import split_list
+from tkidata.wording import unknown_in_words
 
 Row = Mapping[str, Any] | pd.Series
 """A study arm or an outcome row: a record dict (fast) or a pandas row."""
@@ -236,8 +237,9 @@ def study_labels(
 
 def author_year(first_author: object, year: object, trial: str) -> str:
     """ "Chi 2018"; an arm whose first author is the curators' placeholder (a text in square
-    brackets, "[not seen]": no page read named one) is named by its ``trial`` instead."""
-    return f"{trial if is_unnamed(first_author) else first_author} {year}"
+    brackets, "[not seen]": no page read named one) is named by its ``trial`` instead, and a
+    descriptive label's "(author not seen)" reads "(author not available)"."""
+    return unknown_in_words(f"{trial if is_unnamed(first_author) else first_author} {year}")
 
 
 def is_unnamed(first_author: object) -> bool:
@@ -268,7 +270,7 @@ def enrolled_reason(arm: Row, enrolled: str, ev: Evidence) -> str | None:
 class _Records:
     """What every selection reads, built once per evidence: the arms and outcome rows as plain
     records (row access on DataFrames is the main cost of a selection), the unique study labels
-    and the ids of the preferred reports."""
+    the ids of the preferred reports and each arm's possible overlaps."""
 
     studies: pd.DataFrame
     outcomes: pd.DataFrame
@@ -276,6 +278,7 @@ class _Records:
     facts: dict[tuple[str, str], list[dict[str, Any]]]
     labels: dict[str, str]
     preferred: frozenset[str]
+    possible: dict[str, object]
 
 
 _RECORDS_CACHE: list[_Records] = []
@@ -300,6 +303,7 @@ def _records(ev: Evidence) -> _Records:
         facts=facts,
         labels=study_labels(ev.studies, comparators),
         preferred=frozenset(ev.studies.loc[ev.studies["preferred"], "study_id"]),
+        possible=dict(zip(ev.studies["study_id"], ev.studies["possible_overlaps"], strict=True)),
     )
     _RECORDS_CACHE[:] = [built]
     return built
@@ -312,6 +316,16 @@ def _arm_reasons(arm: Row, f: Filters, study_set: str | None, ev: Evidence) -> l
         reasons.append(f"not in study set {study_set}")
     if arm["design"] == "case_report":
         reasons.append("case report: shown as context, never pooled")
+    if isinstance(arm["non_sarcoma"], str):
+        reasons.append(
+            f"cohort includes {arm['non_sarcoma']} (not sarcoma) and reports no sarcoma-only "
+            "result: shown as context, never pooled"
+        )
+    if arm["extraction_level"] == "quoted" and study_set is None and not f.include_quoted:
+        reasons.append(
+            "known only from figures quoted in another paper's text: pooled only when quoted "
+            "studies are included"
+        )
     if not arm["preferred"] and study_set is None:
         preferred = _records(ev).preferred
         others = [o for o in split_list(arm["overlaps_with"]) if o in preferred]
@@ -333,6 +347,20 @@ def whole_arm_populations(arm: Row) -> list[str]:
     if len(subtypes) == 1:
         pops.append(subtypes[0])
     return pops
+
+
+def possible_overlaps(rows: pd.DataFrame, ev: Evidence) -> tuple[tuple[str, str], ...]:
+    """Pairs of labels among ``rows`` that may share patients (``possible_overlaps``: both kept
+    in pools, because the sources do not show it and most patients differ; see the arms' notes)."""
+    order = {sid: i for i, sid in enumerate(rows["study_id"])}
+    cells = _records(ev).possible
+    labels = dict(zip(rows["study_id"], rows["label"], strict=True))
+    pairs = []
+    for sid, i in order.items():
+        for other in split_list(cells.get(sid)):
+            if order.get(other, -1) > i:
+                pairs.append((str(labels[sid]), str(labels[other])))
+    return tuple(pairs)
 
 
 def set_overlaps(rows: pd.DataFrame, ev: Evidence) -> tuple[str, ...]:
@@ -462,8 +490,11 @@ def select_arms(
 
     Notes
     -----
-    Only ``preferred=true`` arms enter; overlapping reports, case reports, placebo arms and arms
-    failing a filter are listed in ``excluded`` with the reason. With ``study_set`` the set's
+    Only ``preferred=true`` arms enter; overlapping reports, case reports, cohorts that include
+    non-sarcoma tumours without sarcoma-only results (``non_sarcoma``), arms known only from
+    figures quoted in another paper (``extraction_level=quoted``, unless
+    ``f.include_quoted``), placebo arms and arms failing a filter are listed in ``excluded`` with
+    the reason. With ``study_set`` the set's
     reports enter as the published analysis pooled them, also a ``preferred=false`` report (see
     :func:`set_overlaps`), so that its pools can be reproduced. For ``sts``/``bone`` an arm of that
     group contributes its ``all`` (or group) row and a mixed arm only its row for that group; for a

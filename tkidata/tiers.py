@@ -30,7 +30,7 @@ from tkidata.analysis import (
 )
 from tkidata.analysis import outcome_label as compare_label
 from tkidata.certainty import Certainty, rate_number
-from tkidata.codes import MEDIAN_OUTCOMES
+from tkidata.codes import MEDIAN_OUTCOMES, SECONDARY_LEVELS
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
@@ -144,7 +144,9 @@ class TieredNumber:
         rows = self.pooled_rows()
         if rows.empty:
             return ()
-        flagged = (rows["extraction_level"] == "secondary") | (rows["source_level"] == "secondary")
+        flagged = rows["extraction_level"].isin(SECONDARY_LEVELS) | rows["source_level"].isin(
+            SECONDARY_LEVELS
+        )
         return tuple(rows.loc[flagged.fillna(False).astype(bool), "label"].astype(str))
 
     def pooled_rows(self) -> pd.DataFrame:
