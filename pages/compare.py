@@ -12,8 +12,12 @@ f, m = page_frame()
 direct = direct_only()
 summaries = cache.summary(f, m, direct)
 st.title(patient.question(f))
-st.warning(patient.CAVEAT, icon=":material/warning:")
-patient.summary_cards(summaries, state=(f, m, direct))
+caveat, link = st.columns([5, 1], vertical_alignment="center")
+caveat.warning(patient.CAVEAT, icon=":material/warning:")
+link.page_link(
+    patient.HEAD_TO_HEAD_PAGE, label="Randomised, head to head", icon=":material/swap_horiz:"
+)
+patient.summary_cards(summaries, state=(f, m, direct), leads=cache.leading(f))
 st.caption(
     f"{patient.tier_legend(f)} {'Direct evidence only.' if direct else ''}  \n"
     f"Method: {m.describe()}. Certainty is a provisional, computed GRADE-style rating "

@@ -9,6 +9,8 @@ Layout of the zip (every name ASCII, safe on any file system)::
     tables/<name>.csv, .xlsx      every table of the view (formula-neutralised)
     data/numbers.csv              the app's pooled numbers (one row per pool)
     data/pools.csv                the study rows each number was pooled from
+    data/networks.csv, league.csv the randomised trial contrasts of each network and the app's
+                                  league (log hazard ratios), refitted by reproduce.R
 
 Figures are rendered once per content (:mod:`report.figures` cache), so the bundle reuses what
 the deck or a download already drew.
@@ -22,7 +24,7 @@ import zipfile
 from report import rendering
 from report.deck import deck_bytes
 from report.figures import PRINT_PPI, file_stem, render_charts
-from report.reproduce import pool_frames, reproduce_script, trend_frames
+from report.reproduce import network_frames, pool_frames, reproduce_script, trend_frames
 from report.tables import csv_bytes, mark_what_if, xlsx_bytes
 from report.view import ExportView, about_lines, view_deck_content, view_figures, view_tables
 
@@ -61,10 +63,13 @@ def _readme(view: ExportView, date: str, figures: list[str], tables: list[str]) 
         "after that step.",
         "data/metareg.csv: each pooled proportion's studies with their publication year and "
         "the coefficients of the meta-regression on year.",
-        "reproduce.R: recomputes every number, the cumulative meta-analyses (metafor cumul()) "
-        "and the meta-regressions (rma(mods = ~ year)) with R metafor from data/ and prints "
-        "them beside the app's; run `Rscript reproduce.R` in this folder (needs the metafor "
-        "package, and lme4 for the GLMM). It exits with status 1 when any number differs.",
+        "data/networks.csv, data/league.csv: each network of randomised comparisons (trial "
+        "contrasts, log hazard ratios with SE) and the app's league of every pair.",
+        "reproduce.R: recomputes every number, the cumulative meta-analyses (metafor cumul()), "
+        "the meta-regressions (rma(mods = ~ year)) and each network of randomised comparisons "
+        "(rma.mv) with R metafor from data/ and prints them beside the app's; run "
+        "`Rscript reproduce.R` in this folder (needs the metafor package, and lme4 for the "
+        "GLMM). It exits with status 1 when any number differs.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -108,6 +113,10 @@ def bundle_bytes(view: ExportView, *, date: str) -> bytes:
         cumulative, metareg = trend_frames(view.results, view.evidence)
         zf.writestr("data/cumulative.csv", csv_bytes(cumulative))
         zf.writestr("data/metareg.csv", csv_bytes(metareg))
+        if view.head_to_head is not None and view.head_to_head.indirect.components:
+            networks, league = network_frames(view.head_to_head.indirect)
+            zf.writestr("data/networks.csv", csv_bytes(networks))
+            zf.writestr("data/league.csv", csv_bytes(league))
         zf.writestr(DECK_NAME, deck_bytes(view_deck_content(view, date=date)))
         for stem, done in zip(stems, drawn, strict=True):
             zf.writestr(f"figures/{stem}.svg", done.svg)

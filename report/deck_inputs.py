@@ -27,6 +27,7 @@ from report.deck import (
     TableSlide,
     TextSlide,
 )
+from report.head_to_head import HeadToHead
 from report.params import DEFAULT_OUTCOMES, method_for
 from report.view_tables import evidence_table
 from tkidata.wording import (
@@ -333,6 +334,49 @@ def _cumulative_slide(r: Any, studies: pd.DataFrame) -> ChartSlide | None:
     )
 
 
+COMPARATIVE_METHOD = (
+    "Method: each drug against its own trial's control (hazard ratio from the trial report); "
+    "drug against drug anchored through the shared control (Bucher; a random-effects network "
+    "meta-analysis, REML, where trials connect), log hazard ratios with SE from the stated "
+    "95% CI. Certainty: CINeMA's six domains, computed by fixed rules (provisional)."
+)
+
+
+def _comparative_slide(h2h: HeadToHead) -> TableSlide:
+    """The randomised evidence and the indirect comparisons, each with its certainty."""
+    rows = [
+        {
+            "Comparison": f"{drug_label(lead.drug)}: {lead.label.lower()}",
+            "Hazard ratio (95% CI)": lead.value or "—",
+            "Evidence": (f"{lead.trial}, {lead.population}" if lead.trial else lead.message),
+            "Certainty (provisional)": lead.certainty or "—",
+        }
+        for lead in h2h.leads
+    ]
+    indirect = h2h.league[h2h.league["Evidence"].str.startswith("indirect")]
+    rows += [
+        {
+            "Comparison": row["Comparison"],
+            "Hazard ratio (95% CI)": f"PFS HR {row['Hazard ratio (95% CI)']}",
+            "Evidence": f"{row['Evidence']} ({row['Trials']})",
+            "Certainty (provisional)": row["Certainty (provisional)"],
+        }
+        for _, row in indirect.iterrows()
+    ]
+    notes = [COMPARATIVE_METHOD, *(m[:1].upper() + m[1:] + "." for m in h2h.messages)]
+    if not h2h.not_analysed.empty:
+        listed = "; ".join(
+            f"{r['Trial']} ({r['Why not analysed']})" for _, r in h2h.not_analysed.iterrows()
+        )
+        notes.append(f"Listed, not analysed: {listed}.")
+    return TableSlide(
+        "Randomised evidence and anchored indirect comparisons",
+        pd.DataFrame(rows),
+        tuple(notes),
+        name="Comparative evidence table",
+    )
+
+
 def _forest_slide(r: Any, method: Any, tier: str = "") -> ChartSlide:
     height_px = CONTENT_H_IN * 72
     chart = forest_chart(
@@ -461,6 +505,7 @@ def build_deck_content(
     tiers: Mapping[tuple[str, str, int | None], str] | None = None,
     ae_tiers: Mapping[str, str] | None = None,
     direct_only: bool = False,
+    head_to_head: HeadToHead | None = None,
     also_cited: Sequence[str] = (),
     on_chart: Callable[[Any], None] | None = None,
     cumulative: bool = False,
@@ -505,6 +550,9 @@ def build_deck_content(
         Drug → the tier of its grade ≥3 adverse events in words (the AE slide's notes).
     direct_only
         Only direct evidence was tried (the words for "nothing" say so).
+    head_to_head
+        The randomised evidence and indirect comparisons for the patient: the comparative
+        slide (each drug's randomised result and every indirect comparison, with certainty).
     also_cited
         Further study ids behind numbers of the deck (the patient summary's), for the
         references.
@@ -540,6 +588,8 @@ def build_deck_content(
     slides.append(_ae_slide(ae_by_drug, ae_tiers, direct_only=direct_only))
     if hazard_ratios is not None and not hazard_ratios.empty:
         slides.append(_hr_slide(hazard_ratios, population_labels or {}))
+    if head_to_head is not None and head_to_head.has_trials:
+        slides.append(_comparative_slide(head_to_head))
     slides.append(_limitations_slide(evidence, chosen, user, tiers))
     forests = [r for r in chosen if r.drug in forest_drugs and r.pool is not None]
     forests.sort(

@@ -252,6 +252,62 @@ def trend_frames(results: Sequence[Any], evidence: Any) -> tuple[pd.DataFrame, p
     )
 
 
+NETWORK_COLUMNS = ("network", "study", "treat1", "treat2", "yi", "sei", "model")
+LEAGUE_COLUMNS = ("network", "reference", "treat1", "treat2", "te", "se")
+
+
+def network_frames(ic: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The networks of randomised comparisons of a view as plain rows, for ``reproduce.R``.
+
+    Parameters
+    ----------
+    ic
+        ``tkidata.comparative.IndirectComparisons``: each connected network and its league.
+
+    Returns
+    -------
+    networks, league : pandas.DataFrame
+        ``networks.csv``: one row per trial contrast (network, study, treat1 vs treat2, log
+        hazard ratio ``yi`` and its SE ``sei``, and the fit: ``common`` when no comparison has
+        two trials — τ² cannot be estimated, the fit is the common-effect/Bucher one — else the
+        τ² method, e.g. ``REML``); ``league.csv``: the app's log hazard ratio ``te`` and SE of
+        every pair, with the network's reference treatment.
+    """
+    contrasts, league = [], []
+    for number, comp in enumerate(ic.components, start=1):
+        mine = ic.contrasts[ic.contrasts["component"] == number]
+        random = ic.model == "random" and comp.result.df > 0
+        model = ic.tau2_method if random else "common"
+        contrasts += [
+            {
+                "network": number,
+                "study": row.trial,
+                "treat1": row.treat1,
+                "treat2": row.treat2,
+                "yi": row.te,
+                "sei": row.se,
+                "model": model,
+            }
+            for row in mine.itertuples(index=False)
+        ]
+        pairs = ic.league[ic.league["component"] == number]
+        league += [
+            {
+                "network": number,
+                "reference": comp.reference,
+                "treat1": row.treat1,
+                "treat2": row.treat2,
+                "te": row.te,
+                "se": row.se,
+            }
+            for row in pairs.itertuples(index=False)
+        ]
+    return (
+        pd.DataFrame(contrasts, columns=list(NETWORK_COLUMNS)),
+        pd.DataFrame(league, columns=list(LEAGUE_COLUMNS)),
+    )
+
+
 def _r_string(text: str) -> str:
     """An R raw string holding ``text`` (delimiter chosen so the text cannot close it)."""
     dashes = "-"
@@ -266,6 +322,8 @@ def reproduce_script(
     header: Sequence[str] = (),
     numbers_csv: str | None = None,
     rows_csv: str | None = None,
+    networks_csv: str | None = None,
+    league_csv: str | None = None,
 ) -> str:
     """The R script that refits every pool with metafor and compares it with the app.
 
@@ -279,12 +337,16 @@ def reproduce_script(
         The CSV text of :func:`pool_frames`; given, the script holds the data itself (one file
         to download); omitted, it reads ``data/numbers.csv`` and ``data/pools.csv`` next to
         itself (the bundle).
+    networks_csv, league_csv
+        The CSV text of :func:`network_frames`, held in the script like ``numbers_csv``;
+        omitted, the script reads ``data/networks.csv`` and ``data/league.csv`` when they
+        exist next to it (the bundle), else refits no network.
 
     Returns
     -------
     str
-        R source. ``Rscript reproduce.R`` prints one line per number and exits with status 1
-        when any differs beyond the tolerance.
+        R source. ``Rscript reproduce.R`` prints one line per number and per network
+        comparison, and exits with status 1 when any differs beyond the tolerance.
     """
     if numbers_csv is None or rows_csv is None:
         read = (
@@ -301,6 +363,22 @@ def reproduce_script(
             f"numbers <- read.csv(text = {_r_string(numbers_csv)}, stringsAsFactors = FALSE)\n"
             f"rows <- read.csv(text = {_r_string(rows_csv)}, stringsAsFactors = FALSE)\n"
         )
+    if networks_csv is None or league_csv is None:
+        read += (
+            "networks <- NULL; league <- NULL\n"
+            'if (!exists("here")) here <- "."\n'
+            'if (file.exists(file.path(here, "data", "networks.csv"))) {\n'
+            '  networks <- read.csv(file.path(here, "data", "networks.csv"), '
+            'fileEncoding = "UTF-8-BOM", stringsAsFactors = FALSE)\n'
+            '  league <- read.csv(file.path(here, "data", "league.csv"), '
+            'fileEncoding = "UTF-8-BOM", stringsAsFactors = FALSE)\n'
+            "}\n"
+        )
+    else:
+        read += (
+            f"networks <- read.csv(text = {_r_string(networks_csv)}, stringsAsFactors = FALSE)\n"
+            f"league <- read.csv(text = {_r_string(league_csv)}, stringsAsFactors = FALSE)\n"
+        )
     measure = "PR" if method.measure == "PRAW" else method.measure
     settings = (
         f"glmm <- {'TRUE' if method.glmm else 'FALSE'}\n"
@@ -314,7 +392,8 @@ def reproduce_script(
     comments = "".join(f"# {line}\n" for line in header)
     return (
         "# Recomputes every pooled proportion and median of this view with metafor and prints\n"
-        "# each beside the app's number. Exits with status 1 when any number differs.\n"
+        "# each beside the app's number; refits each network of randomised comparisons with\n"
+        "# rma.mv. Exits with status 1 when any number differs.\n"
         "#   Rscript reproduce.R        (needs R with the metafor package; lme4 for the GLMM)\n"
         f"{comments}\n"
         "suppressPackageStartupMessages(library(metafor))\n\n"
@@ -478,5 +557,63 @@ if (trend_n > 0) {
   cat(sprintf("%d of %d cumulative and meta-regression analyses recomputed; %d differ.\n",
               trend_n - trend_differ, trend_n, trend_differ))
 }
-quit(status = if (differ + trend_differ > 0) 1 else 0)
+# ---- networks of randomised comparisons (log hazard ratios), refitted with rma.mv ----
+# Each trial contrast is coded +1 for treat1 and -1 for treat2 against the network's reference;
+# rma.mv(yi, V, mods = X, random = ~ comparison | study, rho = 1/2) is the consistency model with
+# one tau^2 (as validation/metafor/network_fixtures.R). With no comparison met by two trials tau^2
+# cannot be estimated: the fit is the common-effect one (in a star, Bucher's).
+net_differ <- 0
+net_total <- 0
+if (!is.null(networks) && nrow(networks) > 0) {
+  cat(sprintf("\n%-48s %-24s %-24s %s\n", "network comparison (log HR)", "app: te (se)",
+              "metafor: te (se)", ""))
+  for (g in unique(networks$network)) {
+    d <- networks[networks$network == g, ]
+    lg <- league[league$network == g, ]
+    ref <- lg$reference[1]
+    cols <- setdiff(sort(unique(c(d$treat1, d$treat2))), ref)
+    X <- matrix(0, nrow(d), length(cols), dimnames = list(NULL, cols))
+    for (i in seq_len(nrow(d))) {
+      if (d$treat1[i] %in% cols) X[i, d$treat1[i]] <- 1
+      if (d$treat2[i] %in% cols) X[i, d$treat2[i]] <- -1
+    }
+    dd <- data.frame(yi = d$yi, study = d$study, comparison = paste(d$treat1, d$treat2, sep = ":"))
+    V <- diag(d$sei^2, nrow(d))
+    common <- d$model[1] == "common"
+    if (nrow(d) == 1) {
+      # one trial (rma.mv needs k > 1): the network is that trial's own contrast
+      beta <- d$yi / X[1, 1]
+      vbeta <- matrix(d$sei^2, 1, 1)
+    } else {
+      fit <- if (common) {
+        rma.mv(yi, V, mods = X, intercept = FALSE, data = dd)
+      } else {
+        rma.mv(yi, V, mods = X, intercept = FALSE, data = dd, random = ~ comparison | study,
+               rho = 1 / 2, method = d$model[1])
+      }
+      beta <- as.numeric(coef(fit))
+      vbeta <- as.matrix(vcov(fit))
+    }
+    b <- setNames(c(0, beta), c(ref, cols))
+    vb <- matrix(0, length(b), length(b), dimnames = list(names(b), names(b)))
+    vb[cols, cols] <- vbeta
+    rtol <- if (common) closed_rtol else iter_rtol
+    ntol <- if (common) atol else 1e-7
+    for (i in seq_len(nrow(lg))) {
+      t1 <- lg$treat1[i]
+      t2 <- lg$treat2[i]
+      r <- c(b[[t1]] - b[[t2]], sqrt(vb[t1, t1] + vb[t2, t2] - 2 * vb[t1, t2]))
+      app <- c(lg$te[i], lg$se[i])
+      ok <- same(app, r, rtol, ntol)
+      net_total <- net_total + 1
+      if (!ok) net_differ <- net_differ + 1
+      cat(sprintf("%-48s %-24s %-24s %s\n", substr(sprintf("%d: %s vs %s", g, t1, t2), 1, 48),
+                  sprintf("%.6f (%.6f)", app[1], app[2]), sprintf("%.6f (%.6f)", r[1], r[2]),
+                  if (ok) "same" else "DIFFERS"))
+    }
+  }
+  cat(sprintf("\n%d of %d network comparisons refitted by rma.mv; %d differ.\n",
+              net_total - net_differ, net_total, net_differ))
+}
+quit(status = if (differ + trend_differ + net_differ > 0) 1 else 0)
 """

@@ -22,6 +22,7 @@ from report.charts.comparison import comparison_chart
 from report.charts.forest_plot import forest_chart, study_info_from_rows
 from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
 from report.colors import TKI_DRUGS, drug_label
+from report.head_to_head import HeadToHead, head_to_head
 from report.params import (
     DEFAULT_OUTCOMES,
     Outcome,
@@ -80,6 +81,9 @@ class ExportView:
         Drug → the tier of its grade ≥3 adverse events (None: no tier reports any).
     arms : pandas.DataFrame or None
         ``tkidata.tiers.tiered_arms``: the arms behind the tiered answers and what each serves.
+    head_to_head : report.head_to_head.HeadToHead or None
+        The randomised evidence and anchored indirect comparisons for the patient (the deck's
+        comparative slide, the networks ``reproduce.R`` refits).
     """
 
     evidence: tkidata.Evidence
@@ -102,6 +106,8 @@ class ExportView:
     def tier_words(self, tier: str | None) -> str:
         """A tier of this view's patient named in one line (``tkidata.tiers.tier_headline``)."""
         return tier_headline(self.evidence, tier, self.filters.histology)
+
+    head_to_head: HeadToHead | None = None
 
 
 def compute_view(
@@ -163,6 +169,7 @@ def compute_view(
         numbers=numbers,
         ae_tiers={s.drug: s.adverse_events.tier for s in summaries},
         arms=tiered_arms(ev, compare, summaries),
+        head_to_head=head_to_head(ev, f),
     )
 
 
@@ -217,7 +224,8 @@ def view_deck_content(view: ExportView, *, date: str, cumulative: bool = False) 
         tiers=result_tiers(view),
         ae_tiers={d: view.tier_words(t) for d, t in view.ae_tiers.items()},
         direct_only=view.direct_only,
-        also_cited=summary_study_ids(view),
+        head_to_head=view.head_to_head,
+        also_cited=summary_study_ids(view) + comparative_study_ids(view),
         on_chart=prefetch,
         cumulative=cumulative,
     )
@@ -226,6 +234,14 @@ def view_deck_content(view: ExportView, *, date: str, cumulative: bool = False) 
 def result_tiers(view: ExportView) -> dict[tuple[str, str, int | None], str]:
     """(drug, outcome, timepoint) → the tier of each result named in one line."""
     return {(n.drug, n.outcome, n.timepoint): view.tier_words(n.tier) for n in view.numbers}
+
+
+def comparative_study_ids(view: ExportView) -> list[str]:
+    """The randomised trials behind the comparative slide (each trial's experimental arm: its
+    control arm is reported in the same publication)."""
+    if view.head_to_head is None:
+        return []
+    return list(dict.fromkeys(view.head_to_head.evidence.rows["study_id"]))
 
 
 def summary_study_ids(view: ExportView) -> list[str]:

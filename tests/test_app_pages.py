@@ -15,7 +15,7 @@ from tkidata.wording import format_value
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ("compare", "forest", "safety", "evidence", "methods")
+PAGES = ("compare", "head_to_head", "forest", "safety", "evidence", "methods")
 #: a combination no curated study matches (first-line chordoma, no mixed-line studies)
 NOTHING = {"histology": "chordoma", "line": "first", "mixed": "no"}
 

@@ -126,6 +126,9 @@ def test_bundled_reproduce_r_matches_metafor(bundle: zipfile.ZipFile, tmp_path: 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "DIFFERS" not in done.stdout
     assert " 0 differ." in done.stdout
+    # the bone patient's network (regorafenib vs placebo, SARC024) is refitted too
+    assert {"data/networks.csv", "data/league.csv"} <= set(bundle.namelist())
+    assert "network comparisons refitted by rma.mv; 0 differ." in done.stdout
 
 
 @pytest.mark.parametrize("preset", ["reference", "metafor", "meta"])

@@ -35,6 +35,7 @@ from report.tables import csv_bytes
 from report.view import compute_view, view_deck_content
 from report.view_tables import USER_SUPPLIED_DESIGN, evidence_table, pooled_results_table
 from tkidata.analysis import compare
+from tkidata.comparative import randomised_evidence
 from tkidata.evidence_table import evidence_table as tkidata_evidence_rows
 from tkidata.filters import Filters
 from tkidata.method import Method
@@ -113,15 +114,16 @@ def test_slides_follow_the_tumour_board_order(built, prs: Presentation) -> None:
     assert kinds[1] == "For this patient: what each drug offers"
     assert kinds[2] == "Efficacy of the four TKIs: ORR and DCR"
     assert kinds[3] == "Efficacy of the four TKIs: Median PFS and PFS-6"
-    assert kinds[4:7] == [
+    assert kinds[4:8] == [
         "Grade ≥3 adverse events: pooled incidence (95% CI)",
         "Anchored comparisons: hazard ratios within randomised trials",
+        "Randomised evidence and anchored indirect comparisons",
         "Limitations",
     ]
-    forest_titles = kinds[7 : 7 + len(forests)]
+    forest_titles = kinds[8 : 8 + len(forests)]
     assert forest_titles[0] == "Anlotinib: Objective response rate (ORR)"
     assert all(t.startswith(("Anlotinib", "Pazopanib")) for t in forest_titles)
-    assert kinds[7 + len(forests) :] == ["Evidence table", "Methods", "References"]
+    assert kinds[8 + len(forests) :] == ["Evidence table", "Methods", "References"]
 
 
 def test_patient_summary_slide_shows_tiers_and_certainty(prs: Presentation) -> None:
@@ -278,7 +280,8 @@ def test_references_list_every_cited_study(built, prs: Presentation, ev) -> None
         for sh in s.shapes
         if sh.name == "References"
     )
-    cited = _cited_ids(results, ae)
+    trials = randomised_evidence(ev, Filters()).rows  # the comparative slide's trial arms
+    cited = list(dict.fromkeys([*_cited_ids(results, ae), *trials["study_id"]]))
     assert len(cited) > 20
     studies = ev.studies.set_index("study_id")
     for sid in cited:
@@ -398,6 +401,23 @@ def test_evidence_table_names_an_arm_without_a_seen_author_by_its_trial(ev) -> N
     by_id = table.set_index("study_id")["Study"]
     first = unnamed.iloc[0]
     assert by_id[first["study_id"]].startswith(f"{first['trial']} {first['year']}")
+
+
+def test_comparative_slide_shows_randomised_and_indirect_evidence_with_certainty(
+    prs: Presentation,
+) -> None:
+    slide = next(s for s in prs.slides if s.shapes.title.text.startswith("Randomised evidence and"))
+    table = next(s for s in slide.shapes if s.has_table).table
+    header = [c.text for c in table.rows[0].cells]
+    assert header == ["Comparison", "Hazard ratio (95% CI)", "Evidence", "Certainty (provisional)"]
+    rows = [[c.text for c in r.cells] for r in list(table.rows)[1:]]
+    assert rows[1][:2] == ["Apatinib: no randomised trial", "—"]
+    assert all(r[3] in ("High", "Moderate", "Low", "Very low", "—") for r in rows)
+    assert any(r[2].startswith("indirect, through placebo") for r in rows)
+    assert not any("vs placebo" in r[0] and "dacarbazine" in r[2] for r in rows)
+    notes = slide.notes_slide.notes_text_frame.text
+    assert "Method: each drug against its own trial's control" in notes
+    assert "CINeMA" in notes and "provisional" in notes
 
 
 def test_exported_citations_and_labels_say_what_is_unknown_in_clinical_words(ev) -> None:

@@ -41,6 +41,8 @@ from streamlit import dataframe_util
 import tkidata
 from core import EggerResult, ProportionPool, SubgroupPool
 from report.colors import TKI_DRUGS
+from report.head_to_head import HeadToHead
+from report.head_to_head import head_to_head as build_head_to_head
 from report.view_tables import reader_table
 from tkidata import (
     Filters,
@@ -55,6 +57,7 @@ from tkidata import (
 from tkidata.coverage import search_counts as search_counts_of
 from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.evidence_table import with_patient_arms
+from tkidata.leading import LeadingEvidence, leading_evidence
 from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
 from tkidata.reproduction import held_studies as held_studies_of
@@ -407,6 +410,7 @@ def export_view(
         numbers=numbers,
         ae_tiers={s.drug: s.adverse_events.tier for s in summaries},
         arms=patient_arms(f, m, direct_only),
+        head_to_head=head_to_head(f),
     )
 
 
@@ -788,3 +792,24 @@ def view_part(view: Hashable, build: Callable[[], T]) -> T:
     besides the data and the session's user studies. The value is shared (no copy): read-only.
     """
     return _held((view,), build, memo=_view_part)
+
+
+@st.cache_data(show_spinner=False, max_entries=32, persist="disk")
+def _leading(fp: Fingerprint, f: Filters) -> tuple[LeadingEvidence, ...]:
+    return leading_evidence(_shared(fp), f)
+
+
+def leading(f: Filters) -> tuple[LeadingEvidence, ...]:
+    """``tkidata.leading.leading_evidence``: what each drug's card leads with (randomised
+    evidence, its certainty, guideline standing), curated data only."""
+    return _held(("leading", f), lambda: _leading(data_fingerprint(), f), users=False)
+
+
+@st.cache_data(show_spinner="Analysing the randomised trials…", max_entries=16, persist="disk")
+def _head_to_head(fp: Fingerprint, f: Filters) -> HeadToHead:
+    return build_head_to_head(_shared(fp), f)
+
+
+def head_to_head(f: Filters) -> HeadToHead:
+    """``report.head_to_head.head_to_head``: the Head-to-head page's evidence, curated data."""
+    return _held(("head_to_head", f), lambda: _head_to_head(data_fingerprint(), f), users=False)

@@ -27,6 +27,7 @@ PAGE_ICON = ROOT / "static" / "favicon.png"
 #: finds the page (no "Page not found" dialog), and :func:`page_frame` hands over to the app.
 PAGE_TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("compare.py", "compare", "Compare", ":material/compare_arrows:"),
+    ("head_to_head.py", "head_to_head", "Head to head", ":material/swap_horiz:"),
     ("forest.py", "forest", "Forest plots", ":material/bar_chart:"),
     ("safety.py", "safety", "Safety", ":material/health_and_safety:"),
     ("evidence.py", "evidence", "Evidence", ":material/menu_book:"),

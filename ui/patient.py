@@ -18,6 +18,7 @@ import tkidata
 from report.colors import DRUG_COLORS, drug_label
 from tkidata.certainty import THRESHOLDS
 from tkidata.filters import LINE_WORDS
+from tkidata.leading import LeadingEvidence
 from tkidata.selection import assessment_words, label_of
 from tkidata.tiers import (
     DrugSummary,
@@ -45,6 +46,9 @@ CAVEAT = (
     "Naive cross-trial comparison: each drug was studied in different, mostly single-arm trials "
     "with different patients, so differences between columns are not treatment effects."
 )
+
+HEAD_TO_HEAD_PAGE = "pages/head_to_head.py"
+"""The randomised evidence and anchored comparisons, linked from the cross-trial caveat."""
 
 _INK = "#31333f"
 _MUTED = "#4b4f5c"  # 8.2:1 on white (WCAG AA text needs 4.5:1)
@@ -134,6 +138,42 @@ def number_reports(number: TieredNumber) -> pd.DataFrame:
     return reported_unpooled(number.result) if number.result is not None else pd.DataFrame()
 
 
+def _lead_html(lead: LeadingEvidence) -> str:
+    """The top of a card: the drug's randomised evidence for the patient (or that it has none),
+    its provisional certainty, other trials of the drug, and its guideline standing."""
+    if lead.status == "randomised":
+        reasons = "".join(f"<li>{_esc(r)}</li>" for r in lead.certainty_reasons)
+        if lead.others:
+            reasons += f"<li>Other randomised trials: {_esc('; '.join(lead.others))}</li>"
+        level = lead.certainty or "not assessable"
+        body = (
+            f"<div class='tki-lead-value'>{_esc(lead.value)}</div>"
+            f"<div class='tki-meta'>{_esc(lead.trial)} · {_esc(lead.population)}</div>"
+            f"<details class='tki-cert'><summary>Certainty: <b>{_esc(level)}</b> "
+            f"<span class='tki-prov'>(provisional)</span></summary>"
+            f"<ul>{reasons}</ul></details>"
+        )
+    else:
+        body = f"<div class='tki-meta'>{_esc(lead.message)}</div>"
+    return (
+        f"<div class='tki-lead'><div class='tki-label'>{_esc(lead.label)}</div>{body}"
+        f"<div class='tki-standing'><b>Standing:</b> {_esc(lead.standing)}</div></div>"
+        "<div class='tki-section'>Pooled study arms (not comparative)</div>"
+    )
+
+
+def lead_line(lead: LeadingEvidence) -> str:
+    """One drug's leading evidence as one markdown line (Head to head)."""
+    name = drug_label(lead.drug)
+    if lead.status != "randomised":
+        return f"**{name}**: {lead.label.lower()} ({lead.message}). Standing: {lead.standing}."
+    certainty = lead.certainty or "not assessable"
+    return (
+        f"**{name}**: {lead.label.lower()}: **{lead.value}**, {lead.trial}, {lead.population} "
+        f"· certainty {certainty} (provisional) · standing: {lead.standing}."
+    )
+
+
 def _ae_html(summary: DrugSummary) -> str:
     ae = summary.adverse_events
     if ae.table.empty:
@@ -157,8 +197,8 @@ def _ae_html(summary: DrugSummary) -> str:
 
 _STYLE = f"""
 <style>
-@media (min-width: 641px) {{ [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }} }}
-[data-testid="stMainBlockContainer"] h1 {{ font-size: 1.5rem; line-height: 1.3; padding-top: 0; }}
+@media (min-width: 641px) {{ [data-testid="stMainBlockContainer"] {{ padding-top: 1.5rem; }} }}
+[data-testid="stMainBlockContainer"] h1 {{ font-size: 1.4rem; line-height: 1.3; padding-top: 0; }}
 .tki-card {{ color: {_INK}; line-height: 1.25; }}
 .tki-head {{ font-size: 1.25rem; font-weight: 700; padding-top: 4px; margin-bottom: 2px; }}
 .tki-num {{ margin: 0 0 0.55rem 0; }}
@@ -178,33 +218,50 @@ _STYLE = f"""
 .tki-ae li {{ font-size: 0.85rem; margin: 0; }}
 .tki-prov {{ color: {_MUTED}; font-weight: 400; }}
 .tki-mix {{ font-size: 0.78rem; color: {_MUTED}; }}
+.tki-lead {{ margin: 0 0 0.3rem 0; padding: 2px 6px; background: #f3f6fb;
+  border-left: 3px solid {_MUTED}; }}
+.tki-lead-value {{ font-size: 1.1rem; font-weight: 700; }}
+.tki-standing {{ font-size: 0.8rem; color: {_INK}; }}
+.tki-section {{ font-size: 0.72rem; font-weight: 600; color: {_MUTED}; letter-spacing: 0.02em;
+  border-bottom: 1px solid #d5d7de; margin-bottom: 0.2rem; }}
 </style>
 """
 
 
-def summary_cards(summaries: Sequence[DrugSummary], *, state: Hashable) -> None:
+def summary_cards(
+    summaries: Sequence[DrugSummary],
+    *,
+    state: Hashable,
+    leads: Sequence[LeadingEvidence] = (),
+) -> None:
     """One compact card per drug, side by side (stacked on a phone).
 
     ``state`` names what the summaries depend on (filters, method, direct-only): each card's
-    HTML and drill-down rows are made once per state.
+    HTML and drill-down rows are made once per state. ``leads`` (one per drug, in the same
+    order) open each card with the drug's randomised evidence and guideline standing.
     """
     st.markdown(_STYLE, unsafe_allow_html=True)
     columns = st.columns(len(summaries), gap="small")
+    by_drug = {lead.drug: lead for lead in leads}
     for summary, column in zip(summaries, columns, strict=True):
-        card = view_part(("card", state, summary.drug), lambda s=summary: _card_html(s))
+        lead = by_drug.get(summary.drug)
+        card = view_part(
+            ("card", state, summary.drug, lead), lambda s=summary, x=lead: _card_html(s, x)
+        )
         column.markdown(card, unsafe_allow_html=True)
     for summary, column in zip(summaries, columns, strict=True):
         with column, st.popover("Studies behind these numbers", width="stretch"):
             drill_down(summary, state=state)
 
 
-def _card_html(summary: DrugSummary) -> str:
+def _card_html(summary: DrugSummary, lead: LeadingEvidence | None = None) -> str:
     name = _esc(drug_label(summary.drug))
     return "".join(
         [
             f"<div class='tki-card' role='group' aria-label='{name}'>"
             f"<div class='tki-head' style='border-top:6px solid "
             f"{DRUG_COLORS[summary.drug]}'>{name}</div>",
+            _lead_html(lead) if lead is not None else "",
             _number_html(summary.numbers["orr"]),
             _number_html(summary.pfs),
             _ae_html(summary),

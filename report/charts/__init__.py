@@ -17,6 +17,7 @@ module                    charts
 ``bubble_plot``           meta-regression bubble plot with regression line and CI band
 ``safety``                all-grade vs grade ≥3 panels per CTCAE term
 ``hazard_ratio``          within-trial hazard ratios vs each trial's control
+``network``               the network of randomised comparisons (Head to head)
 ``presets``               the same pooled values under the three method presets
 ``prisma_flow``           the documented search of each drug as a PRISMA-style flow
 ``style``                 the house style and drug colour encoding they share
@@ -45,6 +46,8 @@ _HOME: dict[str, str] = {
     "hazard_ratio_chart": "hazard_ratio",
     "hazard_ratio_table": "hazard_ratio",
     "leave_one_out_chart": "forest_plot",
+    "network_chart": "network",
+    "network_table": "network",
     "leave_one_out_table": "forest_plot",
     "preset_chart": "presets",
     "preset_table": "presets",
@@ -73,6 +76,7 @@ if TYPE_CHECKING:  # the builders' names for type checkers (they load on first u
     )
     from report.charts.funnel_plot import funnel_chart, funnel_table  # noqa: F401
     from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table  # noqa: F401
+    from report.charts.network import network_chart, network_table  # noqa: F401
     from report.charts.presets import preset_chart, preset_table  # noqa: F401
     from report.charts.prisma_flow import prisma_chart, prisma_table  # noqa: F401
     from report.charts.safety import safety_chart, safety_table  # noqa: F401
