@@ -7,7 +7,10 @@ they serialise to CSV, JSON and Altair without object columns.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,8 +23,11 @@ from tkidata.method import Method
 from tkidata.selection import (
     ROW_COLUMNS,
     Selection,
+    adverse_records,
     arm_population_ok,
+    arm_record,
     candidate_arms,
+    candidate_records,
     label_of,
     select_arms,
     set_overlaps,
@@ -93,41 +99,41 @@ class OutcomeResult:
         a fixed week, a 12-week rate): ``study_id, label, estimate, ci_low, ci_high, n, reason``.
         """
         cols = ["study_id", "label", "estimate", "ci_low", "ci_high", "n", "reason"]
+        return pd.DataFrame(self.unpooled_records(), columns=cols)
+
+    def unpooled_records(self) -> list[dict[str, object]]:
+        """:attr:`unpooled` as records (what tiering reads, without building a DataFrame)."""
         pooled = set(self.study_ids)
-        records = []
-        for _, row in self.selection.rows.iterrows():
-            if row["study_id"] in pooled:
-                continue
-            median = self.outcome in MEDIAN_OUTCOMES
-            reason = "no confidence interval" if median else "not pooled"
-            records.append(
-                {
-                    "study_id": row["study_id"],
-                    "label": row["label"],
-                    "estimate": row["estimate"],
-                    "ci_low": row["ci_low"],
-                    "ci_high": row["ci_high"],
-                    "n": row["n"],
-                    "reason": reason,
-                }
-            )
-        ex = self.selection.excluded
-        shown = ex["reason"].str.startswith(
-            ("different assessment", "median not reached", "also reported")
-        )
-        for _, row in ex[shown].iterrows():
-            records.append(
-                {
-                    "study_id": row["study_id"],
-                    "label": row["label"],
-                    "estimate": np.nan,
-                    "ci_low": np.nan,
-                    "ci_high": np.nan,
-                    "n": np.nan,
-                    "reason": row["reason"],
-                }
-            )
-        return pd.DataFrame(records, columns=cols)
+        median = self.outcome in MEDIAN_OUTCOMES
+        reason = "no confidence interval" if median else "not pooled"
+        records: list[dict[str, object]] = [
+            {
+                "study_id": row["study_id"],
+                "label": row["label"],
+                "estimate": row["estimate"],
+                "ci_low": row["ci_low"],
+                "ci_high": row["ci_high"],
+                "n": row["n"],
+                "reason": reason,
+            }
+            for row in self.selection.records
+            if row["study_id"] not in pooled
+        ]
+        shown = ("different assessment", "median not reached", "also reported")
+        records += [
+            {
+                "study_id": row["study_id"],
+                "label": row["label"],
+                "estimate": np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "n": np.nan,
+                "reason": row["reason"],
+            }
+            for row in self.selection.excluded_records
+            if row["reason"].startswith(shown)
+        ]
+        return records
 
     @property
     def estimate(self) -> tuple[float, float, float] | None:
@@ -183,7 +189,6 @@ def _with_extra(sel: Selection, extra: pd.DataFrame | None) -> Selection:
     added = _extra_rows(extra, sel.outcome, sel.population, sel.timepoint)
     if added.empty:
         return sel
-    rows = pd.concat([sel.rows.astype(object), added.astype(object)], ignore_index=True)
     return Selection(
         sel.drug,
         sel.outcome,
@@ -191,12 +196,12 @@ def _with_extra(sel: Selection, extra: pd.DataFrame | None) -> Selection:
         sel.timepoint,
         sel.filters,
         sel.study_set,
-        rows,
-        sel.excluded,
+        sel.records + tuple(added.astype(object).to_dict("records")),
+        sel.excluded_records,
     )
 
 
-def row_n(row: pd.Series, ev: Evidence) -> int | None:
+def row_n(row: Mapping[str, Any], ev: Evidence) -> int | None:
     """Patients behind one selected row: the row's own n, else the arm's n_enrolled when the
     row describes the whole arm. A subgroup row without a stated n has no N (None): it never
     borrows the whole arm's N.
@@ -205,10 +210,9 @@ def row_n(row: pd.Series, ev: Evidence) -> int | None:
         return int(row["n"])
     if bool(row.get("user_supplied", False)):
         return None
-    hit = ev.studies[ev.studies["study_id"] == row["study_id"]]
-    if hit.empty:
+    arm = arm_record(ev, row["study_id"])
+    if arm is None:
         return None
-    arm = hit.iloc[0]
     whole = row["population"] in whole_arm_populations(arm) and pd.isna(row.get("subgroup_line"))
     if whole and pd.notna(arm["n_enrolled"]):
         return int(arm["n_enrolled"])
@@ -216,12 +220,28 @@ def row_n(row: pd.Series, ev: Evidence) -> int | None:
 
 
 def pool_proportion_counts(
-    events: list[int], n: list[int], labels: list[str], m: Method
+    events: Sequence[int], n: Sequence[int], labels: Sequence[str], m: Method
 ) -> ProportionPool:
-    """Pool counts with the engine chosen by ``m`` (two-step or GLMM)."""
+    """Pool counts with the engine chosen by ``m`` (two-step or GLMM).
+
+    Pools are kept by their inputs (:data:`POOLS_KEPT`, least recently used first out): the
+    same studies pooled for another patient, tier or page are not fitted again (a GLMM fit takes
+    tens of milliseconds). Pools are frozen, so sharing one is safe.
+    """
+    return _pooled(tuple(int(e) for e in events), tuple(int(x) for x in n), tuple(labels), m)
+
+
+POOLS_KEPT = 8192
+"""Proportion pools kept by their inputs (a few kilobytes each)."""
+
+
+@lru_cache(maxsize=POOLS_KEPT)
+def _pooled(
+    events: tuple[int, ...], n: tuple[int, ...], labels: tuple[str, ...], m: Method
+) -> ProportionPool:
     if m.glmm:
-        return pool_glmm(events, n, labels=labels, **m.proportion_kwargs())
-    return pool_proportions(events, n, labels=labels, **m.proportion_kwargs())
+        return pool_glmm(list(events), list(n), labels=list(labels), **m.proportion_kwargs())
+    return pool_proportions(list(events), list(n), labels=list(labels), **m.proportion_kwargs())
 
 
 def pool_outcome(
@@ -265,57 +285,56 @@ def pool_outcome(
     """
     sel = select_arms(ev, drug, outcome, f, population, study_set, timepoint)
     sel = _with_extra(sel, extra)
-    rows = sel.rows
-    user = tuple(rows.loc[rows["user_supplied"].astype(bool), "study_id"].astype(str))
-    labels = list(rows["label"])
-    derived = bool(rows["derived"].astype(bool).any())
+    rows = sel.records
+    user = tuple(str(r["study_id"]) for r in rows if bool(r["user_supplied"]))
+    labels = [r["label"] for r in rows]
+    derived = any(bool(r["derived"]) for r in rows)
     pool: ProportionPool | MedianPool | None = None
-    usable_ci = rows["ci_low"].notna() & (
-        rows["ci_high"].notna() | (rows["not_reached"] == "upper")
+    no_median_ci = outcome in MEDIAN_OUTCOMES and not any(
+        pd.notna(r["ci_low"]) and (pd.notna(r["ci_high"]) or r["not_reached"] == "upper")
+        for r in rows
     )
-    no_median_ci = outcome in MEDIAN_OUTCOMES and not usable_ci.any()
-    if rows.empty or no_median_ci:
+    if not rows or no_median_ci:
         pool = None
     elif outcome in MEDIAN_OUTCOMES:
-        upper = rows["not_reached"] != "upper"
         pool = pool_medians(
-            [float(x) for x in rows["estimate"]],
-            [None if pd.isna(x) else float(x) for x in rows["ci_low"]],
-            [None if pd.isna(x) else float(x) for x in rows["ci_high"]],
-            upper_reached=[bool(u) for u in upper],
+            [float(r["estimate"]) for r in rows],
+            [None if pd.isna(r["ci_low"]) else float(r["ci_low"]) for r in rows],
+            [None if pd.isna(r["ci_high"]) else float(r["ci_high"]) for r in rows],
+            upper_reached=[r["not_reached"] != "upper" for r in rows],
             method=m.tau2,
             test=m.test,
             level=m.level,
             labels=labels,
         )
     else:
-        n = [int(x) for x in rows["n"]]
+        n = [int(r["n"]) for r in rows]
         if outcome in RATE_OUTCOMES:
             events = [
-                int(e) if pd.notna(e) else half_up(float(r) * nn)
-                for e, r, nn in zip(rows["events"], rows["estimate"], n, strict=True)
+                int(r["events"]) if pd.notna(r["events"]) else half_up(float(r["estimate"]) * nn)
+                for r, nn in zip(rows, n, strict=True)
             ]
-            derived = derived or bool(rows["events"].isna().any())
+            derived = derived or any(pd.isna(r["events"]) for r in rows)
         else:
-            events = [int(x) for x in rows["events"]]
+            events = [int(r["events"]) for r in rows]
         pool = pool_proportion_counts(events, n, labels, m)
-    pooled_labels = [s.label for s in pool.studies] if pool is not None else []
-    in_pool = rows[rows["label"].isin(pooled_labels)]
+    pooled_labels = {s.label for s in pool.studies} if pool is not None else set()
+    in_pool = [r for r in rows if r["label"] in pooled_labels]
     k = len(in_pool)
     if pool is not None and k == 0:
         pool = None
-    in_pool_n = [row_n(row, ev) for _, row in in_pool.iterrows()]
+    in_pool_n = [row_n(row, ev) for row in in_pool]
     notes = []
     what = f"{outcome} at {timepoint} months" if timepoint is not None else outcome
-    if pool is None and not rows.empty:
-        listed = ", ".join(rows["label"])
+    if pool is None and rows:
+        listed = ", ".join(r["label"] for r in rows)
         notes.append(f"k = 0: no {what} with a confidence interval for {drug} ({listed})")
     elif pool is None:
         notes.append(f"k = 0: no study reports {what} for {drug} under these filters")
     elif k == 1:
         notes.append("k = 1: single study, not pooled")
     if pool is not None:
-        overlapping = set_overlaps(in_pool, ev)
+        overlapping = set_overlaps((r["study_id"] for r in in_pool), ev)
         if overlapping:
             notes.append(
                 f"study set {study_set}: pooled as published, including overlapping reports "
@@ -334,9 +353,9 @@ def pool_outcome(
         k=k,
         n_patients=sum(ns for ns in in_pool_n if ns is not None),
         n_unknown=tuple(
-            str(label) for label, ns in zip(in_pool["label"], in_pool_n, strict=True) if ns is None
+            str(r["label"]) for r, ns in zip(in_pool, in_pool_n, strict=True) if ns is None
         ),
-        study_ids=tuple(in_pool["study_id"].astype(str)),
+        study_ids=tuple(str(r["study_id"]) for r in in_pool),
         derived=derived and k > 0,
         user_supplied=user,
         note="; ".join(notes),
@@ -396,18 +415,31 @@ def pool_adverse_events(
         term is listed there and never counted as 0 events. ``derived`` is True when any count
         was computed from a stated percentage.
     """
+    records = adverse_event_records(ev, drug, f, m, grade, study_set, extra)
+    return pd.DataFrame(records, columns=list(AE_COLUMNS))
+
+
+def adverse_event_records(
+    ev: Evidence,
+    drug: str,
+    f: Filters,
+    m: Method,
+    grade: str = "3plus",
+    study_set: str | None = None,
+    extra: pd.DataFrame | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`pool_adverse_events` as records (:data:`AE_COLUMNS`), in the table's order."""
     if grade not in ("3plus", "any"):
         raise ValueError(f"grade {grade!r}: expected '3plus' or 'any'")
     if f.histology not in ev.vocab.populations:
         raise ValueError(f"histology {f.histology!r} is not 'all', 'sts', 'bone' or a code")
-    arms, _ = candidate_arms(ev, drug, f, study_set)
-    keep = [arm_population_ok(arm, f.histology, ev) for _, arm in arms.iterrows()]
-    arms = arms[keep] if len(arms) else arms
-    arm_ids = list(arms["study_id"])
-    rows = ev.adverse_events[
-        ev.adverse_events["study_id"].isin(arm_ids) & (ev.adverse_events["grade"] == grade)
-    ][["study_id", "term", "events", "n", "pct", "derived"]].astype(object)
-    rows["user_supplied"] = False
+    kept, _ = candidate_records(ev, drug, f, study_set)
+    arm_ids = [str(arm["study_id"]) for _, arm in kept if arm_population_ok(arm, f.histology, ev)]
+    rows = sorted(
+        (hit for sid in set(arm_ids) for hit in adverse_records(ev, sid, grade)),
+        key=lambda hit: hit[0],
+    )
+    reported = [{**row, "user_supplied": False} for _, row in rows]
     if extra is not None and "drug" in extra.columns:
         extra = extra[extra["drug"] == drug]
     if extra is not None and not extra.empty:
@@ -421,41 +453,42 @@ def pool_adverse_events(
             derived=False,
             user_supplied=True,
         )
-        rows = pd.concat([rows, user[list(rows.columns)].astype(object)], ignore_index=True)
-    from_pct = rows["events"].isna()
-    rows["events"] = [
-        half_up(float(p) * int(n)) if pd.isna(e) else int(e)
-        for e, p, n in zip(rows["events"], rows["pct"], rows["n"], strict=True)
-    ]
-    rows["derived"] = rows["derived"].astype(bool) | from_pct
+        columns = ["study_id", "term", "events", "n", "pct", "derived", "user_supplied"]
+        reported += user[columns].astype(object).to_dict("records")
+    by_term: dict[object, list[dict[str, Any]]] = {}
+    for row in reported:
+        from_pct = pd.isna(row["events"])
+        events = half_up(float(row["pct"]) * int(row["n"])) if from_pct else int(row["events"])
+        shaped = {**row, "events": events, "derived": bool(row["derived"]) or from_pct}
+        by_term.setdefault(row["term"], []).append(shaped)
     records = []
-    for term, group in rows.groupby("term", sort=False):
+    for term, group in by_term.items():
+        ids = [r["study_id"] for r in group]
         pool = pool_proportion_counts(
-            list(group["events"]), [int(x) for x in group["n"]], list(group["study_id"]), m
+            [r["events"] for r in group], [int(r["n"]) for r in group], ids, m
         )
-        missing = [sid for sid in arm_ids if sid not in set(group["study_id"])]
+        missing = [sid for sid in arm_ids if sid not in set(ids)]
         records.append(
             {
                 "term": term,
                 "soc": ev.vocab.soc(str(term)),
                 "grade": grade,
                 "k": pool.k,
-                "n": int(group["n"].sum()),
-                "events": int(group["events"].sum()),
+                "n": int(sum(r["n"] for r in group)),
+                "events": int(sum(r["events"] for r in group)),
                 "est": pool.random.est,
                 "ci_lb": pool.random.ci_lb,
                 "ci_ub": pool.random.ci_ub,
                 "i2": pool.i2 if pool.k > 1 else np.nan,
-                "studies": ";".join(group["study_id"].astype(str)),
+                "studies": ";".join(str(sid) for sid in ids),
                 "not_reported_by": ";".join(missing),
-                "derived": bool(group["derived"].any()),
-                "user_supplied": ";".join(
-                    group.loc[group["user_supplied"].astype(bool), "study_id"].astype(str)
-                ),
+                "derived": any(r["derived"] for r in group),
+                "user_supplied": ";".join(str(r["study_id"]) for r in group if r["user_supplied"]),
             }
         )
-    table = pd.DataFrame(records, columns=list(AE_COLUMNS))
-    return table.sort_values(["est", "k"], ascending=False, ignore_index=True)
+    # highest incidence first, ties by k, then in term order (a stable sort, as pandas sorts
+    # on two columns); an estimate that is not a number goes last
+    return sorted(records, key=lambda r: (math.isnan(r["est"]), -r["est"], -r["k"]))
 
 
 def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
@@ -569,12 +602,17 @@ def outcome_label(outcome: str, timepoint: int | None = None) -> str:
 def compare_targets(ev: Evidence) -> list[tuple[str, int | None]]:
     """Every outcome of the comparison: proportions, medians, and each landmark rate at every
     timepoint present in the data (``("pfs_rate", 6)``)."""
+    return list(_targets(ev))
+
+
+@lru_cache(maxsize=2)
+def _targets(ev: Evidence) -> tuple[tuple[str, int | None], ...]:
     targets: list[tuple[str, int | None]] = [(o, None) for o in PROPORTION_OUTCOMES]
     targets += [(o, None) for o in MEDIAN_OUTCOMES]
     for outcome in RATE_OUTCOMES:
         times = ev.outcomes.loc[ev.outcomes["outcome"] == outcome, "timepoint_months"]
         targets += [(outcome, int(t)) for t in sorted(times.dropna().unique())]
-    return targets
+    return tuple(targets)
 
 
 def compare(

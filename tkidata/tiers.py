@@ -17,15 +17,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tkidata.analysis import (
+    AE_COLUMNS,
     COMPARE_COLUMNS,
     OutcomeResult,
+    adverse_event_records,
     compare_targets,
-    pool_adverse_events,
     pool_outcome,
 )
 from tkidata.analysis import outcome_label as compare_label
@@ -133,19 +135,19 @@ class TieredNumber:
     def has_evidence(self) -> bool:
         """True when there is a number or at least one reported, unpooled value of this
         outcome (another assessment does not count: it is a different endpoint)."""
-        return self.has_number or (
-            self.result is not None and not reported_unpooled(self.result).empty
-        )
+        return self.has_number or (self.result is not None and _reports_unpooled(self.result))
 
     @property
     def secondary_sources(self) -> tuple[str, ...]:
         """Labels of pooled studies whose number was read only in a secondary source (a review
         table, another paper's discussion, a news report): shown as a badge on the number."""
-        rows = self.pooled_rows()
-        if rows.empty:
+        if self.result is None:
             return ()
-        flagged = (rows["extraction_level"] == "secondary") | (rows["source_level"] == "secondary")
-        return tuple(rows.loc[flagged.fillna(False).astype(bool), "label"].astype(str))
+        return tuple(
+            str(r["label"])
+            for r in _pooled_records(self.result)
+            if r["extraction_level"] == "secondary" or r["source_level"] == "secondary"
+        )
 
     def pooled_rows(self) -> pd.DataFrame:
         """The exact selected rows behind the number (the drill-down)."""
@@ -165,28 +167,38 @@ def reported_unpooled(result: OutcomeResult) -> pd.DataFrame:
     return unpooled[~unpooled["reason"].str.startswith((ANOTHER_ASSESSMENT, ALSO_REPORTED))]
 
 
+def _reports_unpooled(result: OutcomeResult) -> bool:
+    """Whether :func:`reported_unpooled` is not empty (read from the records)."""
+    skipped = (ANOTHER_ASSESSMENT, ALSO_REPORTED)
+    return any(not str(r["reason"]).startswith(skipped) for r in result.unpooled_records())
+
+
+def _pooled_records(result: OutcomeResult) -> list[dict[str, Any]]:
+    ids = set(result.study_ids)
+    return [r for r in result.selection.records if r["study_id"] in ids]
+
+
 def _has_mixed_assessment(result: OutcomeResult) -> bool:
     default = DEFAULT_ASSESSMENT.get(result.outcome)
     if default is None:
         return False
-    rows = result.selection.rows
-    pooled = rows[rows["study_id"].isin(result.study_ids)]
-    return bool((pooled["assessment"].fillna(default) != default).any())
+    return any(
+        (default if pd.isna(r["assessment"]) else r["assessment"]) != default
+        for r in _pooled_records(result)
+    )
 
 
 def _rate(ev: Evidence, result: OutcomeResult, tier: str, histology: str, m: Method) -> Certainty:
-    pooled = result.selection.rows[result.selection.rows["study_id"].isin(result.study_ids)]
     group = ev.vocab.histology_group(histology) if histology not in ("all", "sts", "bone") else None
     words = GROUP_WORDS.get(group or "all", "histology-group")
     if result.k == 0:
-        unpooled = result.unpooled
-        rows = result.selection.rows
+        rows = result.selection.records
         return rate_number(
             ev,
             outcome=result.outcome,
             rows=rows,
-            k=len(unpooled),
-            n=int(rows["n"].dropna().sum()) if "n" in rows else 0,
+            k=len(result.unpooled_records()),
+            n=int(sum(r["n"] for r in rows if pd.notna(r["n"]))),
             est=None,
             lo=None,
             hi=None,
@@ -196,14 +208,15 @@ def _rate(ev: Evidence, result: OutcomeResult, tier: str, histology: str, m: Met
     pool = result.pool
     est = result.estimate
     assert pool is not None and est is not None
+    pooled = _pooled_records(result)
     events = None
     if result.outcome not in MEDIAN_OUTCOMES and hasattr(pool, "studies"):
         events = [int(s.events) for s in pool.studies]  # type: ignore[union-attr]
-    rows = pooled.assign(n=[s.n for s in pool.studies]) if events is not None else pooled
+        pooled = [{**r, "n": s.n} for r, s in zip(pooled, pool.studies, strict=True)]
     return rate_number(
         ev,
         outcome=result.outcome,
-        rows=rows,
+        rows=pooled,
         k=result.k,
         n=result.n_patients,
         est=est[0],
@@ -248,7 +261,7 @@ def tiered_outcome(
         if res.k > 0:
             chosen = (step, res)
             break
-        if first_unpooled is None and not reported_unpooled(res).empty:
+        if first_unpooled is None and _reports_unpooled(res):
             first_unpooled = (step, res)
     chosen = chosen or first_unpooled
     if chosen is None:
@@ -301,15 +314,16 @@ def tiered_adverse_events(
     """Adverse events at the most direct tier with any reported term."""
     steps = tier_steps(ev, f.histology)[: 1 if direct_only else None]
     tried: list[tuple[str, int]] = []
-    empty = pd.DataFrame()
     for step in steps:
-        table = pool_adverse_events(ev, drug, _step_filters(f, step), m, grade=grade, extra=extra)
-        studies = {s for cell in table["studies"] for s in split_list(cell)}
+        records = adverse_event_records(
+            ev, drug, _step_filters(f, step), m, grade=grade, extra=extra
+        )
+        studies = {s for r in records for s in split_list(r["studies"])}
         tried.append((step.tier, len(studies)))
-        if not table.empty:
+        if records:
+            table = pd.DataFrame(records, columns=list(AE_COLUMNS))
             return TieredAdverseEvents(drug, step.tier, table, tuple(tried))
-        empty = table
-    return TieredAdverseEvents(drug, None, empty, tuple(tried))
+    return TieredAdverseEvents(drug, None, pd.DataFrame(columns=list(AE_COLUMNS)), tuple(tried))
 
 
 def rate_adverse_event(ev: Evidence, row: pd.Series, tier: str | None, histology: str) -> Certainty:
@@ -409,10 +423,10 @@ def number_text(number: TieredNumber) -> tuple[str, str]:
 
 def unpooled_text(number: TieredNumber, limit: int | None = None) -> str:
     """ "Also reported, not pooled: Chi 2018, 11.0 mo, no CI" (empty when nothing was left)."""
-    if number.result is None or number.result.unpooled.empty:
+    if number.result is None:
         return ""
     parts = []
-    for _, row in number.result.unpooled.iterrows():
+    for row in number.result.unpooled_records():
         value = format_value(row["estimate"], months=number.months)
         reason = str(row["reason"])
         if reason == "no confidence interval":
@@ -426,6 +440,8 @@ def unpooled_text(number: TieredNumber, limit: int | None = None) -> str:
             reason = reason.split(": ", 1)[1].split(" (")[0]
         shown = [str(row["label"])] + ([value] if value != MISSING else []) + [reason]
         parts.append(", ".join(shown))
+    if not parts:
+        return ""
     more = ""
     if limit is not None and len(parts) > limit:
         more = f"; and {len(parts) - limit} more (see the studies behind these numbers)"
