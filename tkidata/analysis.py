@@ -26,9 +26,9 @@ from tkidata.selection import (
     adverse_records,
     arm_population_ok,
     arm_record,
-    candidate_arms,
     candidate_records,
     label_of,
+    outcome_records,
     select_arms,
     set_overlaps,
     whole_arm_populations,
@@ -520,15 +520,12 @@ def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
         "location",
         "note",
     ]
-    drug_of = dict(zip(ev.studies["study_id"], ev.studies["drug"], strict=True))
     records = []
     for drug in ev.vocab.tki_drugs:
         for outcome in ("hr_pfs", "hr_os"):
-            facts = ev.outcomes[ev.outcomes["outcome"] == outcome]
-            arms, _ = candidate_arms(ev, drug, f, None)
-            for _, arm in arms.iterrows():
-                mine = facts[facts["study_id"] == arm["study_id"]]
-                for _, row in mine.iterrows():
+            arms, _ = candidate_records(ev, drug, f, None)
+            for _, arm in arms:
+                for row in outcome_records(ev, str(arm["study_id"]), outcome):
                     if not _hr_population_ok(arm, str(row["population"]), f.histology, ev):
                         continue
                     records.append(
@@ -543,7 +540,7 @@ def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
                             "ci_low": row["ci_low"],
                             "ci_high": row["ci_high"],
                             "comparator_study_id": row["comparator_study_id"],
-                            "comparator_drug": drug_of.get(row["comparator_study_id"]),
+                            "comparator_drug": _drug_of(ev, row["comparator_study_id"]),
                             "comparison": HR_LABEL,
                             "location": row["location"],
                             "note": row["note"],
@@ -552,7 +549,12 @@ def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
     return pd.DataFrame(records, columns=columns)
 
 
-def _hr_population_ok(arm: pd.Series, row_pop: str, histology: str, ev: Evidence) -> bool:
+def _drug_of(ev: Evidence, study_id: object) -> object:
+    arm = arm_record(ev, study_id) if isinstance(study_id, str) else None
+    return None if arm is None else arm["drug"]
+
+
+def _hr_population_ok(arm: Mapping[str, Any], row_pop: str, histology: str, ev: Evidence) -> bool:
     """Whether an HR row speaks to the histology filter.
 
     Every row counts under "all" (each is labelled with its population); a subtype row counts

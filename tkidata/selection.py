@@ -379,6 +379,11 @@ def arm_record(ev: Evidence, study_id: str) -> dict[str, Any] | None:
     return _records(ev).arm_by_id.get(study_id)
 
 
+def outcome_records(ev: Evidence, study_id: str, outcome: str) -> list[dict[str, Any]]:
+    """An arm's outcome rows of one outcome as plain records (read-only), in table order."""
+    return _records(ev).facts.get((study_id, outcome), [])
+
+
 def adverse_records(ev: Evidence, study_id: str, grade: str) -> list[tuple[int, dict[str, Any]]]:
     """(row position, record) of an arm's adverse events at a grade band (read-only), with
     ``study_id, grade, term, events, n, pct, derived``."""
