@@ -29,6 +29,8 @@ def test_valid_fixture_loads_with_counts_and_version(ev: tkidata.Evidence) -> No
         "searches": 0,
         "records": 0,
         "included_studies": 0,
+        "risk_of_bias": 0,
+        "guidelines": 0,
         "batches": 2,
     }
     assert len(ev.version.sha256) == 64

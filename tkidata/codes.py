@@ -51,3 +51,21 @@ TIMEPOINTS = (3, 6, 9, 12, 24)
 DENOMINATORS = ("enrolled", "evaluable", "safety", "other")
 NOT_REACHED = ("median", "upper")
 GRADES = ("any", "3plus")
+ROB_OUTCOMES = ("hr_pfs", "hr_os", "all")
+"""What a risk-of-bias judgement is about: one hazard ratio, or every outcome of the trial."""
+ROB_DOMAINS = (
+    "randomisation",
+    "deviations",
+    "missing_data",
+    "measurement",
+    "selective_reporting",
+    "overall",
+)
+"""RoB 2's five domains and its overall judgement (Sterne et al., BMJ 2019;366:l4898)."""
+ROB_JUDGEMENTS = ("low", "some_concerns", "high")
+GUIDELINE_BODIES = ("ESMO", "ESMO-MCBS", "NCCN", "CSCO", "FDA", "EMA", "NMPA", "PMDA", "other")
+REGULATORS = ("FDA", "EMA", "NMPA", "PMDA")
+"""Bodies whose standing is a marketing authorisation rather than a recommendation."""
+GUIDELINE_STATUSES = ("verified", "not_verified")
+"""``verified``: a page read states the standing; ``not_verified``: looked for, no page read
+states it (the standing stays empty)."""

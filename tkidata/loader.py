@@ -67,6 +67,10 @@ class Evidence:
         The search log (queries run, records found and their screening decisions) and the
         studies each published meta-analysis pooled. Empty cells are missing
         values (``NaN``/``<NA>``), never 0; integer columns use the nullable ``Int64`` dtype.
+    risk_of_bias, guidelines : pandas.DataFrame
+        RoB 2 judgements of the randomised trials and the guideline and regulatory standing of
+        each drug (:mod:`tkidata.rob`, :mod:`tkidata.standing`); empty (with their columns)
+        when no batch holds the files.
     vocab : Vocab
         Controlled vocabularies.
     version : DataVersion
@@ -90,6 +94,8 @@ class Evidence:
     searches: pd.DataFrame = field(default_factory=pd.DataFrame)
     records: pd.DataFrame = field(default_factory=pd.DataFrame)
     included_studies: pd.DataFrame = field(default_factory=pd.DataFrame)
+    risk_of_bias: pd.DataFrame = field(default_factory=pd.DataFrame)
+    guidelines: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: tuple[Problem, ...] = ()
     batches: tuple[str, ...] = ()
     read: tuple[tuple[str, int], ...] = ()
@@ -427,6 +433,8 @@ def _validated(data: Path, vocab_folder: Path) -> Evidence:
         searches=_public(typed["searches"]),
         records=_public(typed["records"]),
         included_studies=_public(typed["included_studies"]),
+        risk_of_bias=_public(typed["risk_of_bias"]),
+        guidelines=_public(typed["guidelines"]),
         warnings=tuple(sorted(set(warnings))),
         batches=tuple(p.name for p in batch_dirs(data)),
         read=tuple(sorted((t.shown, len(t.rows)) for name in TABLES for t in usable[name])),

@@ -20,6 +20,8 @@ from tkidata.codes import (
     EXCLUSION_REASONS,
     EXTRACTION_LEVELS,
     GRADES,
+    GUIDELINE_BODIES,
+    GUIDELINE_STATUSES,
     HISTOLOGY_GROUPS,
     HR_OUTCOMES,
     LINES,
@@ -33,6 +35,9 @@ from tkidata.codes import (
     RATE_OUTCOMES,
     REGIMENS,
     RESPONSE_ASSESSMENTS,
+    ROB_DOMAINS,
+    ROB_JUDGEMENTS,
+    ROB_OUTCOMES,
     SEARCH_DECISIONS,
     TIMEPOINTS,
 )
@@ -369,6 +374,71 @@ class IncludedStudyModel(pa.DataFrameModel):
         coerce = False
 
 
+class RiskOfBiasModel(pa.DataFrameModel):
+    """risk_of_bias.csv: one RoB 2 judgement per randomised trial x outcome x domain."""
+
+    trial: Series[str]
+    outcome: Series[str] = pa.Field(isin=ROB_OUTCOMES)
+    domain: Series[str] = pa.Field(isin=ROB_DOMAINS)
+    judgement: Series[str] = pa.Field(isin=ROB_JUDGEMENTS)
+    basis: Series[str]
+    source: Series[str] = pa.Field(str_matches=r"^https?://\S+$")
+    location: Series[str]
+    assessed_from: Series[str] = pa.Field(isin=EXTRACTION_LEVELS)
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class GuidelineModel(pa.DataFrameModel):
+    """guidelines.csv: one guideline or regulatory standing per drug x histology x line x body."""
+
+    drug: Series[str]
+    histology: Series[str]
+    excludes: Series[str] = pa.Field(nullable=True, str_matches=_ID_LIST)
+    line: Series[str] = pa.Field(isin=LINES)
+    line_reported: Series[str] = pa.Field(nullable=True)
+    regimen: Series[str] = pa.Field(isin=REGIMENS)
+    body: Series[str] = pa.Field(isin=GUIDELINE_BODIES)
+    status: Series[str] = pa.Field(isin=GUIDELINE_STATUSES)
+    standing: Series[str] = pa.Field(nullable=True)
+    detail: Series[str]
+    version: Series[str] = pa.Field(nullable=True)
+    date_checked: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+    source: Series[str] = pa.Field(nullable=True, str_matches=r"^https?://\S+$")
+    location: Series[str] = pa.Field(nullable=True)
+    source_level: Series[str] = pa.Field(nullable=True, isin=EXTRACTION_LEVELS)
+
+    @pa.dataframe_check
+    def verified_states_standing(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails((df["status"] == "verified") & df["standing"].isna())
+
+    @pa.dataframe_check
+    def not_verified_has_no_standing(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails((df["status"] == "not_verified") & df["standing"].notna())
+
+    @pa.dataframe_check
+    def verified_cites_source(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails((df["status"] == "verified") & df["source"].isna())
+
+    @pa.dataframe_check
+    def verified_gives_version(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails((df["status"] == "verified") & df["version"].isna())
+
+    @pa.dataframe_check
+    def verified_gives_location(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails((df["status"] == "verified") & df["location"].isna())
+
+    @pa.dataframe_check
+    def source_level_with_source(cls, df: pd.DataFrame) -> pd.Series:
+        return _fails(df["source"].notna() != df["source_level"].notna())
+
+    class Config:
+        strict = True
+        coerce = False
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "studies": StudyModel,
     "outcomes": OutcomeModel,
@@ -377,6 +447,8 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "searches": SearchModel,
     "records": RecordModel,
     "included_studies": IncludedStudyModel,
+    "risk_of_bias": RiskOfBiasModel,
+    "guidelines": GuidelineModel,
 }
 """Table name (file stem) → pandera model."""
 
@@ -471,5 +543,22 @@ ROW_RULES: dict[str, tuple[str, RowText]] = {
     ),
     "term_for_ae": ("term", lambda r: "ae rows need term and grade"),
     "term_only_ae": ("term", lambda r: f"term/grade must be empty for {r.outcome}"),
+    "verified_states_standing": (
+        "standing",
+        lambda r: "a verified row states the standing the source gives",
+    ),
+    "not_verified_has_no_standing": (
+        "standing",
+        lambda r: "a not_verified row leaves standing empty (nothing read states it)",
+    ),
+    "verified_cites_source": ("source", lambda r: "a verified row names the page read"),
+    "verified_gives_version": (
+        "version",
+        lambda r: "a verified row gives the guideline version or approval date",
+    ),
+    "verified_gives_location": (
+        "location",
+        lambda r: "a verified row says where in the source the standing is stated",
+    ),
 }
 """dataframe_check name → (column blamed, message built from the offending row)."""

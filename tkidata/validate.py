@@ -24,6 +24,7 @@ from tkidata.codes import (
 )
 from tkidata.errors import Problem, shown_value
 from tkidata.reading import RawTable
+from tkidata.rob import DOMAINS, judgements_by_outcome, rob2_overall, trial_names
 from tkidata.vocab import Vocab
 
 TABLES = (
@@ -34,6 +35,8 @@ TABLES = (
     "searches",
     "records",
     "included_studies",
+    "risk_of_bias",
+    "guidelines",
 )
 """The table files a batch folder may hold, in load order."""
 
@@ -52,6 +55,8 @@ DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
     "searches": ("search_id",),
     "records": ("record_id",),
     "included_studies": ("source_id", "label"),
+    "risk_of_bias": ("trial", "outcome", "domain"),
+    "guidelines": ("drug", "histology", "line", "regimen", "body", "version"),
     "published": (
         "source_id",
         "drug",
@@ -580,6 +585,7 @@ def cross_problems(
     errors += _duplicates(pub, "published")
     e, w = _search_problems(tables, vocab, known)
     errors += e
+    errors += standing_problems(tables, vocab)
     if not complete_ids:
         errors = [p for p in errors if not p.message.startswith("unknown study_id")]
     return errors, warnings + w
@@ -630,3 +636,82 @@ def _search_problems(
             msg = f"'{row['study_id']}' is not a record of the {row['drug']} search log"
             warnings.append(Problem(*tables["studies"].where(int(i)), "study_id", msg))
     return errors, warnings
+
+
+def _rob_problems(tables: dict[str, Located]) -> list[Problem]:
+    """risk_of_bias.csv: a known randomised trial, every domain judged once, overall by the rule."""
+    table = tables["risk_of_bias"]
+    rob = table.frame
+    names = trial_names(tables["studies"].frame)
+    errors = _flag(
+        table,
+        rob["trial"].notna() & ~rob["trial"].isin(list(names)),
+        "trial",
+        "'{value}' is not a randomised trial in studies.csv (its trial or registration)",
+    )
+    errors += _duplicates(table, "risk_of_bias")
+    usable = rob[rob["trial"].isin(list(names))].dropna(subset=["outcome", "domain", "judgement"])
+    for trial, rows in usable.groupby("trial", sort=False):
+        first = table.where(int(rows.index[0]))
+        for domain in set(rows.loc[rows["outcome"] == "all", "domain"]):
+            if ((rows["domain"] == domain) & (rows["outcome"] != "all")).any():
+                msg = (
+                    f"{trial}: domain {domain} is judged for all outcomes and for one outcome "
+                    "(judge it either for all or per outcome)"
+                )
+                errors.append(Problem(*first, "outcome", msg))
+        for outcome, judged in judgements_by_outcome(rows).items():
+            missing = [d for d in (*DOMAINS, "overall") if d not in judged]
+            if missing:
+                msg = f"{trial} ({outcome}): no judgement for {', '.join(missing)}"
+                errors.append(Problem(*first, "domain", msg))
+                continue
+            implied = rob2_overall(judged)
+            if judged["overall"] != implied:
+                domains = ", ".join(f"{d} {judged[d]}" for d in DOMAINS)
+                at = rows[(rows["domain"] == "overall") & rows["outcome"].isin([outcome, "all"])]
+                msg = (
+                    f"{trial} ({outcome}): overall '{judged['overall']}' disagrees with the "
+                    f"domains ({domains}): the rule gives '{implied}'"
+                )
+                errors.append(Problem(*table.where(int(at.index[0])), "judgement", msg))
+    return errors
+
+
+def _guideline_problems(tables: dict[str, Located], vocab: Vocab) -> list[Problem]:
+    """guidelines.csv: a compared drug, a known histology, no cell both verified and not."""
+    table = tables["guidelines"]
+    gl = table.frame
+    errors = _flag(
+        table, ~gl["drug"].isin(vocab.tki_drugs), "drug", "'{value}' is not a compared drug"
+    )
+    errors += _flag(
+        table,
+        ~gl["histology"].isin(vocab.populations),
+        "histology",
+        "'{value}' is not all, sts, bone or a code of vocab/histology.csv",
+    )
+    for i, row in gl.iterrows():
+        for code in split_list(row["excludes"]):
+            within = row["histology"] == "all" or (
+                vocab.histology_group(code) == row["histology"] != code
+            )
+            if code not in vocab.populations or code == "all" or not within:
+                msg = f"'{code}' is not a histology within {row['histology']}"
+                errors.append(Problem(*table.where(int(i)), "excludes", msg))
+    errors += _duplicates(table, "guidelines")
+    cell = ["drug", "histology", "line", "regimen", "body"]
+    statuses = gl.groupby(cell, dropna=False)["status"].transform("nunique")
+    errors += _flag(
+        table,
+        (statuses > 1) & (gl["status"] == "not_verified"),
+        "status",
+        "'{value}' but a verified row states this body's standing for the same drug, "
+        "histology, line and regimen",
+    )
+    return errors
+
+
+def standing_problems(tables: dict[str, Located], vocab: Vocab) -> list[Problem]:
+    """Rules of the risk-of-bias and guideline tables (see SCHEMA.md, "risk_of_bias.csv")."""
+    return _rob_problems(tables) + _guideline_problems(tables, vocab)

@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from tkidata.codes import REGULATORS
+
 MISSING = "—"
 """What an empty cell shows (never "None", "nan" or "<NA>")."""
 
@@ -366,3 +368,66 @@ def design_mix(designs: list[str]) -> str:
     counts = {key: designs.count(key) for key in DESIGN_SHORT}
     parts = [f"{n} {DESIGN_SHORT[key]}" for key, n in counts.items() if n]
     return " · ".join(parts) if parts else MISSING
+
+
+NO_STANDING = "No guideline standing verified"
+"""A drug's standing when no page read states any for the patient (see tkidata.standing)."""
+ROB_LABELS: dict[str, str] = {
+    "low": "Low risk of bias",
+    "some_concerns": "Some concerns",
+    "high": "High risk of bias",
+}
+ROB_DOMAIN_LABELS: dict[str, str] = {
+    "randomisation": "Randomisation process",
+    "deviations": "Deviations from intended interventions",
+    "missing_data": "Missing outcome data",
+    "measurement": "Measurement of the outcome",
+    "selective_reporting": "Selection of the reported result",
+    "overall": "Overall",
+}
+"""RoB 2's domains in the tool's own words (Sterne et al., BMJ 2019)."""
+
+
+def rob_label(judgement: Any) -> str:
+    """A RoB 2 judgement in words: ``some_concerns`` → ``"Some concerns"``."""
+    return _words(ROB_LABELS, judgement)
+
+
+def rob_domain_label(domain: Any) -> str:
+    """A RoB 2 domain in words: ``missing_data`` → ``"Missing outcome data"``."""
+    return _words(ROB_DOMAIN_LABELS, domain)
+
+
+def standing_phrase(rows: pd.DataFrame) -> str:
+    """A drug's standing in a few words for its card: ``"FDA/EMA approved; ESMO-MCBS 3"``.
+
+    ``rows`` are :func:`tkidata.standing.guideline_standing`'s rows for one patient, most
+    specific first. Regulators that approved the drug are joined ("FDA/EMA approved"), a
+    regulator whose approvals here are all for combinations marked "(in combination)" and one
+    with both "(alone and in combination)"; each guideline body gives its first verified row's
+    standing up to the first comma ("NCCN category 2A, useful in certain circumstances" →
+    "NCCN category 2A"), named by its body when the standing does not name it. With no verified
+    row the phrase is :data:`NO_STANDING`.
+    """
+    verified = rows[rows["status"] == "verified"] if len(rows) else rows
+    if verified.empty:
+        return NO_STANDING
+    approvals: dict[str, set[bool]] = {}
+    parts: list[str] = []
+    for _, row in verified.iterrows():
+        body, standing = str(row["body"]), str(row["standing"])
+        if body in REGULATORS and standing.lower().startswith("approved"):
+            approvals.setdefault(body, set()).add(row["regimen"] == "combination")
+            continue
+        head = standing.split(", ")[0]
+        text = head if head.startswith(body) else f"{body} {head}"
+        if not any(part.startswith(body) for part in parts):
+            parts.append(text)
+    combination = {
+        frozenset({True}): " (in combination)",
+        frozenset({True, False}): " (alone and in combination)",
+    }
+    approved = [body + combination.get(frozenset(kinds), "") for body, kinds in approvals.items()]
+    if approved:
+        parts.insert(0, "/".join(approved) + " approved")
+    return "; ".join(parts)
