@@ -6,10 +6,11 @@ import streamlit as st
 
 from report import charts
 from report.colors import TKI_DRUGS, drug_label
-from tkidata.wording import outcome_label
-from ui import cache, downloads, render
+from tkidata.tiers import unpooled_text
+from tkidata.wording import no_study, outcome_label
+from ui import cache, downloads, patient, render
 from ui.frame import page_frame
-from ui.params import url_selectbox
+from ui.params import direct_only, url_selectbox
 
 OUTCOMES = ("orr", "dcr", "pfs_median", "os_median", "pfs_rate", "os_rate")
 MONTHS = (3, 6, 9, 12, 24)
@@ -29,15 +30,25 @@ if outcome.endswith("_rate"):
     timepoint = url_selectbox(pick_months, "At month", MONTHS, "months", index=1)
 st.caption(f"{render.describe_filters(f)}  \nMethod: {m.describe()}")
 
-result = cache.outcome_result(drug, outcome, f, m, timepoint)
+direct = direct_only()
+answer = cache.tiered_number(drug, outcome, timepoint, f, m, direct)
+at_tiers = dict(cache.tier_results(drug, outcome, timepoint, f, m, direct))
 what = outcome_label(outcome, timepoint)
-if result.pool is None:
-    st.info(render.empty_hint(drug, what, f), icon=":material/filter_alt_off:")
+tier = patient.tier_choice(answer, at_tiers, key="forest_tier")
+result = at_tiers[tier]
+if answer.tier is None:
+    st.info(
+        no_study(f"{drug_label(drug)}, {what}", direct_only=direct),
+        icon=":material/filter_alt_off:",
+    )
+    st.caption(render.empty_hint(drug, what, f))
+elif result.pool is None:
+    st.info(
+        f"{drug_label(drug)}, {what}: no pooled number at this tier."
+        + (f" {unpooled_text(answer)}." if tier == answer.tier and unpooled_text(answer) else ""),
+        icon=":material/info:",
+    )
 else:
-    if result.k == 1:
-        st.info("Single study: shown as reported, not pooled.", icon=":material/info:")
-    if result.derived:
-        st.caption("Some counts are derived (e.g. events = rate × n); see the sources below.")
     info = charts.study_info_from_rows(result.selection.rows)
     forest_tab, subgroup_tab, loo_tab, funnel_tab = st.tabs(
         ["Forest plot", "Subgroups", "Leave-one-out", "Funnel plot & Egger"]
@@ -51,10 +62,11 @@ else:
             timepoint=timepoint,
             study_info=info,
             method_text=render.method_for(outcome, m),
+            tier_text=patient.tier_line(tier, f.histology),
         )
         view = cache.chart_view(
             ("forest_main", drug, outcome, timepoint),
-            f,
+            result.filters,
             m,
             lambda: (
                 forest(),
@@ -70,7 +82,11 @@ else:
             result,
             f"{drug_label(drug)} {what}",
             key="forest_reproduce",
-            about=[f"{drug_label(drug)}: {what}", f"Filters: {render.describe_filters(f)}"],
+            about=[
+                f"{drug_label(drug)}: {what}",
+                f"Filters: {render.describe_filters(f)}",
+                f"Evidence tier: {patient.tier_line(tier, f.histology)}",
+            ],
         )
     with subgroup_tab:
         by = st.radio(
@@ -99,7 +115,7 @@ else:
             )
             view = cache.chart_view(
                 ("forest_subgroups", drug, outcome, timepoint, by),
-                f,
+                result.filters,
                 m,
                 lambda: (
                     subgroup_forest(),
@@ -130,7 +146,7 @@ else:
             )
             view = cache.chart_view(
                 ("forest_loo", drug, outcome, timepoint),
-                f,
+                result.filters,
                 m,
                 lambda: (
                     leave_one_out(),
@@ -153,7 +169,7 @@ else:
         else:
             view = cache.chart_view(
                 ("forest_funnel", drug, outcome, timepoint),
-                f,
+                result.filters,
                 m,
                 lambda: (
                     charts.funnel_chart(

@@ -32,9 +32,12 @@ from report.params import method_for
 from report.view import DEFAULT_OUTCOMES
 from report.view_tables import evidence_table
 from tkidata.wording import (
+    NO_STUDY,
+    NO_STUDY_DIRECT,
     QUESTION_AGE,
     QUESTION_LINE,
     QUESTION_POPULATION,
+    TIER_WORDS,
     format_interval,
     is_median,
     outcome_label,
@@ -143,7 +146,7 @@ def _small_k_notes(results: Iterable[Any]) -> list[str]:
     for r in results:
         name = f"{drug_label(r.drug)} {outcome_label(r.outcome, r.timepoint, short=True)}"
         if r.k == 0:
-            notes.append(f"{name}: no study under these filters.")
+            notes.append(f"{name}: {NO_STUDY}.")
         elif r.k == 1:
             notes.append(f"{name}: k = 1, a single study shown as such, not a pooled estimate.")
         elif r.k == 2:
@@ -201,13 +204,13 @@ def _ae_study_ids(ae_by_drug: Mapping[str, pd.DataFrame]) -> list[str]:
 
 
 def _number_words(
-    drug: str, outcome: str, t: int | None, est: Any, lo: Any, hi: Any, k: int
+    drug: str, outcome: str, t: int | None, est: Any, lo: Any, hi: Any, k: int, tier: str = ""
 ) -> str:
     name = f"{drug_label(drug)} {outcome_label(outcome, t, short=True)}"
     if k == 0 or pd.isna(est):
-        return f"{name}: no study"
+        return f"{name}: {NO_STUDY}"
     value = format_interval(est, lo, hi, months=is_median(outcome))
-    return f"{name} {value}, k = {k}"
+    return f"{name} {value}, k = {k}" + (f", {tier.lower()}" if tier else "")
 
 
 def _efficacy_slides(
@@ -224,7 +227,16 @@ def _efficacy_slides(
         sub = compare[[k in set(page) for k in keys]]
         suffix = f" ({i}/{len(pages)})" if len(pages) > 1 else ""
         numbers = "; ".join(
-            _number_words(r.drug, r.outcome, r.timepoint, r.est, r.ci_lb, r.ci_ub, int(r.k))
+            _number_words(
+                r.drug,
+                r.outcome,
+                r.timepoint,
+                r.est,
+                r.ci_lb,
+                r.ci_ub,
+                int(r.k),
+                str(getattr(r, "tier_words", "") or ""),
+            )
             for r in sub.reset_index(drop=True).itertuples()
         )
         slides.append(
@@ -244,19 +256,25 @@ def _efficacy_slides(
     return slides
 
 
-def _ae_slide(ae_by_drug: Mapping[str, pd.DataFrame]) -> TableSlide | TextSlide:
-    """Grade ≥3 toxicity: the most frequent terms × every TKI, "not reported" as a cell."""
+def _ae_slide(
+    ae_by_drug: Mapping[str, pd.DataFrame],
+    ae_tiers: Mapping[str, str] | None = None,
+    *,
+    direct_only: bool = False,
+) -> TableSlide | TextSlide:
+    """Grade ≥3 toxicity: the most frequent terms × every TKI, "not reported" as a cell; each
+    drug's events at its tier (``ae_tiers``: drug → the tier in words, as on the cards)."""
     table = ae_panel_matrix(ae_by_drug, top=AE_TERMS).fillna("not reported")
+    none = NO_STUDY_DIRECT if direct_only else NO_STUDY
+    tiers = tuple(
+        f"{drug_label(d)}: {(ae_tiers or {}).get(d) or none}."
+        for d in TKI_DRUGS
+        if ae_tiers is not None
+    )
     if table.empty:
         return TextSlide(
             "Grade ≥3 adverse events",
-            (
-                "No study under these filters reports grade ≥3 adverse events by term for any "
-                "of "
-                + ", ".join(drug_label(d) for d in TKI_DRUGS)
-                + ". The patient summary shows grade ≥3 events from the broader evidence "
-                "(histology group or all sarcoma), labelled by tier.",
-            ),
+            (f"Grade ≥3 adverse events of {', '.join(drug_label(d) for d in TKI_DRUGS)}: {none}.",),
             (AE_CAVEAT,),
             name="Adverse events",
         )
@@ -268,7 +286,7 @@ def _ae_slide(ae_by_drug: Mapping[str, pd.DataFrame]) -> TableSlide | TextSlide:
     return TableSlide(
         "Grade ≥3 adverse events: pooled incidence (95% CI)",
         table,
-        (AE_CAVEAT, note),
+        (AE_CAVEAT, note, *tiers),
         name="Adverse events table",
     )
 
@@ -297,7 +315,7 @@ def _hr_slide(hr: pd.DataFrame, labels: Mapping[str, str]) -> TableSlide:
     )
 
 
-def _forest_slide(r: Any, method: Any) -> ChartSlide:
+def _forest_slide(r: Any, method: Any, tier: str = "") -> ChartSlide:
     height_px = CONTENT_H_IN * 72
     chart = forest_chart(
         r.pool,
@@ -315,19 +333,31 @@ def _forest_slide(r: Any, method: Any) -> ChartSlide:
     value = format_interval(pooled.est, pooled.ci_lb, pooled.ci_ub, months=is_median(r.outcome))
     i2 = "" if r.k < 2 or pd.isna(r.pool.i2) else f", I² = {r.pool.i2:.0f}%"
     what = "single study, not pooled" if r.k == 1 else f"pooled random-effects estimate {value}"
+    short = tier.split(":", 1)[0].lower()  # the title flags indirect evidence; notes name all
+    short = "" if short == TIER_WORDS["direct"].lower() else short
     return ChartSlide(
-        f"{drug_label(r.drug)}: {outcome_label(r.outcome, r.timepoint)}",
+        f"{drug_label(r.drug)}: {outcome_label(r.outcome, r.timepoint)}"
+        + (f" — {short}" if short else ""),
         chart,
-        tuple(_small_k_notes([r]) + _ft_notes([r]) + ([r.note] if r.note else [])),
+        tuple(
+            ([tier] if tier else [])
+            + _small_k_notes([r])
+            + _ft_notes([r])
+            + ([r.note] if r.note else [])
+        ),
         alt_text=(
-            f"Forest plot of {drug_label(r.drug)} {outcome_label(r.outcome, r.timepoint)}: "
-            f"{r.k} stud{'y' if r.k == 1 else 'ies'}, {r.n_patients} patients; {what}{i2}."
+            f"Forest plot of {drug_label(r.drug)} {outcome_label(r.outcome, r.timepoint)}"
+            + (f" ({tier})" if tier else "")
+            + f": {r.k} stud{'y' if r.k == 1 else 'ies'}, {r.n_patients} patients; {what}{i2}."
         ),
     )
 
 
 def _limitations_slide(
-    evidence: pd.DataFrame, chosen: Sequence[Any], user: Sequence[str]
+    evidence: pd.DataFrame,
+    chosen: Sequence[Any],
+    user: Sequence[str],
+    tiers: Mapping[tuple[str, str, int | None], str] | None = None,
 ) -> TextSlide:
     small = [r for r in chosen if r.k in (1, 2)]
     derived = [r for r in chosen if r.derived]
@@ -336,6 +366,18 @@ def _limitations_slide(
         "• " + _design_note(evidence),
         "• " + AE_CAVEAT,
     ]
+    indirect = sorted(
+        {
+            words
+            for words in (tiers or {}).values()
+            if words and not words.startswith(TIER_WORDS["direct"])
+        }
+    )
+    if indirect:
+        lines.append(
+            "• Indirect evidence: where the patient's subtype has no study of its own, numbers "
+            "come from broader studies (" + "; ".join(indirect) + "), named on each number."
+        )
     if small:
         names = ", ".join(
             f"{drug_label(r.drug)} {outcome_label(r.outcome, r.timepoint, short=True)} (k = {r.k})"
@@ -398,6 +440,9 @@ def build_deck_content(
     hazard_ratios: pd.DataFrame | None = None,
     population_labels: Mapping[str, str] | None = None,
     patient_summary: pd.DataFrame | None = None,
+    tiers: Mapping[tuple[str, str, int | None], str] | None = None,
+    ae_tiers: Mapping[str, str] | None = None,
+    direct_only: bool = False,
     also_cited: Sequence[str] = (),
     on_chart: Callable[[Any], None] | None = None,
 ) -> DeckContent:
@@ -434,6 +479,13 @@ def build_deck_content(
     patient_summary
         The Compare view's first screen, one row per drug × number (clinical words): the
         patient-summary slide.
+    tiers
+        (drug, outcome, timepoint) → the evidence tier of each result in words
+        (``tkidata.tiers.tier_headline``): forest subtitles, notes and the limitations.
+    ae_tiers
+        Drug → the tier of its grade ≥3 adverse events in words (the AE slide's notes).
+    direct_only
+        Only direct evidence was tried (the words for "nothing" say so).
     also_cited
         Further study ids behind numbers of the deck (the patient summary's), for the
         references.
@@ -466,10 +518,10 @@ def build_deck_content(
     if patient_summary is not None and not patient_summary.empty:
         slides.append(_patient_slide(patient_summary))
     slides += _efficacy_slides(compare, panel_keys, chosen)
-    slides.append(_ae_slide(ae_by_drug))
+    slides.append(_ae_slide(ae_by_drug, ae_tiers, direct_only=direct_only))
     if hazard_ratios is not None and not hazard_ratios.empty:
         slides.append(_hr_slide(hazard_ratios, population_labels or {}))
-    slides.append(_limitations_slide(evidence, chosen, user))
+    slides.append(_limitations_slide(evidence, chosen, user, tiers))
     forests = [r for r in chosen if r.drug in forest_drugs and r.pool is not None]
     forests.sort(
         key=lambda r: (
@@ -482,7 +534,9 @@ def build_deck_content(
         if isinstance(spec, ChartSlide):
             drawn(spec.chart)
     for r in forests:
-        slides.append(_forest_slide(r, method))
+        slides.append(
+            _forest_slide(r, method, (tiers or {}).get((r.drug, r.outcome, r.timepoint), ""))
+        )
         drawn(slides[-1].chart)
     what_if = " (includes user-supplied studies)" if user else ""
     slides.append(

@@ -9,7 +9,7 @@ command line is the deck the page builds for the same settings.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import altair as alt
@@ -25,7 +25,9 @@ from report.colors import TKI_DRUGS, drug_label
 from report.params import describe_filters, histology_words, method_for
 from report.view_tables import pooled_results_table
 from tkidata.evidence_table import evidence_table as evidence_rows
+from tkidata.evidence_table import with_patient_arms
 from tkidata.selection import label_of
+from tkidata.tiers import TieredNumber, summary_frame, tier_headline, tiered_arms
 from tkidata.wording import outcome_label
 
 if TYPE_CHECKING:
@@ -56,11 +58,13 @@ class ExportView:
     forest_drugs : tuple of str
         Drugs that get one forest plot per chosen outcome.
     compare : pandas.DataFrame
-        ``tkidata.compare`` for these filters and method.
+        ``tkidata.tiered_compare`` for these filters and method: every drug × outcome at the
+        patient's most direct tier (as on Compare).
     ae_by_drug : mapping of str to pandas.DataFrame
-        Drug → ``tkidata.pool_adverse_events`` at grade ≥3.
+        Drug → ``tkidata.pool_adverse_events`` at grade ≥3, at the drug's tier (the cards').
     results : tuple of tkidata.OutcomeResult
-        Every TKI × chosen outcome.
+        Every TKI × chosen outcome, each the pool of its tier (``numbers``), or the exact
+        filters' empty pool when no tier has a study.
     hazard_ratios : pandas.DataFrame
         ``tkidata.hazard_ratios`` for these filters.
     user_supplied : tuple of str
@@ -70,6 +74,14 @@ class ExportView:
     patient_summary : pandas.DataFrame or None
         ``tkidata.patient_summary_frame``: the Compare view's first screen for the patient in
         the filters (evidence tiers, certainty), in clinical words.
+    direct_only : bool
+        Only the direct tier was tried (the sidebar's "Direct evidence only").
+    numbers : tuple of tkidata.tiers.TieredNumber
+        The tiered answers behind ``results``, in the same order.
+    ae_tiers : mapping of str to str or None
+        Drug → the tier of its grade ≥3 adverse events (None: no tier reports any).
+    arms : pandas.DataFrame or None
+        ``tkidata.tiers.tiered_arms``: the arms behind the tiered answers and what each serves.
     """
 
     evidence: tkidata.Evidence
@@ -84,6 +96,14 @@ class ExportView:
     user_supplied: tuple[str, ...] = ()
     ae_extra: pd.DataFrame | None = None
     patient_summary: pd.DataFrame | None = None
+    direct_only: bool = False
+    numbers: tuple[TieredNumber, ...] = ()
+    ae_tiers: Mapping[str, str | None] = field(default_factory=dict)
+    arms: pd.DataFrame | None = None
+
+    def tier_words(self, tier: str | None) -> str:
+        """A tier of this view's patient named in one line (``tkidata.tiers.tier_headline``)."""
+        return tier_headline(self.evidence, tier, self.filters.histology)
 
 
 def compute_view(
@@ -97,7 +117,8 @@ def compute_view(
     ae_extra: pd.DataFrame | None = None,
     direct_only: bool = False,
 ) -> ExportView:
-    """Pool everything a view shows (what the Export page takes from its caches).
+    """Pool everything a view shows (what the Export page takes from its caches), each number
+    at the patient's most direct tier, as on Compare (``tkidata.tiers``).
 
     Parameters
     ----------
@@ -109,29 +130,41 @@ def compute_view(
         User-supplied outcome and adverse-event rows (what-if), as for ``tkidata.pool_outcome``
         and ``tkidata.pool_adverse_events``.
     direct_only
-        The patient summary shows the subtype's direct evidence only (no broader tiers).
+        Every number shows the subtype's direct evidence only (no broader tiers).
     """
-    results = tuple(
-        tkidata.pool_outcome(ev, d, o, f, m, timepoint=t, extra=extra)
+    numbers = tuple(
+        tkidata.tiered_outcome(ev, d, o, f, m, timepoint=t, direct_only=direct_only, extra=extra)
         for d in TKI_DRUGS
         for o, t in outcomes
     )
-    ae = {d: tkidata.pool_adverse_events(ev, d, f, m, extra=ae_extra) for d in TKI_DRUGS}
+    results = tuple(
+        n.result
+        if n.result is not None
+        else tkidata.pool_outcome(ev, n.drug, n.outcome, f, m, timepoint=n.timepoint, extra=extra)
+        for n in numbers
+    )
+    summaries = tkidata.patient_summary(
+        ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra
+    )
+    ae = {s.drug: s.adverse_events.table for s in summaries}
+    compare = tkidata.tiered_compare(ev, f, m, direct_only=direct_only, extra=extra)
     return ExportView(
         evidence=ev,
         filters=f,
         method=m,
         outcomes=tuple(outcomes),
         forest_drugs=tuple(forest_drugs),
-        compare=tkidata.compare(ev, f, m, extra=extra),
+        compare=compare,
         ae_by_drug=ae,
         results=results,
         hazard_ratios=tkidata.hazard_ratios(ev, f),
         user_supplied=user_ids(results, ae),
         ae_extra=ae_extra,
-        patient_summary=tkidata.patient_summary_frame(
-            ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra
-        ),
+        patient_summary=summary_frame(ev, summaries, f.histology),
+        direct_only=direct_only,
+        numbers=numbers,
+        ae_tiers={s.drug: s.adverse_events.tier for s in summaries},
+        arms=tiered_arms(ev, compare, summaries),
     )
 
 
@@ -182,9 +215,17 @@ def view_deck_content(view: ExportView, *, date: str) -> DeckContent:
         hazard_ratios=view.hazard_ratios,
         population_labels=population_labels(ev),
         patient_summary=view.patient_summary,
+        tiers=result_tiers(view),
+        ae_tiers={d: view.tier_words(t) for d, t in view.ae_tiers.items()},
+        direct_only=view.direct_only,
         also_cited=summary_study_ids(view),
         on_chart=prefetch,
     )
+
+
+def result_tiers(view: ExportView) -> dict[tuple[str, str, int | None], str]:
+    """(drug, outcome, timepoint) → the tier of each result named in one line."""
+    return {(n.drug, n.outcome, n.timepoint): view.tier_words(n.tier) for n in view.numbers}
 
 
 def summary_study_ids(view: ExportView) -> list[str]:
@@ -220,6 +261,7 @@ def view_figures(view: ExportView) -> dict[str, alt.TopLevelMixin]:
         figures["Hazard ratios vs placebo (within trial)"] = hazard_ratio_chart(
             view.hazard_ratios, population_labels(view.evidence)
         )
+    tiers = result_tiers(view)
     for r in forest_results(view):
         title = f"{drug_label(r.drug)}: {outcome_label(r.outcome, r.timepoint)}"
         figures[title] = forest_chart(
@@ -229,6 +271,7 @@ def view_figures(view: ExportView) -> dict[str, alt.TopLevelMixin]:
             timepoint=r.timepoint,
             study_info=study_info_from_rows(r.selection.rows),
             method_text=method_for(r.outcome, view.method),
+            tier_text=tiers.get((r.drug, r.outcome, r.timepoint), ""),
         )
     return figures
 
@@ -247,7 +290,9 @@ def view_tables(view: ExportView) -> dict[str, pd.DataFrame]:
     ae = ae_panel_matrix(view.ae_by_drug)
     tables = {
         "Pooled results": pooled_results_table(view.compare),
-        "Evidence table": evidence_rows(view.evidence, view.filters),
+        "Evidence table": with_patient_arms(evidence_rows(view.evidence, view.filters), view.arms)
+        if view.arms is not None
+        else evidence_rows(view.evidence, view.filters),
         "Grade 3+ adverse events": ae,
         "Hazard ratios": hazard_ratio_table(view.hazard_ratios, population_labels(view.evidence)),
     }

@@ -40,7 +40,8 @@ def pooled_results_table(compare: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``Drug``, ``Outcome``, ``Unit`` (``proportion`` or ``months``), ``Estimate``,
         ``CI low``, ``CI high``, ``k``, ``Patients``, ``I² (%)``, ``Studies`` (``;``-joined
-        ids), ``Derived``, ``Note``, and ``User-supplied`` (``;``-joined ids, empty if none).
+        ids), ``Derived``, ``Note``, ``User-supplied`` (``;``-joined ids, empty if none) and
+        ``Evidence tier`` (a ``tkidata.tiered_compare`` table's tier; empty otherwise).
     """
     tp = compare["timepoint"] if "timepoint" in compare else pd.Series(pd.NA, compare.index)
     user = (
@@ -66,6 +67,9 @@ def pooled_results_table(compare: pd.DataFrame) -> pd.DataFrame:
             "Derived": compare["derived"].astype(bool),
             "Note": compare["note"].fillna("").astype(str),
             "User-supplied": user,
+            "Evidence tier": compare["tier_words"].fillna("").astype(str)
+            if "tier_words" in compare
+            else "",
         }
     ).reset_index(drop=True)
 

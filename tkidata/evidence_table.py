@@ -130,3 +130,17 @@ def select_evidence(
         ).str.lower()
         keep &= haystack.str.contains(needle, regex=False)
     return table[keep].reset_index(drop=True)
+
+
+def with_patient_arms(table: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    """:func:`evidence_table` for one patient: ``enters_pools`` marks the arms behind the
+    patient's tiered answers (``tkidata.tiers.tiered_arms``), and ``serves`` says what each
+    serves at which tier (empty for the others)."""
+    serves = dict(zip(arms["study_id"], arms["serves"], strict=True))
+    out = table.assign(
+        enters_pools=table["study_id"].isin(serves),
+        serves=table["study_id"].map(serves).fillna(""),
+    )
+    columns = list(table.columns)
+    columns.insert(columns.index("enters_pools") + 1, "serves")
+    return out[columns]

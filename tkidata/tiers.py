@@ -41,6 +41,8 @@ from tkidata.validate import split_list
 from tkidata.wording import (
     GROUP_WORDS,
     MISSING,
+    NO_STUDY,
+    TIER_HEADLINE,
     TIER_WORDS,
     design_mix,
     format_ci,
@@ -631,3 +633,144 @@ def tiered_compare(
     table = pd.DataFrame(records, columns=list(TIERED_COLUMNS))
     table["timepoint"] = table["timepoint"].astype("Int64")
     return table
+
+
+# --- the patient's tiered selection, for every page and export (issue 24) ---------------------
+
+
+def tier_filters(ev: Evidence, f: Filters, tier: str) -> Filters:
+    """The filters of one tier of the patient's ladder (``tier`` in :data:`TIERS`).
+
+    Raises
+    ------
+    ValueError
+        When ``tier`` is not a step of the patient's ladder (e.g. ``"group"`` for a histology
+        group question).
+    """
+    for step in tier_steps(ev, f.histology):
+        if step.tier == tier:
+            return _step_filters(f, step)
+    raise ValueError(f"tier {tier!r} is not a step for histology {f.histology!r}")
+
+
+def patient_tiers(ev: Evidence, f: Filters, *, direct_only: bool = False) -> tuple[str, ...]:
+    """The tiers tried for the patient in ``f``, most direct first (only ``direct`` with
+    ``direct_only``)."""
+    return tuple(s.tier for s in tier_steps(ev, f.histology)[: 1 if direct_only else None])
+
+
+def tier_headline(ev: Evidence, tier: str | None, histology: str) -> str:
+    """The tier a page shows, in one line: ``"Histology group: soft-tissue sarcoma studies,
+    leiomyosarcoma not reported separately"``; :data:`~tkidata.wording.NO_STUDY` for None."""
+    if tier is None:
+        return NO_STUDY[0].upper() + NO_STUDY[1:]
+    if histology == "all":
+        return f"{TIER_WORDS['direct']}: studies of all sarcoma histologies"
+    labels = dict(zip(ev.vocab.histology["code"], ev.vocab.histology["label"], strict=True))
+    subtype = GROUP_WORDS.get(histology) or labels.get(histology, histology)
+    if subtype[1:2].islower():
+        subtype = subtype[0].lower() + subtype[1:]
+    if tier == "direct" and histology in ("sts", "bone"):
+        return f"{TIER_WORDS['direct']}: {subtype} studies"
+    group = GROUP_WORDS.get(ev.vocab.histology_group(histology) or "all", "sarcoma")
+    return TIER_HEADLINE[tier].format(group=group, subtype=subtype)
+
+
+def outcome_at_tiers(
+    ev: Evidence,
+    drug: str,
+    outcome: str,
+    f: Filters,
+    m: Method,
+    *,
+    timepoint: int | None = None,
+    direct_only: bool = False,
+    extra: pd.DataFrame | None = None,
+) -> tuple[tuple[str, OutcomeResult], ...]:
+    """The pool of one drug × outcome at every tier of the patient's ladder, most direct first
+    (Forest's "other tiers"); :func:`tiered_outcome` says which of them answers."""
+    return tuple(
+        (
+            tier,
+            pool_outcome(
+                ev, drug, outcome, tier_filters(ev, f, tier), m, timepoint=timepoint, extra=extra
+            ),
+        )
+        for tier in patient_tiers(ev, f, direct_only=direct_only)
+    )
+
+
+def adverse_events_at_tier(
+    ev: Evidence,
+    drug: str,
+    f: Filters,
+    m: Method,
+    tier: str,
+    *,
+    grade: str = "3plus",
+    extra: pd.DataFrame | None = None,
+) -> TieredAdverseEvents:
+    """:func:`tkidata.pool_adverse_events` of one drug at a given tier of the patient's ladder
+    (Safety's all-grade incidence at the tier of the cards' grade ≥3 events)."""
+    table = pool_adverse_events(ev, drug, tier_filters(ev, f, tier), m, grade=grade, extra=extra)
+    studies = {s for cell in table["studies"] for s in split_list(cell)}
+    return TieredAdverseEvents(
+        drug, tier if not table.empty else None, table, ((tier, len(studies)),)
+    )
+
+
+TIERED_ARM_COLUMNS = ("study_id", "drug", "serves")
+"""Columns of :func:`tiered_arms`."""
+
+
+def tiered_arms(
+    ev: Evidence, table: pd.DataFrame, summaries: Sequence[DrugSummary]
+) -> pd.DataFrame:
+    """The study arms behind a patient's tiered answers and what each serves, at which tier.
+
+    Parameters
+    ----------
+    ev : Evidence
+    table : pandas.DataFrame
+        :func:`tiered_compare` rows of the patient (every number shown).
+    summaries : sequence of DrugSummary
+        :func:`patient_summary` of the patient (the cards' grade ≥3 adverse events).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`TIERED_ARM_COLUMNS`, one row per arm: ``serves`` in words, e.g.
+        ``"ORR, DCR: histology group · grade ≥3 AEs: histology group"``.
+    """
+    serves: dict[str, dict[str, list[str]]] = {}
+    drugs: dict[str, str] = {}
+    for row in table.itertuples(index=False):
+        if not row.tier:
+            continue
+        what = outcome_label(
+            row.outcome, None if pd.isna(row.timepoint) else int(row.timepoint), short=True
+        )
+        for sid in split_list(row.study_ids):
+            serves.setdefault(sid, {}).setdefault(str(row.tier_words).lower(), []).append(what)
+            drugs[sid] = row.drug
+    for summary in summaries:
+        ae = summary.adverse_events
+        if ae.tier is None:
+            continue
+        for cell in ae.table["studies"]:
+            for sid in split_list(cell):
+                serves.setdefault(sid, {}).setdefault(ae.tier_words.lower(), [])
+                if "grade ≥3 AEs" not in serves[sid][ae.tier_words.lower()]:
+                    serves[sid][ae.tier_words.lower()].append("grade ≥3 AEs")
+                drugs[sid] = summary.drug
+    records = [
+        {
+            "study_id": sid,
+            "drug": drugs[sid],
+            "serves": " · ".join(
+                f"{', '.join(dict.fromkeys(whats))}: {tier}" for tier, whats in by_tier.items()
+            ),
+        }
+        for sid, by_tier in serves.items()
+    ]
+    return pd.DataFrame(records, columns=list(TIERED_ARM_COLUMNS))

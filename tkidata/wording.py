@@ -348,6 +348,26 @@ TIER_EXPLAINED: dict[str, str] = {
 }
 """What each tier means, for captions (``{group}`` and ``{subtype}`` are filled in)."""
 
+TIER_HEADLINE: dict[str, str] = {
+    "direct": "Direct evidence: {subtype} cohorts or subgroups reported on their own",
+    "group": "Histology group: {group} studies, {subtype} not reported separately",
+    "all": "All sarcoma: bone and soft-tissue sarcoma studies, {subtype} not reported separately",
+}
+"""The tier a page shows, named in one line (``{group}`` and ``{subtype}`` are filled in)."""
+
+NO_STUDY = "no study reports it for this patient"
+"""What every page says when no tier has any evidence for a number (the same words on the
+cards, Forest, Safety, the exports and the deck)."""
+
+NO_STUDY_DIRECT = "no study reports it for this patient (direct evidence only)"
+""":data:`NO_STUDY` when the direct-evidence-only switch is on."""
+
+
+def no_study(subject: str, *, direct_only: bool = False) -> str:
+    """``"Anlotinib, ORR: no study reports it for this patient"`` (see :data:`NO_STUDY`)."""
+    return f"{subject}: {NO_STUDY_DIRECT if direct_only else NO_STUDY}"
+
+
 DESIGN_SHORT: dict[str, str] = {
     "rct_arm": "RCT",
     "single_arm": "prospective",

@@ -46,10 +46,8 @@ from tkidata import (
     Filters,
     Method,
     OutcomeResult,
-    compare,
     hazard_ratios,
     patient_summary,
-    pool_adverse_events,
     pool_outcome,
     reproduction_table,
     tiered_compare,
@@ -60,7 +58,17 @@ from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
 from tkidata.reproduction import held_studies as held_studies_of
 from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
-from tkidata.tiers import DrugSummary, TieredNumber, summary_frame, tiered_outcome
+from tkidata.tiers import (
+    DrugSummary,
+    TieredAdverseEvents,
+    TieredNumber,
+    adverse_events_at_tier,
+    outcome_at_tiers,
+    summary_frame,
+    tiered_adverse_events,
+    tiered_arms,
+    tiered_outcome,
+)
 from tkidata.vocab import VOCAB_DIR
 from ui import user_studies
 
@@ -191,28 +199,6 @@ def _held(
     return memo.get((data_fingerprint(), user_studies.token() if users else "", *key), build)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _compare(fp: Fingerprint, f: Filters, m: Method, extra: pd.DataFrame | None) -> pd.DataFrame:
-    return compare(_shared(fp), f, m, extra=extra)
-
-
-@st.cache_data(show_spinner=False, max_entries=32, persist="disk")
-def _compare_curated(fp: Fingerprint, f: Filters, m: Method) -> pd.DataFrame:
-    return compare(_shared(fp), f, m)
-
-
-def compare_table(f: Filters, m: Method) -> pd.DataFrame:
-    """``tkidata.compare``: every drug × outcome for these filters and method."""
-
-    def build() -> pd.DataFrame:
-        extra = user_studies.outcome_extra(f)
-        if extra is None:
-            return _compare_curated(data_fingerprint(), f, m)
-        return _compare(data_fingerprint(), f, m, extra)
-
-    return _held(("compare", f, m), build)
-
-
 @st.cache_data(show_spinner=False, max_entries=256)
 def _outcome(
     fp: Fingerprint,
@@ -236,36 +222,6 @@ def outcome_result(
             data_fingerprint(), drug, outcome, timepoint, f, m, user_studies.outcome_extra(f)
         ),
     )
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _adverse_events(
-    fp: Fingerprint, f: Filters, m: Method, grade: str, extra: pd.DataFrame | None
-) -> dict[str, pd.DataFrame]:
-    ev = _shared(fp)
-    return {
-        drug: pool_adverse_events(ev, drug, f, m, grade=grade, extra=extra) for drug in TKI_DRUGS
-    }
-
-
-@st.cache_data(show_spinner=False, max_entries=64, persist="disk")
-def _adverse_events_curated(
-    fp: Fingerprint, f: Filters, m: Method, grade: str
-) -> dict[str, pd.DataFrame]:
-    ev = _shared(fp)
-    return {drug: pool_adverse_events(ev, drug, f, m, grade=grade) for drug in TKI_DRUGS}
-
-
-def adverse_events(f: Filters, m: Method, grade: str = "3plus") -> Mapping[str, pd.DataFrame]:
-    """Drug → ``tkidata.pool_adverse_events`` frame at one grade band, for every TKI."""
-
-    def build() -> Mapping[str, pd.DataFrame]:
-        extra = user_studies.ae_extra(f)
-        if extra is None:
-            return _adverse_events_curated(data_fingerprint(), f, m, grade)
-        return _adverse_events(data_fingerprint(), f, m, grade, extra)
-
-    return _held(("adverse_events", f, m, grade), build)
 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
@@ -379,11 +335,6 @@ COMPARE_OUTCOMES: tuple[tuple[str, int | None], ...] = (
 )
 
 
-def compare_view(f: Filters, m: Method) -> pd.DataFrame:
-    """The rows of :func:`compare_table` shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
-    return _held(("compare_view", f, m), lambda: _in_compare_order(compare_table(f, m)))
-
-
 def _in_compare_order(table: pd.DataFrame) -> pd.DataFrame:
     parts = [
         table[
@@ -402,24 +353,36 @@ def export_view(
     forest_drugs: Sequence[str],
     direct_only: bool = False,
 ) -> ExportView:
-    """The exported view (deck, figures, tables, bundle) assembled from the cached results."""
+    """The exported view (deck, figures, tables, bundle) assembled from the cached results,
+    every number at the patient's tier as on Compare (``report.view.compute_view``'s twin)."""
     from report.view import ExportView, user_ids
 
-    results = tuple(outcome_result(d, o, f, m, t) for d in TKI_DRUGS for o, t in outcomes)
-    ae = adverse_events(f, m, "3plus")
+    numbers = tuple(
+        tiered_number(d, o, t, f, m, direct_only) for d in TKI_DRUGS for o, t in outcomes
+    )
+    results = tuple(
+        n.result if n.result is not None else outcome_result(n.drug, n.outcome, f, m, n.timepoint)
+        for n in numbers
+    )
+    summaries = summary(f, m, direct_only)
+    ae = {s.drug: s.adverse_events.table for s in summaries}
     return ExportView(
         evidence=evidence(),
         filters=f,
         method=m,
         outcomes=tuple(outcomes),
         forest_drugs=tuple(forest_drugs),
-        compare=compare_table(f, m),
+        compare=tiered_table(f, m, direct_only),
         ae_by_drug=ae,
         results=results,
         hazard_ratios=hazard_ratio_table(f),
         user_supplied=user_ids(results, ae),
         ae_extra=user_studies.ae_extra(f),
-        patient_summary=summary_frame(evidence(), summary(f, m, direct_only), f.histology),
+        patient_summary=summary_frame(evidence(), summaries, f.histology),
+        direct_only=direct_only,
+        numbers=numbers,
+        ae_tiers={s.drug: s.adverse_events.tier for s in summaries},
+        arms=patient_arms(f, m, direct_only),
     )
 
 
@@ -472,6 +435,18 @@ def _tiered_curated(fp: Fingerprint, f: Filters, m: Method, direct_only: bool) -
     return tiered_compare(_shared(fp), f, m, direct_only=direct_only)
 
 
+def tiered_table(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
+    """``tkidata.tiered_compare``: every drug × outcome at the patient's most direct tier."""
+
+    def build() -> pd.DataFrame:
+        extra = user_studies.outcome_extra(f)
+        if extra is None:
+            return _tiered_curated(data_fingerprint(), f, m, direct_only)
+        return _tiered(data_fingerprint(), f, m, direct_only, extra)
+
+    return _held(("tiered_table", f, m, direct_only), build)
+
+
 def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
     """``tkidata.tiered_compare`` rows shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
 
@@ -515,6 +490,81 @@ def tiered_number(
             m,
             direct_only,
             user_studies.outcome_extra(f),
+        ),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _tier_results(
+    fp: Fingerprint,
+    drug: str,
+    outcome: str,
+    timepoint: int | None,
+    f: Filters,
+    m: Method,
+    direct_only: bool,
+    extra: pd.DataFrame | None,
+) -> tuple[tuple[str, OutcomeResult], ...]:
+    return outcome_at_tiers(
+        _shared(fp), drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only, extra=extra
+    )
+
+
+def tier_results(
+    drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method, direct_only: bool
+) -> tuple[tuple[str, OutcomeResult], ...]:
+    """``tkidata.tiers.outcome_at_tiers``: one number's pool at every tier of the patient's
+    ladder (Forest's tier choice; :func:`tiered_number` says which tier answers)."""
+    return _held(
+        ("tier_results", drug, outcome, timepoint, f, m, direct_only),
+        lambda: _tier_results(
+            data_fingerprint(),
+            drug,
+            outcome,
+            timepoint,
+            f,
+            m,
+            direct_only,
+            user_studies.outcome_extra(f),
+        ),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class TieredSafety:
+    """Safety for the patient: per drug, grade ≥3 events at the cards' tier and all-grade
+    events at the same tier (their own most direct tier when no grade ≥3 event is reported)."""
+
+    grade3: Mapping[str, TieredAdverseEvents]
+    any_grade: Mapping[str, TieredAdverseEvents]
+
+
+def safety(f: Filters, m: Method, direct_only: bool) -> TieredSafety:
+    """The Safety page's adverse events at each drug's tier (the cards' grade ≥3 tier)."""
+
+    def build() -> TieredSafety:
+        ev, extra = evidence(), user_studies.ae_extra(f)
+        grade3 = {s.drug: s.adverse_events for s in summary(f, m, direct_only)}
+        any_grade = {
+            drug: adverse_events_at_tier(ev, drug, f, m, ae.tier, grade="any", extra=extra)
+            if ae.tier is not None
+            else tiered_adverse_events(
+                ev, drug, f, m, grade="any", direct_only=direct_only, extra=extra
+            )
+            for drug, ae in grade3.items()
+        }
+        return TieredSafety(grade3, any_grade)
+
+    return _held(("safety", f, m, direct_only), build)
+
+
+def patient_arms(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
+    """``tkidata.tiers.tiered_arms``: the arms behind the patient's tiered answers (every
+    outcome's number and the grade ≥3 events) and what each serves, at which tier."""
+    return _held(
+        ("patient_arms", f, m, direct_only),
+        lambda: tiered_arms(
+            evidence(), tiered_table(f, m, direct_only), summary(f, m, direct_only)
         ),
     )
 

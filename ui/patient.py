@@ -8,7 +8,7 @@ studies behind every number, row by row.
 from __future__ import annotations
 
 import html
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -24,18 +24,22 @@ from tkidata.tiers import (
     TieredNumber,
     number_text,
     reported_unpooled,
+    tier_headline,
     unpooled_text,
 )
 from tkidata.validate import split_list
 from tkidata.wording import (
     MISSING,
+    NO_STUDY,
+    NO_STUDY_DIRECT,
     TIER_EXPLAINED,
+    TIER_WORDS,
     design_label,
     format_ci,
     format_value,
     outcome_label,
 )
-from ui.cache import evidence, histology_labels, view_part
+from ui.cache import TieredSafety, evidence, histology_labels, view_part
 
 CAVEAT = (
     "Naive cross-trial comparison: each drug was studied in different, mostly single-arm trials "
@@ -78,7 +82,7 @@ def _number_html(number: TieredNumber) -> str:
         return (
             f"<div class='tki-num'><div class='tki-label'>{_esc(label)}</div>"
             f"<div class='tki-value tki-none'>{MISSING}</div>"
-            "<div class='tki-meta'>no study reports it for this patient</div></div>"
+            f"<div class='tki-meta'>{NO_STUDY}</div></div>"
         )
     if number.has_number:
         k_text = "single study, not pooled" if res.k == 1 else f"k = {res.k}"
@@ -221,6 +225,95 @@ def ae_tiers(summaries: Sequence[DrugSummary]) -> str:
         )
         or "no drug reports grade ≥3 events for this patient"
     )
+
+
+def tier_line(tier: str | None, histology: str) -> str:
+    """``tkidata.tiers.tier_headline``: the tier a page shows, named in one line."""
+    return view_part(
+        ("tier_line", tier, histology), lambda: tier_headline(evidence(), tier, histology)
+    )
+
+
+def tier_choice(
+    answer: TieredNumber, at_tiers: Mapping[str, tkidata.OutcomeResult], *, key: str
+) -> str:
+    """Name the tier that answers for the patient (as on Compare) and offer the other tiers.
+
+    Parameters
+    ----------
+    answer
+        The patient's number (``tkidata.tiered_outcome``): its tier is shown first.
+    at_tiers
+        Tier → the pool at that tier (``tkidata.tiers.outcome_at_tiers``), most direct first.
+    key
+        Widget key prefix; the choice resets when the patient, drug or outcome changes.
+
+    Returns
+    -------
+    str
+        The tier chosen (the answering tier unless the reader picked another).
+    """
+    tiers = list(at_tiers)
+    histology = next(iter(at_tiers.values())).filters.histology if at_tiers else "all"
+    default = answer.tier if answer.tier in tiers else tiers[0]
+    state = (answer.drug, answer.outcome, answer.timepoint, answer.tried, tuple(tiers))
+    if len(tiers) == 1:
+        chosen = tiers[0]
+    else:
+        chosen = st.radio(
+            "Evidence tier shown",
+            tiers,
+            index=tiers.index(default),
+            format_func=lambda t: (
+                f"{TIER_WORDS[t]} (k = {at_tiers[t].k})"
+                + (" · answers for this patient" if t == answer.tier else "")
+            ),
+            horizontal=True,
+            key=f"{key}_{abs(hash(state))}",
+            help="The patient's number comes from the most direct tier with a study "
+            "(direct, then histology group, then all sarcoma), as on Compare.",
+        )
+    if answer.tier is None:
+        return chosen
+    line = tier_line(chosen, histology)
+    if chosen == answer.tier:
+        st.markdown(f"**{_md(line)}**, as on Compare.")
+    else:
+        st.markdown(
+            f"**{_md(line)}**: another tier. The number for this patient comes from "
+            f"{TIER_WORDS[answer.tier].lower()} (k = {at_tiers[answer.tier].k})."
+        )
+    return chosen
+
+
+def safety_tiers(safety: TieredSafety, histology: str, *, direct_only: bool = False) -> str:
+    """Each drug's adverse-event tier, one Markdown bullet per drug: the tier named in words,
+    or :data:`NO_STUDY` in the cards' words."""
+    lines = []
+    for drug, grade3 in safety.grade3.items():
+        any_grade = safety.any_grade[drug]
+        name = f"**{drug_label(drug)}**"
+        if grade3.tier is not None:
+            top = ", ".join(str(t).lower() for t in grade3.top()["term"])
+            lines.append(
+                f"- {name}: {_md(tier_line(grade3.tier, histology))} (most frequent grade ≥3: "
+                f"{_md(top)})"
+            )
+            continue
+        none = NO_STUDY_DIRECT if direct_only else NO_STUDY
+        if any_grade.tier is not None:
+            lines.append(
+                f"- {name}: grade ≥3 events: {none}; all grades: "
+                f"{_md(tier_line(any_grade.tier, histology))}"
+            )
+        else:
+            lines.append(f"- {name}: adverse events: {none}")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """Text safe inside Markdown emphasis (no stray markup from labels)."""
+    return text.replace("*", "\\*").replace("_", "\\_")
 
 
 def tier_legend(f: tkidata.Filters) -> str:

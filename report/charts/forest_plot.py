@@ -465,8 +465,11 @@ def forest_chart(
     plot_width: int = 270,
     titled: bool = True,
     narrow: bool = False,
+    tier_text: str = "",
 ) -> alt.HConcatChart:
     """Forest plot: studies (square ∝ weight), random and common diamonds, prediction interval.
+
+    ``tier_text`` names the evidence tier the studies come from (a subtitle line).
 
     ``text``, ``row_px`` and ``plot_width`` size it (larger for a slide: :func:`forest_fit`);
     ``titled=False`` leaves the drug and outcome to the slide's title. ``narrow=True`` is the
@@ -474,7 +477,7 @@ def forest_chart(
     """
     table = forest_table(pool, drug=drug, outcome=outcome, study_info=study_info)
     months = is_median(outcome)
-    subtitle = [t for t in (_het_text(pool), method_text) if t]
+    subtitle = [t for t in (tier_text, _het_text(pool), method_text) if t]
     return _draw_forest(
         table,
         title=f"{drug_label(drug)}: {outcome_label(outcome, timepoint)}",

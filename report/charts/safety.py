@@ -72,15 +72,19 @@ def safety_chart(
     drugs: Sequence[str] | None = None,
     top: int = 15,
     width: int = 180,
+    always: Sequence[str] = (),
 ) -> alt.VConcatChart:
     """Two panels, all grades above grade ≥3, with the same terms in the same order and one
     dot-and-interval per drug (colour and shape).
 
     Shows the ``top`` terms with the highest incidence in any drug and grade band; about
-    360 px wide at the default ``width``, so it fits a phone.
+    360 px wide at the default ``width``, so it fits a phone. Terms in ``always`` (e.g. the
+    patient summary's most frequent grade ≥3 events) are shown even beyond the ``top``.
     """
     table = safety_table(any_grade, grade3, drugs=drugs)
-    order = list(dict.fromkeys(table["term"]))[:top]
+    ranked = list(dict.fromkeys(table["term"]))
+    kept = set(ranked[:top]) | set(always)
+    order = [term for term in ranked if term in kept]
     table = table[table["term"].isin(order)]
     drugs_here = [d for d in tki_labels() if d in set(table["drug_label"])]
     per_term = max(len(drugs_here), 1) * 15 + 6
