@@ -21,7 +21,6 @@ from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
 from tkidata.selection import (
-    ROW_COLUMNS,
     Selection,
     adverse_records,
     arm_population_ok,
@@ -144,63 +143,6 @@ class OutcomeResult:
         return (r.est, r.ci_lb, r.ci_ub)
 
 
-def _extra_rows(
-    extra: pd.DataFrame, outcome: str, population: str, timepoint: int | None
-) -> pd.DataFrame:
-    """Validate user-supplied outcome rows and shape them like :data:`ROW_COLUMNS`."""
-    rows = extra.copy()
-    if "study_id" not in rows.columns:
-        raise ValueError("extra rows need a study_id column")
-    if "outcome" in rows.columns:
-        rows = rows[rows["outcome"] == outcome]
-    if "population" in rows.columns:
-        rows = rows[rows["population"].fillna("all") == population]
-    if timepoint is not None and "timepoint_months" in rows.columns:
-        rows = rows[rows["timepoint_months"] == timepoint]
-    needed = {
-        **dict.fromkeys(PROPORTION_OUTCOMES, ("events", "n")),
-        **dict.fromkeys(RATE_OUTCOMES, ("estimate", "n")),
-        **dict.fromkeys(MEDIAN_OUTCOMES, ("estimate",)),
-    }[outcome]
-    for col in needed:
-        if col not in rows.columns:
-            raise ValueError(f"extra rows for {outcome} need a {col} column")
-        if rows[col].isna().any():
-            raise ValueError(f"extra rows for {outcome}: {col} is empty")
-    if "events" in rows.columns and "n" in rows.columns:
-        bad = (rows["events"] > rows["n"]) | (rows["events"] < 0) | (rows["n"] <= 0)
-        if bad.fillna(False).any():
-            raise ValueError("extra rows: need 0 <= events <= n and n > 0")
-    shaped = pd.DataFrame({col: rows.get(col) for col in ROW_COLUMNS})
-    shaped["population"] = population
-    shaped["outcome"] = outcome
-    shaped["timepoint_months"] = timepoint
-    shaped["derived"] = False
-    shaped["user_supplied"] = True
-    shaped["label"] = rows["study_id"].astype(str) + " (user)"
-    return shaped.reset_index(drop=True)
-
-
-def _with_extra(sel: Selection, extra: pd.DataFrame | None) -> Selection:
-    if extra is not None and "drug" in extra.columns:
-        extra = extra[extra["drug"] == sel.drug]
-    if extra is None or extra.empty:
-        return sel
-    added = _extra_rows(extra, sel.outcome, sel.population, sel.timepoint)
-    if added.empty:
-        return sel
-    return Selection(
-        sel.drug,
-        sel.outcome,
-        sel.population,
-        sel.timepoint,
-        sel.filters,
-        sel.study_set,
-        sel.records + tuple(added.astype(object).to_dict("records")),
-        sel.excluded_records,
-    )
-
-
 def row_n(row: Mapping[str, Any], ev: Evidence) -> int | None:
     """Patients behind one selected row: the row's own n, else the arm's n_enrolled when the
     row describes the whole arm. A subgroup row without a stated n has no N (None): it never
@@ -252,7 +194,6 @@ def pool_outcome(
     m: Method,
     timepoint: int | None = None,
     study_set: str | None = None,
-    extra: pd.DataFrame | None = None,
     population: str | None = None,
 ) -> OutcomeResult:
     """Pool one outcome of one drug over the selected arms.
@@ -269,13 +210,6 @@ def pool_outcome(
         Months; required for ``pfs_rate``/``os_rate``.
     study_set : str, optional
         Restrict to arms included in this meta-analysis (``li2025``).
-    extra : pandas.DataFrame, optional
-        User-supplied rows (what-if) in the outcomes.csv shape: ``study_id`` plus ``events`` and
-        ``n`` (orr/dcr), ``estimate`` and ``n`` (rates, as a fraction), or ``estimate`` and
-        optionally ``ci_low``, ``ci_high``, ``not_reached`` (medians, months). Optional
-        ``outcome``, ``population`` and ``timepoint_months`` columns restrict which rows apply
-        (a missing population means ``all``); a ``drug`` column routes rows to their drug. They
-        are pooled with the selection and listed in ``user_supplied``.
     population : str, optional
         Histology to pool for; overrides ``f.histology``.
 
@@ -284,7 +218,6 @@ def pool_outcome(
     OutcomeResult
     """
     sel = select_arms(ev, drug, outcome, f, population, study_set, timepoint)
-    sel = _with_extra(sel, extra)
     rows = sel.records
     user = tuple(str(r["study_id"]) for r in rows if bool(r["user_supplied"]))
     labels = [r["label"] for r in rows]
@@ -388,7 +321,6 @@ def pool_adverse_events(
     m: Method,
     grade: str = "3plus",
     study_set: str | None = None,
-    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Pool every CTCAE term of one drug at one grade band among the arms that report it.
 
@@ -403,10 +335,6 @@ def pool_adverse_events(
     m : Method
     grade : {"3plus", "any"}
     study_set : str, optional
-    extra : pandas.DataFrame, optional
-        User rows in the adverse_events.csv shape: ``study_id``, ``term``, ``grade``, ``n`` and
-        ``events`` (or ``pct``); a ``drug`` column routes rows to their drug.
-
     Returns
     -------
     pandas.DataFrame
@@ -415,7 +343,7 @@ def pool_adverse_events(
         term is listed there and never counted as 0 events. ``derived`` is True when any count
         was computed from a stated percentage.
     """
-    records = adverse_event_records(ev, drug, f, m, grade, study_set, extra)
+    records = adverse_event_records(ev, drug, f, m, grade, study_set)
     return pd.DataFrame(records, columns=list(AE_COLUMNS))
 
 
@@ -426,7 +354,6 @@ def adverse_event_records(
     m: Method,
     grade: str = "3plus",
     study_set: str | None = None,
-    extra: pd.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`pool_adverse_events` as records (:data:`AE_COLUMNS`), in the table's order."""
     if grade not in ("3plus", "any"):
@@ -439,22 +366,8 @@ def adverse_event_records(
         (hit for sid in set(arm_ids) for hit in adverse_records(ev, sid, grade)),
         key=lambda hit: hit[0],
     )
-    reported = [{**row, "user_supplied": False} for _, row in rows]
-    if extra is not None and "drug" in extra.columns:
-        extra = extra[extra["drug"] == drug]
-    if extra is not None and not extra.empty:
-        user = extra[extra["grade"] == grade] if "grade" in extra.columns else extra
-        for col in ("study_id", "term", "n"):
-            if col not in user.columns:
-                raise ValueError(f"extra AE rows need a {col} column")
-        user = user.assign(
-            events=user["events"] if "events" in user.columns else np.nan,
-            pct=user["pct"] if "pct" in user.columns else np.nan,
-            derived=False,
-            user_supplied=True,
-        )
-        columns = ["study_id", "term", "events", "n", "pct", "derived", "user_supplied"]
-        reported += user[columns].astype(object).to_dict("records")
+    users = ev.user_ids
+    reported = [{**row, "user_supplied": row["study_id"] in users} for _, row in rows]
     by_term: dict[object, list[dict[str, Any]]] = {}
     for row in reported:
         from_pct = pd.isna(row["events"])
@@ -622,11 +535,8 @@ def compare(
     f: Filters,
     m: Method,
     study_set: str | None = None,
-    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every compared drug × outcome (landmark rates at each timepoint present in the data).
-
-    ``extra`` holds user-supplied rows as for :func:`pool_outcome`, with a ``drug`` column.
 
     Returns
     -------
@@ -637,9 +547,7 @@ def compare(
     records = []
     for drug in ev.vocab.tki_drugs:
         for outcome, t in compare_targets(ev):
-            res = pool_outcome(
-                ev, drug, outcome, f, m, timepoint=t, study_set=study_set, extra=extra
-            )
+            res = pool_outcome(ev, drug, outcome, f, m, timepoint=t, study_set=study_set)
             est = res.estimate or (np.nan, np.nan, np.nan)
             records.append(
                 {

@@ -83,6 +83,11 @@ class Evidence:
         Every file read (as shown in messages) and its number of data rows.
     skipped : tuple of str
         Entries of the data folder deliberately not read, with the reason.
+    user_ids : frozenset of str
+        Study ids of a session's user-supplied studies merged in
+        (:func:`tkidata.user_studies.with_user_studies`); empty for the curated evidence.
+    user_digest : str
+        Digest of those user studies ("" for the curated evidence).
     """
 
     studies: pd.DataFrame
@@ -100,6 +105,13 @@ class Evidence:
     batches: tuple[str, ...] = ()
     read: tuple[tuple[str, int], ...] = ()
     skipped: tuple[str, ...] = ()
+    user_ids: frozenset[str] = frozenset()
+    user_digest: str = ""
+
+    @property
+    def fingerprint(self) -> tuple[str, str]:
+        """What the evidence holds: the curated data's sha256 and the user studies' digest."""
+        return self.version.sha256, self.user_digest
 
 
 NOTE_SUFFIXES = (".md",)

@@ -20,13 +20,9 @@ What a clinician reads is the estimate *and* its interval: "20% (10–35)" and "
 different answers even when the point estimates agree."""
 
 
-def _ae_study_range(
-    ev: Evidence, studies: str, term: str, grade: str, extra: pd.DataFrame | None = None
-) -> tuple[float, float]:
+def _ae_study_range(ev: Evidence, studies: str, term: str, grade: str) -> tuple[float, float]:
     ids = studies.split(";") if isinstance(studies, str) and studies else []
     table = ev.adverse_events
-    if extra is not None and not extra.empty:
-        table = pd.concat([table, extra.assign(pct=float("nan"))], ignore_index=True)
     rows = table[table["study_id"].isin(ids) & (table["term"] == term) & (table["grade"] == grade)]
     props = [
         float(e) / float(n) if pd.notna(e) else float(p)
@@ -39,20 +35,16 @@ def preset_comparison(
     ev: Evidence,
     f: Filters,
     top_terms: int = 3,
-    extra: pd.DataFrame | None = None,
-    ae_extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """ORR, DCR and the top grade ≥3 AEs of every drug under the three method presets.
 
     Parameters
     ----------
     ev : Evidence
+        The evidence in force (a session's includes its user studies).
     f : Filters
     top_terms : int
         Grade ≥3 terms per drug, the most frequent under the reference preset.
-    extra, ae_extra : pandas.DataFrame, optional
-        User-supplied efficacy and AE rows (as for ``pool_outcome`` and ``pool_adverse_events``,
-        with a ``drug`` column), pooled with the curated ones.
 
     Returns
     -------
@@ -70,7 +62,7 @@ def preset_comparison(
     for drug in ev.vocab.tki_drugs:
         for quantity, outcome in (("ORR", "orr"), ("DCR", "dcr")):
             for name, m in methods.items():
-                res = pool_outcome(ev, drug, outcome, f, m, extra=extra)
+                res = pool_outcome(ev, drug, outcome, f, m)
                 est = res.estimate or (float("nan"),) * 3
                 props = [s.proportion for s in res.pool.studies] if res.pool is not None else []
                 records.append(
@@ -86,13 +78,11 @@ def preset_comparison(
                         "study_max": max(props) if props else float("nan"),
                     }
                 )
-        ae = {
-            name: pool_adverse_events(ev, drug, f, m, extra=ae_extra) for name, m in methods.items()
-        }
+        ae = {name: pool_adverse_events(ev, drug, f, m) for name, m in methods.items()}
         for term in ae["reference"]["term"].head(top_terms):
             for name in PRESET_ORDER:
                 row = ae[name][ae[name]["term"] == term].iloc[0]
-                lo, hi = _ae_study_range(ev, row["studies"], term, "3plus", ae_extra)
+                lo, hi = _ae_study_range(ev, row["studies"], term, "3plus")
                 records.append(
                     {
                         "drug": drug,

@@ -247,6 +247,11 @@ def study_labels(
     return dict(zip(ids, labels, strict=True))
 
 
+def user_label(study_id: str) -> str:
+    """A user-supplied study's label: its own name, marked ``"Trial X (user)"``."""
+    return f"{study_id} (user)"
+
+
 def author_year(first_author: object, year: object, trial: str) -> str:
     """ "Chi 2018"; an arm whose first author is the curators' placeholder (a text in square
     brackets, "[not seen]": no page read named one) is named by its ``trial`` instead."""
@@ -298,6 +303,9 @@ class _Records:
 
 
 _RECORDS_CACHE: list[_Records] = []
+RECORDS_KEPT = 8
+"""Evidence whose records are kept (the curated evidence and sessions' evidence with their
+user studies), most recently built first."""
 CANDIDATE_VERDICTS = 4096
 """Arm-level verdicts kept per evidence before they are forgotten (a few kilobytes each)."""
 
@@ -331,10 +339,13 @@ def _records(ev: Evidence) -> _Records:
         arm_by_id={str(r["study_id"]): r for r in records},
         facts=facts,
         adverse=adverse,
-        labels=study_labels(ev.studies, comparators),
+        labels={
+            **study_labels(ev.studies[~ev.studies["study_id"].isin(ev.user_ids)], comparators),
+            **{sid: user_label(sid) for sid in ev.user_ids},
+        },
         preferred=frozenset(ev.studies.loc[ev.studies["preferred"], "study_id"]),
     )
-    _RECORDS_CACHE[:] = [built]
+    _RECORDS_CACHE[:] = [built, *_RECORDS_CACHE[: RECORDS_KEPT - 1]]
     return built
 
 
@@ -581,6 +592,6 @@ def select_arms(
             continue
         record = {col: chosen[col] for col in ROW_COLUMNS if col in chosen}
         record.update({col: arm[col] for col in ARM_COLUMNS})
-        record.update({"label": label, "user_supplied": False})
+        record.update({"label": label, "user_supplied": arm["study_id"] in ev.user_ids})
         records.append(record)
     return Selection(drug, outcome, pop, timepoint, f, study_set, tuple(records), tuple(excluded))

@@ -28,6 +28,7 @@ from tkidata.analysis import (
     OutcomeResult,
     adverse_event_records,
     compare_targets,
+    pool_adverse_events,
     pool_outcome,
 )
 from tkidata.analysis import outcome_label as compare_label
@@ -243,7 +244,6 @@ def tiered_outcome(
     *,
     timepoint: int | None = None,
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
 ) -> TieredNumber:
     """The most direct evidence for one drug × outcome and the patient in ``f``.
 
@@ -256,9 +256,7 @@ def tiered_outcome(
     first_unpooled: tuple[TierStep, OutcomeResult] | None = None
     chosen: tuple[TierStep, OutcomeResult] | None = None
     for step in steps:
-        res = pool_outcome(
-            ev, drug, outcome, _step_filters(f, step), m, timepoint=timepoint, extra=extra
-        )
+        res = pool_outcome(ev, drug, outcome, _step_filters(f, step), m, timepoint=timepoint)
         tried.append((step.tier, res.k))
         if res.k > 0:
             chosen = (step, res)
@@ -311,15 +309,12 @@ def tiered_adverse_events(
     *,
     grade: str = "3plus",
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
 ) -> TieredAdverseEvents:
     """Adverse events at the most direct tier with any reported term."""
     steps = tier_steps(ev, f.histology)[: 1 if direct_only else None]
     tried: list[tuple[str, int]] = []
     for step in steps:
-        records = adverse_event_records(
-            ev, drug, _step_filters(f, step), m, grade=grade, extra=extra
-        )
+        records = adverse_event_records(ev, drug, _step_filters(f, step), m, grade=grade)
         studies = {s for r in records for s in split_list(r["studies"])}
         tried.append((step.tier, len(studies)))
         if records:
@@ -382,24 +377,16 @@ def patient_summary(
     m: Method,
     *,
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
-    ae_extra: pd.DataFrame | None = None,
     drugs: Sequence[str] | None = None,
 ) -> tuple[DrugSummary, ...]:
-    """The first screen for the patient in ``f``: one :class:`DrugSummary` per compared drug.
-
-    ``extra`` holds user-supplied outcome rows and ``ae_extra`` user-supplied adverse-event rows
-    (what-if), as for :func:`tkidata.pool_outcome` and :func:`tkidata.pool_adverse_events`.
-    """
+    """The first screen for the patient in ``f``: one :class:`DrugSummary` per compared drug."""
     out = []
     for drug in drugs or ev.vocab.tki_drugs:
         numbers = {
-            outcome: tiered_outcome(
-                ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only, extra=extra
-            )
+            outcome: tiered_outcome(ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only)
             for outcome, t in SUMMARY_OUTCOMES
         }
-        ae = tiered_adverse_events(ev, drug, f, m, direct_only=direct_only, extra=ae_extra)
+        ae = tiered_adverse_events(ev, drug, f, m, direct_only=direct_only)
         out.append(DrugSummary(drug, numbers, ae))
     return tuple(out)
 
@@ -502,15 +489,13 @@ def patient_summary_frame(
     f: Filters,
     m: Method,
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
-    ae_extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The patient summary as one table in clinical words (slides, exports).
 
     One row per drug × number (ORR, DCR, PFS, and each of the top three grade ≥3 adverse events);
     no raw codes. :func:`summary_frame` of :func:`patient_summary`.
     """
-    summaries = patient_summary(ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
+    summaries = patient_summary(ev, f, m, direct_only=direct_only)
     return summary_frame(ev, summaries, f.histology)
 
 
@@ -583,7 +568,6 @@ def tiered_compare(
     m: Method,
     *,
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every drug × outcome of :func:`tkidata.compare`, each at its most direct tier.
 
@@ -596,9 +580,7 @@ def tiered_compare(
     records = []
     for drug in ev.vocab.tki_drugs:
         for outcome, t in compare_targets(ev):
-            number = tiered_outcome(
-                ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only, extra=extra
-            )
+            number = tiered_outcome(ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only)
             res = number.result
             est = res.estimate if res is not None and res.estimate else (np.nan,) * 3
             pool = res.pool if res is not None else None
@@ -685,16 +667,13 @@ def outcome_at_tiers(
     *,
     timepoint: int | None = None,
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
 ) -> tuple[tuple[str, OutcomeResult], ...]:
     """The pool of one drug × outcome at every tier of the patient's ladder, most direct first
     (Forest's "other tiers"); :func:`tiered_outcome` says which of them answers."""
     return tuple(
         (
             tier,
-            pool_outcome(
-                ev, drug, outcome, tier_filters(ev, f, tier), m, timepoint=timepoint, extra=extra
-            ),
+            pool_outcome(ev, drug, outcome, tier_filters(ev, f, tier), m, timepoint=timepoint),
         )
         for tier in patient_tiers(ev, f, direct_only=direct_only)
     )
@@ -708,11 +687,10 @@ def adverse_events_at_tier(
     tier: str,
     *,
     grade: str = "3plus",
-    extra: pd.DataFrame | None = None,
 ) -> TieredAdverseEvents:
     """:func:`tkidata.pool_adverse_events` of one drug at a given tier of the patient's ladder
     (Safety's all-grade incidence at the tier of the cards' grade ≥3 events)."""
-    table = pool_adverse_events(ev, drug, tier_filters(ev, f, tier), m, grade=grade, extra=extra)
+    table = pool_adverse_events(ev, drug, tier_filters(ev, f, tier), m, grade=grade)
     studies = {s for cell in table["studies"] for s in split_list(cell)}
     return TieredAdverseEvents(
         drug, tier if not table.empty else None, table, ((tier, len(studies)),)

@@ -39,7 +39,7 @@ from tkidata.wording import (
     format_value,
     outcome_label,
 )
-from ui.cache import TieredSafety, evidence, histology_labels, view_part
+from ui.cache import TieredSafety, evidence, histology_labels, session_evidence, view_part
 
 CAVEAT = (
     "Naive cross-trial comparison: each drug was studied in different, mostly single-arm trials "
@@ -210,7 +210,7 @@ def _card_html(summary: DrugSummary) -> str:
             _number_html(summary.pfs),
             _ae_html(summary),
             f"<div class='tki-mix'>Designs behind these numbers: "
-            f"{_esc(summary.design_mix(evidence()))}</div></div>",
+            f"{_esc(summary.design_mix(session_evidence()))}</div></div>",
         ]
     )
 
@@ -385,7 +385,7 @@ def _unpooled(number: TieredNumber, limit: int | None = None) -> str:
 
 
 def _number_rows(number: TieredNumber) -> pd.DataFrame:
-    ev = evidence()
+    ev = session_evidence()
     rows = number.pooled_rows()
     labels = histology_labels()
     records = []
@@ -424,7 +424,7 @@ def _arrow(key: tuple[object, ...], frame: pd.DataFrame) -> pa.Table:
 
 
 def _ae_rows(summary: DrugSummary) -> pd.DataFrame:
-    ev = evidence()
+    ev = session_evidence()
     top = summary.adverse_events.top(3)
     records = []
     for _, term_row in top.iterrows():
