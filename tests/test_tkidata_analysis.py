@@ -118,7 +118,7 @@ def test_adverse_events_not_reported_is_missing_not_zero(ev) -> None:
     assert dia["soc"] == "Gastrointestinal disorders"
 
 
-def test_adverse_events_by_grade_histology_and_extra(ev) -> None:
+def test_adverse_events_by_grade_histology_and_user_studies(ev) -> None:
     anyg = tkidata.pool_adverse_events(ev, "anlotinib", Filters(), REF, grade="any")
     assert list(anyg["term"]) == ["Hypertension"] and anyg.at[0, "k"] == 1
     bone = tkidata.pool_adverse_events(ev, "anlotinib", Filters(histology="bone"), REF)
