@@ -1,4 +1,4 @@
-# Two entry points: `make run` and `make test`. Both build .venv on first use.
+# Entry points: `make run`, `make serve` and `make test`. Each builds .venv on first use.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Screenshots of every browser journey, and traces of failed ones, land in test-artifacts/e2e/.
 E2E_FLAGS := --tracing retain-on-failure --output test-artifacts/e2e/traces
 
-.PHONY: run test lint format unit e2e bench fixtures clean
+.PHONY: run serve test lint format unit e2e bench fixtures clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $${PORT:-8501}
+
+# REPLICAS replicas of the app (default: one per core) behind nginx on HOST:PORT (default
+# 127.0.0.1:8080; HOST=0.0.0.0 serves the network); configuration, logs and status in .serve/
+# (serve/supervisor.py; needs Debian's nginx).
+serve: $(STAMP)
+	$(BIN)/python -m serve.supervisor --host $${HOST:-127.0.0.1} --port $${PORT:-8080} \
+	  --replicas $${REPLICAS:-$$(nproc)}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -39,13 +46,16 @@ e2e: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/network.py
 	$(BIN)/python benchmarks/app.py
 	$(BIN)/python benchmarks/exports.py
 	$(BIN)/python benchmarks/startup.py
 
-# Regenerate the metafor reference fixtures (needs R: r-base-core r-cran-metafor r-cran-lme4 r-cran-metadat).
+# Regenerate the metafor reference fixtures (needs R: r-base-core r-cran-metafor r-cran-lme4 r-cran-metadat r-cran-jsonlite).
 fixtures:
 	Rscript validation/metafor/make_fixtures.R
+	Rscript validation/metafor/metareg_fixtures.R
+	Rscript validation/metafor/network_fixtures.R
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts .serve

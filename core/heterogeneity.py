@@ -152,6 +152,9 @@ def _tau2_fisher(
         else:
             adj = (yppy - np.sum(fit.w, axis=-1)) / np.sum(fit.w**2, axis=-1)
         adj = np.where(np.isnan(adj), 0.0, adj)
+        # At τ² = 0 a downhill step halves until it underflows to −0.0 (about 1075 halvings in
+        # metafor's loop); skipping to 0 gives the very same τ².
+        adj = np.where((t <= 0.0) & (adj < 0.0), 0.0, adj)
         neg = t + adj < 0
         while neg.any():
             adj = np.where(neg, adj / 2.0, adj)

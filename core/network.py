@@ -47,8 +47,8 @@ VAR_RTOL = 1e-3
 # netmeta's tol.direct: a comparison whose direct evidence proportion is this close to 1 has no
 # indirect evidence to split off.
 DIRECT_TOL = 5e-4
-_REML_TOL = 1e-12
-_REML_MAXITER = 200
+_REML_TOL = 1e-10
+_REML_MAXITER = 500
 
 
 class NetworkInputError(ValueError):
@@ -168,7 +168,7 @@ class Geometry:
 
 @dataclass(frozen=True)
 class DesignQ:
-    """Heterogeneity within one design (set of arms), e.g. ``"A:B:C"``."""
+    """Heterogeneity within one design (set of arms, e.g. ``"A:B:C"``) with ``df > 0``."""
 
     design: str
     q: float
@@ -180,8 +180,8 @@ class DesignQ:
 class NodeSplit:
     """Direct against indirect evidence for one comparison (``treat1`` relative to ``treat2``).
 
-    ``direct`` pools the studies that compare the two (multi-arm trials with Rücker's adjusted
-    variances, plus τ² in the random-effects model); ``indirect`` is back-calculated from the
+    ``direct`` pools the contrasts of the two as given (plus τ² in the random-effects model;
+    netmeta's direct estimate); ``indirect`` is back-calculated from the
     network estimate, ``(te_net - prop_direct * te_direct) / (1 - prop_direct)`` with
     ``prop_direct = var_net / var_direct`` (SIDE; netmeta ``netsplit``). ``difference`` is
     direct minus indirect, tested by ``z``/``p``.
@@ -305,8 +305,7 @@ class NetworkResult:
         certainty that ``i`` is better than another treatment, averaged (netmeta ``netrank``).
         Ranks mislead when the intervals overlap: two treatments with nearly the same P-score, or
         P-scores far apart on overlapping intervals, are not shown to differ; read the league
-        table, not the order. For outcomes where larger is better use ``1 - P`` of the
-        reversed scale, i.e. fit ``-TE``.
+        table, not the order. For outcomes where larger is better, fit ``-TE``.
         """
         n = len(self.treatments)
         th, cv = self._theta, self._cov
@@ -345,10 +344,8 @@ class NetworkResult:
 class _Study:
     name: str
     arms: tuple[str, ...]  # arms[0] is the baseline of the study's contrasts
-    first_row: int
     y: np.ndarray  # arms[1:] relative to arms[0]
     arm_var: np.ndarray  # per arm (length k); for a two-arm trial v[0] = 0, v[1] = seTE²
-    rows: tuple[int, ...]
     pairs: tuple[tuple[str, str, float, float], ...]  # (treat1, treat2, TE, seTE) as given
 
     @property
@@ -372,7 +369,7 @@ def _arm_solution(study: str, arms: tuple[str, ...], pairs, first_row: int):
         var[r] = se * se
     # Rücker (2012): V_ij = v_i + v_j; three arms determine v exactly, more over-determine it.
     absinc = np.abs(inc)
-    v, *_ = np.linalg.lstsq(absinc, var, rcond=None)
+    v = np.linalg.lstsq(absinc, var, rcond=None)[0]
     fitted = absinc @ v
     misfit = np.abs(fitted - var) / var
     worst = int(np.argmax(misfit))
@@ -386,7 +383,7 @@ def _arm_solution(study: str, arms: tuple[str, ...], pairs, first_row: int):
         )
     cov = np.diag(v[1:]) + v[0]
     try:
-        prec = np.linalg.inv(np.linalg.cholesky(cov))
+        np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
         raise NetworkInputError(
             f"study {study!r}: arm variances do not fit: the variances of its contrasts imply "
@@ -394,13 +391,16 @@ def _arm_solution(study: str, arms: tuple[str, ...], pairs, first_row: int):
             "which no set of arms can have",
             first_row,
         ) from None
-    # Arm effects by netmeta's weighted least squares (L = D' C^-1 D, weights -L_ij).
-    d = np.hstack([-np.ones((k - 1, 1)), np.eye(k - 1)])
-    pd_ = prec @ d
-    lap = pd_.T @ pd_
+    # Arm effects by netmeta's weighted least squares: Laplacian L = D' C^-1 D (D: contrasts
+    # against arm 0), pair weights -L_ij, L d = B'W TE with d_0 = 0, i.e. d[1:] = C (B'W TE)[1:].
+    prec = np.linalg.inv(cov)
+    lap = np.empty((k, k))
+    lap[1:, 1:] = prec
+    lap[0, 1:] = lap[1:, 0] = -prec.sum(axis=0)
+    lap[0, 0] = prec.sum()
     wpair = np.array([-lap[pos[t1], pos[t2]] for t1, t2, *_ in pairs])
-    delta = np.linalg.pinv(lap) @ (inc.T @ (wpair * te))
-    delta -= delta[0]
+    delta = np.zeros(k)
+    delta[1:] = cov @ (inc.T @ (wpair * te))[1:]
     resid = te - inc @ delta
     worst = int(np.argmax(np.abs(resid)))
     if abs(resid[worst]) > TE_TOL:
@@ -421,35 +421,42 @@ def _studies(study, treat1, treat2, te, se_te) -> list[_Study]:
             raise NetworkInputError(f"{name} has {len(seq)} values, study has {n}")
     if n == 0:
         raise NetworkInputError("no contrasts")
+    studies = [str(x).strip() for x in study]
+    t1s = [str(x).strip() for x in treat1]
+    t2s = [str(x).strip() for x in treat2]
+    for col, vals in (("study", studies), ("treat1", t1s), ("treat2", t2s)):
+        if not all(vals):
+            raise NetworkInputError(f"{col}: missing value", vals.index(""))
+    y_all = np.asarray(te, dtype=float)
+    se_all = np.asarray(se_te, dtype=float)
+    bad = ~np.isfinite(y_all)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise NetworkInputError(f"TE: {y_all[i]} is not a finite number", i)
+    bad = ~(np.isfinite(se_all) & (se_all > 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise NetworkInputError(f"seTE: {se_all[i]} is not a positive finite number", i)
     grouped: dict[str, list[int]] = {}
-    for i in range(n):
-        s, t1, t2 = str(study[i]).strip(), str(treat1[i]).strip(), str(treat2[i]).strip()
-        y, se = float(te[i]), float(se_te[i])
-        for col, val in (("study", s), ("treat1", t1), ("treat2", t2)):
-            if not val:
-                raise NetworkInputError(f"{col}: missing value", i)
-        if not math.isfinite(y):
-            raise NetworkInputError(f"TE: {y} is not a finite number", i)
-        if not math.isfinite(se) or se <= 0:
-            raise NetworkInputError(f"seTE: {se} is not a positive finite number", i)
+    for i, (s, t1, t2) in enumerate(zip(studies, t1s, t2s, strict=True)):
         if t1 == t2:
-            raise NetworkInputError(
-                f"study {s!r} has one arm: treat1 and treat2 are both {t1!r}", i
-            )
+            message = f"study {s!r} has one arm: treat1 and treat2 are both {t1!r}"
+            raise NetworkInputError(message, i)
         grouped.setdefault(s, []).append(i)
+    y_list, se_list = y_all.tolist(), se_all.tolist()
     out = []
     for s, rows in grouped.items():
         arms: list[str] = []
         seen: dict[frozenset[str], int] = {}
         pairs = []
         for i in rows:
-            t1, t2 = str(treat1[i]).strip(), str(treat2[i]).strip()
+            t1, t2 = t1s[i], t2s[i]
             key = frozenset((t1, t2))
             if key in seen:
                 raise NetworkInputError(f"study {s!r} lists {t1} vs {t2} twice", i)
             seen[key] = i
             arms.extend(t for t in (t1, t2) if t not in arms)
-            pairs.append((t1, t2, float(te[i]), float(se_te[i])))
+            pairs.append((t1, t2, y_list[i], se_list[i]))
         k = len(arms)
         if len(pairs) != k * (k - 1) // 2:
             missing = [
@@ -471,7 +478,7 @@ def _studies(study, treat1, treat2, te, se_te) -> list[_Study]:
             v = np.array([0.0, se * se])
         else:
             y_arr, v = _arm_solution(s, tuple(arms), pairs, rows[0])
-        out.append(_Study(s, tuple(arms), rows[0], y_arr, v, tuple(rows), tuple(pairs)))
+        out.append(_Study(s, tuple(arms), y_arr, v, tuple(pairs)))
     return out
 
 
@@ -506,43 +513,53 @@ def network_components(treat1: Sequence[str], treat2: Sequence[str]) -> tuple[tu
 
 @dataclass(frozen=True)
 class _Design:
-    y: np.ndarray
-    v: np.ndarray  # within-study covariance (block diagonal)
-    m: np.ndarray  # random-effects structure: 1 on the diagonal, 1/2 within a study
+    """The contrasts whitened so that every model is a weighted least-squares fit.
+
+    Within a study, ``V_s`` (multi-arm covariance) and ``M_s`` (random-effects structure: 1 on
+    the diagonal, ½ off it) are diagonalised together: ``L' M_s L = I`` and ``L' V_s L = Λ``, so
+    with ``ỹ = L'y`` and ``X̃ = L'X`` the model ``y ~ N(Xβ, V + τ² M)`` is the univariate
+    meta-regression ``ỹ ~ N(X̃β, diag(λ + τ²))`` with the same likelihood up to a constant,
+    the same GLS estimates and the same Q. Two-arm trials need no transformation.
+    """
+
+    y: np.ndarray  # whitened contrasts
+    lam: np.ndarray  # their sampling variances λ
     x: np.ndarray  # consistency model, treatments other than the reference
     x_dbt: np.ndarray  # design-by-treatment interaction model
-    design_of: np.ndarray  # design index of each contrast
+    design_of: np.ndarray  # design index of each (whitened) contrast
     designs: tuple[str, ...]
-    blocks: tuple[slice, ...]
+
+
+def _whitening(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(L, λ)`` with ``L' M L = I`` and ``L' cov L = diag(λ)`` for ``M = (I + J) / 2``."""
+    n = cov.shape[0]
+    j = np.full((n, n), 1.0 / n)
+    # M = (I - J/n)/2 + (n + 1)/2 J/n: its inverse square root, spectrally
+    m_isqrt = math.sqrt(2.0) * (np.eye(n) - j) + math.sqrt(2.0 / (n + 1)) * j
+    lam, q = np.linalg.eigh(m_isqrt @ cov @ m_isqrt)
+    return m_isqrt @ q, lam
 
 
 def _build(studies: list[_Study], treatments: tuple[str, ...], reference: str) -> _Design:
     cols = {t: j for j, t in enumerate(t for t in treatments if t != reference)}
     m_total = sum(len(s.arms) - 1 for s in studies)
     y = np.empty(m_total)
-    v = np.zeros((m_total, m_total))
-    mm = np.zeros((m_total, m_total))
+    lam = np.empty(m_total)
     x = np.zeros((m_total, len(cols)))
     design_names: dict[tuple[str, ...], int] = {}
     dbt_cols: dict[tuple[int, str], int] = {}
     design_of = np.empty(m_total, dtype=int)
     dbt_entries: list[tuple[int, int, float]] = []
-    blocks = []
+    multi = []
     r = 0
     for s in studies:
         k = len(s.arms)
-        sl = slice(r, r + k - 1)
-        blocks.append(sl)
-        y[sl] = s.y
-        v[sl, sl] = s.cov
-        mm[sl, sl] = 0.5
         design = tuple(sorted(s.arms))
         di = design_names.setdefault(design, len(design_names))
         base = s.arms[0]
+        design_of[r : r + k - 1] = di
         for j, arm in enumerate(s.arms[1:]):
             row = r + j
-            mm[row, row] = 1.0
-            design_of[row] = di
             if arm in cols:
                 x[row, cols[arm]] += 1.0
             if base in cols:
@@ -552,79 +569,113 @@ def _build(studies: list[_Study], treatments: tuple[str, ...], reference: str) -
                 if t != design[0]:
                     c = dbt_cols.setdefault((di, t), len(dbt_cols))
                     dbt_entries.append((row, c, sign))
+        if k == 2:
+            y[r] = s.y[0]
+            lam[r] = s.arm_var[0] + s.arm_var[1]
+        else:
+            multi.append((slice(r, r + k - 1), s))
         r += k - 1
     x_dbt = np.zeros((m_total, len(dbt_cols)))
     for row, c, sign in dbt_entries:
         x_dbt[row, c] += sign
+    for sl, s in multi:
+        w, lam[sl] = _whitening(s.cov)
+        y[sl] = w.T @ s.y
+        x[sl] = w.T @ x[sl]
+        x_dbt[sl] = w.T @ x_dbt[sl]
     names = tuple(":".join(d) for d in design_names)
-    return _Design(y, v, mm, x, x_dbt, design_of, names, tuple(blocks))
+    return _Design(y, lam, x, x_dbt, design_of, names)
 
 
 @dataclass(frozen=True)
 class _Fit:
     beta: np.ndarray
     cov: np.ndarray
-    q: float  # residual quadratic form under the covariance used
-    p_mat: np.ndarray  # P = S^-1 - S^-1 X (X' S^-1 X)^-1 X' S^-1
-    logdet: float  # log |S| + log |X' S^-1 X| (REML terms)
+    w: np.ndarray  # weights 1 / (λ + τ²)
+    resid: np.ndarray
+    q: float  # Σ w r²: the GLS residual quadratic form
 
 
-def _gls(y: np.ndarray, x: np.ndarray, s: np.ndarray) -> _Fit:
-    """Generalised least squares of ``y`` on ``x`` with covariance ``s``."""
-    chol = np.linalg.cholesky(s)
-    si = np.linalg.inv(chol)
-    si = si.T @ si
-    xs = x.T @ si
-    info = xs @ x
-    ichol = np.linalg.cholesky(info)
-    cov = np.linalg.inv(info)
-    beta = cov @ (xs @ y)
-    p_mat = si - xs.T @ cov @ xs
+def _wls(y: np.ndarray, x: np.ndarray, lam: np.ndarray, tau2: float) -> _Fit:
+    """Weighted least squares of whitened contrasts with variances ``λ + τ²``."""
+    w = 1.0 / (lam + tau2)
+    xw = x.T * w
+    cov = np.linalg.inv(xw @ x)
+    beta = cov @ (xw @ y)
     resid = y - x @ beta
-    q = float(resid @ si @ resid)
-    logdet = 2.0 * (np.log(np.diag(chol)).sum() + np.log(np.diag(ichol)).sum())
-    return _Fit(beta, cov, q, p_mat, logdet)
+    return _Fit(beta, cov, w, resid, float(w @ (resid * resid)))
 
 
-def _tau2_dl(fit: _Fit, mm: np.ndarray, df: int) -> float:
-    """DerSimonian–Laird for networks: ``max(0, (Q - df) / tr(P M))`` (Jackson et al. 2012)."""
-    if df <= 0:
-        return math.nan
-    return max(0.0, (fit.q - df) / float(np.sum(fit.p_mat * mm)))
+def _restricted_loglik(des: _Design, tau2: float, fit: _Fit | None = None) -> float:
+    """metafor's REML log-likelihood of the consistency model at ``tau2``, up to a constant."""
+    fit = fit or _wls(des.y, des.x, des.lam, tau2)
+    logdet = np.linalg.slogdet(fit.cov)[1]
+    return -0.5 * (float(np.sum(np.log(des.lam + tau2))) - logdet + fit.q)
 
 
-def _reml_ll(y, x, v, mm, tau2) -> tuple[float, _Fit]:
-    fit = _gls(y, x, v + tau2 * mm)
-    return -0.5 * (fit.logdet + float(y @ fit.p_mat @ y)), fit
+def _p_matrix(x: np.ndarray, fit: _Fit) -> np.ndarray:
+    """``P = W - W X (X'WX)^-1 X'W`` of a weighted least-squares fit."""
+    wx = x * fit.w[:, None]
+    return np.diag(fit.w) - wx @ fit.cov @ wx.T
 
 
-def _tau2_reml(y: np.ndarray, x: np.ndarray, v: np.ndarray, mm: np.ndarray, start: float) -> float:
-    """REML τ² by Fisher scoring with step halving, on ``[0, inf)`` (Harville 1977).
+def _tau2_dl(des: _Design, x: np.ndarray, fit: _Fit) -> float:
+    """DerSimonian–Laird for networks (Jackson, White & Riley 2012), as netmeta.
 
-    Maximises the restricted log-likelihood ``-1/2 (log|S| + log|X'S^-1X| + y'Py)`` with
-    ``S = V + τ² M``, the criterion metafor's ``rma.mv(method = "REML")`` optimises.
+    ``max(0, (Q - df) / tr(P M))`` from the common-effect ``fit`` of ``x``; on whitened
+    contrasts ``M = I``, so ``tr(P M) = tr(P)``.
     """
-    tau2 = max(start, 0.0)
-    ll, fit = _reml_ll(y, x, v, mm, tau2)
+    df = len(des.y) - x.shape[1]
+    return max(0.0, (fit.q - df) / float(np.trace(_p_matrix(x, fit))))
+
+
+def _tau2_reml(des: _Design, common: _Fit) -> float:
+    """REML τ² by Newton–Raphson on ``[0, inf)`` (Harville 1977), step-halving if needed.
+
+    Maximises the restricted likelihood that metafor's ``rma.mv(method = "REML")`` maximises.
+    Newton steps use the observed information ``y'PPPy - tr(PP)/2`` (Fisher scoring's
+    ``tr(PP)/2`` where the likelihood is not concave); a step that lowers the likelihood beyond
+    rounding is halved (plain Fisher scoring can cycle, as metafor's ``rma.uni`` does on some
+    data). The likelihood can have a maximum at τ² = 0 and another inside, so the search starts
+    from the DL estimate and, if that ends at 0, again from the mean sampling variance; the
+    higher maximum is returned.
+    """
+    best_tau2, best_ll = _reml_search(des, _tau2_dl(des, des.x, common))
+    if best_tau2 == 0.0:
+        tau2, ll = _reml_search(des, float(np.mean(des.lam)))
+        if ll > best_ll:
+            best_tau2, best_ll = tau2, ll
+    if best_tau2 > 0.0 and _restricted_loglik(des, 0.0) > best_ll:
+        return 0.0
+    return best_tau2
+
+
+def _reml_search(des: _Design, start: float) -> tuple[float, float]:
+    """A local maximum of the restricted likelihood from ``start``: ``(τ², log-likelihood)``."""
+    tau2 = start
+    fit = _wls(des.y, des.x, des.lam, tau2)
+    ll = _restricted_loglik(des, tau2, fit)
     for _ in range(_REML_MAXITER):
-        pm = fit.p_mat @ mm
-        py = fit.p_mat @ y
-        score = 0.5 * (float(py @ mm @ py) - float(np.trace(pm)))
-        info = 0.5 * float(np.sum(pm * pm.T))
+        pm = _p_matrix(des.x, fit)
+        py = fit.w * fit.resid
+        score = 0.5 * (float(py @ py) - float(np.trace(pm)))
         if tau2 == 0.0 and score <= 0.0:
-            return 0.0
-        step = score / info
-        while True:
+            return 0.0, ll
+        ppy = pm @ py
+        fisher = 0.5 * float(np.sum(pm * pm))
+        observed = float(py @ ppy) - fisher  # -d2l/dtau2^2 = y'PPPy - tr(PP)/2
+        step = score / (observed if observed > 0.0 else fisher)
+        if abs(step) <= _REML_TOL * max(tau2, 1e-6):
+            return tau2, ll
+        for _ in range(60):
             new = max(tau2 + step, 0.0)
-            new_ll, new_fit = _reml_ll(y, x, v, mm, new)
-            if new_ll >= ll - 1e-14 * abs(ll) or abs(new - tau2) <= _REML_TOL * max(1.0, tau2):
+            new_fit = _wls(des.y, des.x, des.lam, new)
+            new_ll = _restricted_loglik(des, new, new_fit)
+            if new_ll >= ll - 1e-12 * (1.0 + abs(ll)):
                 break
             step /= 2.0
-        done = abs(new - tau2) <= _REML_TOL * max(1.0, tau2)
-        tau2, ll, fit = new, new_ll, new_fit
-        if done:
-            return tau2
-    raise ArithmeticError("REML estimate of tau^2 did not converge")
+        tau2, fit, ll = new, new_fit, new_ll
+    raise ArithmeticError("the REML estimate of tau^2 did not converge")
 
 
 def _league_entry(theta, cov, i, j, treatments, zcrit) -> LeagueEntry:
@@ -645,28 +696,18 @@ def _entry(t1: str, t2: str, te: float, var: float, zcrit: float) -> LeagueEntry
 def _direct(studies: list[_Study], tau2: float) -> dict[tuple[str, str], tuple[float, float, int]]:
     """Direct estimates per comparison ``(a, b)``, ``a < b``: ``(te of a vs b, var, k)``.
 
-    Inverse-variance pooling of the pairwise contrasts with Rücker's adjusted variances of each
-    multi-arm trial (netmeta), computed from the arm variances plus ``tau2 / 2`` per arm.
+    As netmeta (``nma.ruecker``, ``metagen(TE, seTE.orig, tau.preset = tau)``): inverse-variance
+    pooling of the contrasts as given, each with variance ``seTE² + τ²``; the contrasts of a
+    multi-arm trial enter unadjusted, as netmeta's direct estimates and proportions do.
     """
     acc: dict[tuple[str, str], list[float]] = {}
     for s in studies:
-        k = len(s.arms)
-        v = s.arm_var + tau2 / 2.0
-        if k == 2:
-            weights = {(0, 1): 1.0 / (v[0] + v[1])}
-        else:
-            d = np.hstack([-np.ones((k - 1, 1)), np.eye(k - 1)])
-            prec = np.linalg.inv(np.diag(v[1:]) + v[0])
-            lap = d.T @ prec @ d
-            weights = {(i, j): -lap[i, j] for i in range(k) for j in range(i + 1, k)}
-        effect = np.concatenate([[0.0], s.y])
-        for (i, j), w in weights.items():
-            a, b = s.arms[i], s.arms[j]
-            te = effect[i] - effect[j]
-            if a > b:
-                a, b, te = b, a, -te
+        for t1, t2, te, se in s.pairs:
+            a, b = (t1, t2) if t1 < t2 else (t2, t1)
+            y = te if t1 < t2 else -te
+            w = 1.0 / (se * se + tau2)
             entry = acc.setdefault((a, b), [0.0, 0.0, 0])
-            entry[0] += w * te
+            entry[0] += w * y
             entry[1] += w
             entry[2] += 1
     return {key: (sw / w, 1.0 / w, int(n)) for key, (sw, w, n) in acc.items()}
@@ -688,23 +729,22 @@ def _inconsistency(
     df_between = df - df_within
     if df_between <= 0:
         return None
-    dbt = _gls(des.y, des.x_dbt, des.v)
+    dbt = _wls(des.y, des.x_dbt, des.lam, 0.0)
     q_within = dbt.q
     q_between = max(common.q - q_within, 0.0)
     designs = []
-    resid = des.y - des.x_dbt @ dbt.beta
+    contrib = dbt.w * dbt.resid * dbt.resid  # whitening keeps each contrast in its design
     for di, name in enumerate(des.designs):
-        rows = np.flatnonzero(des.design_of == di)
-        sub = np.ix_(rows, rows)
-        r = resid[rows]
-        qd = float(r @ np.linalg.solve(des.v[sub], r))
-        n_par = len(name.split(":")) - 1
-        dfd = len(rows) - n_par
-        designs.append(DesignQ(name, qd if dfd > 0 else 0.0, dfd, _chi2_p(qd, dfd)))
-    tau2_within = _tau2_dl(dbt, des.m, df_within)
-    tau2_within = 0.0 if math.isnan(tau2_within) else tau2_within
-    s_within = des.v + tau2_within * des.m
-    q_between_random = max(_gls(des.y, des.x, s_within).q - _gls(des.y, des.x_dbt, s_within).q, 0.0)
+        rows = des.design_of == di
+        dfd = int(rows.sum()) - (len(name.split(":")) - 1)
+        if dfd > 0:
+            qd = float(contrib[rows].sum())
+            designs.append(DesignQ(name, qd, dfd, _chi2_p(qd, dfd)))
+    tau2_within = _tau2_dl(des, des.x_dbt, dbt) if df_within > 0 else 0.0
+    q_between_random = max(
+        _wls(des.y, des.x, des.lam, tau2_within).q - _wls(des.y, des.x_dbt, des.lam, tau2_within).q,
+        0.0,
+    )
     zcrit = float(norm_isf((1.0 - level) / 2.0))
     idx = {t: i for i, t in enumerate(treatments)}
     splits = []
@@ -713,7 +753,7 @@ def _inconsistency(
         te_net = float(theta[i] - theta[j])
         var_net = float(cov[i, i] + cov[j, j] - 2.0 * cov[i, j])
         prop = var_net / var_dir
-        if prop >= 1.0 - DIRECT_TOL:
+        if prop > 1.0 - DIRECT_TOL:
             continue
         var_ind = 1.0 / (1.0 / var_net - 1.0 / var_dir)
         te_ind = var_ind * (te_net / var_net - te_dir / var_dir)
@@ -847,18 +887,14 @@ def network_meta(
     des = _build(studies, treatments, reference)
     n_obs, n_par = des.x.shape
     df = n_obs - n_par
-    common = _gls(des.y, des.x, des.v)
+    common = _wls(des.y, des.x, des.lam, 0.0)
     q = common.q if df > 0 else 0.0
     i2 = max(0.0, (q - df) / q) * 100.0 if df > 0 and q > 0 else (0.0 if df > 0 else math.nan)
-    tau2_dl = _tau2_dl(common, des.m, df)
-    if df <= 0:
-        tau2 = math.nan
-    elif tau2_method == "DL":
-        tau2 = tau2_dl
-    else:
-        tau2 = _tau2_reml(des.y, des.x, des.v, des.m, tau2_dl)
+    tau2 = math.nan  # nothing to estimate it from
+    if df > 0:
+        tau2 = _tau2_dl(des, des.x, common) if tau2_method == "DL" else _tau2_reml(des, common)
     tau2_use = 0.0 if model == "common" or math.isnan(tau2) else tau2
-    fit = common if tau2_use == 0.0 else _gls(des.y, des.x, des.v + tau2_use * des.m)
+    fit = common if tau2_use == 0.0 else _wls(des.y, des.x, des.lam, tau2_use)
     ntr = len(treatments)
     ref = treatments.index(reference)
     others = [i for i in range(ntr) if i != ref]
@@ -882,8 +918,19 @@ def network_meta(
                 float(2.0 * norm_sf(abs(z))),
             )
         )
+    d = np.diag(cov)
+    diff = theta[:, None] - theta[None, :]
+    se_mat = np.sqrt(np.maximum(d[:, None] + d[None, :] - 2.0 * cov, 0.0))
+    te_l, se_l = diff.tolist(), se_mat.tolist()
     league = [
-        _league_entry(theta, cov, i, j, treatments, zcrit)
+        LeagueEntry(
+            treatments[i],
+            treatments[j],
+            te_l[i][j],
+            se_l[i][j],
+            te_l[i][j] - zcrit * se_l[i][j],
+            te_l[i][j] + zcrit * se_l[i][j],
+        )
         for i in range(ntr)
         for j in range(ntr)
         if i != j

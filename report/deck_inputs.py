@@ -7,7 +7,6 @@ clinical question, the short method, the caveats for the speaker notes and the c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -28,8 +27,7 @@ from report.deck import (
     TableSlide,
     TextSlide,
 )
-from report.params import method_for
-from report.view import DEFAULT_OUTCOMES
+from report.params import DEFAULT_OUTCOMES, method_for
 from report.view_tables import evidence_table
 from tkidata.wording import (
     NO_STUDY,
@@ -41,6 +39,7 @@ from tkidata.wording import (
     format_interval,
     is_median,
     outcome_label,
+    unknown_in_words,
 )
 
 #: comparison panels per slide (two keep the drug labels at a legible size).
@@ -97,14 +96,10 @@ def clinical_question(
     )
 
 
-#: a curator's bracketed placeholder opening a citation ("[Authors not seen]."): dropped, so
-#: the reference starts with what is known, as Vancouver does for a work without named authors.
-_PLACEHOLDER = re.compile(r"^\[[^\]]*\]\.?\s*")
-
-
 def _reference_text(text: str, arm: Mapping[str, Any]) -> str:
-    """A citation as printed: placeholder authors dropped, PMID or source when no DOI."""
-    text = _PLACEHOLDER.sub("", text).strip()
+    """A citation as printed: what is unknown in clinical words ("Authors not available.",
+    "(journal details not available)"), PMID or source when no DOI."""
+    text = unknown_in_words(text).strip()
     if not str(arm.get("doi") or "").strip():
         pmid = arm.get("pmid")
         url = str(arm.get("source_url") or "").strip()
@@ -121,7 +116,7 @@ def citations(
     """Full citations of the given studies, one per publication, in order of first author.
 
     Study arms of one publication share one citation. A citation with no DOI gets its PMID
-    (else the page read); a placeholder for unseen authors is dropped. User-supplied ids (study
+    (else the page read); what no page showed is said in clinical words. User-supplied ids (study
     arms of a session's what-if batch) are listed as such, never as a publication.
     """
     users = list(dict.fromkeys(str(s) for s in user_supplied))

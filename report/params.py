@@ -33,6 +33,17 @@ HISTOLOGY_PROSE = {
 }
 
 
+Outcome = tuple[str, int | None]
+"""An outcome as views and exports name it: (outcome, timepoint in months or None)."""
+#: outcomes a view, deck or bundle shows unless the user picks others.
+DEFAULT_OUTCOMES: tuple[Outcome, ...] = (
+    ("orr", None),
+    ("dcr", None),
+    ("pfs_median", None),
+    ("pfs_rate", 6),
+)
+
+
 class ParamError(ValueError):
     """A setting given a value it does not accept; the message names both and the choices."""
 

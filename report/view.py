@@ -22,7 +22,13 @@ from report.charts.comparison import comparison_chart
 from report.charts.forest_plot import forest_chart, study_info_from_rows
 from report.charts.hazard_ratio import hazard_ratio_chart, hazard_ratio_table
 from report.colors import TKI_DRUGS, drug_label
-from report.params import describe_filters, histology_words, method_for
+from report.params import (
+    DEFAULT_OUTCOMES,
+    Outcome,
+    describe_filters,
+    histology_words,
+    method_for,
+)
 from report.view_tables import pooled_results_table
 from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.evidence_table import with_patient_arms
@@ -32,15 +38,6 @@ from tkidata.wording import outcome_label
 
 if TYPE_CHECKING:
     from report.deck import DeckContent
-
-Outcome = tuple[str, int | None]
-#: outcomes a deck shows unless the user picks others: (outcome, timepoint in months).
-DEFAULT_OUTCOMES: tuple[Outcome, ...] = (
-    ("orr", None),
-    ("dcr", None),
-    ("pfs_median", None),
-    ("pfs_rate", 6),
-)
 
 
 @dataclass(frozen=True, eq=False)

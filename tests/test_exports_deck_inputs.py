@@ -9,7 +9,6 @@ alt text on every picture, no raw codes, and complete references.
 from __future__ import annotations
 
 import io
-import re
 
 import pandas as pd
 import pytest
@@ -28,6 +27,7 @@ from report.deck import (
     deck_bytes,
 )
 from report.deck_inputs import (
+    citations,
     clinical_question,
 )
 from report.figures import render_charts
@@ -36,8 +36,10 @@ from report.view import compute_view, view_deck_content
 from report.view_tables import USER_SUPPLIED_DESIGN, evidence_table, pooled_results_table
 from tkidata import user_studies
 from tkidata.analysis import compare
+from tkidata.evidence_table import evidence_table as tkidata_evidence_rows
 from tkidata.filters import Filters
 from tkidata.method import Method
+from tkidata.wording import unknown_in_words
 
 FOREST_DRUGS = ("anlotinib", "pazopanib")
 WHAT_IF = (
@@ -277,7 +279,7 @@ def test_references_list_every_cited_study(built, prs: Presentation, ev) -> None
     assert len(cited) > 20
     studies = ev.studies.set_index("study_id")
     for sid in cited:
-        citation = re.sub(r"^\[[^\]]*\]\.?\s*", "", studies.loc[sid, "citation"])
+        citation = unknown_in_words(studies.loc[sid, "citation"])
         assert citation in refs, sid
         doi = studies.loc[sid, "doi"]
         if pd.notna(doi):
@@ -395,3 +397,18 @@ def test_evidence_table_names_an_arm_without_a_seen_author_by_its_trial(ev) -> N
     by_id = table.set_index("study_id")["Study"]
     first = unnamed.iloc[0]
     assert by_id[first["study_id"]].startswith(f"{first['trial']} {first['year']}")
+
+
+def test_exported_citations_and_labels_say_what_is_unknown_in_clinical_words(ev) -> None:
+    # "[Authors and title not seen]", "(author not seen)" and "[journal not seen]" are curators'
+    # notes; the evidence-table export and the deck's references say "not available" instead
+    rows = tkidata_evidence_rows(ev)
+    deck_refs = [c.line() for c in citations(ev.studies, list(ev.studies["study_id"]))]
+    deck_study = evidence_table([], ev.studies, also_cited=list(ev.studies["study_id"]))["Study"]
+    for texts in (rows["citation"].dropna(), rows["label"], pd.Series(deck_refs), deck_study):
+        curators = texts.str.contains("not (?:seen|visible|shown)", regex=True)
+        assert not curators.any(), list(texts[curators])[:3]
+    assert rows["citation"].str.contains("Authors and title not available.").any()
+    assert rows["label"].str.contains(r"\(author not available\)").any()
+    esmo = [r for r in deck_refs if "abstract 5156" in r]
+    assert esmo and esmo[0].startswith("Authors not available. Efficacy and safety of apatinib")

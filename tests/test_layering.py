@@ -100,3 +100,63 @@ def test_static_scan_sees_streamlit(tmp_path):
     probe.write_text("import streamlit as st\nfrom streamlit import cache_data\n")
     assert {_top(n) for n in _imported_names(probe)} == {"streamlit"}
     assert importlib.util.find_spec("core") is not None
+
+
+def _module_imports(package: str) -> dict[str, set[str]]:
+    """Module → modules of the same package it imports, at any depth (function-level too)."""
+    root = ROOT / package
+    modules = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in root.rglob("*.py")
+    }
+    # an edge into a package's __init__ is how "from pkg import module" resolves, not a cycle
+    packages = {name for name, path in modules.items() if path.name == "__init__.py"}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = {m for m in _imported_names(path) if m in modules and m not in packages}
+        targets.discard(name)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in modules:
+                for alias in node.names:
+                    member = f"{node.module}.{alias.name}"
+                    if member in modules and member != name:
+                        targets.add(member)
+        graph[name] = targets
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle as a path of module names, or [] when the graph has none."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+@pytest.mark.parametrize("package", ("report", "tkidata", "core", "ui"))
+def test_no_module_imports_itself_through_others(package):
+    # report/deck_inputs.py and report/view.py imported each other (view lazily)
+    _require(package)
+    cycle = _cycle(_module_imports(package))
+    assert not cycle, " → ".join(cycle)
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) == []

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import itertools
 
+import pandas as pd
 import pytest
 
 import tkidata
 from tkidata import Filters
+from tkidata.coverage import direct_arm_matrix
 from tkidata.selection import select_arms
 from tkidata.validate import split_list
 
@@ -97,3 +99,114 @@ def test_every_pool_labels_its_studies_uniquely_and_readably(ev, selections) -> 
         assert sel.rows["label"].is_unique, (sel.drug, sel.outcome, list(sel.rows["label"]))
     orr = select_arms(ev, "anlotinib", "orr", Filters())
     assert "Chi 2018 (ALTER0203)" in set(orr.rows["label"]) and "Chi 2018" in set(orr.rows["label"])
+
+
+def test_one_arm_enters_a_pool_once_whatever_the_assessment_rule(ev) -> None:
+    # Two readings of one number (samuels2017: 44% tumour control as best response or as status
+    # at week 24) are held as two rows; neither rule may pool the arm twice.
+    for drug, mix in itertools.product(DRUGS, (False, True)):
+        for outcome in ("orr", "dcr"):
+            for hist in ("all", "sts", "lps"):
+                sel = select_arms(ev, drug, outcome, Filters(histology=hist, mix_assessment=mix))
+                assert sel.rows["study_id"].is_unique, (drug, outcome, hist, mix)
+
+
+def test_samuels2017_disease_control_is_held_in_both_readings_and_pools_best_response(ev) -> None:
+    rows = ev.outcomes[
+        (ev.outcomes["study_id"] == "samuels2017") & (ev.outcomes["outcome"] == "dcr")
+    ]
+    readings = {
+        (a, None if w is pd.NA else int(w))
+        for a, w in zip(rows["assessment"], rows["assessment_week"], strict=True)
+    }
+    assert readings == {("bor", None), ("week", 24)}
+    assert set(rows["events"]) == {18} and set(rows["n"]) == {41}
+    for mix in (False, True):
+        sel = select_arms(ev, "pazopanib", "dcr", Filters(histology="lps", mix_assessment=mix))
+        chosen = sel.rows[sel.rows["study_id"] == "samuels2017"]
+        assert list(chosen["assessment"]) == ["bor"]
+
+
+CONTEXT_ONLY = {
+    "chen2023": "case report",  # one patient: context, never a pooled arm
+    "alshamsan2021": "includes desmoid tumours",  # non-sarcoma tumours, no sarcoma-only result
+}
+
+
+def test_context_only_arms_never_enter_a_pool_and_say_why(ev, selections) -> None:
+    for sel in selections:
+        assert not set(CONTEXT_ONLY) & set(sel.study_ids), (sel.drug, sel.outcome, sel.filters)
+    for sid, why in CONTEXT_ONLY.items():
+        drug = ev.studies.set_index("study_id").at[sid, "drug"]
+        for f in (Filters(regimen="any"), Filters(regimen="any", include_quoted=True)):
+            sel = select_arms(ev, drug, "dcr", f)
+            reason = sel.excluded.set_index("study_id").at[sid, "reason"]
+            assert why in reason, reason
+        for grade in ("any", "3plus"):
+            aes = tkidata.pool_adverse_events(
+                ev, drug, Filters(regimen="any"), tkidata.Method(), grade
+            )
+            assert not aes["studies"].str.contains(sid).any()
+    # the coverage matrix of direct evidence counts only arms that can be pooled
+    arms = ev.studies.set_index("study_id")
+    oc = ev.outcomes
+    direct = {
+        sid
+        for sid, pop in zip(
+            oc.loc[oc["outcome"] == "dcr", "study_id"],
+            oc.loc[oc["outcome"] == "dcr", "population"],
+            strict=True,
+        )
+        if arms.at[sid, "drug"] == "anlotinib"
+        and arms.at[sid, "preferred"]
+        and (pop == "osteosarcoma" or split_list(arms.at[sid, "subtypes"]) == ["osteosarcoma"])
+    }
+    assert "chen2023" in direct
+    matrix = direct_arm_matrix(ev)
+    assert matrix.loc[("osteosarcoma", "dcr"), "anlotinib"] == len(direct - set(CONTEXT_ONLY))
+
+
+def test_an_arm_known_only_from_a_quotation_is_pooled_only_on_request(ev) -> None:
+    # liu2020_apa (n = 105) is known only from the Li 2025 discussion quoting its figures.
+    default = select_arms(ev, "apatinib", "orr", Filters(histology="bone"))
+    assert "liu2020_apa" not in default.study_ids
+    reason = default.excluded.set_index("study_id").at["liu2020_apa", "reason"]
+    assert "quoted in another paper" in reason
+    asked = select_arms(ev, "apatinib", "orr", Filters(histology="bone", include_quoted=True))
+    assert "liu2020_apa" in asked.study_ids
+
+
+AUDITED_PAIRS = [
+    # the second reviewer's undeclared overlaps meeting in one default pool (issue 24)
+    ("pazopanib", "orr", "monotherapy", "korea_multicentre2020", "oncology2019_pazo"),
+    ("apatinib", "orr", "monotherapy", "esmo5156_2018_apa", "wang2019_apa"),
+    ("apatinib", "orr", "any", "xie2019_apa", "xie2020_apa"),
+    ("apatinib", "orr", "any", "xie2020_apa", "xie2021_apa"),
+    ("apatinib", "orr", "any", "wuhan2022_apa", "ye2023_apa"),
+]
+
+
+@pytest.mark.parametrize(("drug", "outcome", "regimen", "one", "other"), AUDITED_PAIRS)
+def test_audited_possible_overlaps_are_named_on_the_pool_that_holds_both(
+    ev, drug, outcome, regimen, one, other
+) -> None:
+    res = tkidata.pool_outcome(ev, drug, outcome, Filters(regimen=regimen), tkidata.Method())
+    assert {one, other} <= set(res.study_ids)
+    labels = dict(zip(res.selection.rows["study_id"], res.selection.rows["label"], strict=True))
+    named = [n for n in res.note.split("; ") if n.startswith("possible overlap")]
+    assert any(labels[one] in n and labels[other] in n for n in named), named
+
+
+def test_every_possible_overlap_in_a_pool_is_named(ev) -> None:
+    possible = {
+        sid: set(split_list(cell))
+        for sid, cell in zip(ev.studies["study_id"], ev.studies["possible_overlaps"], strict=True)
+    }
+    met = 0
+    for drug, (outcome, tp), f in itertools.product(DRUGS, OUTCOMES, FILTER_GRID):
+        res = tkidata.pool_outcome(ev, drug, outcome, f, tkidata.Method(), timepoint=tp)
+        ids = set(res.study_ids)
+        pairs = {(a, b) for a in ids for b in possible[a] & ids if a < b}
+        assert res.note.count("possible overlap:") == len(pairs), (drug, outcome, f, pairs)
+        met += len(pairs)
+    assert met > 0

@@ -165,6 +165,18 @@ def test_overlapping_reports_in_one_study_set_are_rejected(tmp_path: Path) -> No
     assert "overlaps with 'amixed_dup' and both are in study set li2025" in str(info.value)
 
 
+def test_a_median_and_rates_of_one_analysis_with_different_n_is_a_warning(tmp_path: Path) -> None:
+    # epaz_pazo carried the ITT n = 81 on its per-protocol median PFS (rates: n = 74).
+    data = _copy_valid(tmp_path)
+    with (data / "beta" / "outcomes.csv").open("a") as fh:
+        fh.write("psingle,all,pfs_median,,,,,,50,,4.4,3.0,6.0,,,false,Table 2,,,\n")
+        fh.write("psingle,all,pfs_rate,6,km,,,,45,,0.3,,,,,false,Table 2,,,\n")
+    texts = [str(w) for w in tkidata.load(data).warnings]
+    assert any(
+        "n: pfs_median n = 50 but this arm's pfs_rate rows have n = 45" in t for t in texts
+    ), texts
+
+
 def _frames(ev: tkidata.Evidence) -> dict[str, pd.DataFrame]:
     return {
         "studies": ev.studies,

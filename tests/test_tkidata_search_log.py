@@ -9,6 +9,8 @@ import pytest
 
 import tkidata
 from report.charts import prisma_chart, prisma_table
+from report.charts.prisma_flow import REASON_WORDS
+from tkidata.codes import EXCLUSION_REASONS
 from tkidata.coverage import direct_arm_matrix, search_counts
 from tkidata.errors import DataValidationError
 
@@ -109,3 +111,25 @@ def test_a_line_without_the_sources_wording_is_a_warning(tmp_path: Path) -> None
     path.write_text(path.read_text().replace(",first,untreated,", ",first,,", 1))
     ev = tkidata.load(data)
     assert any("line is set but line_reported is empty" in str(w) for w in ev.warnings)
+
+
+AUDITED_RECORDS = {
+    # record: (decision, reason, study_ids) after the issue 24 audit of exclusion reasons
+    "anl_r056": ("excluded", "not_separable", None),  # 209 real-world: regimens mixed
+    "anl_r058": ("included", None, "liu2021_lpd"),  # anlotinib + liposomal doxorubicin
+    "anl_r059": ("included", None, "cjcm2019_anl"),  # anlotinib + chemotherapy, 27 STS
+    "reg_r055": ("excluded", "not_separable", None),  # CanSaRCC: regorafenib + cabozantinib
+}
+
+
+def test_audited_records_carry_their_true_decision_and_reason() -> None:
+    ev = tkidata.load()
+    records = ev.records.set_index("record_id")
+    for record, (decision, reason, study_ids) in AUDITED_RECORDS.items():
+        row = records.loc[record]
+        got = tuple(None if isinstance(v, float) else v for v in row[["reason", "study_ids"]])
+        assert (row["decision"], *got) == (decision, reason, study_ids), record
+
+
+def test_every_exclusion_reason_has_words_on_the_prisma_chart() -> None:
+    assert set(REASON_WORDS) == set(EXCLUSION_REASONS)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import tkidata
+from tkidata.errors import DataValidationError
 from tkidata.filters import LINE_WORDS, Filters
 from tkidata.selection import author_year, select_arms, study_labels
 
@@ -157,3 +159,70 @@ def test_no_shipped_label_shows_a_curators_placeholder() -> None:
     shipped = tkidata.load()
     labels = study_labels(shipped.studies, frozenset({"placebo"}))
     assert not [label for label in labels.values() if "[" in label]
+
+
+def _edit_alpha_studies(tmp_path: Path, changes: dict[str, dict[str, str]]) -> tkidata.Evidence:
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES / "valid", data)
+    path = data / "alpha" / "studies.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for sid, cells in changes.items():
+        for column, value in cells.items():
+            if column not in frame.columns:
+                frame[column] = ""
+            frame.loc[frame["study_id"] == sid, column] = value
+    frame.to_csv(path, index=False)
+    return tkidata.load(data)
+
+
+def test_a_cohort_with_non_sarcoma_tumours_is_never_pooled(tmp_path: Path) -> None:
+    ev = _edit_alpha_studies(tmp_path, {"anoline": {"non_sarcoma": "desmoid tumours"}})
+    for f in (Filters(), Filters(include_quoted=True), Filters(histology="sts")):
+        sel = select_arms(ev, "anlotinib", "orr", f)
+        assert "anoline" not in _ids(sel)
+        assert "includes desmoid tumours (not sarcoma)" in _reason(sel, "anoline")
+    aes = tkidata.pool_adverse_events(ev, "anlotinib", Filters(), tkidata.Method(), grade="any")
+    assert not aes["studies"].str.contains("anoline").any()
+
+
+def test_an_arm_known_only_from_a_quotation_enters_only_when_asked(tmp_path: Path) -> None:
+    ev = _edit_alpha_studies(tmp_path, {"anoline": {"extraction_level": "quoted"}})
+    sel = select_arms(ev, "anlotinib", "orr", Filters())
+    assert "anoline" not in _ids(sel)
+    assert "quoted in another paper" in _reason(sel, "anoline")
+    assert "anoline" in _ids(select_arms(ev, "anlotinib", "orr", Filters(include_quoted=True)))
+
+
+def test_possible_overlaps_stay_pooled_and_are_named_on_the_result(tmp_path: Path) -> None:
+    ev = _edit_alpha_studies(
+        tmp_path,
+        {"asingle": {"possible_overlaps": "amixed"}, "amixed": {"possible_overlaps": "asingle"}},
+    )
+    res = tkidata.pool_outcome(ev, "anlotinib", "orr", Filters(), tkidata.Method())
+    assert {"asingle", "amixed"} <= set(res.study_ids)
+    pair = "Asingle 2020 and Amixed 2020 (Fixture J) [amixed]"
+    assert f"possible overlap: {pair} may share patients" in res.note
+    other = tkidata.pool_outcome(ev, "anlotinib", "orr", Filters(histology="sts"), tkidata.Method())
+    assert "possible overlap" not in other.note  # only one of the two is in this pool
+
+
+def test_possible_overlaps_are_declared_both_ways_and_never_beside_a_declared_one(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(DataValidationError) as info:
+        _edit_alpha_studies(
+            tmp_path,
+            {
+                "asingle": {"possible_overlaps": "amixed"},
+                "amixed_dup": {"possible_overlaps": "amixed"},
+                "amixed": {"possible_overlaps": "amixed_dup"},
+            },
+        )
+    text = str(info.value)
+    assert "possible_overlaps: 'amixed' does not list 'asingle' back" in text
+    assert "possible_overlaps: 'amixed_dup' is already in overlaps_with" in text
+
+
+def test_the_optional_columns_may_be_left_out_of_a_header(ev) -> None:
+    assert "non_sarcoma" in ev.studies.columns and ev.studies["non_sarcoma"].isna().all()
+    assert ev.studies["possible_overlaps"].isna().all()

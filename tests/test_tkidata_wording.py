@@ -98,3 +98,31 @@ def test_every_shipped_code_has_words() -> None:
         (codes.GRADES, wording.GRADE_LABELS),
     ):
         assert set(values) <= set(labels)
+
+
+@pytest.mark.parametrize(
+    ("curated", "read"),
+    [
+        (
+            "X. Oncology. 2019 [journal not seen].",
+            "X. Oncology. 2019 (journal details not available).",
+        ),
+        ("[Authors not seen]. Title. Cancer. 2017.", "Authors not available. Title. Cancer. 2017."),
+        ("[Authors not seen.] Title.", "Authors not available. Title."),
+        ("Turkish cohort (author not seen) 2020", "Turkish cohort (author not available) 2020"),
+        ("Jones [initials not seen], et al.", "Jones (initials not available), et al."),
+        ("A [title truncated]. Oncology.", "A (title shortened). Oncology."),
+        ("[Authors not shown on the abstract page.] T.", "Authors not available. T."),
+        (
+            "[Authors and title not visible on the stored copy.] J.",
+            "Authors and title not available. J.",
+        ),
+        ("G H. Title [thesis]. Kunming.", "G H. Title [thesis]. Kunming."),
+        (
+            "Chi Y, et al. Title. Clin Cancer Res. 2018.",
+            "Chi Y, et al. Title. Clin Cancer Res. 2018.",
+        ),
+    ],
+)
+def test_what_is_unknown_reads_in_clinical_words(curated: str, read: str) -> None:
+    assert wording.unknown_in_words(curated) == read

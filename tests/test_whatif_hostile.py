@@ -143,6 +143,54 @@ def test_a_hundred_thousand_columns_give_one_short_message(vocab) -> None:
     assert len(parsed.problems[0].reason) < 200
 
 
+def test_rows_after_a_two_line_label_keep_their_spreadsheet_numbers(vocab) -> None:
+    # a quoted label over two lines is one spreadsheet row: the rows after it are numbered as the
+    # spreadsheet shows them, whether the problem is a NUL byte, another control character
+    # (which str.splitlines would take for a line break) or a bad value
+    text = (
+        f'{HEADER}\n"Two\nlines",anlotinib,lms,second,single_arm,40,6,28,\n'
+        "Nul\x00label,anlotinib,lms,second,single_arm,9,1,2,\n"
+        "Sep\x1erecord,anlotinib,lms,second,single_arm,9,1,2,\n"
+        "Bad,aspirin,lms,second,single_arm,9,1,2,\n"
+    )
+    parsed = read(vocab, text)
+    assert list(parsed.studies["study_label"]) == ["Two lines"]
+    got = reasons(parsed)
+    assert sorted(got) == [3, 4, 5]
+    assert "study_label contains a control character (U+0000)" in got[3]
+    assert "study_label contains a control character (U+001E)" in got[4]
+    assert got[5].startswith("unknown drug 'aspirin'")
+
+
+def test_a_broken_quote_after_a_two_line_label_names_its_spreadsheet_row(vocab) -> None:
+    text = (
+        f'{HEADER}\n"Two\nlines",anlotinib,lms,second,single_arm,40,6,28,\n'
+        '"Broken,anlotinib,lms,second,single_arm,30,3,20,\n'
+        "After,apatinib,bone,first,rct_arm,20,2,10,\n"
+    )
+    parsed = read(vocab, text)
+    assert list(parsed.studies["study_label"]) == ["Two lines", "After"]
+    assert list(reasons(parsed)) == [3]
+
+
+def test_a_few_nul_bytes_in_a_short_file_are_the_rows_problem(vocab) -> None:
+    # a file under 100 bytes with one NUL byte was refused whole as "not a CSV file"
+    text = (
+        "study_label,drug,histology,line,design,n,responders\nN\x00,anlotinib,lms,,single_arm,9,1\n"
+    )
+    assert len(text) < 100
+    parsed = read(vocab, text)
+    assert [(p.row, p.reason) for p in parsed.problems] == [
+        (2, "study_label contains a control character (U+0000): remove it")
+    ]
+
+
+def test_a_binary_file_names_the_line_of_its_first_nul_byte(vocab) -> None:
+    parsed = us.read_upload(b"a,b\n" + b"\x00" * 200, "data.csv", vocab)
+    assert parsed.problems[0].row == 0
+    assert "(binary data: NUL bytes from line 2)" in parsed.problems[0].reason
+
+
 def test_a_nul_byte_rejects_its_row_only(vocab) -> None:
     parsed = read(vocab, f"{HEADER}\n{GOOD}\nNul\x00label,anlotinib,lms,second,single_arm,9,1,2,\n")
     assert list(parsed.studies["study_label"]) == ["Good trial"]

@@ -28,6 +28,7 @@ from tkidata.selection import (
     candidate_records,
     label_of,
     outcome_records,
+    possible_overlaps,
     select_arms,
     set_overlaps,
     whole_arm_populations,
@@ -273,6 +274,8 @@ def pool_outcome(
                 f"study set {study_set}: pooled as published, including overlapping reports "
                 f"not preferred here ({', '.join(overlapping)})"
             )
+        for one, other in possible_overlaps(in_pool, ev):
+            notes.append(f"possible overlap: {one} and {other} may share patients (not declared)")
         notes += [w for w in pool.warnings if not w.startswith("k = 1")]
         notes += [f"{e.label}: {e.reason}" for e in getattr(pool, "excluded", ())]
     return OutcomeResult(

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from core import egger_test
-from tkidata.codes import MEDIAN_OUTCOMES
+from tkidata.codes import MEDIAN_OUTCOMES, SECONDARY_LEVELS
 from tkidata.loader import Evidence
 from tkidata.selection import arm_record
 
@@ -110,7 +110,10 @@ def _risk_of_bias(rows: Sequence[Mapping[str, Any]], ev: Evidence) -> tuple[int,
                     low_quality += w
             except (ValueError, ZeroDivisionError):
                 pass
-        if arm["extraction_level"] == "secondary" or row.get("source_level") == "secondary":
+        if (
+            arm["extraction_level"] in SECONDARY_LEVELS
+            or row.get("source_level") in SECONDARY_LEVELS
+        ):
             secondary += w
     down, reasons = 0, []
     if retro / total > 0.5:

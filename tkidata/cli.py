@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     pool.add_argument("--regimen", default="monotherapy", choices=REGIMEN_CHOICES)
     pool.add_argument("--age", default="all", choices=AGE_CHOICES)
     pool.add_argument("--set", dest="study_set", help="meta-analysis id, e.g. li2025")
+    pool.add_argument(
+        "--include-quoted",
+        action="store_true",
+        help="also pool arms known only from figures quoted in another paper's text",
+    )
     pool.add_argument("--timepoint", type=int, choices=TIMEPOINTS, help="months (rates)")
     pool.add_argument("--method-preset", default="reference", choices=tuple(PRESETS))
     pool.add_argument("--json", action="store_true", help="print the core pool JSON object")
@@ -135,6 +140,7 @@ def _pool(ev: Evidence, args: argparse.Namespace) -> int:
         design=args.design,
         regimen=args.regimen,
         age=args.age,
+        include_quoted=args.include_quoted,
     )
     m = Method.preset(args.method_preset)
     res = pool_outcome(

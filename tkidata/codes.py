@@ -35,10 +35,26 @@ EXCLUSION_REASONS = (
     "preclinical",
     "not_readable",
     "off_topic",
+    "not_separable",
 )
+"""Why a record was excluded. ``not_separable``: readable and reporting outcomes, but only for a
+cohort that mixes what is pooled apart here (another drug, or monotherapy with combination and
+maintenance), with no result of the drug or regimen on its own."""
 HISTOLOGY_GROUPS = ("sts", "bone", "mixed")
 AGE_GROUPS = ("adult", "paediatric", "mixed")
-EXTRACTION_LEVELS = ("full_text", "abstract", "conference_abstract", "registry", "secondary")
+EXTRACTION_LEVELS = (
+    "full_text",
+    "abstract",
+    "conference_abstract",
+    "registry",
+    "secondary",
+    "quoted",
+)
+"""How deep a study (or one row) was read. ``secondary``: a review's table or a news report of
+the study; ``quoted``: only figures quoted in passing in another paper's text (its discussion),
+not a report of the study itself."""
+SECONDARY_LEVELS = ("secondary", "quoted")
+"""Levels at which a number was read only in a source other than the study's own report."""
 QUALITY_TOOLS = ("MINORS", "JBI", "RoB2", "NOS")
 PROPORTION_OUTCOMES = ("orr", "dcr")
 RATE_OUTCOMES = ("pfs_rate", "os_rate")

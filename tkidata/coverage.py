@@ -8,6 +8,7 @@ from tkidata.codes import DESIGNS, EXTRACTION_LEVELS, OUTCOMES
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
+from tkidata.selection import candidate_arms
 from tkidata.tiers import tiered_adverse_events, tiered_outcome
 from tkidata.validate import split_list
 
@@ -136,10 +137,17 @@ def direct_arm_matrix(ev: Evidence) -> pd.DataFrame:
     """Preferred arms with a direct row per drug × histology × outcome (subgroup or own cohort).
 
     A row counts for a subtype when its population is that subtype, or when it describes an arm
-    that enrolled only that subtype.
+    that enrolled only that subtype. Only arms that can enter a pool count (preferred reports, not
+    case reports, cohorts with non-sarcoma tumours or quoted figures: :func:`candidate_arms`
+    with every regimen).
     """
-    preferred = ev.studies[ev.studies["preferred"] & ev.studies["drug"].isin(ev.vocab.tki_drugs)]
-    arms = preferred.set_index("study_id")
+    poolable = Filters(regimen="any")
+    ids = [
+        sid
+        for drug in ev.vocab.tki_drugs
+        for sid in candidate_arms(ev, drug, poolable, None)[0]["study_id"]
+    ]
+    arms = ev.studies[ev.studies["study_id"].isin(ids)].set_index("study_id")
     oc = ev.outcomes[ev.outcomes["study_id"].isin(arms.index)]
     rows = []
     for _, row in oc.iterrows():

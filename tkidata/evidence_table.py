@@ -7,6 +7,7 @@ import pandas as pd
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.selection import candidate_arms, label_of
+from tkidata.wording import unknown_in_words
 
 KEY_OUTCOMES = ("orr", "dcr", "pfs_median")
 """Outcomes shown per arm in the evidence table."""
@@ -69,7 +70,8 @@ def evidence_table(
     -------
     pandas.DataFrame
         :data:`EVIDENCE_COLUMNS`; ``orr``/``dcr`` are fractions (events/n of the ``all`` row, else
-        the first histology row), ``pfs_median`` months, ``doi_url`` a https://doi.org link.
+        the first histology row), ``pfs_median`` months, ``doi_url`` a https://doi.org link;
+        ``citation`` says what is unknown in clinical words (:func:`unknown_in_words`).
     """
     studies = ev.studies.copy()
     passing: set[str] = set()
@@ -83,6 +85,9 @@ def evidence_table(
             _key_value(grouped.get(sid, empty), outcome) for sid in studies["study_id"]
         ]
     studies["label"] = [label_of(ev, str(sid)) for sid in studies["study_id"]]
+    studies["citation"] = [
+        unknown_in_words(c) if isinstance(c, str) else c for c in studies["citation"]
+    ]
     studies["enters_pools"] = studies["study_id"].isin(passing) if f is not None else pd.NA
     studies["doi_url"] = [
         f"https://doi.org/{d}" if isinstance(d, str) and d else None for d in studies["doi"]

@@ -80,6 +80,11 @@ class Filters:
     age : str
         ``all``, ``adult`` or ``paediatric``. Arms of ``mixed`` age (adults and children together)
         enter only under ``all``: their results cannot be attributed to either age group.
+    include_quoted : bool
+        Also pool arms known only from figures another paper quotes in its text
+        (``extraction_level=quoted``, e.g. a meta-analysis discussion citing a study it did not
+        include). Off by default: such a number was never read in a report of the study, so it
+        is listed in ``Selection.excluded`` instead.
     """
 
     histology: str = "all"
@@ -90,6 +95,7 @@ class Filters:
     age: str = "all"
     mix_assessment: bool = False
     enrolled: str = ""
+    include_quoted: bool = False
 
     def __post_init__(self) -> None:
         for name, value, allowed in (

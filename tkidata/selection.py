@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -13,6 +13,7 @@ from tkidata.codes import POOLED_OUTCOMES, RATE_OUTCOMES
 from tkidata.filters import LINE_WORDS, Filters, line_contains, setting_reasons
 from tkidata.loader import Evidence
 from tkidata.validate import split_list
+from tkidata.wording import unknown_in_words
 
 Row = Mapping[str, Any] | pd.Series
 """A study arm or an outcome row: a record dict (fast) or a pandas row."""
@@ -254,8 +255,9 @@ def user_label(study_id: str) -> str:
 
 def author_year(first_author: object, year: object, trial: str) -> str:
     """ "Chi 2018"; an arm whose first author is the curators' placeholder (a text in square
-    brackets, "[not seen]": no page read named one) is named by its ``trial`` instead."""
-    return f"{trial if is_unnamed(first_author) else first_author} {year}"
+    brackets, "[not seen]": no page read named one) is named by its ``trial`` instead, and a
+    descriptive label's "(author not seen)" reads "(author not available)"."""
+    return unknown_in_words(f"{trial if is_unnamed(first_author) else first_author} {year}")
 
 
 def is_unnamed(first_author: object) -> bool:
@@ -287,8 +289,9 @@ class _Records:
     """What every selection reads, built once per evidence: the arms, outcome rows and adverse
     events as plain records (row access on DataFrames is the main cost of a selection), arms by
     id, adverse events by (study id, grade band) with their row position, the unique study
-    labels and the ids of the preferred reports; and the arm-level verdicts already reached
-    (:func:`candidate_records`, per drug, study set and filters but the histology)."""
+    labels, the ids of the preferred reports and each arm's possible overlaps; and the arm-level
+    verdicts already reached (:func:`candidate_records`, per drug, study set and filters but the
+    histology)."""
 
     studies: pd.DataFrame
     outcomes: pd.DataFrame
@@ -299,6 +302,7 @@ class _Records:
     adverse: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]]
     labels: dict[str, str]
     preferred: frozenset[str]
+    possible: dict[str, object]
     candidates: dict[tuple[str, str | None, Filters], tuple[Any, Any]] = field(default_factory=dict)
 
 
@@ -344,6 +348,7 @@ def _records(ev: Evidence) -> _Records:
             **{sid: user_label(sid) for sid in ev.user_ids},
         },
         preferred=frozenset(ev.studies.loc[ev.studies["preferred"], "study_id"]),
+        possible=dict(zip(ev.studies["study_id"], ev.studies["possible_overlaps"], strict=True)),
     )
     _RECORDS_CACHE[:] = [built, *_RECORDS_CACHE[: RECORDS_KEPT - 1]]
     return built
@@ -356,6 +361,16 @@ def _arm_reasons(arm: Row, f: Filters, study_set: str | None, ev: Evidence) -> l
         reasons.append(f"not in study set {study_set}")
     if arm["design"] == "case_report":
         reasons.append("case report: shown as context, never pooled")
+    if isinstance(arm["non_sarcoma"], str):
+        reasons.append(
+            f"cohort includes {arm['non_sarcoma']} (not sarcoma) and reports no sarcoma-only "
+            "result: shown as context, never pooled"
+        )
+    if arm["extraction_level"] == "quoted" and study_set is None and not f.include_quoted:
+        reasons.append(
+            "known only from figures quoted in another paper's text: pooled only when quoted "
+            "studies are included"
+        )
     if not arm["preferred"] and study_set is None:
         preferred = _records(ev).preferred
         others = [o for o in split_list(arm["overlaps_with"]) if o in preferred]
@@ -399,6 +414,23 @@ def adverse_records(ev: Evidence, study_id: str, grade: str) -> list[tuple[int, 
     """(row position, record) of an arm's adverse events at a grade band (read-only), with
     ``study_id, grade, term, events, n, pct, derived``."""
     return _records(ev).adverse.get((study_id, grade), [])
+
+
+def possible_overlaps(
+    rows: Sequence[Mapping[str, Any]], ev: Evidence
+) -> tuple[tuple[str, str], ...]:
+    """Pairs of labels among ``rows`` (selected records) that may share patients
+    (``possible_overlaps``: both kept in pools, because the sources do not show it and most
+    patients differ; see the arms' notes)."""
+    order = {r["study_id"]: i for i, r in enumerate(rows)}
+    cells = _records(ev).possible
+    labels = {r["study_id"]: r["label"] for r in rows}
+    pairs = []
+    for sid, i in order.items():
+        for other in split_list(cells.get(sid)):
+            if order.get(other, -1) > i:
+                pairs.append((str(labels[sid]), str(labels[other])))
+    return tuple(pairs)
 
 
 def _population_candidates(arm: Row, population: str, ev: Evidence) -> list[str] | str:
@@ -531,8 +563,11 @@ def select_arms(
 
     Notes
     -----
-    Only ``preferred=true`` arms enter; overlapping reports, case reports, placebo arms and arms
-    failing a filter are listed in ``excluded`` with the reason. With ``study_set`` the set's
+    Only ``preferred=true`` arms enter; overlapping reports, case reports, cohorts that include
+    non-sarcoma tumours without sarcoma-only results (``non_sarcoma``), arms known only from
+    figures quoted in another paper (``extraction_level=quoted``, unless
+    ``f.include_quoted``), placebo arms and arms failing a filter are listed in ``excluded`` with
+    the reason. With ``study_set`` the set's
     reports enter as the published analysis pooled them, also a ``preferred=false`` report (see
     :func:`set_overlaps`), so that its pools can be reproduced. For ``sts``/``bone`` an arm of that
     group contributes its ``all`` (or group) row and a mixed arm only its row for that group; for a

@@ -33,7 +33,7 @@ from tkidata.analysis import (
 )
 from tkidata.analysis import outcome_label as compare_label
 from tkidata.certainty import Certainty, rate_number
-from tkidata.codes import MEDIAN_OUTCOMES
+from tkidata.codes import MEDIAN_OUTCOMES, SECONDARY_LEVELS
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
@@ -149,7 +149,7 @@ class TieredNumber:
         return tuple(
             str(r["label"])
             for r in _pooled_records(self.result)
-            if r["extraction_level"] == "secondary" or r["source_level"] == "secondary"
+            if r["extraction_level"] in SECONDARY_LEVELS or r["source_level"] in SECONDARY_LEVELS
         )
 
     def pooled_rows(self) -> pd.DataFrame:

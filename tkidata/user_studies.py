@@ -57,6 +57,9 @@ MAX_LABEL_CHARS = 120
 """Longest study label."""
 MAX_REASONS = 6
 """Reasons listed for one rejected row before the rest are counted."""
+BINARY_NULS = 8
+"""More NUL bytes than this (and over 1% of the file) mark a binary file; fewer are the problem
+of the rows that hold them (each named with its spreadsheet row)."""
 MAX_PATIENTS = int(BOUNDS[("outcomes", "n")].high)
 """Largest plausible ``n`` (the curated data's bound)."""
 MAX_MONTHS = ESTIMATE_BOUNDS["median"].high
@@ -351,22 +354,29 @@ def _quote_open(text: str) -> bool:
     return text.count('"') % 2 == 1
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+"""One line of CSV text: only CR, LF and CRLF end a line, as in a spreadsheet's CSV (str.splitlines
+would also break at form feeds, record separators and other control characters)."""
+
+
 def _csv_records(
     text: str, delimiter: str
 ) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
-    """Records with the line each starts on, and the lines whose quote never closes (with the
-    line's first cell, for the label column).
+    """Records with their spreadsheet row (header = row 1), and the rows whose quote never closes
+    (with the row's first cell, for the label column).
 
-    A quoted cell may span lines; a quote that is still open when a record would have to run
-    past its expected width (or past the end) is unterminated: that line is reported and
-    reading goes on with the next line, so the rows around it are kept.
+    A quoted cell may span lines; the record is still one spreadsheet row, so the rows after it
+    keep the numbers a spreadsheet shows. A quote that is still open when a record would have to
+    run past its expected width (or past the end) is unterminated: that line is reported as its
+    own row and reading goes on with the next line, so the rows around it are kept.
     """
-    lines = text.splitlines(keepends=True)
+    lines = _LINE.findall(text)
     width = len(next(csv.reader([lines[0]], delimiter=delimiter))) if lines else 0
     records: list[tuple[int, list[str]]] = []
     unterminated: list[tuple[int, str]] = []
     i = 0
     while i < len(lines):
+        row = len(records) + len(unterminated) + 1
         j, chunk = i, lines[i]
         while _quote_open(chunk) and j + 1 < len(lines):
             j += 1
@@ -374,10 +384,10 @@ def _csv_records(
         cells = next(csv.reader(io.StringIO(chunk, newline=""), delimiter=delimiter), [])
         if _quote_open(chunk) or (j > i and len(cells) != width):
             first = lines[i].split(delimiter, 1)[0].strip().strip('"')
-            unterminated.append((i + 1, shown_value(first)))
+            unterminated.append((row, shown_value(first)))
             i += 1
             continue
-        records.append((i + 1, cells))
+        records.append((row, cells))
         i = j + 1
     return records, unterminated
 
@@ -434,10 +444,15 @@ def read_upload(
             "the file is saved as UTF-16 (Unicode text): in your spreadsheet use Save as → "
             "CSV UTF-8"
         )
-    if data.count(b"\x00") > len(data) // 100 or not name.endswith((".csv", ".txt")):
+    nuls = data.count(b"\x00")
+    binary = nuls > BINARY_NULS and nuls > len(data) // 100
+    if binary or not name.endswith((".csv", ".txt")):
+        where = ""
+        if binary:
+            where = f" (binary data: NUL bytes from line {data[: data.index(0)].count(10) + 1})"
         return _file_problem(
-            f"not a CSV file ('{shown_value(filename)}'): upload a .csv file saved as CSV UTF-8, "
-            "or an Excel workbook (.xlsx)"
+            f"not a CSV file ('{shown_value(filename)}'){where}: upload a .csv file saved as CSV "
+            "UTF-8, or an Excel workbook (.xlsx)"
         )
     try:
         text = data.decode("utf-8-sig")
@@ -447,7 +462,7 @@ def read_upload(
             f"wrong encoding: the file is not UTF-8 (byte {err.start + 1}, row {line}); in your "
             "spreadsheet use Save as → CSV UTF-8"
         )
-    lines = text.splitlines()
+    lines = _LINE.findall(text)
     if not lines or not lines[0].strip():
         return _file_problem("not a CSV file: the first line must be the header row")
     delimiter = max((",", ";", "\t"), key=lines[0].count)

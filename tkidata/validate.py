@@ -21,10 +21,11 @@ from tkidata.codes import (
     MEDIAN_OUTCOMES,
     PROPORTION_OUTCOMES,
     RATE_OUTCOMES,
+    SECONDARY_LEVELS,
 )
 from tkidata.errors import Problem, shown_value
 from tkidata.reading import RawTable
-from tkidata.rob import DOMAINS, judgements_by_outcome, rob2_overall, trial_names
+from tkidata.rob_rules import DOMAINS, judgements_by_outcome, rob2_overall, trial_names
 from tkidata.vocab import Vocab
 
 TABLES = (
@@ -69,6 +70,9 @@ DUPLICATE_KEYS: dict[str, tuple[str, ...]] = {
 }
 """Columns that identify one fact; the same key twice is a duplicate fact."""
 
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"studies": ("non_sarcoma", "possible_overlaps")}
+"""Columns a batch's header may leave out (read as empty in every row): they apply to few arms."""
+
 _FORMAT_HINTS = {
     "study_id": "use lower-case letters, digits and _",
     "comparator_study_id": "use lower-case letters, digits and _",
@@ -78,6 +82,7 @@ _FORMAT_HINTS = {
     "registration": "registry ids separated by ; without spaces",
     "subtypes": "histology codes separated by ; without spaces",
     "overlaps_with": "study_ids separated by ; without spaces",
+    "possible_overlaps": "study_ids separated by ; without spaces",
     "included_in": "meta-analysis ids separated by ; without spaces",
     "source_url": "a full http(s) address",
 }
@@ -277,10 +282,11 @@ def check_header(table: RawTable, name: str) -> list[Problem]:
     More than a few unknown columns are reported on one line (a wrong file, not typos).
     """
     expected = _schema().columns(name)
+    optional = OPTIONAL_COLUMNS.get(name, ())
     problems = [
         Problem(table.shown, 1, col, "missing column")
         for col in expected
-        if col not in table.header
+        if col not in table.header and col not in optional
     ]
     unknown = [col for col in table.header if col not in expected]
     allowed = f"(allowed: {', '.join(expected)})"
@@ -306,7 +312,7 @@ def typed_table(name: str, tables: list[RawTable]) -> tuple[Located, list[Proble
     for table in tables:
         for row, line in zip(table.rows, table.lines, strict=True):
             for col, kind in kinds.items():
-                value, problem = _parse(kind, row[col])
+                value, problem = _parse(kind, row.get(col, ""))
                 if value is not None and kind in ("int", "float"):
                     problem = _out_of_bounds(name, col, value, row)  # type: ignore[arg-type]
                     value = None if problem else value
@@ -429,6 +435,37 @@ def _disagreement(table: Located, value_col: str, what: str) -> list[Problem]:
     return warnings
 
 
+def _analysis_n_mismatch(table: Located) -> list[Problem]:
+    """Warn where an arm's median and landmark rates of one survival outcome carry different n.
+
+    One Kaplan-Meier analysis gives a median and its landmark rates, so their n is the same
+    population (e.g. a per-protocol median PFS given the intention-to-treat n would differ from
+    the per-protocol rates). Line subgroups are compared only with rows of the same subgroup.
+    """
+    frame = table.frame
+    warnings = []
+    pairs = (("pfs_median", "pfs_rate"), ("os_median", "os_rate"))
+    keys = ["study_id", "population", "subgroup_line"]
+    for median, rate in pairs:
+        rates = frame[(frame["outcome"] == rate) & frame["n"].notna()]
+        seen = {
+            tuple(None if pd.isna(v) else v for v in key): set(group["n"])
+            for key, group in rates.groupby(keys, dropna=False)
+        }
+        for i in frame.index[(frame["outcome"] == median) & frame["n"].notna()]:
+            key = tuple(None if pd.isna(frame.at[i, k]) else frame.at[i, k] for k in keys)
+            ns = seen.get(key, set())
+            if ns and frame.at[i, "n"] not in ns:
+                shown = ", ".join(str(int(n)) for n in sorted(ns))
+                msg = (
+                    f"{median} n = {int(frame.at[i, 'n'])} but this arm's {rate} rows have n = "
+                    f"{shown}: one survival analysis gives both (which population is the median "
+                    "from?)"
+                )
+                warnings.append(Problem(*table.where(int(i)), "n", msg))
+    return warnings
+
+
 def cross_problems(
     tables: dict[str, Located], vocab: Vocab, *, complete_ids: bool = True
 ) -> tuple[list[Problem], list[Problem]]:
@@ -471,6 +508,7 @@ def cross_problems(
     known = set(first_seen)
     by_id = st.drop_duplicates("study_id").set_index("study_id")
     overlaps = {sid: set(split_list(cell)) for sid, cell in by_id["overlaps_with"].items()}
+    possible = {sid: set(split_list(cell)) for sid, cell in by_id["possible_overlaps"].items()}
     for i, row in st.iterrows():
         where = studies.where(int(i))
         for code in split_list(row["subtypes"]):
@@ -507,9 +545,19 @@ def cross_problems(
                 for source in sorted(shared):
                     msg = f"overlaps with '{other}' and both are in study set {source}"
                     errors.append(Problem(*where, "included_in", msg))
+        for other in split_list(row["possible_overlaps"]):
+            if other == sid or other not in known:
+                what = "the study itself" if other == sid else f"unknown study_id '{other}'"
+                errors.append(Problem(*where, "possible_overlaps", what))
+            elif other in overlaps.get(sid, set()):
+                msg = f"'{other}' is already in overlaps_with (declared overlaps are not possible)"
+                errors.append(Problem(*where, "possible_overlaps", msg))
+            elif sid not in possible.get(other, set()):
+                msg = f"'{other}' does not list '{sid}' back (list possible overlaps both ways)"
+                errors.append(Problem(*where, "possible_overlaps", msg))
         identifiers = ("doi", "pmid", "registration", "source_url")
         untraceable = all(pd.isna(row[column]) for column in identifiers)
-        if untraceable and row["extraction_level"] != "secondary":
+        if untraceable and row["extraction_level"] not in SECONDARY_LEVELS:
             msg = "no doi, pmid, registration or source_url: add one, or use secondary"
             warnings.append(Problem(*where, "doi", msg))
         if pd.notna(row["preferred"]) and not row["preferred"] and not overlaps.get(sid):
@@ -556,6 +604,7 @@ def cross_problems(
         "'{value}' lies outside the line range the arm enrolled",
     )
     errors += _duplicates(outcomes, "outcomes")
+    warnings += _analysis_n_mismatch(outcomes)
     proportions = oc["outcome"].isin(PROPORTION_OUTCOMES)
     stated = Located(oc[proportions], outcomes.paths, outcomes.lines, outcomes.raw)
     warnings += _disagreement(stated, "estimate", "proportion")

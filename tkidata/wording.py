@@ -10,6 +10,7 @@ Proportions are fractions in [0, 1]; medians are months.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -81,6 +82,7 @@ EXTRACTION_LABELS: dict[str, str] = {
     "conference_abstract": "Conference abstract",
     "registry": "Registry",
     "secondary": "Meta-analysis table",
+    "quoted": "Quoted by another paper",
 }
 ASSESSMENT_LABELS: dict[str, str] = {
     "bor": "Best overall response",
@@ -451,3 +453,41 @@ def standing_phrase(rows: pd.DataFrame) -> str:
     if approved:
         parts.insert(0, "/".join(approved) + " approved")
     return "; ".join(parts)
+
+
+_UNSEEN = re.compile(
+    r"([\[(])([^\[\]()]*?)\s*\b(not seen|not visible|not shown|truncated)\b"
+    r"(?:\s+(?:on|in) the [^;.\[\]()]*)?([^\[\]()]*)[\])]"
+)
+"""A curator's note of what no page showed, in brackets: ``[journal not seen]``,
+``(author not seen)``, ``[Title and journal not seen; reference 73 of ...]``, ``[title
+truncated]``, ``[Authors not shown on the abstract page.]`` (where it was not shown is dropped)."""
+
+UNSEEN_WORDS = {
+    "not seen": "not available",
+    "not visible": "not available",
+    "not shown": "not available",
+    "truncated": "shortened",
+}
+"""The curator's words for what is unknown, in the words a reader sees."""
+
+
+def unknown_in_words(text: str) -> str:
+    """A citation or study label with the curators' ``[... not seen]`` notes in clinical words.
+
+    ``[journal not seen]`` → ``(journal details not available)``; ``[Authors not seen]. Title``
+    → ``Authors not available. Title``; ``(author not seen)`` → ``(author not available)``;
+    ``[title truncated]`` → ``(title shortened)``. A note that opens the text becomes its first
+    sentence; elsewhere it is put in parentheses.
+    """
+
+    def words(m: re.Match[str]) -> str:
+        before, status, after = m.group(2).strip(), m.group(3), m.group(4).rstrip()
+        if before.lower() == "journal":
+            before += " details"
+        said = " ".join(p for p in (before, UNSEEN_WORDS[status]) if p) + after
+        if m.start() == 0 and m.group(1) == "[":
+            return said[:1].upper() + said[1:]
+        return f"({said})"
+
+    return _UNSEEN.sub(words, text)

@@ -99,6 +99,15 @@ _fingerprint: tuple[float, Fingerprint] | None = None
 _fingerprint_lock = threading.Lock()
 
 
+_builds = threading.local()
+
+
+def builds() -> int:
+    """How many values this thread built on a miss of a :class:`Memo` so far (a rerun runs in
+    one thread: the difference over a rerun says whether it was served from the caches)."""
+    return getattr(_builds, "count", 0)
+
+
 class Memo:
     """A bounded, thread-safe, in-process LRU of shared values, keyed by plain hashable keys.
 
@@ -120,6 +129,7 @@ class Memo:
                 return self._cache[key]
             except KeyError:
                 pass
+        _builds.count = builds() + 1
         value = build()
         with self._lock:
             return self._cache.setdefault(key, value)

@@ -9,6 +9,7 @@ import streamlit as st
 import tkidata
 from ui.cache import data_problems
 from ui.params import current_filters, current_method, sync_from_url, write_to_url
+from ui.runlog import Rerun, logged_rerun
 from ui.sidebar import draw_sidebar
 from ui.style import apply_house_style
 from ui.user_studies import banner as user_studies_banner
@@ -65,7 +66,7 @@ def _draw_frame() -> None:
 
 
 def run_app() -> None:
-    """Draw the frame, then run the page chosen by ``st.navigation``.
+    """Draw the frame, then run the page chosen by ``st.navigation``; log the rerun's line.
 
     The root URL runs a hidden home page that switches to Compare, so Compare lives at
     ``/compare`` (and a link to ``/`` keeps its query parameters).
@@ -73,7 +74,15 @@ def run_app() -> None:
     The sidebar's widgets are drawn after the page: their state is seeded from the URL before
     the page reads it, and a browser showing a first run mounts the page's numbers before the
     dozen sidebar widgets (drawn first, they held back the first number by about half a second).
+
+    Every run writes one JSON line to the server's log (``ui.runlog``: page, duration, cache hit
+    or miss, replica; no filter value).
     """
+    with logged_rerun() as rerun:
+        _run_app(rerun)
+
+
+def _run_app(rerun: Rerun) -> None:
     # first: st.navigation would otherwise take the page's Material icon as the tab icon, which
     # the browser fetches from fonts.gstatic.com (the app must work offline)
     st.set_page_config(layout="wide", page_title=TITLE, page_icon=str(PAGE_ICON))
@@ -84,6 +93,7 @@ def run_app() -> None:
 
     root = st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")
     page = st.navigation([root, *pages.values()], position="sidebar")
+    rerun.page = page.url_path or "home"
     if page.url_path == root.url_path:
         page.run()  # hands over to Compare before anything is drawn (the URL is read there)
         return

@@ -5,7 +5,10 @@ WCAG 2.2 AA asks for a visible keyboard focus (2.4.7, 2.4.11) and for content th
 360 px wide; a forest plot is drawn twice, in full and in a phone layout (study, plot and
 estimate), and a screen at most :data:`PHONE_MAX_PX` wide shows the phone one. A chart still
 wider than the screen is scaled down to the screen's width, keeping its proportions, so the page
-never pans sideways (wide tables scroll inside their own box, as ``st.dataframe`` does).
+never pans sideways (wide tables scroll inside their own box, as ``st.dataframe`` does). The
+chosen options of a multiselect wrap onto more lines instead of running out of its box, where a
+phone could neither see nor remove them (Evidence's drug and design choices reached 474 px of a
+390 px screen).
 """
 
 from __future__ import annotations
@@ -41,6 +44,13 @@ label:focus-within > div:first-child {{
 [data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas {{
   max-width: 100% !important;
   height: auto !important;
+}}
+[data-testid="stMultiSelect"] [role="group"] {{
+  height: auto !important;
+  max-height: none !important;
+}}
+[data-testid="stMultiSelectTagsContainer"] {{
+  flex-wrap: wrap !important;
 }}
 [class*="{NARROW_LAYOUT}"] {{
   display: none !important;

@@ -129,7 +129,8 @@ FORMAT_INTRO = (
     f"file are fine); at most {us.MAX_BYTES // 2**20} MB and {us.MAX_ROWS} rows. Rows are checked "
     "one by one: valid rows are used, each rejected row is listed with its row number and the "
     "reason. Your studies stay in this browser session only: nothing is saved on the server, no "
-    "other user sees them, and closing the tab discards them (download them below to reuse)."
+    "other user sees them, and closing the tab, or a restart of the server, discards them "
+    "(download them below to reuse)."
 )
 
 

@@ -29,6 +29,7 @@ REASON_WORDS = {
     "preclinical": "preclinical",
     "not_readable": "not readable in any stored copy",
     "off_topic": "off topic",
+    "not_separable": "results only for mixed drugs or regimens",
 }
 """Exclusion reason codes in words."""
 

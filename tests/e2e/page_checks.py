@@ -122,3 +122,25 @@ def sideways_overflow(page: Page) -> list[str]:
         return out;
     }"""
     )
+
+
+def hidden_choices(page: Page) -> list[str]:
+    """Chosen options of a multiselect that lie outside its box or the window (unseen, and their
+    remove buttons out of reach)."""
+    return page.evaluate(
+        """() => {
+        const width = window.innerWidth;
+        const out = [];
+        for (const box of document.querySelectorAll('[data-testid="stMultiSelectTagsContainer"]')) {
+            const b = box.getBoundingClientRect();
+            const edge = Math.min(b.right, width) + 1;
+            for (const chip of box.querySelectorAll('span[role="group"] > span')) {
+                const r = chip.getBoundingClientRect();
+                if (r.width > 0 && (r.right > edge || r.bottom > b.bottom + 1))
+                    out.push(`"${chip.innerText.trim()}" reaches ${Math.round(r.right)}px, `
+                             + `${Math.round(r.bottom - b.bottom)}px below its box`);
+            }
+        }
+        return out;
+    }"""
+    )

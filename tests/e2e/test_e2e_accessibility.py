@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from app_page import IDLE_TIMEOUT, ErrorLog, open_page, screenshot
-from page_checks import axe_violations, raw_codes_in_text, sideways_overflow
+from page_checks import axe_violations, hidden_choices, raw_codes_in_text, sideways_overflow
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from ui.frame import PAGE_TABLE
@@ -63,6 +63,9 @@ def test_page_fits_a_phone_and_passes_axe(
     _settle(page)
     screenshot(page, f"a11y-{path}-390x844")
     assert not (wide := sideways_overflow(page)), f"/{path} at 390 px:\n" + "\n".join(wide)
+    # chosen options wrap inside their multiselect, which grows to show them (Evidence's drug
+    # choices reached 474 px; wrapped without growing, they were hidden below its box)
+    assert not (hidden := hidden_choices(page)), f"/{path} at 390 px: {hidden}"
     # a chart fits by being drawn narrow enough, not by being shrunk until its labels are unreadable
     shrunk = [(name, f"{scale:.0%}") for name, scale in _visible_charts_scale(page) if scale < 0.9]
     assert not shrunk, f"/{path} at 390 px: charts drawn below 90% of their size: {shrunk}"

@@ -1,0 +1,1 @@
+"""Serving the app to many readers: Streamlit replicas behind nginx (``make serve``)."""
