@@ -17,7 +17,8 @@ st.caption(
     "Every curated study arm, all drugs. Filter here, or arrive from a pooled number "
     "elsewhere to see exactly the studies behind it."
 )
-table = cache.evidence_table(f)
+direct = direct_only()
+table = cache.patient_evidence_table(f, m, direct)
 requested = tuple(s for s in (st.query_params.get("studies") or "").split(",") if s)
 if requested:
     known = set(table["study_id"])
@@ -29,7 +30,7 @@ if requested:
     number = patient.parse_number(st.query_params.get("number"))
     if number is not None:
         drug, outcome, months = number
-        patient.number_section(cache.tiered_number(drug, outcome, months, f, m, direct_only()))
+        patient.number_section(cache.tiered_number(drug, outcome, months, f, m, direct))
     if st.button("Show all studies", key="evidence_show_all"):
         del st.query_params["studies"]
         if "number" in st.query_params:
@@ -49,9 +50,12 @@ designs = pick_designs.multiselect(
     "Designs", DESIGNS, default=DESIGNS, format_func=render.design_word, key="evidence_designs"
 )
 only = st.toggle(
-    "Only arms that pass the sidebar filters",
+    "Only the arms behind this patient's numbers",
     key="evidence_only_entering",
-    help=render.describe_filters(f),
+    help="The study arms behind each number shown for the patient in the sidebar (Compare, "
+    "Forest, Safety, the exports), each at its most direct tier of evidence; the column "
+    f"“Behind this patient's numbers” says what each arm serves and at which tier. "
+    f"{render.describe_filters(f)}",
 )
 choice = {
     "study_ids": requested or None,
@@ -60,7 +64,7 @@ choice = {
     "only_entering": only,
     "text": text,
 }
-state = ("evidence_rows", f, *choice.values())
+state = ("evidence_rows", f, m, direct, *choice.values())
 shown = cache.view_part(state, lambda: select_evidence(table, **choice))
 if shown.empty:
     st.info(

@@ -38,7 +38,9 @@ st.caption(
     "certainty); the four-drug efficacy comparison; grade ≥3 "
     "toxicity for every drug; the within-trial hazard ratios; the limitations; "
     f"{len(forest_results(view))} forest plots; the evidence table; the methods; the references. "
-    "Footer with filters and method on every slide; caveats in the speaker notes."
+    "Footer with filters and method on every slide; caveats in the speaker notes. Every "
+    "number, figure and table is the patient's answer as on Compare: each at its most direct "
+    "tier of evidence, named."
 )
 deck_col, bundle_col = st.columns(2)
 with deck_col:

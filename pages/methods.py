@@ -8,6 +8,7 @@ from tkidata.presets import CI_DIVERGENCE_PP, DIVERGENCE_PP
 from tkidata.wording import PRESET_LABELS
 from ui import cache, patient, render
 from ui.frame import page_frame
+from ui.params import direct_only
 
 f, m = page_frame()
 st.title("Methods & validation")
@@ -30,9 +31,10 @@ st.caption(
     "what a clinician reads changes with the preset: the estimate moves by more than "
     f"{DIVERGENCE_PP:.0f} percentage points, either 95% CI limit by more than "
     f"{CI_DIVERGENCE_PP:.0f} points, or the Freeman–Tukey estimate lies outside the range of "
-    "the study proportions."
+    "the study proportions. Each number is pooled at the patient's tier of evidence, as on "
+    "Compare."
 )
-presets = render.preset_frame(cache.preset_comparison(f))
+presets = render.preset_frame(cache.preset_comparison(f, direct_only()))
 flagged = presets.loc[presets["flag"] != "", ["drug_label", "quantity", "flag"]]
 flagged = flagged.drop_duplicates()
 if flagged.empty:
@@ -47,7 +49,10 @@ else:
             f"{row['drug_label']} · {row['quantity']}: {row['flag']}", icon=":material/warning:"
         )
 preset_view = cache.chart_view(
-    "methods_presets", f, m, lambda: (charts.preset_chart(presets), charts.preset_table(presets))
+    ("methods_presets", direct_only()),
+    f,
+    m,
+    lambda: (charts.preset_chart(presets), charts.preset_table(presets)),
 )
 render.view_with_table(preset_view, key="methods_presets")
 

@@ -30,8 +30,8 @@ from report.deck import (
 from report.params import DEFAULT_OUTCOMES, method_for
 from report.view_tables import evidence_table
 from tkidata.wording import (
+    NO_AE_STUDY,
     NO_STUDY,
-    NO_STUDY_DIRECT,
     QUESTION_AGE,
     QUESTION_LINE,
     QUESTION_POPULATION,
@@ -260,9 +260,9 @@ def _ae_slide(
     """Grade ≥3 toxicity: the most frequent terms × every TKI, "not reported" as a cell; each
     drug's events at its tier (``ae_tiers``: drug → the tier in words, as on the cards)."""
     table = ae_panel_matrix(ae_by_drug, top=AE_TERMS).fillna("not reported")
-    none = NO_STUDY_DIRECT if direct_only else NO_STUDY
+    none = NO_AE_STUDY + (" (direct evidence only)" if direct_only else "")
     tiers = tuple(
-        f"{drug_label(d)}: {(ae_tiers or {}).get(d) or none}."
+        f"{drug_label(d)}: {(ae_tiers or {}).get(d) or 'grade ≥3 events ' + none}."
         for d in TKI_DRUGS
         if ae_tiers is not None
     )

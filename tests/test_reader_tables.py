@@ -114,7 +114,7 @@ def test_every_chart_table_reads_in_clinical_words(
 def test_reader_table_shows_percentages_and_months(chart_tables) -> None:
     comparison = reader_table(chart_tables["comparison"])
     assert "Outcome code" not in comparison.columns and "Outcome" in comparison.columns
-    assert comparison["Estimate (95% CI)"].str.contains(r"%|mo|no data").all()
+    assert comparison["Estimate (95% CI)"].str.contains(r"%|mo|no study reports it").all()
     median = reader_table(chart_tables["forest_median"])
     assert median["Estimate (95% CI)"].str.contains("mo").any()
 

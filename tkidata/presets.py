@@ -8,6 +8,7 @@ from tkidata.analysis import pool_adverse_events, pool_outcome
 from tkidata.filters import Filters
 from tkidata.loader import Evidence
 from tkidata.method import Method
+from tkidata.tiers import tier_filters, tiered_adverse_events, tiered_outcome
 
 PRESET_ORDER = ("reference", "meta", "metafor")
 """Method presets compared side by side on the Methods page."""
@@ -35,6 +36,9 @@ def preset_comparison(
     ev: Evidence,
     f: Filters,
     top_terms: int = 3,
+    *,
+    tiered: bool = False,
+    direct_only: bool = False,
 ) -> pd.DataFrame:
     """ORR, DCR and the top grade ≥3 AEs of every drug under the three method presets.
 
@@ -45,6 +49,11 @@ def preset_comparison(
     f : Filters
     top_terms : int
         Grade ≥3 terms per drug, the most frequent under the reference preset.
+    tiered : bool
+        Pool each quantity at the patient's tier (``tkidata.tiers``: the tier of the number
+        under the reference preset, as Compare shows it) instead of the exact filters.
+    direct_only : bool
+        With ``tiered``, the direct tier only.
 
     Returns
     -------
@@ -59,10 +68,26 @@ def preset_comparison(
     """
     methods = {name: Method.preset(name) for name in PRESET_ORDER}
     records: list[dict[str, object]] = []
+
+    def at_tier(tier: str | None) -> Filters:
+        return tier_filters(ev, f, tier) if tiered and tier is not None else f
+
     for drug in ev.vocab.tki_drugs:
         for quantity, outcome in (("ORR", "orr"), ("DCR", "dcr")):
+            fo = f
+            if tiered:
+                fo = at_tier(
+                    tiered_outcome(
+                        ev,
+                        drug,
+                        outcome,
+                        f,
+                        methods["reference"],
+                        direct_only=direct_only,
+                    ).tier
+                )
             for name, m in methods.items():
-                res = pool_outcome(ev, drug, outcome, f, m)
+                res = pool_outcome(ev, drug, outcome, fo, m)
                 est = res.estimate or (float("nan"),) * 3
                 props = [s.proportion for s in res.pool.studies] if res.pool is not None else []
                 records.append(
@@ -78,7 +103,14 @@ def preset_comparison(
                         "study_max": max(props) if props else float("nan"),
                     }
                 )
-        ae = {name: pool_adverse_events(ev, drug, f, m) for name, m in methods.items()}
+        fa = f
+        if tiered:
+            fa = at_tier(
+                tiered_adverse_events(
+                    ev, drug, f, methods["reference"], direct_only=direct_only
+                ).tier
+            )
+        ae = {name: pool_adverse_events(ev, drug, fa, m) for name, m in methods.items()}
         for term in ae["reference"]["term"].head(top_terms):
             for name in PRESET_ORDER:
                 row = ae[name][ae[name]["term"] == term].iloc[0]

@@ -365,6 +365,10 @@ NO_STUDY_DIRECT = "no study reports it for this patient (direct evidence only)"
 """:data:`NO_STUDY` when the direct-evidence-only switch is on."""
 
 
+NO_AE_STUDY = "not reported by any study for this patient (not the same as none)"
+"""What every page says of adverse events no tier reports (the cards, Safety, the deck)."""
+
+
 def no_study(subject: str, *, direct_only: bool = False) -> str:
     """``"Anlotinib, ORR: no study reports it for this patient"`` (see :data:`NO_STUDY`)."""
     return f"{subject}: {NO_STUDY_DIRECT if direct_only else NO_STUDY}"

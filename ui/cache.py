@@ -56,6 +56,7 @@ from tkidata import (
 )
 from tkidata.coverage import search_counts as search_counts_of
 from tkidata.evidence_table import evidence_table as evidence_rows
+from tkidata.evidence_table import with_patient_arms
 from tkidata.loader import DATA_DIR
 from tkidata.presets import preset_comparison as presets_side_by_side
 from tkidata.reproduction import held_studies as held_studies_of
@@ -307,9 +308,13 @@ def sensitivity(
     )
 
 
-def preset_comparison(f: Filters) -> pd.DataFrame:
-    """ORR, DCR and top grade ≥3 AEs of every drug under the three presets, with flags."""
-    return _analysis(("presets", f), lambda ev: presets_side_by_side(ev, f))
+def preset_comparison(f: Filters, direct_only: bool = False) -> pd.DataFrame:
+    """ORR, DCR and top grade ≥3 AEs of every drug under the three presets, with flags, each
+    at the patient's tier (as on Compare)."""
+    return _analysis(
+        ("presets", f, direct_only),
+        lambda ev: presets_side_by_side(ev, f, tiered=True, direct_only=direct_only),
+    )
 
 
 @st.cache_data(show_spinner="Reproducing the published analyses…", max_entries=4)
@@ -480,6 +485,15 @@ def patient_arms(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
     return _analysis(
         ("patient_arms", f, m, direct_only),
         lambda ev: tiered_arms(ev, tiered_table(f, m, direct_only), summary(f, m, direct_only)),
+    )
+
+
+def patient_evidence_table(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
+    """:func:`evidence_table` with the arms behind the patient's tiered answers marked
+    (``enters_pools``) and what each serves at which tier (``serves``)."""
+    return _held(
+        ("patient_evidence_table", f, m, direct_only),
+        lambda: with_patient_arms(evidence_table(f), patient_arms(f, m, direct_only)),
     )
 
 

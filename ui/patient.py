@@ -30,8 +30,8 @@ from tkidata.tiers import (
 from tkidata.validate import split_list
 from tkidata.wording import (
     MISSING,
+    NO_AE_STUDY,
     NO_STUDY,
-    NO_STUDY_DIRECT,
     TIER_EXPLAINED,
     TIER_WORDS,
     design_label,
@@ -139,8 +139,7 @@ def _ae_html(summary: DrugSummary) -> str:
     if ae.table.empty:
         return (
             "<div class='tki-num'><div class='tki-label'>Grade ≥3 adverse events</div>"
-            "<div class='tki-meta'>not reported by any study for this patient "
-            "(not the same as none)</div></div>"
+            f"<div class='tki-meta'>{NO_AE_STUDY}</div></div>"
         )
     items = []
     for _, row in ae.top(3).iterrows():
@@ -300,14 +299,14 @@ def safety_tiers(safety: TieredSafety, histology: str, *, direct_only: bool = Fa
                 f"{_md(top)})"
             )
             continue
-        none = NO_STUDY_DIRECT if direct_only else NO_STUDY
+        none = NO_AE_STUDY + (" (direct evidence only)" if direct_only else "")
         if any_grade.tier is not None:
             lines.append(
-                f"- {name}: grade ≥3 events: {none}; all grades: "
+                f"- {name}: grade ≥3 events {none}; all grades: "
                 f"{_md(tier_line(any_grade.tier, histology))}"
             )
         else:
-            lines.append(f"- {name}: adverse events: {none}")
+            lines.append(f"- {name}: adverse events {none}")
     return "\n".join(lines)
 
 

@@ -273,6 +273,7 @@ def evidence_frame(table: pd.DataFrame, key: str, *, view: Hashable) -> None:
         key=key,
         column_order=[
             "label",
+            "serves",
             "citation",
             "design",
             "line",
@@ -310,7 +311,8 @@ def evidence_frame(table: pd.DataFrame, key: str, *, view: Hashable) -> None:
             "dcr": cc.NumberColumn("DCR", format="percent"),
             "pfs_median": cc.NumberColumn("Median PFS (mo)", format="%.1f"),
             "extraction_level": "Extracted from",
-            "enters_pools": cc.CheckboxColumn("Passes filters"),
+            "enters_pools": cc.CheckboxColumn("Behind this patient's numbers"),
+            "serves": cc.TextColumn("Serves (evidence tier)", width="medium"),
             "overlaps_with": "Overlaps with",
             "included_in": "Included in",
             "doi_url": cc.LinkColumn("DOI", display_text=r"https://doi\.org/(.*)"),

@@ -17,7 +17,7 @@ from report.charts.style import (
     value_axis,
 )
 from report.colors import TKI_DRUGS, drug_label
-from tkidata.wording import format_interval, is_median, is_missing, outcome_label
+from tkidata.wording import NO_STUDY, format_interval, is_median, is_missing, outcome_label
 
 #: pixels per drug row: room for the estimate written above its interval
 ROW_PX = 44
@@ -76,7 +76,7 @@ def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:
                     "months": months,
                     "status": status,
                     "text": (
-                        "no data for this filter"
+                        NO_STUDY
                         if status == "no data"
                         else f"{format_interval(est, lo, hi, months=months)}  "
                         + ("single study" if k == 1 else f"k = {k}")
