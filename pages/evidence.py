@@ -88,4 +88,4 @@ render.view_with_table(prisma, key="evidence_prisma")
 
 # The what-if section (user-supplied studies, issue 8) goes below this divider.
 st.divider()
-user_studies.section(cache.vocab(), f)
+user_studies.section(cache.evidence(), f)

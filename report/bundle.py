@@ -34,9 +34,7 @@ DECK_NAME = "deck/tumour-board-deck.pptx"
 
 def reproduction_data(view: ExportView) -> tuple[bytes, bytes]:
     """``data/numbers.csv`` and ``data/pools.csv`` of a view (formula-neutralised CSV)."""
-    numbers, rows = pool_frames(
-        view.results, view.ae_by_drug, evidence=view.evidence, ae_extra=view.ae_extra
-    )
+    numbers, rows = pool_frames(view.results, view.ae_by_drug, evidence=view.evidence)
     return csv_bytes(numbers), csv_bytes(rows)
 
 

@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
 
 import altair as alt
 import pandas as pd
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml import parse_xml
 from pptx.slide import Slide
+from pptx.table import Table, _Cell
 from pptx.util import Emu, Inches, Pt
 
 from report.figures import render_charts
@@ -485,24 +489,73 @@ def _table_slides(prs: Presentation, spec: TableSlide) -> list[tuple[Slide, tupl
         table = shape.table
         for c, width in enumerate(widths):
             table.columns[c].width = _in(width)
-        for r, (height, row) in enumerate(zip(heights, lines, strict=True)):
+        for r, height in enumerate(heights):
             table.rows[r].height = _in(height)
-            for c, text in enumerate(row):
-                cell = table.cell(r, c)
-                cell.text = text
-                cell.margin_top = cell.margin_bottom = Pt(2)
-                cell.margin_left = cell.margin_right = _in(CELL_MARGIN_IN)
-                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-                for p in cell.text_frame.paragraphs:
-                    for run in p.runs:
-                        run.font.name = FONT
-                        run.font.size = Pt(TABLE_PT)
-                        run.font.bold = r == 0
-                        run.font.color.rgb = RGBColor(0, 0, 0)
-                cell.fill.solid()
-                cell.fill.fore_color.rgb = _HEADER_FILL if r == 0 else RGBColor(0xFF, 0xFF, 0xFF)
+        _fill_cells(table, lines)
         out.append((slide, spec.caveats))
     return out
+
+
+_PLAIN = re.compile(r"[^\x00-\x09\x0b-\x1f\ud800-\udfff\ufffe\uffff]*")
+"""Cell text that is written as it is (no control character but line feeds)."""
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def _cell_xml(text: str, header: bool) -> str:
+    """One table cell as :func:`_style_cell` writes it: a paragraph per line, one run each."""
+    run = (
+        f'<a:rPr sz="{TABLE_PT * 100}" b="{int(header)}"><a:solidFill><a:srgbClr val="000000"/>'
+        f'</a:solidFill><a:latin typeface="{FONT}"/></a:rPr>'
+    )
+    paragraphs = "".join(
+        f"<a:p><a:r>{run}<a:t>{escape(line)}</a:t></a:r></a:p>" if line else "<a:p/>"
+        for line in text.split("\n")
+    )
+    margin = int(_in(CELL_MARGIN_IN))
+    fill = _HEADER_FILL if header else RGBColor(0xFF, 0xFF, 0xFF)
+    return (
+        f"<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>{paragraphs}</a:txBody>"
+        f'<a:tcPr marT="{int(Pt(2))}" marB="{int(Pt(2))}" marL="{margin}" marR="{margin}" '
+        f'anchor="ctr"><a:solidFill><a:srgbClr val="{fill}"/></a:solidFill></a:tcPr></a:tc>'
+    )
+
+
+def _fill_cells(table: Table, lines: Sequence[Sequence[str]]) -> None:
+    """Write every cell's text and style: the cells of plain text as one parsed XML fragment
+    (setting them through python-pptx, property by property, took most of a table slide's
+    time), any other cell through python-pptx (:func:`_style_cell`, which escapes control
+    characters)."""
+    blank = "<a:tc><a:txBody><a:bodyPr/><a:lstStyle/><a:p/></a:txBody><a:tcPr/></a:tc>"
+    rows = "".join(
+        "<a:tr>"
+        + "".join(_cell_xml(text, r == 0) if _PLAIN.fullmatch(text) else blank for text in row)
+        + "</a:tr>"
+        for r, row in enumerate(lines)
+    )
+    parsed = parse_xml(f'<a:tbl xmlns:a="{_A}">{rows}</a:tbl>')
+    for tr, built in zip(table._tbl.tr_lst, parsed.tr_lst, strict=True):
+        for old in tr.tc_lst:
+            tr.remove(old)
+        tr.extend(built.tc_lst)
+    for r, row in enumerate(lines):
+        for c, text in enumerate(row):
+            if not _PLAIN.fullmatch(text):
+                _style_cell(table.cell(r, c), text, r == 0)
+
+
+def _style_cell(cell: _Cell, text: str, header: bool) -> None:
+    cell.text = text
+    cell.margin_top = cell.margin_bottom = Pt(2)
+    cell.margin_left = cell.margin_right = _in(CELL_MARGIN_IN)
+    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+    for p in cell.text_frame.paragraphs:
+        for run in p.runs:
+            run.font.name = FONT
+            run.font.size = Pt(TABLE_PT)
+            run.font.bold = header
+            run.font.color.rgb = RGBColor(0, 0, 0)
+    cell.fill.solid()
+    cell.fill.fore_color.rgb = _HEADER_FILL if header else RGBColor(0xFF, 0xFF, 0xFF)
 
 
 def _paginate(lines: Sequence[str], budget: int) -> list[list[str]]:

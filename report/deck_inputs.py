@@ -117,10 +117,11 @@ def citations(
     """Full citations of the given studies, one per publication, in order of first author.
 
     Study arms of one publication share one citation. A citation with no DOI gets its PMID
-    (else the page read); what no page showed is said in clinical words. User-supplied ids are
-    listed as such.
+    (else the page read); what no page showed is said in clinical words. User-supplied ids (study
+    arms of a session's what-if batch) are listed as such, never as a publication.
     """
-    wanted = list(dict.fromkeys(str(s) for s in study_ids))
+    users = list(dict.fromkeys(str(s) for s in user_supplied))
+    wanted = [s for s in dict.fromkeys(str(s) for s in study_ids) if s not in set(users)]
     arms = studies[studies["study_id"].isin(wanted)].copy()
     arms["citation"] = arms["citation"].fillna("").astype(str)
     arms["doi"] = arms["doi"].fillna("").astype(str)
@@ -130,7 +131,6 @@ def citations(
         ids = list(group["study_id"].astype(str))
         first = group.iloc[0].to_dict()
         out.append(Citation(";".join(ids), _reference_text(text or ids[0], first), doi))
-    users = [s for s in dict.fromkeys(user_supplied) if s not in set(studies["study_id"])]
     out += [
         Citation(s, f"{s}: user-supplied data (what-if), not a published source") for s in users
     ]

@@ -60,25 +60,14 @@ def _outcome_rows(pool_id: str, result: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _ae_rows(
-    pool_id: str, drug: str, term: Any, ev: Any, ae_extra: pd.DataFrame | None
-) -> list[dict[str, Any]]:
+def _ae_rows(pool_id: str, term: Any, ev: Any) -> list[dict[str, Any]]:
     """The per-study counts behind one pooled adverse-event term, as the analysis counts them."""
     term_rows = term.studies.split(";") if isinstance(term.studies, str) else []
-    curated = ev.adverse_events[
+    rows = ev.adverse_events[
         ev.adverse_events["study_id"].isin(term_rows)
         & (ev.adverse_events["term"] == term.term)
         & (ev.adverse_events["grade"] == term.grade)
     ]
-    frames = [curated]
-    if ae_extra is not None and not ae_extra.empty:
-        user = ae_extra[ae_extra["term"] == term.term]
-        if "grade" in user:
-            user = user[user["grade"] == term.grade]
-        if "drug" in user:
-            user = user[user["drug"] == drug]
-        frames.append(user[user["study_id"].isin(term_rows)])
-    rows = pd.concat(frames, ignore_index=True)
     by_id = {str(r["study_id"]): r for r in rows.to_dict("records")}
     out = []
     for sid in term_rows:
@@ -95,7 +84,6 @@ def pool_frames(
     ae_by_drug: Mapping[str, pd.DataFrame] | None = None,
     *,
     evidence: Any = None,
-    ae_extra: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The app's pooled numbers and the study rows behind each, for ``reproduce.R``.
 
@@ -106,9 +94,8 @@ def pool_frames(
     ae_by_drug
         Drug → ``tkidata.pool_adverse_events`` frame; every term becomes one pool.
     evidence
-        The ``tkidata.Evidence`` the AE frames were pooled from (needed with ``ae_by_drug``).
-    ae_extra
-        User-supplied adverse-event rows pooled into ``ae_by_drug``.
+        The ``tkidata.Evidence`` the AE frames were pooled from (needed with ``ae_by_drug``;
+        a session's includes its user studies).
 
     Returns
     -------
@@ -159,7 +146,7 @@ def pool_frames(
                     "ci_ub": term.ci_ub,
                 }
             )
-            rows += _ae_rows(pool_id, drug, term, evidence, ae_extra)
+            rows += _ae_rows(pool_id, term, evidence)
     return (
         pd.DataFrame(numbers, columns=list(NUMBER_COLUMNS)),
         pd.DataFrame(rows, columns=list(ROW_COLUMNS)),

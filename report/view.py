@@ -68,8 +68,6 @@ class ExportView:
         ``tkidata.hazard_ratios`` for these filters.
     user_supplied : tuple of str
         Ids of user-supplied (what-if) studies in any result.
-    ae_extra : pandas.DataFrame or None
-        User-supplied adverse-event rows pooled into ``ae_by_drug`` (for ``reproduce.R``).
     patient_summary : pandas.DataFrame or None
         ``tkidata.patient_summary_frame``: the Compare view's first screen for the patient in
         the filters (evidence tiers, certainty), in clinical words.
@@ -96,7 +94,6 @@ class ExportView:
     results: tuple[tkidata.OutcomeResult, ...]
     hazard_ratios: pd.DataFrame
     user_supplied: tuple[str, ...] = ()
-    ae_extra: pd.DataFrame | None = None
     patient_summary: pd.DataFrame | None = None
     direct_only: bool = False
     numbers: tuple[TieredNumber, ...] = ()
@@ -117,8 +114,6 @@ def compute_view(
     *,
     outcomes: Sequence[Outcome] = DEFAULT_OUTCOMES,
     forest_drugs: Sequence[str] = TKI_DRUGS,
-    extra: pd.DataFrame | None = None,
-    ae_extra: pd.DataFrame | None = None,
     direct_only: bool = False,
 ) -> ExportView:
     """Pool everything a view shows (what the Export page takes from its caches), each number
@@ -127,31 +122,27 @@ def compute_view(
     Parameters
     ----------
     ev, f, m
-        Evidence, filters and method.
+        Evidence (a session's includes its user studies:
+        ``tkidata.user_studies.with_user_studies``), filters and method.
     outcomes, forest_drugs
         As :class:`ExportView`.
-    extra, ae_extra
-        User-supplied outcome and adverse-event rows (what-if), as for ``tkidata.pool_outcome``
-        and ``tkidata.pool_adverse_events``.
     direct_only
         Every number shows the subtype's direct evidence only (no broader tiers).
     """
     numbers = tuple(
-        tkidata.tiered_outcome(ev, d, o, f, m, timepoint=t, direct_only=direct_only, extra=extra)
+        tkidata.tiered_outcome(ev, d, o, f, m, timepoint=t, direct_only=direct_only)
         for d in TKI_DRUGS
         for o, t in outcomes
     )
     results = tuple(
         n.result
         if n.result is not None
-        else tkidata.pool_outcome(ev, n.drug, n.outcome, f, m, timepoint=n.timepoint, extra=extra)
+        else tkidata.pool_outcome(ev, n.drug, n.outcome, f, m, timepoint=n.timepoint)
         for n in numbers
     )
-    summaries = tkidata.patient_summary(
-        ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra
-    )
+    summaries = tkidata.patient_summary(ev, f, m, direct_only=direct_only)
     ae = {s.drug: s.adverse_events.table for s in summaries}
-    compare = tkidata.tiered_compare(ev, f, m, direct_only=direct_only, extra=extra)
+    compare = tkidata.tiered_compare(ev, f, m, direct_only=direct_only)
     return ExportView(
         evidence=ev,
         filters=f,
@@ -163,7 +154,6 @@ def compute_view(
         results=results,
         hazard_ratios=tkidata.hazard_ratios(ev, f),
         user_supplied=user_ids(results, ae),
-        ae_extra=ae_extra,
         patient_summary=summary_frame(ev, summaries, f.histology),
         direct_only=direct_only,
         numbers=numbers,

@@ -315,3 +315,26 @@ def test_footer_never_runs_off_the_slide() -> None:
         footer = next(s for s in slide.shapes if s.name == "Footer")
         assert footer.top + footer.height <= prs.slide_height
         assert len(footer.text_frame.paragraphs) == 4
+
+
+def test_table_cells_written_as_xml_match_python_pptx() -> None:
+    from lxml import etree
+
+    from report.deck import _fill_cells, _style_cell
+
+    texts = ["Drug", "two\nlines", "", "a & <b> 'q'", "tab\there", "ctrl\x01x", "end\n", "—"]
+    lines = [texts, list(reversed(texts))]
+
+    def table_xml(fill: bool) -> list[bytes]:
+        prs = Presentation()
+        slide = prs.slides.add_slide(prs.slide_layouts[5])
+        shape = slide.shapes.add_table(2, len(texts), Emu(0), Emu(0), Emu(9000000), Emu(900000))
+        if fill:
+            _fill_cells(shape.table, lines)
+        else:
+            for r, row in enumerate(lines):
+                for c, text in enumerate(row):
+                    _style_cell(shape.table.cell(r, c), text, r == 0)
+        return [etree.tostring(tc) for tr in shape.table._tbl.tr_lst for tc in tr.tc_lst]
+
+    assert table_xml(fill=True) == table_xml(fill=False)

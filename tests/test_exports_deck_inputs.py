@@ -34,6 +34,7 @@ from report.figures import render_charts
 from report.tables import csv_bytes
 from report.view import compute_view, view_deck_content
 from report.view_tables import USER_SUPPLIED_DESIGN, evidence_table, pooled_results_table
+from tkidata import user_studies
 from tkidata.analysis import compare
 from tkidata.comparative import randomised_evidence
 from tkidata.evidence_table import evidence_table as tkidata_evidence_rows
@@ -42,15 +43,11 @@ from tkidata.method import Method
 from tkidata.wording import unknown_in_words
 
 FOREST_DRUGS = ("anlotinib", "pazopanib")
-WHAT_IF = pd.DataFrame(
-    {
-        "study_id": ["=HYPERLINK(1)"],
-        "outcome": ["orr"],
-        "events": [9],
-        "n": [30],
-        "estimate": [None],
-    }
+WHAT_IF = (
+    b'study_label,drug,histology,line,design,n,responders\n"=HYPERLINK(1)",anlotinib,sts,,'
+    b"single_arm,30,9\n"
 )
+"""A user study whose label is a spreadsheet formula."""
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +55,9 @@ def ev() -> tkidata.Evidence:
     return tkidata.load()
 
 
-def _content(ev: tkidata.Evidence, extra: pd.DataFrame | None = None):
+def _content(ev: tkidata.Evidence):
     f, m = Filters(), Method.preset("reference")
-    view = compute_view(ev, f, m, forest_drugs=FOREST_DRUGS, extra=extra)
+    view = compute_view(ev, f, m, forest_drugs=FOREST_DRUGS)
     return view_deck_content(view, date="2026-01-02"), list(view.results), view.ae_by_drug
 
 
@@ -361,11 +358,13 @@ def test_clinical_question_reads_the_filters() -> None:
 
 
 def test_user_supplied_study_passes_through(ev) -> None:
-    content, results, _ = _content(ev, extra=WHAT_IF)
+    parsed = user_studies.read_upload(WHAT_IF, "mine.csv", ev.vocab)
+    mine = user_studies.with_user_studies(ev, parsed.studies)
+    content, results, _ = _content(mine)
     assert content.user_supplied == ("=HYPERLINK(1)",)
     evidence = _evidence(content)
     row = evidence[evidence["Design"] == USER_SUPPLIED_DESIGN]
-    assert len(row) == len(TKI_DRUGS)  # the what-if ORR row joins every drug's pool
+    assert len(row) == 1  # the what-if study joins its own drug's pools
     assert any("user-supplied" in c.text for c in content.citations)
     prs = Presentation(io.BytesIO(deck_bytes(content)))
     for slide in prs.slides:
@@ -375,7 +374,7 @@ def test_user_supplied_study_passes_through(ev) -> None:
     limits = next(s for s in prs.slides if s.shapes.title.text == "Limitations")
     assert "=HYPERLINK(1)" in _slide_text(limits)
     # the crafted id is neutralised in the exported evidence table
-    table = evidence_table(results, ev.studies)
+    table = evidence_table(results, mine.studies)
     text = csv_bytes(table).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in text and "\r\n=HYPERLINK" not in text
 

@@ -97,7 +97,7 @@ def test_the_pooled_results_export_of_hostile_user_studies_is_inert() -> None:
     parsed = us.read_upload(f"{header}\n{rows}\n".encode(), "mine.csv", ev.vocab)
     assert len(parsed.studies) == len(PAYLOADS)
     f, m = tkidata.Filters(), tkidata.Method.preset("reference")
-    compare = tkidata.compare(ev, f, m, extra=us.outcome_rows(parsed.studies, f))
+    compare = tkidata.compare(us.with_user_studies(ev, parsed.studies), f, m)
     table = mark_what_if(pooled_results_table(compare), PAYLOADS)
     text = csv_bytes(table).decode("utf-8-sig")
     assert "chi2018" in text.lower() or "Chi" in text

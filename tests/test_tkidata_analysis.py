@@ -10,6 +10,7 @@ import pytest
 import tkidata
 from core import pool_glmm, pool_medians, pool_proportions
 from tkidata import Filters, Method
+from tkidata import user_studies as us
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
 REF = Method.preset("reference")
@@ -74,18 +75,33 @@ def test_k0_and_k1_results(ev) -> None:
     assert "k = 1: single study, not pooled" in one.note
 
 
-def test_user_supplied_rows_are_pooled_and_marked(ev) -> None:
-    extra = pd.DataFrame(
-        {"study_id": ["mine", "other"], "outcome": ["orr", "dcr"], "events": [5, 1], "n": [10, 9]}
+def _with_mine(ev: tkidata.Evidence, csv: str) -> tkidata.Evidence:
+    parsed = us.read_upload(csv.encode(), "mine.csv", ev.vocab)
+    assert parsed.problems == ()
+    return us.with_user_studies(ev, parsed.studies)
+
+
+def test_user_studies_are_a_batch_pooled_and_marked(ev) -> None:
+    mine = _with_mine(
+        ev,
+        "study_label,drug,histology,line,design,n,responders\nmine,anlotinib,sts,,single_arm,10,5\n",
     )
-    res = tkidata.pool_outcome(ev, "anlotinib", "orr", Filters(), REF, extra=extra)
+    assert mine.fingerprint[0] == ev.fingerprint[0] and mine.fingerprint[1] != ""
+    assert ev.fingerprint[1] == "" and len(mine.studies) == len(ev.studies) + 1
+    res = tkidata.pool_outcome(mine, "anlotinib", "orr", Filters(), REF)
     assert res.user_supplied == ("mine",)
     assert res.k == 5 and res.study_ids[-1] == "mine"
     assert res.pool.studies[-1].label == "mine (user)"
-    with pytest.raises(ValueError, match="events"):
-        tkidata.pool_outcome(
-            ev, "anlotinib", "orr", Filters(), REF, extra=pd.DataFrame({"study_id": ["x"]})
-        )
+    assert tkidata.pool_outcome(ev, "anlotinib", "orr", Filters(), REF).k == 4
+    clash = us.read_upload(
+        b"study_label,drug,histology,line,design,n,responders\n"
+        b"asingle,anlotinib,sts,,single_arm,10,1\n",
+        "clash.csv",
+        ev.vocab,
+    )
+    assert clash.problems == ()
+    with pytest.raises(ValueError, match="asingle"):
+        us.with_user_studies(ev, clash.studies)
 
 
 def test_adverse_events_not_reported_is_missing_not_zero(ev) -> None:
@@ -102,15 +118,16 @@ def test_adverse_events_not_reported_is_missing_not_zero(ev) -> None:
     assert dia["soc"] == "Gastrointestinal disorders"
 
 
-def test_adverse_events_by_grade_histology_and_extra(ev) -> None:
+def test_adverse_events_by_grade_histology_and_user_studies(ev) -> None:
     anyg = tkidata.pool_adverse_events(ev, "anlotinib", Filters(), REF, grade="any")
     assert list(anyg["term"]) == ["Hypertension"] and anyg.at[0, "k"] == 1
     bone = tkidata.pool_adverse_events(ev, "anlotinib", Filters(histology="bone"), REF)
     assert list(bone["studies"]) == ["asingle"]  # the mixed arm's AEs are not attributable
-    extra = pd.DataFrame(
-        {"study_id": ["mine"], "term": ["Diarrhea"], "grade": ["3plus"], "events": [2], "n": [20]}
+    mine = _with_mine(
+        ev,
+        "study_label,drug,histology,line,design,n,ae3_Diarrhea\nmine,anlotinib,sts,,single_arm,20,2\n",
     )
-    table = tkidata.pool_adverse_events(ev, "anlotinib", Filters(), REF, extra=extra)
+    table = tkidata.pool_adverse_events(mine, "anlotinib", Filters(), REF)
     dia = table.set_index("term").loc["Diarrhea"]
     assert dia["k"] == 2 and dia["user_supplied"] == "mine"
 

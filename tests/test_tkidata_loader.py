@@ -176,3 +176,45 @@ def test_a_median_and_rates_of_one_analysis_with_different_n_is_a_warning(tmp_pa
     assert any(
         "n: pfs_median n = 50 but this arm's pfs_rate rows have n = 45" in t for t in texts
     ), texts
+
+
+def _frames(ev: tkidata.Evidence) -> dict[str, pd.DataFrame]:
+    return {
+        "studies": ev.studies,
+        "outcomes": ev.outcomes,
+        "adverse_events": ev.adverse_events,
+        "published": ev.published,
+    }
+
+
+def test_validated_evidence_is_kept_and_served_identically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tkidata.loader, "CACHE_DIR", tmp_path / "cache")
+    data = _copy_valid(tmp_path)
+    validated = tkidata.load(data)
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1
+    monkeypatch.setattr(tkidata.loader, "_validated", _never_validate)
+    kept = tkidata.load(data)
+    for name, frame in _frames(validated).items():
+        pd.testing.assert_frame_equal(_frames(kept)[name], frame, check_exact=True)
+    assert kept.version.sha256 == validated.version.sha256
+    assert kept.warnings == validated.warnings and kept.read == validated.read
+
+
+def _never_validate(data: Path, vocab: Path) -> tkidata.Evidence:
+    raise AssertionError("the kept evidence should have been served")
+
+
+def test_an_edit_is_validated_afresh_and_bad_data_is_never_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tkidata.loader, "CACHE_DIR", tmp_path / "cache")
+    data = _copy_valid(tmp_path)
+    tkidata.load(data)
+    with (data / "beta" / "outcomes.csv").open("a") as fh:
+        fh.write("psingle,all,dcr,,bor,,,20,10,,,,,,,false,Table 2,,,\n")
+    for _ in range(2):  # events > n: refused each time, from the files
+        with pytest.raises(DataValidationError, match=r"outcomes\.csv"):
+            tkidata.load(data)
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1

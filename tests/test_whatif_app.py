@@ -30,8 +30,8 @@ def ev() -> tkidata.Evidence:
     return tkidata.load()
 
 
-def orr_text(ev: tkidata.Evidence, extra: object = None) -> str:
-    result = tkidata.pool_outcome(ev, "anlotinib", "orr", ALL, REFERENCE, extra=extra)
+def orr_text(ev: tkidata.Evidence) -> str:
+    result = tkidata.pool_outcome(ev, "anlotinib", "orr", ALL, REFERENCE)
     return format_value(result.estimate[0])
 
 
@@ -86,7 +86,7 @@ def test_upload_moves_every_page_and_one_click_restores(ev) -> None:
     assert any("mine.csv: 2 of 3 rows added, 1 problem." in t.value for t in at.text)
 
     parsed = us.read_upload(UPLOAD, "mine.csv", ev.vocab)
-    moved = orr_text(ev, us.outcome_rows(parsed.studies, ALL))
+    moved = orr_text(us.with_user_studies(ev, parsed.studies))
     open_page(at, "compare")
     assert anlotinib_orr(at) == moved != orr_text(ev)
     assert len(banner(at)) == 1

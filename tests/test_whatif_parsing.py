@@ -46,7 +46,7 @@ def test_valid_rows_change_orr_exactly_as_the_engine_predicts(ev) -> None:
     assert parsed.problems == () and len(parsed.studies) == 3
     before = tkidata.pool_outcome(ev, "anlotinib", "orr", ALL, REFERENCE)
     after = tkidata.pool_outcome(
-        ev, "anlotinib", "orr", ALL, REFERENCE, extra=us.outcome_rows(parsed.studies, ALL)
+        us.with_user_studies(ev, parsed.studies), "anlotinib", "orr", ALL, REFERENCE
     )
     curated = before.selection.rows
     expected = pool_proportions(
@@ -70,10 +70,10 @@ def test_rows_follow_the_sidebar_filters(ev) -> None:
         "Bone retro,anlotinib,osteosarcoma,mixed,retrospective,20,2,10\n",
     )
     studies = parsed.studies
+    mine = us.with_user_studies(ev, studies)
 
     def user_ids(f: tkidata.Filters) -> tuple[str, ...]:
-        extra = us.outcome_rows(studies, f)
-        return tkidata.pool_outcome(ev, "anlotinib", "orr", f, REFERENCE, extra=extra).user_supplied
+        return tkidata.pool_outcome(mine, "anlotinib", "orr", f, REFERENCE).user_supplied
 
     assert user_ids(ALL) == ("LMS second", "Bone retro")
     assert user_ids(ALL.replace(histology="sts")) == ("LMS second",)
@@ -102,20 +102,20 @@ def test_medians_and_grade3_adverse_events(ev) -> None:
         "Palmar-plantar erythrodysesthesia syndrome",
         "Proteinuria",
     )
-    pfs = tkidata.pool_outcome(
-        ev, "regorafenib", "pfs_median", ALL, REFERENCE, extra=us.outcome_rows(parsed.studies, ALL)
-    )
+    mine = us.with_user_studies(ev, parsed.studies)
+    pfs = tkidata.pool_outcome(mine, "regorafenib", "pfs_median", ALL, REFERENCE)
     assert "PFS only" in pfs.user_supplied and "PFS only" in pfs.study_ids
-    ae_rows = us.adverse_event_rows(parsed.studies, ALL)
-    assert sorted(ae_rows["term"]) == ["Hypertension", "Palmar-plantar erythrodysesthesia syndrome"]
-    ae = tkidata.pool_adverse_events(ev, "regorafenib", ALL, REFERENCE, extra=ae_rows)
+    user_ae = mine.adverse_events[mine.adverse_events["study_id"] == "PFS only"]
+    assert sorted(user_ae["term"]) == ["Hypertension", "Palmar-plantar erythrodysesthesia syndrome"]
+    ae = tkidata.pool_adverse_events(mine, "regorafenib", ALL, REFERENCE)
     hyper = ae[ae["term"] == "Hypertension"].iloc[0]
     assert hyper["user_supplied"] == "PFS only"
     assert "Proteinuria" not in set(ae[ae["user_supplied"] != ""]["term"])
-    other = tkidata.pool_adverse_events(ev, "anlotinib", ALL, REFERENCE, extra=ae_rows)
+    other = tkidata.pool_adverse_events(mine, "anlotinib", ALL, REFERENCE)
     assert set(other["user_supplied"]) <= {""}
-    bone = us.adverse_event_rows(parsed.studies, ALL.replace(histology="bone"))
-    assert bone.empty
+    bone_only = ALL.replace(histology="bone")
+    bone = tkidata.pool_adverse_events(mine, "regorafenib", bone_only, REFERENCE)
+    assert set(bone["user_supplied"]) <= {""}
 
 
 @pytest.mark.parametrize(
@@ -323,8 +323,8 @@ def test_hostile_labels_are_kept_verbatim_and_exported_inert(ev) -> None:
     )
     parsed = read(ev, f"{HEADER}\n{rows}\n")
     assert tuple(parsed.studies["study_label"]) == HOSTILE
-    extra = us.outcome_rows(parsed.studies, ALL)
-    compare = tkidata.compare(ev, ALL, REFERENCE, extra=extra)
+    mine = us.with_user_studies(ev, parsed.studies)
+    compare = tkidata.compare(mine, ALL, REFERENCE)
     orr = compare[(compare["drug"] == "anlotinib") & (compare["outcome"] == "orr")].iloc[0]
     assert orr["user_supplied"] == ";".join(HOSTILE)
     table = pooled_results_table(compare)
@@ -334,7 +334,7 @@ def test_hostile_labels_are_kept_verbatim_and_exported_inert(ev) -> None:
     cells = [c.value for row in workbook["Table"].iter_rows() for c in row if c.value]
     assert any(str(v).startswith("'") and "=HYPERLINK" in str(v) for v in cells)
     assert not any(str(v).startswith("=") for v in cells)
-    results = [tkidata.pool_outcome(ev, "anlotinib", "orr", ALL, REFERENCE, extra=extra)]
+    results = [tkidata.pool_outcome(mine, "anlotinib", "orr", ALL, REFERENCE)]
     ae = {d: tkidata.pool_adverse_events(ev, d, ALL, REFERENCE) for d in ev.vocab.tki_drugs}
     content = build_deck_content(
         studies=ev.studies,

@@ -7,7 +7,10 @@ they serialise to CSV, JSON and Altair without object columns.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +21,11 @@ from tkidata.filters import Filters, line_contains, setting_reasons
 from tkidata.loader import Evidence
 from tkidata.method import Method
 from tkidata.selection import (
-    ROW_COLUMNS,
     Selection,
+    adverse_records,
     arm_population_ok,
-    candidate_arms,
+    arm_record,
+    candidate_records,
     label_of,
     possible_overlaps,
     select_arms,
@@ -95,41 +99,41 @@ class OutcomeResult:
         a fixed week, a 12-week rate): ``study_id, label, estimate, ci_low, ci_high, n, reason``.
         """
         cols = ["study_id", "label", "estimate", "ci_low", "ci_high", "n", "reason"]
+        return pd.DataFrame(self.unpooled_records(), columns=cols)
+
+    def unpooled_records(self) -> list[dict[str, object]]:
+        """:attr:`unpooled` as records (what tiering reads, without building a DataFrame)."""
         pooled = set(self.study_ids)
-        records = []
-        for _, row in self.selection.rows.iterrows():
-            if row["study_id"] in pooled:
-                continue
-            median = self.outcome in MEDIAN_OUTCOMES
-            reason = "no confidence interval" if median else "not pooled"
-            records.append(
-                {
-                    "study_id": row["study_id"],
-                    "label": row["label"],
-                    "estimate": row["estimate"],
-                    "ci_low": row["ci_low"],
-                    "ci_high": row["ci_high"],
-                    "n": row["n"],
-                    "reason": reason,
-                }
-            )
-        ex = self.selection.excluded
-        shown = ex["reason"].str.startswith(
-            ("different assessment", "median not reached", "also reported")
-        )
-        for _, row in ex[shown].iterrows():
-            records.append(
-                {
-                    "study_id": row["study_id"],
-                    "label": row["label"],
-                    "estimate": np.nan,
-                    "ci_low": np.nan,
-                    "ci_high": np.nan,
-                    "n": np.nan,
-                    "reason": row["reason"],
-                }
-            )
-        return pd.DataFrame(records, columns=cols)
+        median = self.outcome in MEDIAN_OUTCOMES
+        reason = "no confidence interval" if median else "not pooled"
+        records: list[dict[str, object]] = [
+            {
+                "study_id": row["study_id"],
+                "label": row["label"],
+                "estimate": row["estimate"],
+                "ci_low": row["ci_low"],
+                "ci_high": row["ci_high"],
+                "n": row["n"],
+                "reason": reason,
+            }
+            for row in self.selection.records
+            if row["study_id"] not in pooled
+        ]
+        shown = ("different assessment", "median not reached", "also reported")
+        records += [
+            {
+                "study_id": row["study_id"],
+                "label": row["label"],
+                "estimate": np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "n": np.nan,
+                "reason": row["reason"],
+            }
+            for row in self.selection.excluded_records
+            if row["reason"].startswith(shown)
+        ]
+        return records
 
     @property
     def estimate(self) -> tuple[float, float, float] | None:
@@ -140,65 +144,7 @@ class OutcomeResult:
         return (r.est, r.ci_lb, r.ci_ub)
 
 
-def _extra_rows(
-    extra: pd.DataFrame, outcome: str, population: str, timepoint: int | None
-) -> pd.DataFrame:
-    """Validate user-supplied outcome rows and shape them like :data:`ROW_COLUMNS`."""
-    rows = extra.copy()
-    if "study_id" not in rows.columns:
-        raise ValueError("extra rows need a study_id column")
-    if "outcome" in rows.columns:
-        rows = rows[rows["outcome"] == outcome]
-    if "population" in rows.columns:
-        rows = rows[rows["population"].fillna("all") == population]
-    if timepoint is not None and "timepoint_months" in rows.columns:
-        rows = rows[rows["timepoint_months"] == timepoint]
-    needed = {
-        **dict.fromkeys(PROPORTION_OUTCOMES, ("events", "n")),
-        **dict.fromkeys(RATE_OUTCOMES, ("estimate", "n")),
-        **dict.fromkeys(MEDIAN_OUTCOMES, ("estimate",)),
-    }[outcome]
-    for col in needed:
-        if col not in rows.columns:
-            raise ValueError(f"extra rows for {outcome} need a {col} column")
-        if rows[col].isna().any():
-            raise ValueError(f"extra rows for {outcome}: {col} is empty")
-    if "events" in rows.columns and "n" in rows.columns:
-        bad = (rows["events"] > rows["n"]) | (rows["events"] < 0) | (rows["n"] <= 0)
-        if bad.fillna(False).any():
-            raise ValueError("extra rows: need 0 <= events <= n and n > 0")
-    shaped = pd.DataFrame({col: rows.get(col) for col in ROW_COLUMNS})
-    shaped["population"] = population
-    shaped["outcome"] = outcome
-    shaped["timepoint_months"] = timepoint
-    shaped["derived"] = False
-    shaped["user_supplied"] = True
-    shaped["label"] = rows["study_id"].astype(str) + " (user)"
-    return shaped.reset_index(drop=True)
-
-
-def _with_extra(sel: Selection, extra: pd.DataFrame | None) -> Selection:
-    if extra is not None and "drug" in extra.columns:
-        extra = extra[extra["drug"] == sel.drug]
-    if extra is None or extra.empty:
-        return sel
-    added = _extra_rows(extra, sel.outcome, sel.population, sel.timepoint)
-    if added.empty:
-        return sel
-    rows = pd.concat([sel.rows.astype(object), added.astype(object)], ignore_index=True)
-    return Selection(
-        sel.drug,
-        sel.outcome,
-        sel.population,
-        sel.timepoint,
-        sel.filters,
-        sel.study_set,
-        rows,
-        sel.excluded,
-    )
-
-
-def row_n(row: pd.Series, ev: Evidence) -> int | None:
+def row_n(row: Mapping[str, Any], ev: Evidence) -> int | None:
     """Patients behind one selected row: the row's own n, else the arm's n_enrolled when the
     row describes the whole arm. A subgroup row without a stated n has no N (None): it never
     borrows the whole arm's N.
@@ -207,10 +153,9 @@ def row_n(row: pd.Series, ev: Evidence) -> int | None:
         return int(row["n"])
     if bool(row.get("user_supplied", False)):
         return None
-    hit = ev.studies[ev.studies["study_id"] == row["study_id"]]
-    if hit.empty:
+    arm = arm_record(ev, row["study_id"])
+    if arm is None:
         return None
-    arm = hit.iloc[0]
     whole = row["population"] in whole_arm_populations(arm) and pd.isna(row.get("subgroup_line"))
     if whole and pd.notna(arm["n_enrolled"]):
         return int(arm["n_enrolled"])
@@ -218,12 +163,28 @@ def row_n(row: pd.Series, ev: Evidence) -> int | None:
 
 
 def pool_proportion_counts(
-    events: list[int], n: list[int], labels: list[str], m: Method
+    events: Sequence[int], n: Sequence[int], labels: Sequence[str], m: Method
 ) -> ProportionPool:
-    """Pool counts with the engine chosen by ``m`` (two-step or GLMM)."""
+    """Pool counts with the engine chosen by ``m`` (two-step or GLMM).
+
+    Pools are kept by their inputs (:data:`POOLS_KEPT`, least recently used first out): the
+    same studies pooled for another patient, tier or page are not fitted again (a GLMM fit takes
+    tens of milliseconds). Pools are frozen, so sharing one is safe.
+    """
+    return _pooled(tuple(int(e) for e in events), tuple(int(x) for x in n), tuple(labels), m)
+
+
+POOLS_KEPT = 8192
+"""Proportion pools kept by their inputs (a few kilobytes each)."""
+
+
+@lru_cache(maxsize=POOLS_KEPT)
+def _pooled(
+    events: tuple[int, ...], n: tuple[int, ...], labels: tuple[str, ...], m: Method
+) -> ProportionPool:
     if m.glmm:
-        return pool_glmm(events, n, labels=labels, **m.proportion_kwargs())
-    return pool_proportions(events, n, labels=labels, **m.proportion_kwargs())
+        return pool_glmm(list(events), list(n), labels=list(labels), **m.proportion_kwargs())
+    return pool_proportions(list(events), list(n), labels=list(labels), **m.proportion_kwargs())
 
 
 def pool_outcome(
@@ -234,7 +195,6 @@ def pool_outcome(
     m: Method,
     timepoint: int | None = None,
     study_set: str | None = None,
-    extra: pd.DataFrame | None = None,
     population: str | None = None,
 ) -> OutcomeResult:
     """Pool one outcome of one drug over the selected arms.
@@ -251,13 +211,6 @@ def pool_outcome(
         Months; required for ``pfs_rate``/``os_rate``.
     study_set : str, optional
         Restrict to arms included in this meta-analysis (``li2025``).
-    extra : pandas.DataFrame, optional
-        User-supplied rows (what-if) in the outcomes.csv shape: ``study_id`` plus ``events`` and
-        ``n`` (orr/dcr), ``estimate`` and ``n`` (rates, as a fraction), or ``estimate`` and
-        optionally ``ci_low``, ``ci_high``, ``not_reached`` (medians, months). Optional
-        ``outcome``, ``population`` and ``timepoint_months`` columns restrict which rows apply
-        (a missing population means ``all``); a ``drug`` column routes rows to their drug. They
-        are pooled with the selection and listed in ``user_supplied``.
     population : str, optional
         Histology to pool for; overrides ``f.histology``.
 
@@ -266,58 +219,56 @@ def pool_outcome(
     OutcomeResult
     """
     sel = select_arms(ev, drug, outcome, f, population, study_set, timepoint)
-    sel = _with_extra(sel, extra)
-    rows = sel.rows
-    user = tuple(rows.loc[rows["user_supplied"].astype(bool), "study_id"].astype(str))
-    labels = list(rows["label"])
-    derived = bool(rows["derived"].astype(bool).any())
+    rows = sel.records
+    user = tuple(str(r["study_id"]) for r in rows if bool(r["user_supplied"]))
+    labels = [r["label"] for r in rows]
+    derived = any(bool(r["derived"]) for r in rows)
     pool: ProportionPool | MedianPool | None = None
-    usable_ci = rows["ci_low"].notna() & (
-        rows["ci_high"].notna() | (rows["not_reached"] == "upper")
+    no_median_ci = outcome in MEDIAN_OUTCOMES and not any(
+        pd.notna(r["ci_low"]) and (pd.notna(r["ci_high"]) or r["not_reached"] == "upper")
+        for r in rows
     )
-    no_median_ci = outcome in MEDIAN_OUTCOMES and not usable_ci.any()
-    if rows.empty or no_median_ci:
+    if not rows or no_median_ci:
         pool = None
     elif outcome in MEDIAN_OUTCOMES:
-        upper = rows["not_reached"] != "upper"
         pool = pool_medians(
-            [float(x) for x in rows["estimate"]],
-            [None if pd.isna(x) else float(x) for x in rows["ci_low"]],
-            [None if pd.isna(x) else float(x) for x in rows["ci_high"]],
-            upper_reached=[bool(u) for u in upper],
+            [float(r["estimate"]) for r in rows],
+            [None if pd.isna(r["ci_low"]) else float(r["ci_low"]) for r in rows],
+            [None if pd.isna(r["ci_high"]) else float(r["ci_high"]) for r in rows],
+            upper_reached=[r["not_reached"] != "upper" for r in rows],
             method=m.tau2,
             test=m.test,
             level=m.level,
             labels=labels,
         )
     else:
-        n = [int(x) for x in rows["n"]]
+        n = [int(r["n"]) for r in rows]
         if outcome in RATE_OUTCOMES:
             events = [
-                int(e) if pd.notna(e) else half_up(float(r) * nn)
-                for e, r, nn in zip(rows["events"], rows["estimate"], n, strict=True)
+                int(r["events"]) if pd.notna(r["events"]) else half_up(float(r["estimate"]) * nn)
+                for r, nn in zip(rows, n, strict=True)
             ]
-            derived = derived or bool(rows["events"].isna().any())
+            derived = derived or any(pd.isna(r["events"]) for r in rows)
         else:
-            events = [int(x) for x in rows["events"]]
+            events = [int(r["events"]) for r in rows]
         pool = pool_proportion_counts(events, n, labels, m)
-    pooled_labels = [s.label for s in pool.studies] if pool is not None else []
-    in_pool = rows[rows["label"].isin(pooled_labels)]
+    pooled_labels = {s.label for s in pool.studies} if pool is not None else set()
+    in_pool = [r for r in rows if r["label"] in pooled_labels]
     k = len(in_pool)
     if pool is not None and k == 0:
         pool = None
-    in_pool_n = [row_n(row, ev) for _, row in in_pool.iterrows()]
+    in_pool_n = [row_n(row, ev) for row in in_pool]
     notes = []
     what = f"{outcome} at {timepoint} months" if timepoint is not None else outcome
-    if pool is None and not rows.empty:
-        listed = ", ".join(rows["label"])
+    if pool is None and rows:
+        listed = ", ".join(r["label"] for r in rows)
         notes.append(f"k = 0: no {what} with a confidence interval for {drug} ({listed})")
     elif pool is None:
         notes.append(f"k = 0: no study reports {what} for {drug} under these filters")
     elif k == 1:
         notes.append("k = 1: single study, not pooled")
     if pool is not None:
-        overlapping = set_overlaps(in_pool, ev)
+        overlapping = set_overlaps((r["study_id"] for r in in_pool), ev)
         if overlapping:
             notes.append(
                 f"study set {study_set}: pooled as published, including overlapping reports "
@@ -338,9 +289,9 @@ def pool_outcome(
         k=k,
         n_patients=sum(ns for ns in in_pool_n if ns is not None),
         n_unknown=tuple(
-            str(label) for label, ns in zip(in_pool["label"], in_pool_n, strict=True) if ns is None
+            str(r["label"]) for r, ns in zip(in_pool, in_pool_n, strict=True) if ns is None
         ),
-        study_ids=tuple(in_pool["study_id"].astype(str)),
+        study_ids=tuple(str(r["study_id"]) for r in in_pool),
         derived=derived and k > 0,
         user_supplied=user,
         note="; ".join(notes),
@@ -373,7 +324,6 @@ def pool_adverse_events(
     m: Method,
     grade: str = "3plus",
     study_set: str | None = None,
-    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Pool every CTCAE term of one drug at one grade band among the arms that report it.
 
@@ -388,10 +338,6 @@ def pool_adverse_events(
     m : Method
     grade : {"3plus", "any"}
     study_set : str, optional
-    extra : pandas.DataFrame, optional
-        User rows in the adverse_events.csv shape: ``study_id``, ``term``, ``grade``, ``n`` and
-        ``events`` (or ``pct``); a ``drug`` column routes rows to their drug.
-
     Returns
     -------
     pandas.DataFrame
@@ -400,66 +346,65 @@ def pool_adverse_events(
         term is listed there and never counted as 0 events. ``derived`` is True when any count
         was computed from a stated percentage.
     """
+    records = adverse_event_records(ev, drug, f, m, grade, study_set)
+    return pd.DataFrame(records, columns=list(AE_COLUMNS))
+
+
+def adverse_event_records(
+    ev: Evidence,
+    drug: str,
+    f: Filters,
+    m: Method,
+    grade: str = "3plus",
+    study_set: str | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`pool_adverse_events` as records (:data:`AE_COLUMNS`), in the table's order."""
     if grade not in ("3plus", "any"):
         raise ValueError(f"grade {grade!r}: expected '3plus' or 'any'")
     if f.histology not in ev.vocab.populations:
         raise ValueError(f"histology {f.histology!r} is not 'all', 'sts', 'bone' or a code")
-    arms, _ = candidate_arms(ev, drug, f, study_set)
-    keep = [arm_population_ok(arm, f.histology, ev) for _, arm in arms.iterrows()]
-    arms = arms[keep] if len(arms) else arms
-    arm_ids = list(arms["study_id"])
-    rows = ev.adverse_events[
-        ev.adverse_events["study_id"].isin(arm_ids) & (ev.adverse_events["grade"] == grade)
-    ][["study_id", "term", "events", "n", "pct", "derived"]].astype(object)
-    rows["user_supplied"] = False
-    if extra is not None and "drug" in extra.columns:
-        extra = extra[extra["drug"] == drug]
-    if extra is not None and not extra.empty:
-        user = extra[extra["grade"] == grade] if "grade" in extra.columns else extra
-        for col in ("study_id", "term", "n"):
-            if col not in user.columns:
-                raise ValueError(f"extra AE rows need a {col} column")
-        user = user.assign(
-            events=user["events"] if "events" in user.columns else np.nan,
-            pct=user["pct"] if "pct" in user.columns else np.nan,
-            derived=False,
-            user_supplied=True,
-        )
-        rows = pd.concat([rows, user[list(rows.columns)].astype(object)], ignore_index=True)
-    from_pct = rows["events"].isna()
-    rows["events"] = [
-        half_up(float(p) * int(n)) if pd.isna(e) else int(e)
-        for e, p, n in zip(rows["events"], rows["pct"], rows["n"], strict=True)
-    ]
-    rows["derived"] = rows["derived"].astype(bool) | from_pct
+    kept, _ = candidate_records(ev, drug, f, study_set)
+    arm_ids = [str(arm["study_id"]) for _, arm in kept if arm_population_ok(arm, f.histology, ev)]
+    rows = sorted(
+        (hit for sid in set(arm_ids) for hit in adverse_records(ev, sid, grade)),
+        key=lambda hit: hit[0],
+    )
+    users = ev.user_ids
+    reported = [{**row, "user_supplied": row["study_id"] in users} for _, row in rows]
+    by_term: dict[object, list[dict[str, Any]]] = {}
+    for row in reported:
+        from_pct = pd.isna(row["events"])
+        events = half_up(float(row["pct"]) * int(row["n"])) if from_pct else int(row["events"])
+        shaped = {**row, "events": events, "derived": bool(row["derived"]) or from_pct}
+        by_term.setdefault(row["term"], []).append(shaped)
     records = []
-    for term, group in rows.groupby("term", sort=False):
+    for term, group in by_term.items():
+        ids = [r["study_id"] for r in group]
         pool = pool_proportion_counts(
-            list(group["events"]), [int(x) for x in group["n"]], list(group["study_id"]), m
+            [r["events"] for r in group], [int(r["n"]) for r in group], ids, m
         )
-        missing = [sid for sid in arm_ids if sid not in set(group["study_id"])]
+        missing = [sid for sid in arm_ids if sid not in set(ids)]
         records.append(
             {
                 "term": term,
                 "soc": ev.vocab.soc(str(term)),
                 "grade": grade,
                 "k": pool.k,
-                "n": int(group["n"].sum()),
-                "events": int(group["events"].sum()),
+                "n": int(sum(r["n"] for r in group)),
+                "events": int(sum(r["events"] for r in group)),
                 "est": pool.random.est,
                 "ci_lb": pool.random.ci_lb,
                 "ci_ub": pool.random.ci_ub,
                 "i2": pool.i2 if pool.k > 1 else np.nan,
-                "studies": ";".join(group["study_id"].astype(str)),
+                "studies": ";".join(str(sid) for sid in ids),
                 "not_reported_by": ";".join(missing),
-                "derived": bool(group["derived"].any()),
-                "user_supplied": ";".join(
-                    group.loc[group["user_supplied"].astype(bool), "study_id"].astype(str)
-                ),
+                "derived": any(r["derived"] for r in group),
+                "user_supplied": ";".join(str(r["study_id"]) for r in group if r["user_supplied"]),
             }
         )
-    table = pd.DataFrame(records, columns=list(AE_COLUMNS))
-    return table.sort_values(["est", "k"], ascending=False, ignore_index=True)
+    # highest incidence first, ties by k, then in term order (a stable sort, as pandas sorts
+    # on two columns); an estimate that is not a number goes last
+    return sorted(records, key=lambda r: (math.isnan(r["est"]), -r["est"], -r["k"]))
 
 
 HR_COLUMNS = (
@@ -510,11 +455,10 @@ def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
     comp = ev.comparisons
     if comp.empty:
         return pd.DataFrame(columns=list(HR_COLUMNS))
-    studies = ev.studies.set_index("study_id")
     records = []
     for row in comp[comp["preferred"].astype(bool)].itertuples(index=False):
-        arm = studies.loc[row.study_id]
-        if arm["drug"] not in ev.vocab.tki_drugs or setting_reasons(arm.to_dict(), f):
+        arm = arm_record(ev, str(row.study_id))
+        if arm is None or arm["drug"] not in ev.vocab.tki_drugs or setting_reasons(arm, f):
             continue
         if not _hr_population_ok(arm, str(row.population), f.histology, ev):
             continue
@@ -536,7 +480,7 @@ def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
                 "ci_derived": bool(row.ci_derived),
                 "p_value": row.p_value,
                 "comparator_study_id": row.control_study_id,
-                "comparator_drug": studies.at[row.control_study_id, "drug"],
+                "comparator_drug": _drug_of(ev, row.control_study_id),
                 "experimental": row.experimental,
                 "anchor": row.anchor,
                 "control": row.control,
@@ -557,7 +501,12 @@ def hazard_ratios(ev: Evidence, f: Filters) -> pd.DataFrame:
     )
 
 
-def _hr_population_ok(arm: pd.Series, row_pop: str, histology: str, ev: Evidence) -> bool:
+def _drug_of(ev: Evidence, study_id: object) -> object:
+    arm = arm_record(ev, study_id) if isinstance(study_id, str) else None
+    return None if arm is None else arm["drug"]
+
+
+def _hr_population_ok(arm: Mapping[str, Any], row_pop: str, histology: str, ev: Evidence) -> bool:
     """Whether an HR row speaks to the histology filter.
 
     Every row counts under "all" (each is labelled with its population); a subtype row counts
@@ -607,12 +556,17 @@ def outcome_label(outcome: str, timepoint: int | None = None) -> str:
 def compare_targets(ev: Evidence) -> list[tuple[str, int | None]]:
     """Every outcome of the comparison: proportions, medians, and each landmark rate at every
     timepoint present in the data (``("pfs_rate", 6)``)."""
+    return list(_targets(ev))
+
+
+@lru_cache(maxsize=2)
+def _targets(ev: Evidence) -> tuple[tuple[str, int | None], ...]:
     targets: list[tuple[str, int | None]] = [(o, None) for o in PROPORTION_OUTCOMES]
     targets += [(o, None) for o in MEDIAN_OUTCOMES]
     for outcome in RATE_OUTCOMES:
         times = ev.outcomes.loc[ev.outcomes["outcome"] == outcome, "timepoint_months"]
         targets += [(outcome, int(t)) for t in sorted(times.dropna().unique())]
-    return targets
+    return tuple(targets)
 
 
 def compare(
@@ -620,11 +574,8 @@ def compare(
     f: Filters,
     m: Method,
     study_set: str | None = None,
-    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every compared drug × outcome (landmark rates at each timepoint present in the data).
-
-    ``extra`` holds user-supplied rows as for :func:`pool_outcome`, with a ``drug`` column.
 
     Returns
     -------
@@ -635,9 +586,7 @@ def compare(
     records = []
     for drug in ev.vocab.tki_drugs:
         for outcome, t in compare_targets(ev):
-            res = pool_outcome(
-                ev, drug, outcome, f, m, timepoint=t, study_set=study_set, extra=extra
-            )
+            res = pool_outcome(ev, drug, outcome, f, m, timepoint=t, study_set=study_set)
             est = res.estimate or (np.nan, np.nan, np.nan)
             records.append(
                 {

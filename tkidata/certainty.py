@@ -11,14 +11,16 @@ reader can disagree with them: the rating is a prompt for judgement, never a ver
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from core import egger_test
 from tkidata.codes import MEDIAN_OUTCOMES, SECONDARY_LEVELS
 from tkidata.loader import Evidence
+from tkidata.selection import arm_record
 
 LEVELS = ("High", "Moderate", "Low", "Very low")
 """Certainty levels, best first."""
@@ -88,18 +90,16 @@ def _level(downgrades: int) -> str:
     return LEVELS[min(downgrades, len(LEVELS) - 1)]
 
 
-def _risk_of_bias(rows: pd.DataFrame, ev: Evidence) -> tuple[int, list[str]]:
-    if rows.empty:
+def _risk_of_bias(rows: Sequence[Mapping[str, Any]], ev: Evidence) -> tuple[int, list[str]]:
+    if not rows:
         return 0, []
-    weight = rows["n"].astype("Float64").fillna(1.0).astype(float)
-    total = float(weight.sum()) or 1.0
-    arms = ev.studies.set_index("study_id")
+    weight = [1.0 if pd.isna(row["n"]) else float(row["n"]) for row in rows]
+    total = sum(weight) or 1.0
     retro = low_quality = secondary = 0.0
-    for (_, row), w in zip(rows.iterrows(), weight, strict=True):
-        sid = row["study_id"]
-        if sid not in arms.index:
+    for row, w in zip(rows, weight, strict=True):
+        arm = arm_record(ev, row["study_id"])
+        if arm is None:
             continue
-        arm = arms.loc[sid]
         if arm["design"] == "retrospective":
             retro += w
         score = arm.get("quality_score")
@@ -110,8 +110,10 @@ def _risk_of_bias(rows: pd.DataFrame, ev: Evidence) -> tuple[int, list[str]]:
                     low_quality += w
             except (ValueError, ZeroDivisionError):
                 pass
-        level = row.get("source_level")
-        if arm["extraction_level"] in SECONDARY_LEVELS or level in SECONDARY_LEVELS:
+        if (
+            arm["extraction_level"] in SECONDARY_LEVELS
+            or row.get("source_level") in SECONDARY_LEVELS
+        ):
             secondary += w
     down, reasons = 0, []
     if retro / total > 0.5:
@@ -186,7 +188,7 @@ def rate_number(
     ev: Evidence,
     *,
     outcome: str,
-    rows: pd.DataFrame,
+    rows: pd.DataFrame | Sequence[Mapping[str, Any]],
     k: int,
     n: int,
     est: float | None,
@@ -207,8 +209,9 @@ def rate_number(
     ev : Evidence
     outcome : str
         Outcome code; medians are judged on the month scale.
-    rows : pandas.DataFrame
-        The selected rows behind the number (``study_id``, ``n``, optionally ``source_level``).
+    rows : pandas.DataFrame or sequence of mappings
+        The selected rows behind the number (``study_id``, ``n``, optionally ``source_level``),
+        as a table or as records.
     k, n : int
         Studies and patients behind the number.
     est, lo, hi : float or None
@@ -229,6 +232,8 @@ def rate_number(
     -------
     Certainty
     """
+    if isinstance(rows, pd.DataFrame):
+        rows = rows.to_dict("records")
     months = outcome in MEDIAN_OUTCOMES
     total = 0
     reasons: list[str] = []
@@ -238,7 +243,7 @@ def rate_number(
         _imprecision(k, n, est, lo, hi, months),
         _indirectness(tier, mixed_assessment, group_words),
         _publication_bias(
-            events, None if events is None else [int(x) for x in rows["n"]], proportion_kwargs or {}
+            events, None if events is None else [int(r["n"]) for r in rows], proportion_kwargs or {}
         ),
     ):
         total += down

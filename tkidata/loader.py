@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import pickle
+import platform
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -84,6 +87,11 @@ class Evidence:
         Every file read (as shown in messages) and its number of data rows.
     skipped : tuple of str
         Entries of the data folder deliberately not read, with the reason.
+    user_ids : frozenset of str
+        Study ids of a session's user-supplied studies merged in
+        (:func:`tkidata.user_studies.with_user_studies`); empty for the curated evidence.
+    user_digest : str
+        Digest of those user studies ("" for the curated evidence).
     """
 
     studies: pd.DataFrame
@@ -102,6 +110,13 @@ class Evidence:
     batches: tuple[str, ...] = ()
     read: tuple[tuple[str, int], ...] = ()
     skipped: tuple[str, ...] = ()
+    user_ids: frozenset[str] = frozenset()
+    user_digest: str = ""
+
+    @property
+    def fingerprint(self) -> tuple[str, str]:
+        """What the evidence holds: the curated data's sha256 and the user studies' digest."""
+        return self.version.sha256, self.user_digest
 
 
 NOTE_SUFFIXES = (".md",)
@@ -249,16 +264,25 @@ def _git(args: list[str], cwd: Path) -> str | None:
     return out.stdout.strip() or None
 
 
-def data_version(
-    data_dir: Path, files: list[Path], vocab_dir: Path, counts: dict[str, int]
-) -> DataVersion:
-    """Describe the data files: date, git revision, sha256 and counts."""
+def content_digest(files: list[Path], vocab_dir: Path) -> str:
+    """sha256 over the shown path and the bytes of every data and vocabulary file."""
     digest = hashlib.sha256()
-    vocab_files = sorted(vocab_dir.glob("*.csv"))
-    for path in sorted(files) + vocab_files:
+    for path in sorted(files) + sorted(vocab_dir.glob("*.csv")):
         digest.update(display_path(path).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def data_version(
+    data_dir: Path,
+    files: list[Path],
+    vocab_dir: Path,
+    counts: dict[str, int],
+    sha256: str | None = None,
+) -> DataVersion:
+    """Describe the data files: date, git revision, sha256 (:func:`content_digest`, unless
+    given) and counts."""
     revision = _git(["rev-parse", "--short", "HEAD"], data_dir)
     dirty = _git(["status", "--porcelain", "--", "."], data_dir)
     committed = _git(["log", "-1", "--format=%cs", "--", "."], data_dir)
@@ -267,7 +291,7 @@ def data_version(
     else:
         mtimes = [p.stat().st_mtime for p in files] or [data_dir.stat().st_mtime]
         date = dt.datetime.fromtimestamp(max(mtimes), tz=dt.UTC).date().isoformat()
-    return DataVersion(date, revision, digest.hexdigest(), counts)
+    return DataVersion(date, revision, sha256 or content_digest(files, vocab_dir), counts)
 
 
 def _public(table: Located) -> pd.DataFrame:
@@ -282,8 +306,65 @@ def _public(table: Located) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tkidata"
+"""Where validated evidence is kept (:func:`load`); ``TKIDATA_CACHE=off`` turns the cache off."""
+CACHE_ENTRIES = 8
+"""Validated evidence kept on disk, newest first (one per data folder and content)."""
+
+
+def _code_digest() -> str:
+    """A digest of the loader's code (every ``tkidata`` module) and of the Python, pandas and
+    pyarrow versions that pickled the frames: a cached evidence never outlives either."""
+    import pyarrow
+
+    digest = hashlib.sha256(f"{platform.python_version()} {pd.__version__}".encode())
+    digest.update(pyarrow.__version__.encode())
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_key(data: Path, vocab_folder: Path, inv: Inventory, content: str) -> str:
+    key = hashlib.sha256(_code_digest().encode())
+    for part in (str(data.resolve()), str(vocab_folder.resolve()), content, *inv.skipped):
+        key.update(part.encode() + b"\0")
+    return key.hexdigest()
+
+
+def _cached(path: Path) -> Evidence | None:
+    try:
+        with path.open("rb") as handle:
+            found = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+    return found if isinstance(found, Evidence) else None
+
+
+def _keep(path: Path, ev: Evidence) -> None:
+    """Write ``ev`` to ``path`` atomically and keep the newest :data:`CACHE_ENTRIES` entries; a
+    cache that cannot be written is no error (the next load validates again)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_bytes(pickle.dumps(ev, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, path)
+        entries = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+        for old in entries[:-CACHE_ENTRIES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        return
+
+
 def load(data_dir: Path | str | None = None, vocab_dir: Path | str | None = None) -> Evidence:
     """Read the vocabularies and every batch folder, validate everything, return the evidence.
+
+    Evidence that validated is kept on disk (:data:`CACHE_DIR`), keyed by the data folder, the
+    shown path and bytes of every data and vocabulary file (:func:`content_digest`), the entries
+    skipped and a digest of the loader's code: loading the same data again reads the files once
+    to hash them and unpickles the validated tables (tens of milliseconds instead of a second of
+    parsing and validation, and pandera is not imported). Data that do not validate are never
+    kept, so their problems are found and reported afresh on every load. The version (git
+    revision and date) is always read anew.
 
     Parameters
     ----------
@@ -304,6 +385,27 @@ def load(data_dir: Path | str | None = None, vocab_dir: Path | str | None = None
     """
     data = Path(data_dir) if data_dir is not None else DATA_DIR
     vocab_folder = Path(vocab_dir) if vocab_dir is not None else VOCAB_DIR
+    if os.environ.get("TKIDATA_CACHE") == "off" or not data.is_dir():
+        return _validated(data, vocab_folder)
+    try:
+        inv = inventory(data)
+        content = content_digest(inv.files, vocab_folder)
+    except OSError:  # the validating path reports what cannot be read
+        return _validated(data, vocab_folder)
+    if inv.problems:
+        return _validated(data, vocab_folder)
+    path = CACHE_DIR / f"{_cache_key(data, vocab_folder, inv, content)}.pickle"
+    hit = _cached(path)
+    if hit is not None:
+        version = data_version(data, inv.files, vocab_folder, hit.version.counts, content)
+        return replace(hit, version=version)
+    ev = _validated(data, vocab_folder)
+    _keep(path, ev)
+    return ev
+
+
+def _validated(data: Path, vocab_folder: Path) -> Evidence:
+    """:func:`load` without the cache: read and validate everything."""
     vocab: Vocab = load_vocab(vocab_folder)
     if not data.is_dir():
         raise DataValidationError([Problem(str(data), 1, "(folder)", "data folder not found")])

@@ -21,13 +21,9 @@ What a clinician reads is the estimate *and* its interval: "20% (10–35)" and "
 different answers even when the point estimates agree."""
 
 
-def _ae_study_range(
-    ev: Evidence, studies: str, term: str, grade: str, extra: pd.DataFrame | None = None
-) -> tuple[float, float]:
+def _ae_study_range(ev: Evidence, studies: str, term: str, grade: str) -> tuple[float, float]:
     ids = studies.split(";") if isinstance(studies, str) and studies else []
     table = ev.adverse_events
-    if extra is not None and not extra.empty:
-        table = pd.concat([table, extra.assign(pct=float("nan"))], ignore_index=True)
     rows = table[table["study_id"].isin(ids) & (table["term"] == term) & (table["grade"] == grade)]
     props = [
         float(e) / float(n) if pd.notna(e) else float(p)
@@ -40,8 +36,6 @@ def preset_comparison(
     ev: Evidence,
     f: Filters,
     top_terms: int = 3,
-    extra: pd.DataFrame | None = None,
-    ae_extra: pd.DataFrame | None = None,
     *,
     tiered: bool = False,
     direct_only: bool = False,
@@ -51,12 +45,10 @@ def preset_comparison(
     Parameters
     ----------
     ev : Evidence
+        The evidence in force (a session's includes its user studies).
     f : Filters
     top_terms : int
         Grade ≥3 terms per drug, the most frequent under the reference preset.
-    extra, ae_extra : pandas.DataFrame, optional
-        User-supplied efficacy and AE rows (as for ``pool_outcome`` and ``pool_adverse_events``,
-        with a ``drug`` column), pooled with the curated ones.
     tiered : bool
         Pool each quantity at the patient's tier (``tkidata.tiers``: the tier of the number
         under the reference preset, as Compare shows it) instead of the exact filters.
@@ -92,11 +84,10 @@ def preset_comparison(
                         f,
                         methods["reference"],
                         direct_only=direct_only,
-                        extra=extra,
                     ).tier
                 )
             for name, m in methods.items():
-                res = pool_outcome(ev, drug, outcome, fo, m, extra=extra)
+                res = pool_outcome(ev, drug, outcome, fo, m)
                 est = res.estimate or (float("nan"),) * 3
                 props = [s.proportion for s in res.pool.studies] if res.pool is not None else []
                 records.append(
@@ -116,17 +107,14 @@ def preset_comparison(
         if tiered:
             fa = at_tier(
                 tiered_adverse_events(
-                    ev, drug, f, methods["reference"], direct_only=direct_only, extra=ae_extra
+                    ev, drug, f, methods["reference"], direct_only=direct_only
                 ).tier
             )
-        ae = {
-            name: pool_adverse_events(ev, drug, fa, m, extra=ae_extra)
-            for name, m in methods.items()
-        }
+        ae = {name: pool_adverse_events(ev, drug, fa, m) for name, m in methods.items()}
         for term in ae["reference"]["term"].head(top_terms):
             for name in PRESET_ORDER:
                 row = ae[name][ae[name]["term"] == term].iloc[0]
-                lo, hi = _ae_study_range(ev, row["studies"], term, "3plus", ae_extra)
+                lo, hi = _ae_study_range(ev, row["studies"], term, "3plus")
                 records.append(
                     {
                         "drug": drug,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -73,13 +74,15 @@ class Selection:
     filters : Filters
     study_set : str or None
         Meta-analysis id the selection was restricted to.
-    rows : pandas.DataFrame
-        One row per entering arm (:data:`ROW_COLUMNS`): the outcome row with the arm's design,
-        line, histology and its unique ``label`` (:func:`label_of`). User-supplied rows have
-        ``user_supplied=True``.
-    excluded : pandas.DataFrame
+    records : tuple of dict
+        One record per entering arm (:data:`ROW_COLUMNS`): the outcome row with the arm's
+        design, line, histology and its unique ``label`` (:func:`label_of`). User-supplied rows
+        have ``user_supplied=True``. Pooling and tiering read these; :attr:`rows` is the same as
+        a DataFrame, built on first use (for tables and drill-downs).
+    excluded_records : tuple of dict
         ``study_id``, ``label`` and ``reason`` for every arm of the drug (and placebo arms of its
-        trials) that does not enter, e.g. an overlapping report, a filter, or a missing outcome.
+        trials) that does not enter, e.g. an overlapping report, a filter, or a missing outcome;
+        :attr:`excluded` as a DataFrame.
     """
 
     drug: str
@@ -88,18 +91,28 @@ class Selection:
     timepoint: int | None
     filters: Filters
     study_set: str | None
-    rows: pd.DataFrame
-    excluded: pd.DataFrame
+    records: tuple[dict[str, Any], ...]
+    excluded_records: tuple[dict[str, str], ...]
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """:attr:`records` as a DataFrame (:data:`ROW_COLUMNS`)."""
+        return pd.DataFrame(list(self.records), columns=list(ROW_COLUMNS))
+
+    @cached_property
+    def excluded(self) -> pd.DataFrame:
+        """:attr:`excluded_records` as a DataFrame (``study_id, label, reason``)."""
+        return pd.DataFrame(list(self.excluded_records), columns=["study_id", "label", "reason"])
 
     @property
     def study_ids(self) -> tuple[str, ...]:
         """Ids of the arms that enter, in order."""
-        return tuple(self.rows["study_id"])
+        return tuple(r["study_id"] for r in self.records)
 
     @property
     def k(self) -> int:
         """Number of arms that enter."""
-        return len(self.rows)
+        return len(self.records)
 
 
 DEFAULT_ASSESSMENT = {"orr": "bor", "dcr": "bor", "pfs_rate": "km", "os_rate": "km"}
@@ -235,6 +248,11 @@ def study_labels(
     return dict(zip(ids, labels, strict=True))
 
 
+def user_label(study_id: str) -> str:
+    """A user-supplied study's label: its own name, marked ``"Trial X (user)"``."""
+    return f"{study_id} (user)"
+
+
 def author_year(first_author: object, year: object, trial: str) -> str:
     """ "Chi 2018"; an arm whose first author is the curators' placeholder (a text in square
     brackets, "[not seen]": no page read named one) is named by its ``trial`` instead, and a
@@ -268,25 +286,41 @@ def enrolled_reason(arm: Row, enrolled: str, ev: Evidence) -> str | None:
 
 @dataclass(frozen=True, eq=False)
 class _Records:
-    """What every selection reads, built once per evidence: the arms and outcome rows as plain
-    records (row access on DataFrames is the main cost of a selection), the unique study labels
-    the ids of the preferred reports and each arm's possible overlaps."""
+    """What every selection reads, built once per evidence: the arms, outcome rows and adverse
+    events as plain records (row access on DataFrames is the main cost of a selection), arms by
+    id, adverse events by (study id, grade band) with their row position, the unique study
+    labels, the ids of the preferred reports and each arm's possible overlaps; and the arm-level
+    verdicts already reached (:func:`candidate_records`, per drug, study set and filters but the
+    histology)."""
 
     studies: pd.DataFrame
     outcomes: pd.DataFrame
+    adverse_events: pd.DataFrame
     arms_by_drug: dict[str, list[tuple[int, dict[str, Any]]]]
+    arm_by_id: dict[str, dict[str, Any]]
     facts: dict[tuple[str, str], list[dict[str, Any]]]
+    adverse: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]]
     labels: dict[str, str]
     preferred: frozenset[str]
     possible: dict[str, object]
+    candidates: dict[tuple[str, str | None, Filters], tuple[Any, Any]] = field(default_factory=dict)
 
 
 _RECORDS_CACHE: list[_Records] = []
+RECORDS_KEPT = 8
+"""Evidence whose records are kept (the curated evidence and sessions' evidence with their
+user studies), most recently built first."""
+CANDIDATE_VERDICTS = 4096
+"""Arm-level verdicts kept per evidence before they are forgotten (a few kilobytes each)."""
 
 
 def _records(ev: Evidence) -> _Records:
     for cached in _RECORDS_CACHE:
-        if cached.studies is ev.studies and cached.outcomes is ev.outcomes:
+        if (
+            cached.studies is ev.studies
+            and cached.outcomes is ev.outcomes
+            and cached.adverse_events is ev.adverse_events
+        ):
             return cached
     arms_by_drug: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     records = ev.studies.to_dict("records")
@@ -295,17 +329,28 @@ def _records(ev: Evidence) -> _Records:
     facts: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in ev.outcomes.to_dict("records"):
         facts.setdefault((str(row["study_id"]), str(row["outcome"])), []).append(row)
+    adverse: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
+    columns = ["study_id", "grade", "term", "events", "n", "pct", "derived"]
+    ae = ev.adverse_events[columns].astype(object).to_dict("records")
+    for position, row in enumerate(ae):
+        adverse.setdefault((str(row["study_id"]), str(row["grade"])), []).append((position, row))
     comparators = frozenset(set(ev.vocab.drugs["drug"]) - set(ev.vocab.tki_drugs))
     built = _Records(
         studies=ev.studies,
         outcomes=ev.outcomes,
+        adverse_events=ev.adverse_events,
         arms_by_drug=arms_by_drug,
+        arm_by_id={str(r["study_id"]): r for r in records},
         facts=facts,
-        labels=study_labels(ev.studies, comparators),
+        adverse=adverse,
+        labels={
+            **study_labels(ev.studies[~ev.studies["study_id"].isin(ev.user_ids)], comparators),
+            **{sid: user_label(sid) for sid in ev.user_ids},
+        },
         preferred=frozenset(ev.studies.loc[ev.studies["preferred"], "study_id"]),
         possible=dict(zip(ev.studies["study_id"], ev.studies["possible_overlaps"], strict=True)),
     )
-    _RECORDS_CACHE[:] = [built]
+    _RECORDS_CACHE[:] = [built, *_RECORDS_CACHE[: RECORDS_KEPT - 1]]
     return built
 
 
@@ -349,24 +394,43 @@ def whole_arm_populations(arm: Row) -> list[str]:
     return pops
 
 
-def possible_overlaps(rows: pd.DataFrame, ev: Evidence) -> tuple[tuple[str, str], ...]:
-    """Pairs of labels among ``rows`` that may share patients (``possible_overlaps``: both kept
-    in pools, because the sources do not show it and most patients differ; see the arms' notes)."""
-    order = {sid: i for i, sid in enumerate(rows["study_id"])}
+def set_overlaps(ids: Iterable[str], ev: Evidence) -> tuple[str, ...]:
+    """Ids among ``ids`` that are ``preferred=false`` reports (pooled only inside a study set)."""
+    cache = _records(ev)
+    return tuple(sid for sid in ids if sid in cache.arm_by_id and sid not in cache.preferred)
+
+
+def arm_record(ev: Evidence, study_id: str) -> dict[str, Any] | None:
+    """The study arm ``study_id`` as a plain record (read-only), None for an unknown id."""
+    return _records(ev).arm_by_id.get(study_id)
+
+
+def outcome_records(ev: Evidence, study_id: str, outcome: str) -> list[dict[str, Any]]:
+    """An arm's outcome rows of one outcome as plain records (read-only), in table order."""
+    return _records(ev).facts.get((study_id, outcome), [])
+
+
+def adverse_records(ev: Evidence, study_id: str, grade: str) -> list[tuple[int, dict[str, Any]]]:
+    """(row position, record) of an arm's adverse events at a grade band (read-only), with
+    ``study_id, grade, term, events, n, pct, derived``."""
+    return _records(ev).adverse.get((study_id, grade), [])
+
+
+def possible_overlaps(
+    rows: Sequence[Mapping[str, Any]], ev: Evidence
+) -> tuple[tuple[str, str], ...]:
+    """Pairs of labels among ``rows`` (selected records) that may share patients
+    (``possible_overlaps``: both kept in pools, because the sources do not show it and most
+    patients differ; see the arms' notes)."""
+    order = {r["study_id"]: i for i, r in enumerate(rows)}
     cells = _records(ev).possible
-    labels = dict(zip(rows["study_id"], rows["label"], strict=True))
+    labels = {r["study_id"]: r["label"] for r in rows}
     pairs = []
     for sid, i in order.items():
         for other in split_list(cells.get(sid)):
             if order.get(other, -1) > i:
                 pairs.append((str(labels[sid]), str(labels[other])))
     return tuple(pairs)
-
-
-def set_overlaps(rows: pd.DataFrame, ev: Evidence) -> tuple[str, ...]:
-    """Ids among ``rows`` that are ``preferred=false`` reports (pooled only inside a study set)."""
-    not_preferred = set(ev.studies.loc[~ev.studies["preferred"], "study_id"])
-    return tuple(sid for sid in rows["study_id"] if sid in not_preferred)
 
 
 def _population_candidates(arm: Row, population: str, ev: Evidence) -> list[str] | str:
@@ -407,11 +471,11 @@ def candidate_arms(
 
     Placebo arms of the same trials are listed as excluded (comparators never enter a pool).
     """
-    kept, excluded = _candidate_records(ev, drug, f, study_set)
+    kept, excluded = candidate_records(ev, drug, f, study_set)
     return ev.studies.loc[[i for i, _ in kept]], excluded
 
 
-def _candidate_records(
+def candidate_records(
     ev: Evidence, drug: str, f: Filters, study_set: str | None
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, str]]]:
     """:func:`candidate_arms` as records: (index, arm record) of the kept arms, and the excluded."""
@@ -420,6 +484,19 @@ def _candidate_records(
             f"drug {drug!r} is not a compared drug: expected one of {ev.vocab.tki_drugs}"
         )
     cache = _records(ev)
+    # the arm-level rules read every filter but the histology (the tiers ask several)
+    key = (drug, study_set, f.replace(histology="all"))
+    if key not in cache.candidates:
+        if len(cache.candidates) > CANDIDATE_VERDICTS:
+            cache.candidates.clear()
+        cache.candidates[key] = _candidates(ev, cache, drug, f, study_set)
+    kept, excluded = cache.candidates[key]
+    return list(kept), list(excluded)
+
+
+def _candidates(
+    ev: Evidence, cache: _Records, drug: str, f: Filters, study_set: str | None
+) -> tuple[tuple[tuple[int, dict[str, Any]], ...], tuple[dict[str, str], ...]]:
     mine = cache.arms_by_drug.get(drug, [])
     excluded: list[dict[str, str]] = []
     trials = {a["trial"] for _, a in mine if isinstance(a["trial"], str)}
@@ -451,11 +528,7 @@ def _candidate_records(
             )
         else:
             keep.append((i, arm))
-    return keep, excluded
-
-
-def _excluded_frame(records: list[dict[str, str]]) -> pd.DataFrame:
-    return pd.DataFrame(records, columns=["study_id", "label", "reason"])
+    return tuple(keep), tuple(excluded)
 
 
 def select_arms(
@@ -509,7 +582,7 @@ def select_arms(
     pop = population if population is not None else f.histology
     if pop not in ev.vocab.populations:
         raise ValueError(f"population {pop!r} is not 'all', 'sts', 'bone' or a histology code")
-    kept, excluded = _candidate_records(ev, drug, f, study_set)
+    kept, excluded = candidate_records(ev, drug, f, study_set)
     facts = _records(ev).facts
     what = f"{outcome} at {timepoint} months" if timepoint is not None else outcome
     records = []
@@ -554,8 +627,6 @@ def select_arms(
             continue
         record = {col: chosen[col] for col in ROW_COLUMNS if col in chosen}
         record.update({col: arm[col] for col in ARM_COLUMNS})
-        record.update({"label": label, "user_supplied": False})
+        record.update({"label": label, "user_supplied": arm["study_id"] in ev.user_ids})
         records.append(record)
-    rows = pd.DataFrame(records, columns=list(ROW_COLUMNS))
-    rows = rows.reset_index(drop=True)
-    return Selection(drug, outcome, pop, timepoint, f, study_set, rows, _excluded_frame(excluded))
+    return Selection(drug, outcome, pop, timepoint, f, study_set, tuple(records), tuple(excluded))

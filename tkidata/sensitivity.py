@@ -46,15 +46,13 @@ def _counts(result: OutcomeResult) -> tuple[list[int], list[int], list[str]]:
     )
 
 
-def subgroup_pool(
-    ev: Evidence, result: OutcomeResult, by: str, extra: pd.DataFrame | None = None
-) -> SubgroupPool | None:
+def subgroup_pool(ev: Evidence, result: OutcomeResult, by: str) -> SubgroupPool | None:
     """Subgroup analysis of a pooled proportion (separate τ² per group, Q-between).
 
     ``by="histology"`` re-selects the soft-tissue and bone rows (a mixed study contributes what
-    it reports for each group), with the user-supplied ``extra`` rows the result was pooled with
-    (as for ``pool_outcome``); ``"line"`` and ``"design"`` split the pooled studies by the
-    arm's line or design. Returns None for medians, k < 2, or fewer than two groups.
+    it reports for each group) from the evidence the result was pooled from; ``"line"`` and
+    ``"design"`` split the pooled studies by the arm's line or design. Returns None for
+    medians, k < 2, or fewer than two groups.
     """
     if not isinstance(result.pool, ProportionPool) or result.k < 2:
         return None
@@ -69,7 +67,6 @@ def subgroup_pool(
                 result.method,
                 timepoint=result.timepoint,
                 population=pop,
-                extra=extra,
             )
             if not isinstance(part.pool, ProportionPool):
                 continue

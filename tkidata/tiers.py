@@ -17,13 +17,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tkidata.analysis import (
+    AE_COLUMNS,
     COMPARE_COLUMNS,
     OutcomeResult,
+    adverse_event_records,
     compare_targets,
     pool_adverse_events,
     pool_outcome,
@@ -135,21 +138,19 @@ class TieredNumber:
     def has_evidence(self) -> bool:
         """True when there is a number or at least one reported, unpooled value of this
         outcome (another assessment does not count: it is a different endpoint)."""
-        return self.has_number or (
-            self.result is not None and not reported_unpooled(self.result).empty
-        )
+        return self.has_number or (self.result is not None and _reports_unpooled(self.result))
 
     @property
     def secondary_sources(self) -> tuple[str, ...]:
         """Labels of pooled studies whose number was read only in a secondary source (a review
         table, another paper's discussion, a news report): shown as a badge on the number."""
-        rows = self.pooled_rows()
-        if rows.empty:
+        if self.result is None:
             return ()
-        flagged = rows["extraction_level"].isin(SECONDARY_LEVELS) | rows["source_level"].isin(
-            SECONDARY_LEVELS
+        return tuple(
+            str(r["label"])
+            for r in _pooled_records(self.result)
+            if r["extraction_level"] in SECONDARY_LEVELS or r["source_level"] in SECONDARY_LEVELS
         )
-        return tuple(rows.loc[flagged.fillna(False).astype(bool), "label"].astype(str))
 
     def pooled_rows(self) -> pd.DataFrame:
         """The exact selected rows behind the number (the drill-down)."""
@@ -169,28 +170,38 @@ def reported_unpooled(result: OutcomeResult) -> pd.DataFrame:
     return unpooled[~unpooled["reason"].str.startswith((ANOTHER_ASSESSMENT, ALSO_REPORTED))]
 
 
+def _reports_unpooled(result: OutcomeResult) -> bool:
+    """Whether :func:`reported_unpooled` is not empty (read from the records)."""
+    skipped = (ANOTHER_ASSESSMENT, ALSO_REPORTED)
+    return any(not str(r["reason"]).startswith(skipped) for r in result.unpooled_records())
+
+
+def _pooled_records(result: OutcomeResult) -> list[dict[str, Any]]:
+    ids = set(result.study_ids)
+    return [r for r in result.selection.records if r["study_id"] in ids]
+
+
 def _has_mixed_assessment(result: OutcomeResult) -> bool:
     default = DEFAULT_ASSESSMENT.get(result.outcome)
     if default is None:
         return False
-    rows = result.selection.rows
-    pooled = rows[rows["study_id"].isin(result.study_ids)]
-    return bool((pooled["assessment"].fillna(default) != default).any())
+    return any(
+        (default if pd.isna(r["assessment"]) else r["assessment"]) != default
+        for r in _pooled_records(result)
+    )
 
 
 def _rate(ev: Evidence, result: OutcomeResult, tier: str, histology: str, m: Method) -> Certainty:
-    pooled = result.selection.rows[result.selection.rows["study_id"].isin(result.study_ids)]
     group = ev.vocab.histology_group(histology) if histology not in ("all", "sts", "bone") else None
     words = GROUP_WORDS.get(group or "all", "histology-group")
     if result.k == 0:
-        unpooled = result.unpooled
-        rows = result.selection.rows
+        rows = result.selection.records
         return rate_number(
             ev,
             outcome=result.outcome,
             rows=rows,
-            k=len(unpooled),
-            n=int(rows["n"].dropna().sum()) if "n" in rows else 0,
+            k=len(result.unpooled_records()),
+            n=int(sum(r["n"] for r in rows if pd.notna(r["n"]))),
             est=None,
             lo=None,
             hi=None,
@@ -200,14 +211,15 @@ def _rate(ev: Evidence, result: OutcomeResult, tier: str, histology: str, m: Met
     pool = result.pool
     est = result.estimate
     assert pool is not None and est is not None
+    pooled = _pooled_records(result)
     events = None
     if result.outcome not in MEDIAN_OUTCOMES and hasattr(pool, "studies"):
         events = [int(s.events) for s in pool.studies]  # type: ignore[union-attr]
-    rows = pooled.assign(n=[s.n for s in pool.studies]) if events is not None else pooled
+        pooled = [{**r, "n": s.n} for r, s in zip(pooled, pool.studies, strict=True)]
     return rate_number(
         ev,
         outcome=result.outcome,
-        rows=rows,
+        rows=pooled,
         k=result.k,
         n=result.n_patients,
         est=est[0],
@@ -232,7 +244,6 @@ def tiered_outcome(
     *,
     timepoint: int | None = None,
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
 ) -> TieredNumber:
     """The most direct evidence for one drug × outcome and the patient in ``f``.
 
@@ -245,14 +256,12 @@ def tiered_outcome(
     first_unpooled: tuple[TierStep, OutcomeResult] | None = None
     chosen: tuple[TierStep, OutcomeResult] | None = None
     for step in steps:
-        res = pool_outcome(
-            ev, drug, outcome, _step_filters(f, step), m, timepoint=timepoint, extra=extra
-        )
+        res = pool_outcome(ev, drug, outcome, _step_filters(f, step), m, timepoint=timepoint)
         tried.append((step.tier, res.k))
         if res.k > 0:
             chosen = (step, res)
             break
-        if first_unpooled is None and not reported_unpooled(res).empty:
+        if first_unpooled is None and _reports_unpooled(res):
             first_unpooled = (step, res)
     chosen = chosen or first_unpooled
     if chosen is None:
@@ -300,20 +309,18 @@ def tiered_adverse_events(
     *,
     grade: str = "3plus",
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
 ) -> TieredAdverseEvents:
     """Adverse events at the most direct tier with any reported term."""
     steps = tier_steps(ev, f.histology)[: 1 if direct_only else None]
     tried: list[tuple[str, int]] = []
-    empty = pd.DataFrame()
     for step in steps:
-        table = pool_adverse_events(ev, drug, _step_filters(f, step), m, grade=grade, extra=extra)
-        studies = {s for cell in table["studies"] for s in split_list(cell)}
+        records = adverse_event_records(ev, drug, _step_filters(f, step), m, grade=grade)
+        studies = {s for r in records for s in split_list(r["studies"])}
         tried.append((step.tier, len(studies)))
-        if not table.empty:
+        if records:
+            table = pd.DataFrame(records, columns=list(AE_COLUMNS))
             return TieredAdverseEvents(drug, step.tier, table, tuple(tried))
-        empty = table
-    return TieredAdverseEvents(drug, None, empty, tuple(tried))
+    return TieredAdverseEvents(drug, None, pd.DataFrame(columns=list(AE_COLUMNS)), tuple(tried))
 
 
 def rate_adverse_event(ev: Evidence, row: pd.Series, tier: str | None, histology: str) -> Certainty:
@@ -370,24 +377,16 @@ def patient_summary(
     m: Method,
     *,
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
-    ae_extra: pd.DataFrame | None = None,
     drugs: Sequence[str] | None = None,
 ) -> tuple[DrugSummary, ...]:
-    """The first screen for the patient in ``f``: one :class:`DrugSummary` per compared drug.
-
-    ``extra`` holds user-supplied outcome rows and ``ae_extra`` user-supplied adverse-event rows
-    (what-if), as for :func:`tkidata.pool_outcome` and :func:`tkidata.pool_adverse_events`.
-    """
+    """The first screen for the patient in ``f``: one :class:`DrugSummary` per compared drug."""
     out = []
     for drug in drugs or ev.vocab.tki_drugs:
         numbers = {
-            outcome: tiered_outcome(
-                ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only, extra=extra
-            )
+            outcome: tiered_outcome(ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only)
             for outcome, t in SUMMARY_OUTCOMES
         }
-        ae = tiered_adverse_events(ev, drug, f, m, direct_only=direct_only, extra=ae_extra)
+        ae = tiered_adverse_events(ev, drug, f, m, direct_only=direct_only)
         out.append(DrugSummary(drug, numbers, ae))
     return tuple(out)
 
@@ -413,10 +412,10 @@ def number_text(number: TieredNumber) -> tuple[str, str]:
 
 def unpooled_text(number: TieredNumber, limit: int | None = None) -> str:
     """ "Also reported, not pooled: Chi 2018, 11.0 mo, no CI" (empty when nothing was left)."""
-    if number.result is None or number.result.unpooled.empty:
+    if number.result is None:
         return ""
     parts = []
-    for _, row in number.result.unpooled.iterrows():
+    for row in number.result.unpooled_records():
         value = format_value(row["estimate"], months=number.months)
         reason = str(row["reason"])
         if reason == "no confidence interval":
@@ -430,6 +429,8 @@ def unpooled_text(number: TieredNumber, limit: int | None = None) -> str:
             reason = reason.split(": ", 1)[1].split(" (")[0]
         shown = [str(row["label"])] + ([value] if value != MISSING else []) + [reason]
         parts.append(", ".join(shown))
+    if not parts:
+        return ""
     more = ""
     if limit is not None and len(parts) > limit:
         more = f"; and {len(parts) - limit} more (see the studies behind these numbers)"
@@ -488,15 +489,13 @@ def patient_summary_frame(
     f: Filters,
     m: Method,
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
-    ae_extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The patient summary as one table in clinical words (slides, exports).
 
     One row per drug × number (ORR, DCR, PFS, and each of the top three grade ≥3 adverse events);
     no raw codes. :func:`summary_frame` of :func:`patient_summary`.
     """
-    summaries = patient_summary(ev, f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra)
+    summaries = patient_summary(ev, f, m, direct_only=direct_only)
     return summary_frame(ev, summaries, f.histology)
 
 
@@ -569,7 +568,6 @@ def tiered_compare(
     m: Method,
     *,
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every drug × outcome of :func:`tkidata.compare`, each at its most direct tier.
 
@@ -582,9 +580,7 @@ def tiered_compare(
     records = []
     for drug in ev.vocab.tki_drugs:
         for outcome, t in compare_targets(ev):
-            number = tiered_outcome(
-                ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only, extra=extra
-            )
+            number = tiered_outcome(ev, drug, outcome, f, m, timepoint=t, direct_only=direct_only)
             res = number.result
             est = res.estimate if res is not None and res.estimate else (np.nan,) * 3
             pool = res.pool if res is not None else None
@@ -671,16 +667,13 @@ def outcome_at_tiers(
     *,
     timepoint: int | None = None,
     direct_only: bool = False,
-    extra: pd.DataFrame | None = None,
 ) -> tuple[tuple[str, OutcomeResult], ...]:
     """The pool of one drug × outcome at every tier of the patient's ladder, most direct first
     (Forest's "other tiers"); :func:`tiered_outcome` says which of them answers."""
     return tuple(
         (
             tier,
-            pool_outcome(
-                ev, drug, outcome, tier_filters(ev, f, tier), m, timepoint=timepoint, extra=extra
-            ),
+            pool_outcome(ev, drug, outcome, tier_filters(ev, f, tier), m, timepoint=timepoint),
         )
         for tier in patient_tiers(ev, f, direct_only=direct_only)
     )
@@ -694,11 +687,10 @@ def adverse_events_at_tier(
     tier: str,
     *,
     grade: str = "3plus",
-    extra: pd.DataFrame | None = None,
 ) -> TieredAdverseEvents:
     """:func:`tkidata.pool_adverse_events` of one drug at a given tier of the patient's ladder
     (Safety's all-grade incidence at the tier of the cards' grade ≥3 events)."""
-    table = pool_adverse_events(ev, drug, tier_filters(ev, f, tier), m, grade=grade, extra=extra)
+    table = pool_adverse_events(ev, drug, tier_filters(ev, f, tier), m, grade=grade)
     studies = {s for cell in table["studies"] for s in split_list(cell)}
     return TieredAdverseEvents(
         drug, tier if not table.empty else None, table, ((tier, len(studies)),)

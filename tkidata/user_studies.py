@@ -1,9 +1,10 @@
-"""User-supplied studies ("what if"): the upload format, row-by-row validation, pooling rows.
+"""User-supplied studies ("what if"): the upload format, row-by-row validation, the batch.
 
 A clinician adds studies of their own, one study arm per row, as a CSV file or typed into a table.
 Every row is checked on its own: valid rows are kept, each rejected row is reported with its row
-number and the reason. The valid rows become the ``extra`` rows that
-:func:`tkidata.pool_outcome` and :func:`tkidata.pool_adverse_events` pool with the curated ones.
+number and the reason. The valid rows become a batch of the evidence a session sees
+(:func:`with_user_studies`): study arms with their outcome and adverse-event rows, selected,
+tiered and pooled by the same rules as the curated ones.
 Nothing here reads or writes files or keeps state: the caller holds the rows (in the app, only in
 the user's session). The format is documented in ``tkidata/README.md`` ("User-supplied studies").
 
@@ -27,18 +28,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import hashlib
 import io
 import math
 import re
 import unicodedata
 import zipfile
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from tkidata.errors import shown_value
 from tkidata.filters import Filters, setting_reasons
+from tkidata.loader import Evidence
 from tkidata.validate import BOUNDS, ESTIMATE_BOUNDS
 from tkidata.vocab import Vocab
 
@@ -899,12 +902,13 @@ def combine(existing: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# Filters and pooling rows
+# The user studies as a batch of the evidence
 # ---------------------------------------------------------------------------------------------
 
 
 def filter_reasons(study: pd.Series, f: Filters, *, histology: bool = True) -> list[str]:
-    """Why a user study is left out under the filters (empty = it enters).
+    """Why a user study is left out under the filters (empty = it enters), in words for the
+    table of the session's studies.
 
     The curated arms' rules for regimen, design, line and age (:func:`setting_reasons`) and, when
     ``histology`` is True, histology (a group filter keeps that group's studies; a subtype filter
@@ -924,98 +928,134 @@ def filter_reasons(study: pd.Series, f: Filters, *, histology: bool = True) -> l
     return reasons
 
 
-OUTCOME_ROW_COLUMNS = (
-    "drug",
-    "study_id",
-    "population",
-    "outcome",
-    "events",
-    "n",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "not_reached",
-    "design",
-    "regimen",
-    "line",
-    "histology_group",
-    "subtypes",
-    "age_group",
-    "extraction_level",
-)
-"""Columns of :func:`outcome_rows` (the ``extra`` shape of :func:`tkidata.pool_outcome`)."""
+def batch_digest(studies: pd.DataFrame) -> str:
+    """A digest of a studies table ("" when it is empty): with the curated data's sha256 it
+    names the evidence a session sees (:attr:`tkidata.Evidence.fingerprint`)."""
+    if studies.empty:
+        return ""
+    digest = pd.util.hash_pandas_object(studies.astype(str), index=True).to_numpy()
+    return hashlib.sha256(digest.tobytes()).hexdigest()
 
 
-def outcome_rows(studies: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """Efficacy rows of the user studies that pass ``f``, for ``pool_outcome(extra=...)``.
-
-    Each study gives ``orr`` (responders/n), ``dcr`` (disease_control/n) and ``pfs_median`` rows
-    for each population it describes (``all``, its group, its subtype), so the rows apply to
-    whatever histology is pooled; the histology filter itself is left to the pooling. The
-    ``drug`` column routes each row to its drug's pool; ``study_id`` is the study label.
-    """
-    records = []
-    for _, s in studies.iterrows():
-        if filter_reasons(s, f, histology=False):
-            continue
-        pops = ["all", s["histology_group"]]
-        pops += [s["histology"]] if s["histology"] != s["histology_group"] else []
+def _batch_tables(studies: pd.DataFrame) -> dict[str, list[dict[str, object]]]:
+    """The user studies as rows of the curated tables: one study arm each (``study_id`` = its
+    label, preferred, ``extraction_level`` ``user-supplied``), its ORR, DCR (best overall
+    response) and median PFS as whole-arm outcome rows (population ``all``: the selection reads
+    it for the arm's group and subtype too), and its grade ≥3 counts as adverse-event rows."""
+    tables: dict[str, list[dict[str, object]]] = {
+        "studies": [],
+        "outcomes": [],
+        "adverse_events": [],
+    }
+    terms = ae_terms_of(studies)
+    for s in studies.to_dict("records"):
+        sid = str(s["study_label"])
         subtype = s["histology"] if s["histology"] != s["histology_group"] else None
-        arm = {
-            "drug": s["drug"],
-            "study_id": s["study_label"],
-            "design": s["design"],
-            "regimen": s["regimen"],
-            "line": s["line"],
-            "histology_group": s["histology_group"],
-            "subtypes": subtype,
-            "age_group": s["age_group"],
-            "extraction_level": "user-supplied",
-        }
-        facts = []
+        tables["studies"].append(
+            {
+                "study_id": sid,
+                "drug": s["drug"],
+                "design": s["design"],
+                "regimen": s["regimen"],
+                "line": s["line"],
+                "histology_group": s["histology_group"],
+                "subtypes": subtype,
+                "age_group": s["age_group"],
+                "n_enrolled": s["n"],
+                "preferred": True,
+                "extraction_level": "user-supplied",
+            }
+        )
+        arm = {"study_id": sid, "population": "all", "n": s["n"], "derived": False}
         for outcome, col in (("orr", "responders"), ("dcr", "disease_control")):
             if pd.notna(s[col]):
-                facts.append({"outcome": outcome, "events": int(s[col]), "n": int(s["n"])})
+                tables["outcomes"].append(
+                    {**arm, "outcome": outcome, "assessment": "bor", "events": s[col]}
+                )
         if pd.notna(s["pfs_median"]):
-            facts.append(
+            tables["outcomes"].append(
                 {
+                    **arm,
                     "outcome": "pfs_median",
-                    "n": int(s["n"]),
-                    "estimate": float(s["pfs_median"]),
+                    "estimate": s["pfs_median"],
                     "ci_low": s["pfs_ci_low"],
                     "ci_high": s["pfs_ci_high"],
                     "not_reached": "upper" if s["pfs_upper_not_reached"] else None,
                 }
             )
-        records += [{**arm, "population": p, **fact} for fact in facts for p in pops]
-    return pd.DataFrame.from_records(records, columns=list(OUTCOME_ROW_COLUMNS))
-
-
-AE_ROW_COLUMNS = ("drug", "study_id", "term", "grade", "events", "n")
-"""Columns of :func:`adverse_event_rows` (the ``extra`` shape of ``pool_adverse_events``)."""
-
-
-def adverse_event_rows(studies: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """Grade ≥3 AE rows of the user studies that pass ``f`` (histology included).
-
-    For ``pool_adverse_events(extra=...)``: one row per study × term with a count; a term left
-    empty is not reported by that study (never counted as 0).
-    """
-    records = []
-    for _, s in studies.iterrows():
-        if filter_reasons(s, f):
-            continue
-        for term in ae_terms_of(studies):
+        for term in terms:
             count = s[ae_column(term)]
             if pd.notna(count):
-                records.append(
+                tables["adverse_events"].append(
                     {
-                        "drug": s["drug"],
-                        "study_id": s["study_label"],
+                        "study_id": sid,
+                        "term_reported": term,
                         "term": term,
                         "grade": "3plus",
-                        "events": int(count),
-                        "n": int(s["n"]),
+                        "events": count,
+                        "n": s["n"],
+                        "derived": False,
                     }
                 )
-    return pd.DataFrame.from_records(records, columns=list(AE_ROW_COLUMNS))
+    return tables
+
+
+def _appended(curated: pd.DataFrame, rows: list[dict[str, object]]) -> pd.DataFrame:
+    """``curated`` with ``rows`` appended, every column in the curated type."""
+    if not rows:
+        return curated
+    added = pd.DataFrame(rows, columns=list(curated.columns))
+    for col, dtype in curated.dtypes.items():
+        if str(dtype) == "bool":
+            added[col] = added[col].fillna(False).astype(bool)
+        else:
+            added[col] = added[col].astype(dtype)
+    return pd.concat([curated, added], ignore_index=True)
+
+
+def with_user_studies(ev: Evidence, studies: pd.DataFrame) -> Evidence:
+    """The evidence a session sees: the curated evidence plus its user studies as one batch.
+
+    Each user study becomes a study arm with its outcome and adverse-event rows in the curated
+    tables' shape and types (:func:`_batch_tables`), so that the same selection, tiers, pools,
+    certainty and exports apply to it as to a curated arm; its pooled rows are marked
+    ``user_supplied`` and its label ends in "(user)". The rows were validated row by row on
+    entry (:func:`validate_records`, with the curated data's bounds and vocabularies); here the
+    batch is checked against the curated data as the loader checks batches against each other:
+    a study id must be unique across batches.
+
+    Parameters
+    ----------
+    ev : Evidence
+        The curated evidence.
+    studies : pandas.DataFrame
+        Validated user studies (:data:`STUDY_COLUMNS` and ``ae3_`` columns).
+
+    Returns
+    -------
+    Evidence
+        ``ev`` itself when there are no user studies; else a new evidence whose
+        :attr:`~tkidata.Evidence.fingerprint` adds the studies' :func:`batch_digest`.
+
+    Raises
+    ------
+    ValueError
+        When a user study's label is the id of a curated study arm.
+    """
+    if studies.empty:
+        return ev
+    tables = _batch_tables(studies)
+    ids = [str(r["study_id"]) for r in tables["studies"]]
+    clash = sorted(set(ids) & set(ev.studies["study_id"]))
+    if clash:
+        raise ValueError(
+            f"user study '{clash[0]}': the label is a curated study id; labels must be unique"
+        )
+    return replace(
+        ev,
+        studies=_appended(ev.studies, tables["studies"]),
+        outcomes=_appended(ev.outcomes, tables["outcomes"]),
+        adverse_events=_appended(ev.adverse_events, tables["adverse_events"]),
+        user_ids=frozenset(ids),
+        user_digest=batch_digest(studies),
+    )

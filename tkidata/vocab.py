@@ -72,7 +72,7 @@ class Vocab:
         codes, groups = self.histology["code"], self.histology["group"]
         return {str(c): str(g) for c, g in zip(codes, groups, strict=True)}
 
-    @property
+    @cached_property
     def populations(self) -> frozenset[str]:
         """Valid population values: ``all``, ``sts``, ``bone`` and every histology code."""
         return frozenset({"all", *GROUPS, *self.histology["code"]})
@@ -85,8 +85,14 @@ class Vocab:
 
     def soc(self, term: str) -> str | None:
         """System organ class of a CTCAE term, None if the term is not in the vocabulary."""
-        hit = self.ae_terms.loc[self.ae_terms["term"] == term, "soc"]
-        return str(hit.iloc[0]) if len(hit) else None
+        return self._socs.get(term)
+
+    @cached_property
+    def _socs(self) -> dict[object, str]:
+        socs: dict[object, str] = {}
+        for term, soc in zip(self.ae_terms["term"], self.ae_terms["soc"], strict=True):
+            socs.setdefault(term, str(soc))
+        return socs
 
     def term_for(self, reported: str) -> str | None:
         """Map reported AE wording to its CTCAE term (exact term or lower-case synonym)."""

@@ -3,9 +3,11 @@
 The evidence is loaded once per data fingerprint (file names, sizes and modification times: a
 stat, not a read), so an edit by a curator shows up on the next rerun and an unchanged rerun
 never re-reads a file. Every pooled result is cached on (fingerprint, drug, outcome, filters,
-method), so changing one filter re-pools only what depends on it. The session's user-supplied
-studies (``ui.user_studies``) enter every pooling wrapper as an argument, so they are part of the
-cache key: one session's studies never answer another session's request.
+method), so changing one filter re-pools only what depends on it. A session with user-supplied
+studies (``ui.user_studies``) sees its own evidence (:func:`session_evidence`: the curated
+evidence with those studies merged in as a batch), and every analysis is held per evidence
+fingerprint (the data fingerprint and the studies' digest): one session's studies never answer
+another session's request.
 
 Results of the curated data alone (the evidence, Compare's patient summary, tiered table and
 adverse-event panel, the hazard ratios) are also kept on disk (``persist="disk"``, keyed by the
@@ -73,6 +75,7 @@ from tkidata.tiers import (
     tiered_arms,
     tiered_outcome,
 )
+from tkidata.user_studies import with_user_studies
 from tkidata.vocab import VOCAB_DIR
 from ui import user_studies
 
@@ -213,28 +216,45 @@ def _held(
     return memo.get((data_fingerprint(), user_studies.token() if users else "", *key), build)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _outcome(
-    fp: Fingerprint,
-    drug: str,
-    outcome: str,
-    timepoint: int | None,
-    f: Filters,
-    m: Method,
-    extra: pd.DataFrame | None,
-) -> OutcomeResult:
-    return pool_outcome(_shared(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
+def session_evidence() -> tkidata.Evidence:
+    """The evidence this session sees: the curated evidence with the session's user studies
+    merged in as one batch (``tkidata.user_studies.with_user_studies``), or the curated evidence
+    itself when there are none.
+
+    One object per evidence fingerprint (the data fingerprint and the digest of the user
+    studies, :func:`_held`'s key), shared by every session holding the same studies; one
+    session's studies never reach another's evidence.
+    """
+    studies = user_studies.held()
+    if studies is None:
+        return evidence()
+    return _held(("session_evidence",), lambda: with_user_studies(evidence(), studies))
+
+
+def _analysis(
+    key: tuple[Hashable, ...],
+    compute: Callable[[tkidata.Evidence], T],
+    curated: Callable[[Fingerprint], T] | None = None,
+) -> T:
+    """``compute(session_evidence())``, held per ``key`` and evidence fingerprint. Without user
+    studies ``curated`` (a disk-persisted cache of the curated data's answer), when given,
+    answers instead, so a restarted server answers its first visitor without re-pooling."""
+
+    def build() -> T:
+        if curated is not None and not user_studies.token():
+            return curated(data_fingerprint())
+        return compute(session_evidence())
+
+    return _held(key, build)
 
 
 def outcome_result(
     drug: str, outcome: str, f: Filters, m: Method, timepoint: int | None = None
 ) -> OutcomeResult:
     """``tkidata.pool_outcome`` for one drug and outcome."""
-    return _held(
+    return _analysis(
         ("outcome", drug, outcome, timepoint, f, m),
-        lambda: _outcome(
-            data_fingerprint(), drug, outcome, timepoint, f, m, user_studies.outcome_extra(f)
-        ),
+        lambda ev: pool_outcome(ev, drug, outcome, f, m, timepoint=timepoint),
     )
 
 
@@ -258,87 +278,45 @@ def evidence_table(f: Filters) -> pd.DataFrame:
     return _held(("evidence_table", f), lambda: _evidence_table(data_fingerprint(), f), users=False)
 
 
-@st.cache_data(show_spinner="Re-running the subgroup analysis…", max_entries=64)
-def _subgroups(
-    fp: Fingerprint,
-    drug: str,
-    outcome: str,
-    timepoint: int | None,
-    f: Filters,
-    m: Method,
-    by: str,
-    extra: pd.DataFrame | None,
-) -> SubgroupPool | None:
-    ev = _shared(fp)
-    result = pool_outcome(ev, drug, outcome, f, m, timepoint=timepoint, extra=extra)
-    return subgroup_pool(ev, result, by, extra=extra)
-
-
 def subgroups(result: OutcomeResult, by: str) -> SubgroupPool | None:
     """Subgroup analysis of a pooled proportion by histology, line or design."""
-    return _subgroups(
-        data_fingerprint(),
-        result.drug,
-        result.outcome,
-        result.timepoint,
-        result.filters,
-        result.method,
-        by,
-        user_studies.outcome_extra(result.filters),
+    return _analysis(
+        (
+            "subgroups",
+            result.drug,
+            result.outcome,
+            result.timepoint,
+            result.filters,
+            result.method,
+            by,
+        ),
+        lambda ev: subgroup_pool(ev, result, by),
     )
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _sensitivity(
-    fp: Fingerprint,
-    drug: str,
-    outcome: str,
-    timepoint: int | None,
-    f: Filters,
-    m: Method,
-    extra: pd.DataFrame | None,
-) -> tuple[tuple[ProportionPool, ...] | None, EggerResult | None]:
-    result = pool_outcome(_shared(fp), drug, outcome, f, m, timepoint=timepoint, extra=extra)
-    return leave_one_out_pools(result), egger_for(result)
 
 
 def sensitivity(
     result: OutcomeResult,
 ) -> tuple[tuple[ProportionPool, ...] | None, EggerResult | None]:
     """Leave-one-out pools and Egger's test of a pooled proportion (None where k is too small)."""
-    return _sensitivity(
-        data_fingerprint(),
-        result.drug,
-        result.outcome,
-        result.timepoint,
-        result.filters,
-        result.method,
-        user_studies.outcome_extra(result.filters),
-    )
-
-
-@st.cache_data(show_spinner="Pooling under the three presets…", max_entries=16)
-def _presets(
-    fp: Fingerprint,
-    f: Filters,
-    direct_only: bool,
-    extra: pd.DataFrame | None,
-    ae_extra: pd.DataFrame | None,
-) -> pd.DataFrame:
-    return presets_side_by_side(
-        _shared(fp), f, extra=extra, ae_extra=ae_extra, tiered=True, direct_only=direct_only
+    return _analysis(
+        (
+            "sensitivity",
+            result.drug,
+            result.outcome,
+            result.timepoint,
+            result.filters,
+            result.method,
+        ),
+        lambda ev: (leave_one_out_pools(result), egger_for(result)),
     )
 
 
 def preset_comparison(f: Filters, direct_only: bool = False) -> pd.DataFrame:
     """ORR, DCR and top grade ≥3 AEs of every drug under the three presets, with flags, each
     at the patient's tier (as on Compare)."""
-    return _presets(
-        data_fingerprint(),
-        f,
-        direct_only,
-        user_studies.outcome_extra(f),
-        user_studies.ae_extra(f),
+    return _analysis(
+        ("presets", f, direct_only),
+        lambda ev: presets_side_by_side(ev, f, tiered=True, direct_only=direct_only),
     )
 
 
@@ -394,7 +372,7 @@ def export_view(
     summaries = summary(f, m, direct_only)
     ae = {s.drug: s.adverse_events.table for s in summaries}
     return ExportView(
-        evidence=evidence(),
+        evidence=session_evidence(),
         filters=f,
         method=m,
         outcomes=tuple(outcomes),
@@ -404,27 +382,12 @@ def export_view(
         results=results,
         hazard_ratios=hazard_ratio_table(f),
         user_supplied=user_ids(results, ae),
-        ae_extra=user_studies.ae_extra(f),
-        patient_summary=summary_frame(evidence(), summaries, f.histology),
+        patient_summary=summary_frame(session_evidence(), summaries, f.histology),
         direct_only=direct_only,
         numbers=numbers,
         ae_tiers={s.drug: s.adverse_events.tier for s in summaries},
         arms=patient_arms(f, m, direct_only),
         head_to_head=head_to_head(f),
-    )
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _summary(
-    fp: Fingerprint,
-    f: Filters,
-    m: Method,
-    direct_only: bool,
-    extra: pd.DataFrame | None,
-    ae_extra: pd.DataFrame | None,
-) -> tuple[DrugSummary, ...]:
-    return patient_summary(
-        _shared(fp), f, m, direct_only=direct_only, extra=extra, ae_extra=ae_extra
     )
 
 
@@ -441,21 +404,11 @@ def summary(f: Filters, m: Method, direct_only: bool) -> tuple[DrugSummary, ...]
     Without user-supplied studies the answer comes from the disk cache on a restarted server:
     the first number shows without re-pooling.
     """
-
-    def build() -> tuple[DrugSummary, ...]:
-        extra, ae_extra = user_studies.outcome_extra(f), user_studies.ae_extra(f)
-        if extra is None and ae_extra is None:
-            return _summary_curated(data_fingerprint(), f, m, direct_only)
-        return _summary(data_fingerprint(), f, m, direct_only, extra, ae_extra)
-
-    return _held(("summary", f, m, direct_only), build)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _tiered(
-    fp: Fingerprint, f: Filters, m: Method, direct_only: bool, extra: pd.DataFrame | None
-) -> pd.DataFrame:
-    return tiered_compare(_shared(fp), f, m, direct_only=direct_only, extra=extra)
+    return _analysis(
+        ("summary", f, m, direct_only),
+        lambda ev: patient_summary(ev, f, m, direct_only=direct_only),
+        lambda fp: _summary_curated(fp, f, m, direct_only),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32, persist="disk")
@@ -465,41 +418,18 @@ def _tiered_curated(fp: Fingerprint, f: Filters, m: Method, direct_only: bool) -
 
 def tiered_table(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
     """``tkidata.tiered_compare``: every drug × outcome at the patient's most direct tier."""
-
-    def build() -> pd.DataFrame:
-        extra = user_studies.outcome_extra(f)
-        if extra is None:
-            return _tiered_curated(data_fingerprint(), f, m, direct_only)
-        return _tiered(data_fingerprint(), f, m, direct_only, extra)
-
-    return _held(("tiered_table", f, m, direct_only), build)
+    return _analysis(
+        ("tiered_table", f, m, direct_only),
+        lambda ev: tiered_compare(ev, f, m, direct_only=direct_only),
+        lambda fp: _tiered_curated(fp, f, m, direct_only),
+    )
 
 
 def tiered_view(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
     """``tkidata.tiered_compare`` rows shown on Compare, in :data:`COMPARE_OUTCOMES` order."""
-
-    def build() -> pd.DataFrame:
-        extra = user_studies.outcome_extra(f)
-        if extra is None:
-            return _in_compare_order(_tiered_curated(data_fingerprint(), f, m, direct_only))
-        return _in_compare_order(_tiered(data_fingerprint(), f, m, direct_only, extra))
-
-    return _held(("tiered_view", f, m, direct_only), build)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _tiered_number(
-    fp: Fingerprint,
-    drug: str,
-    outcome: str,
-    timepoint: int | None,
-    f: Filters,
-    m: Method,
-    direct_only: bool,
-    extra: pd.DataFrame | None,
-) -> TieredNumber:
-    return tiered_outcome(
-        _shared(fp), drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only, extra=extra
+    return _held(
+        ("tiered_view", f, m, direct_only),
+        lambda: _in_compare_order(tiered_table(f, m, direct_only)),
     )
 
 
@@ -507,34 +437,11 @@ def tiered_number(
     drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method, direct_only: bool
 ) -> TieredNumber:
     """``tkidata.tiered_outcome``: one number at its most direct tier (the Evidence drill-down)."""
-    return _held(
+    return _analysis(
         ("tiered_number", drug, outcome, timepoint, f, m, direct_only),
-        lambda: _tiered_number(
-            data_fingerprint(),
-            drug,
-            outcome,
-            timepoint,
-            f,
-            m,
-            direct_only,
-            user_studies.outcome_extra(f),
+        lambda ev: tiered_outcome(
+            ev, drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only
         ),
-    )
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _tier_results(
-    fp: Fingerprint,
-    drug: str,
-    outcome: str,
-    timepoint: int | None,
-    f: Filters,
-    m: Method,
-    direct_only: bool,
-    extra: pd.DataFrame | None,
-) -> tuple[tuple[str, OutcomeResult], ...]:
-    return outcome_at_tiers(
-        _shared(fp), drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only, extra=extra
     )
 
 
@@ -543,17 +450,10 @@ def tier_results(
 ) -> tuple[tuple[str, OutcomeResult], ...]:
     """``tkidata.tiers.outcome_at_tiers``: one number's pool at every tier of the patient's
     ladder (Forest's tier choice; :func:`tiered_number` says which tier answers)."""
-    return _held(
+    return _analysis(
         ("tier_results", drug, outcome, timepoint, f, m, direct_only),
-        lambda: _tier_results(
-            data_fingerprint(),
-            drug,
-            outcome,
-            timepoint,
-            f,
-            m,
-            direct_only,
-            user_studies.outcome_extra(f),
+        lambda ev: outcome_at_tiers(
+            ev, drug, outcome, f, m, timepoint=timepoint, direct_only=direct_only
         ),
     )
 
@@ -570,30 +470,25 @@ class TieredSafety:
 def safety(f: Filters, m: Method, direct_only: bool) -> TieredSafety:
     """The Safety page's adverse events at each drug's tier (the cards' grade ≥3 tier)."""
 
-    def build() -> TieredSafety:
-        ev, extra = evidence(), user_studies.ae_extra(f)
+    def build(ev: tkidata.Evidence) -> TieredSafety:
         grade3 = {s.drug: s.adverse_events for s in summary(f, m, direct_only)}
         any_grade = {
-            drug: adverse_events_at_tier(ev, drug, f, m, ae.tier, grade="any", extra=extra)
+            drug: adverse_events_at_tier(ev, drug, f, m, ae.tier, grade="any")
             if ae.tier is not None
-            else tiered_adverse_events(
-                ev, drug, f, m, grade="any", direct_only=direct_only, extra=extra
-            )
+            else tiered_adverse_events(ev, drug, f, m, grade="any", direct_only=direct_only)
             for drug, ae in grade3.items()
         }
         return TieredSafety(grade3, any_grade)
 
-    return _held(("safety", f, m, direct_only), build)
+    return _analysis(("safety", f, m, direct_only), build)
 
 
 def patient_arms(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
     """``tkidata.tiers.tiered_arms``: the arms behind the patient's tiered answers (every
     outcome's number and the grade ≥3 events) and what each serves, at which tier."""
-    return _held(
+    return _analysis(
         ("patient_arms", f, m, direct_only),
-        lambda: tiered_arms(
-            evidence(), tiered_table(f, m, direct_only), summary(f, m, direct_only)
-        ),
+        lambda ev: tiered_arms(ev, tiered_table(f, m, direct_only), summary(f, m, direct_only)),
     )
 
 

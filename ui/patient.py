@@ -40,7 +40,7 @@ from tkidata.wording import (
     format_value,
     outcome_label,
 )
-from ui.cache import TieredSafety, evidence, histology_labels, view_part
+from ui.cache import TieredSafety, evidence, histology_labels, session_evidence, view_part
 
 CAVEAT = (
     "Naive cross-trial comparison: each drug was studied in different, mostly single-arm trials "
@@ -266,7 +266,7 @@ def _card_html(summary: DrugSummary, lead: LeadingEvidence | None = None) -> str
             _number_html(summary.pfs),
             _ae_html(summary),
             f"<div class='tki-mix'>Designs behind these numbers: "
-            f"{_esc(summary.design_mix(evidence()))}</div></div>",
+            f"{_esc(summary.design_mix(session_evidence()))}</div></div>",
         ]
     )
 
@@ -441,7 +441,7 @@ def _unpooled(number: TieredNumber, limit: int | None = None) -> str:
 
 
 def _number_rows(number: TieredNumber) -> pd.DataFrame:
-    ev = evidence()
+    ev = session_evidence()
     rows = number.pooled_rows()
     labels = histology_labels()
     records = []
@@ -480,7 +480,7 @@ def _arrow(key: tuple[object, ...], frame: pd.DataFrame) -> pa.Table:
 
 
 def _ae_rows(summary: DrugSummary) -> pd.DataFrame:
-    ev = evidence()
+    ev = session_evidence()
     top = summary.adverse_events.top(3)
     records = []
     for _, term_row in top.iterrows():

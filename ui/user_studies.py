@@ -1,9 +1,10 @@
 """The session's user-supplied studies ("what if"): storage, entry widgets and the banner.
 
 Valid rows live only in ``st.session_state`` under :data:`STATE_KEY` (never on disk, never in a
-module-level object): each browser session has its own. The cached pooling wrappers in
-``ui.cache`` take :func:`outcome_extra` / :func:`ae_extra` as arguments, so the rows are part of
-every cache key and one session's studies never answer another session's request.
+module-level object): each browser session has its own. ``ui.cache.session_evidence`` merges
+them into the evidence the session sees, and every cached analysis is keyed by that evidence's
+fingerprint (the data's and :func:`token`), so one session's studies never answer another
+session's request.
 
 Labels are user text: they are shown only through ``st.dataframe`` (plain text cells) and chart
 text marks, never through Markdown or HTML.
@@ -17,14 +18,13 @@ Stable keys for browser tests: ``whatif_template`` (template download), ``whatif
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 import pandas as pd
 import streamlit as st
 
 from report.tables import CSV_MIME, csv_bytes
-from tkidata import Filters, Vocab
+from tkidata import Evidence, Filters
 from tkidata import user_studies as us
 
 _LOG = logging.getLogger(__name__)
@@ -36,30 +36,28 @@ _ROUND_KEY = "whatif_round"
 _PENDING_KEY = "whatif_pending_rows"
 
 
-def _held() -> pd.DataFrame | None:
-    """The session's user studies, or None when there are none (no empty table is built)."""
+def held() -> pd.DataFrame | None:
+    """The session's user studies, or None when there are none (no empty table is built);
+    read-only (``ui.cache.session_evidence`` merges them into the evidence the session sees)."""
     studies = st.session_state.get(STATE_KEY)
     return studies if isinstance(studies, pd.DataFrame) and not studies.empty else None
 
 
 def stored() -> pd.DataFrame:
     """The session's valid user studies (empty table when there are none)."""
-    studies = _held()
+    studies = held()
     return us.empty_studies() if studies is None else studies
 
 
 def token() -> str:
     """A digest of the session's user studies ("" when none), for cache keys of views."""
-    studies = _held()
-    if studies is None:
-        return ""
-    digest = pd.util.hash_pandas_object(studies.astype(str), index=True).to_numpy()
-    return hashlib.sha256(digest.tobytes()).hexdigest()
+    studies = held()
+    return "" if studies is None else us.batch_digest(studies)
 
 
 def count() -> int:
     """Number of user studies in this session."""
-    studies = _held()
+    studies = held()
     return 0 if studies is None else len(studies)
 
 
@@ -73,24 +71,6 @@ def clear() -> None:
     for key in (STATE_KEY, _PROBLEMS_KEY, _MESSAGE_KEY, _PENDING_KEY):
         st.session_state.pop(key, None)
     st.session_state[_ROUND_KEY] = st.session_state.get(_ROUND_KEY, 0) + 1
-
-
-def outcome_extra(f: Filters) -> pd.DataFrame | None:
-    """Efficacy rows of the session's user studies passing ``f`` (None when there are none)."""
-    studies = _held()
-    if studies is None:
-        return None
-    rows = us.outcome_rows(studies, f)
-    return None if rows.empty else rows
-
-
-def ae_extra(f: Filters) -> pd.DataFrame | None:
-    """Grade ≥3 AE rows of the session's user studies passing ``f`` (None when there are none)."""
-    studies = _held()
-    if studies is None:
-        return None
-    rows = us.adverse_event_rows(studies, f)
-    return None if rows.empty else rows
 
 
 def what_if_note() -> str:
@@ -178,14 +158,14 @@ def _problems() -> None:
         )
 
 
-def _read(data: bytes, name: str, vocab: Vocab) -> us.ParsedStudies:
+def _read(data: bytes, name: str, curated: Evidence) -> us.ParsedStudies:
     """Read an upload; a failure of the reader itself is one file problem, never a traceback.
 
     ``us.read_upload`` answers every file with rows and reasons (property-tested); this guard
     keeps a reader bug from putting server paths on the page. It logs one line, no traceback.
     """
     try:
-        return us.read_upload(data, name, vocab, labels())
+        return us.read_upload(data, name, curated.vocab, _taken(curated))
     except Exception as err:  # defensive: the page must never show a traceback
         _LOG.error("user-study upload could not be read: %s", type(err).__name__)
         return us.ParsedStudies(
@@ -195,14 +175,20 @@ def _read(data: bytes, name: str, vocab: Vocab) -> us.ParsedStudies:
         )
 
 
-def _upload_tab(vocab: Vocab) -> None:
+def _taken(curated: Evidence) -> tuple[str, ...]:
+    """Labels a new user study may not have: those of the session's studies and the ids of the
+    curated study arms (a user study's label is its id in the evidence the session sees)."""
+    return (*labels(), *curated.studies["study_id"].astype(str))
+
+
+def _upload_tab(curated: Evidence) -> None:
     upload = st.file_uploader(
         f"CSV or Excel file (.csv, .xlsx; at most {us.MAX_BYTES // 2**20} MB, {us.MAX_ROWS} rows)",
         key=f"whatif_upload_{_round()}",
         max_upload_size=us.MAX_BYTES // 2**20,
     )
     if upload is not None:
-        _accept(_read(upload.getvalue(), upload.name, vocab), upload.name)
+        _accept(_read(upload.getvalue(), upload.name, curated), upload.name)
         st.rerun()
     with st.expander("…or paste CSV text"):
         text = st.text_area(
@@ -210,11 +196,11 @@ def _upload_tab(vocab: Vocab) -> None:
         )
         if st.button("Add pasted rows", key="whatif_paste_add") and text.strip():
             data = text.encode("utf-8")
-            _accept(_read(data, "pasted.csv", vocab), "Pasted text")
+            _accept(_read(data, "pasted.csv", curated), "Pasted text")
             st.rerun()
 
 
-def _editor_tab(vocab: Vocab) -> None:
+def _editor_tab(curated: Evidence) -> None:
     pending = st.session_state.get(_PENDING_KEY)
     start = pending if isinstance(pending, pd.DataFrame) else us.entry_frame()
     edited = st.data_editor(
@@ -228,7 +214,7 @@ def _editor_tab(vocab: Vocab) -> None:
         "Add a row with ＋, type one study per row; rows that fail the checks stay here to fix."
     )
     if st.button("Add these rows", key="whatif_add_rows"):
-        parsed = us.validate_table(edited, vocab, labels())
+        parsed = us.validate_table(edited, curated.vocab, _taken(curated))
         rejected = {p.row for p in parsed.problems}
         keep = [i for i in range(len(edited)) if i + 1 in rejected]
         st.session_state[_PENDING_KEY] = edited.iloc[keep].reset_index(drop=True)
@@ -283,8 +269,10 @@ def _current(f: Filters) -> None:
     )
 
 
-def section(vocab: Vocab, f: Filters) -> None:
-    """The Evidence page's "Add your own studies" section: format, template, entry, removal."""
+def section(curated: Evidence, f: Filters) -> None:
+    """The Evidence page's "Add your own studies" section: format, template, entry, removal
+    (``curated``: the curated evidence, whose vocabularies and study ids new rows are checked
+    against)."""
     st.subheader("Add your own studies (what if)")
     st.caption(
         "See how the pooled estimates move with a study that is not in the curated data yet, "
@@ -309,9 +297,9 @@ def section(vocab: Vocab, f: Filters) -> None:
         )
     upload_tab, editor_tab = st.tabs(["Upload a file", "Type rows"])
     with upload_tab:
-        _upload_tab(vocab)
+        _upload_tab(curated)
     with editor_tab:
-        _editor_tab(vocab)
+        _editor_tab(curated)
     _problems()
     st.markdown("**User studies in this session**")
     _current(f)

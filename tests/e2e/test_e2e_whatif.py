@@ -29,8 +29,7 @@ def expected_orr() -> str:
     parsed = user_studies.read_upload(UPLOAD, UPLOAD_NAME, ev.vocab)
     assert not parsed.problems and len(parsed.studies) == 1
     f, m = tkidata.Filters(), tkidata.Method.preset("reference")
-    rows = user_studies.outcome_rows(parsed.studies, f)
-    table = tkidata.compare(ev, f, m, extra=rows)
+    table = tkidata.compare(user_studies.with_user_studies(ev, parsed.studies), f, m)
     hit = table[(table["drug"] == DRUG) & (table["outcome"] == "orr")]
     return format_value(float(hit["est"].iloc[0]))
 
