@@ -49,10 +49,11 @@ def _count(path: str, line: int, column: str, text: str) -> int:
     return int(value)
 
 
-def read_table(path: str, columns: Sequence[str] = ()) -> Table:
-    """Read and validate ``study,events,n[,subgroup]`` rows; raise :class:`InputError`.
+def read_rows(path: str, required: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """The stripped header and the raw rows of a CSV file whose header holds ``required``.
 
-    ``columns`` names extra columns to keep as text (missing ones are an error).
+    Raises :class:`InputError` naming the file (and line 1) when it cannot be read, is not CSV,
+    is empty or lacks a required column.
     """
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -65,9 +66,18 @@ def read_table(path: str, columns: Sequence[str] = ()) -> Table:
     if not rows or all(not any(c.strip() for c in r) for r in rows):
         raise InputError(f"{path}:1: empty file")
     header = [c.strip() for c in rows[0]]
-    for col in (*REQUIRED, *columns):
+    for col in required:
         if col not in header:
             raise InputError(f"{path}:1: missing column {col!r}")
+    return header, rows
+
+
+def read_table(path: str, columns: Sequence[str] = ()) -> Table:
+    """Read and validate ``study,events,n[,subgroup]`` rows; raise :class:`InputError`.
+
+    ``columns`` names extra columns to keep as text (missing ones are an error).
+    """
+    header, rows = read_rows(path, (*REQUIRED, *columns))
     pos = {c: header.index(c) for c in header}
     has_sub = "subgroup" in pos
     out = Table([], [], [], [] if has_sub else None, [], {c: [] for c in columns})

@@ -11,13 +11,13 @@ file, the row and the problem, e.g. ``net.csv:4: seTE: 0 is not a positive numbe
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
 from dataclasses import dataclass
 
 from core.cli_errors import EXIT_DATA, InputError
+from core.cli_table import read_rows
 from core.network import (
     MODELS,
     TAU2_METHODS,
@@ -58,20 +58,7 @@ def _number(path: str, line: int, column: str, text: str) -> float:
 def read_contrasts(path: str) -> Contrasts:
     """Read ``study,treat1,treat2,TE,seTE`` rows; raise :class:`InputError` at the first
     problem."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputError(f"{path}: cannot read file: {reason}") from None
-    except csv.Error as exc:
-        raise InputError(f"{path}: not a CSV file: {exc}") from None
-    if not rows or all(not any(c.strip() for c in r) for r in rows):
-        raise InputError(f"{path}:1: empty file")
-    header = [c.strip() for c in rows[0]]
-    for col in REQUIRED:
-        if col not in header:
-            raise InputError(f"{path}:1: missing column {col!r}")
+    header, rows = read_rows(path, REQUIRED)
     pos = {c: header.index(c) for c in REQUIRED}
     out = Contrasts([], [], [], [], [], [])
     for line, row in enumerate(rows[1:], start=2):
