@@ -35,7 +35,7 @@ from tkidata.evidence_table import evidence_table as evidence_rows
 from tkidata.evidence_table import with_patient_arms
 from tkidata.releases import data_words
 from tkidata.selection import label_of
-from tkidata.tiers import TieredNumber, summary_frame, tier_headline, tiered_arms
+from tkidata.tiers import DrugSummary, TieredNumber, summary_frame, tier_headline, tiered_arms
 from tkidata.wording import outcome_label
 
 if TYPE_CHECKING:
@@ -141,8 +141,44 @@ def compute_view(
         for n in numbers
     )
     summaries = tkidata.patient_summary(ev, f, m, direct_only=direct_only)
-    ae = {s.drug: s.adverse_events.table for s in summaries}
     compare = tkidata.tiered_compare(ev, f, m, direct_only=direct_only)
+    return assemble_view(
+        ev,
+        f,
+        m,
+        outcomes=outcomes,
+        forest_drugs=forest_drugs,
+        direct_only=direct_only,
+        numbers=numbers,
+        results=results,
+        summaries=summaries,
+        compare=compare,
+        hazard_ratios=tkidata.hazard_ratios(ev, f),
+        arms=tiered_arms(ev, compare, summaries),
+        head_to_head=head_to_head(ev, f),
+    )
+
+
+def assemble_view(
+    ev: tkidata.Evidence,
+    f: tkidata.Filters,
+    m: tkidata.Method,
+    *,
+    outcomes: Sequence[Outcome],
+    forest_drugs: Sequence[str],
+    direct_only: bool,
+    numbers: tuple[TieredNumber, ...],
+    results: tuple[tkidata.OutcomeResult, ...],
+    summaries: Sequence[DrugSummary],
+    compare: pd.DataFrame,
+    hazard_ratios: pd.DataFrame,
+    arms: pd.DataFrame,
+    head_to_head: HeadToHead,
+) -> ExportView:
+    """An :class:`ExportView` from its computed parts; the fields derived from them (adverse
+    events by drug and their tiers, user-supplied ids, the patient summary) are derived here,
+    for :func:`compute_view` and the Export page's cached twin (``ui.cache.export_view``)."""
+    ae = {s.drug: s.adverse_events.table for s in summaries}
     return ExportView(
         evidence=ev,
         filters=f,
@@ -152,14 +188,14 @@ def compute_view(
         compare=compare,
         ae_by_drug=ae,
         results=results,
-        hazard_ratios=tkidata.hazard_ratios(ev, f),
+        hazard_ratios=hazard_ratios,
         user_supplied=user_ids(results, ae),
         patient_summary=summary_frame(ev, summaries, f.histology),
         direct_only=direct_only,
         numbers=numbers,
         ae_tiers={s.drug: s.adverse_events.tier for s in summaries},
-        arms=tiered_arms(ev, compare, summaries),
-        head_to_head=head_to_head(ev, f),
+        arms=arms,
+        head_to_head=head_to_head,
     )
 
 

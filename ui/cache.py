@@ -70,7 +70,6 @@ from tkidata.tiers import (
     TieredNumber,
     adverse_events_at_tier,
     outcome_at_tiers,
-    summary_frame,
     tiered_adverse_events,
     tiered_arms,
     tiered_outcome,
@@ -360,7 +359,7 @@ def export_view(
 ) -> ExportView:
     """The exported view (deck, figures, tables, bundle) assembled from the cached results,
     every number at the patient's tier as on Compare (``report.view.compute_view``'s twin)."""
-    from report.view import ExportView, user_ids
+    from report.view import assemble_view
 
     numbers = tuple(
         tiered_number(d, o, t, f, m, direct_only) for d in TKI_DRUGS for o, t in outcomes
@@ -369,23 +368,18 @@ def export_view(
         n.result if n.result is not None else outcome_result(n.drug, n.outcome, f, m, n.timepoint)
         for n in numbers
     )
-    summaries = summary(f, m, direct_only)
-    ae = {s.drug: s.adverse_events.table for s in summaries}
-    return ExportView(
-        evidence=session_evidence(),
-        filters=f,
-        method=m,
-        outcomes=tuple(outcomes),
-        forest_drugs=tuple(forest_drugs),
-        compare=tiered_table(f, m, direct_only),
-        ae_by_drug=ae,
-        results=results,
-        hazard_ratios=hazard_ratio_table(f),
-        user_supplied=user_ids(results, ae),
-        patient_summary=summary_frame(session_evidence(), summaries, f.histology),
+    return assemble_view(
+        session_evidence(),
+        f,
+        m,
+        outcomes=outcomes,
+        forest_drugs=forest_drugs,
         direct_only=direct_only,
         numbers=numbers,
-        ae_tiers={s.drug: s.adverse_events.tier for s in summaries},
+        results=results,
+        summaries=summary(f, m, direct_only),
+        compare=tiered_table(f, m, direct_only),
+        hazard_ratios=hazard_ratio_table(f),
         arms=patient_arms(f, m, direct_only),
         head_to_head=head_to_head(f),
     )
