@@ -44,6 +44,40 @@ def follow_settings() -> None:
     st.session_state[BY_NAME["preset"].key] = current_method().preset_name or CUSTOM
 
 
+def tab_values() -> dict[str, str]:
+    """The settings a browser tab still shows when its session is new to this server.
+
+    Behind a load balancer, a tab whose replica died reconnects to a live one as a new session
+    (``make serve``). Its first rerun (a page switch, a changed widget) carries the values its
+    sidebar widgets show, by widget id, but a new session knows no widget key yet. These are
+    those values, mapped back from their labels, so the reader keeps their patient on the page
+    they open next. Empty in a session that has drawn its sidebar, or when nothing was sent.
+
+    Streamlit keeps a rerun's incoming widget values in its session state's internals (pinned
+    version, ``requirements.txt``); when that shape changes this returns ``{}`` and the tab
+    falls back to the URL and the defaults, as a fresh tab would.
+    """
+    if _WRITTEN in st.session_state:
+        return {}
+    try:
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+
+        incoming = get_session_state()._state._new_widget_state.states
+        by_key = {
+            str(wid).rsplit("-", 1)[-1]: value.value.string_value
+            for wid, value in incoming.items()
+            if hasattr(getattr(value, "value", None), "string_value")
+        }
+    except (AttributeError, TypeError):  # another Streamlit's internals: no tab values
+        return {}
+    values: dict[str, str] = {}
+    for param in PARAMS:
+        by_label = {param.format(option): option for option in param.options}
+        if by_key.get(param.key) in by_label:
+            values[param.name] = by_label[by_key[param.key]]
+    return values
+
+
 def sync_from_url() -> list[str]:
     """Seed the widget state from the URL before the widgets are drawn.
 
@@ -51,15 +85,23 @@ def sync_from_url() -> list[str]:
     switch carrying parameters, browser history), not when it is the echo of what this session
     wrote last. Unknown values keep the current (or default) value and produce a notice.
 
+    A tab reconnected to a new session (:func:`tab_values`) keeps what it shows: its widget
+    values are adopted and its URL is taken as the echo it is, so a page switch (whose URL has
+    no parameters) or a changed widget does not fall back to the defaults or the old link.
+
     Returns
     -------
     list of str
         Notices for unknown URL values, in words.
     """
     state = st.session_state
+    url = {name: st.query_params.get(name) for name in BY_NAME}
+    tab = tab_values()
+    if tab:
+        state.update({BY_NAME[name].key: value for name, value in tab.items()})
+        state[_WRITTEN] = {name: raw for name, raw in url.items() if raw is not None}
     written: dict[str, str] = state.get(_WRITTEN, {})
     notices: list[str] = []
-    url = {name: st.query_params.get(name) for name in BY_NAME}
     preset = BY_NAME["preset"]
     raw_preset = url["preset"]
     adopt = raw_preset != written.get("preset") or preset.key not in state

@@ -4,8 +4,9 @@ The balancer is started as `make serve` starts it (``python -m serve.supervisor`
 ports); the readers are ``benchmarks/load.py``'s websocket sessions (no browser). Twenty-five
 seconds of load, one replica killed (SIGKILL) six seconds in: the readers on the other replica
 see no error, the killed replica's readers reconnect to the live one, and the supervisor
-restarts it. And in a browser: a tab whose replica dies reconnects to the live one, and reloading
-it draws the same view there (its page and filters are in the URL).
+restarts it. And in a browser: a tab whose replica dies reconnects to the live one; the page the
+reader opens next keeps their patient, and reloading draws the same view (page and filters are in
+the URL).
 """
 
 from __future__ import annotations
@@ -136,19 +137,35 @@ def test_a_tab_whose_replica_dies_is_drawn_again_by_a_live_one(
         # the tab reconnects through nginx to the live replica: a new session there, idle until
         # the reader acts (Streamlit's frontend redraws nothing on its own) ...
         expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
-        # ... and reloading the tab draws the same view there: its page and filters are in the URL
-        page.reload()
+        # ... and the reader's next page keeps their patient: the new session takes the values
+        # the tab's widgets show, though the page link carries no parameters (ui.params)
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Forest plots").click()
         survivor_log = run_dir / f"replica-{survivor.rsplit(':', 1)[1]}.log"
         deadline = time.monotonic() + REDRAW_TIMEOUT_S
         while not any(
-            e["page"] == "compare" and e["outcome"] == "ok"
-            for e in _reruns(survivor_log, killed_at)
+            e["page"] == "forest" and e["outcome"] == "ok" for e in _reruns(survivor_log, killed_at)
         ):
-            assert time.monotonic() < deadline, "the live replica drew no Compare page"
+            assert time.monotonic() < deadline, "the live replica drew no Forest page"
             time.sleep(0.5)
         wait_idle(page)
+        expect(page.get_by_role("heading", name="Forest plots")).to_be_visible()
         expect(histology).to_have_value("Soft tissue · Leiomyosarcoma")
         expect(page.get_by_role("combobox", name="Treatment line")).to_have_value("Second line")
-        assert page.url.split("?")[0].endswith("/compare")
+        direct = page.get_by_text("Direct evidence: leiomyosarcoma", exact=False)
+        expect(direct.first).to_be_visible()
+        screenshot(page, "serve-replica-killed-next-page")
+        # ... and a widget the reader changes there is not overruled by the tab's old link
+        page.get_by_role("combobox", name="Treatment line").click()
+        page.get_by_role("option", name="First line", exact=True).click()
+        wait_idle(page)
+        expect(page.get_by_role("combobox", name="Treatment line")).to_have_value("First line")
+        expect(histology).to_have_value("Soft tissue · Leiomyosarcoma")
+        assert "line=first" in page.evaluate("location.href")
+        # ... and reloading the tab draws the same view there: its page and filters are in the URL
+        page.reload()
+        wait_idle(page)
+        expect(histology).to_have_value("Soft tissue · Leiomyosarcoma")
+        expect(page.get_by_role("combobox", name="Treatment line")).to_have_value("First line")
+        assert page.evaluate("location.pathname").endswith("/forest")
         screenshot(page, "serve-replica-killed-reloaded")
         context.close()
