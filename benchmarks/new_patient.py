@@ -152,8 +152,8 @@ IN_PROCESS = """
 import json, sys, time
 sys.path.insert(0, {root!r})
 import tkidata
-from tkidata import analysis
-from tkidata.tiers import patient_summary
+from tkidata.analyses import pooling as analysis
+from tkidata.patient.tiers import patient_summary
 
 engine = [0.0]
 def timed(fn):

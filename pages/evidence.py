@@ -4,7 +4,7 @@ import streamlit as st
 
 from report import charts
 from report.colors import DRUG_COLORS, drug_label
-from tkidata.evidence_table import select_evidence
+from tkidata.analyses.evidence_table import select_evidence
 from ui import cache, patient, render, user_studies
 from ui.frame import page_frame
 from ui.params import direct_only

@@ -6,7 +6,7 @@ import streamlit as st
 
 from report import charts
 from report.colors import TKI_DRUGS, drug_label
-from tkidata.tiers import unpooled_text
+from tkidata.patient.tiers import unpooled_text
 from tkidata.wording import no_study, outcome_label
 from ui import cache, downloads, patient, render, trends
 from ui.frame import page_frame

@@ -4,7 +4,7 @@ reproduced, and the versions of data and software."""
 import streamlit as st
 
 from report import charts
-from tkidata.presets import CI_DIVERGENCE_PP, DIVERGENCE_PP
+from tkidata.analyses.presets import CI_DIVERGENCE_PP, DIVERGENCE_PP
 from tkidata.wording import PRESET_LABELS
 from ui import cache, patient, render
 from ui.frame import page_frame

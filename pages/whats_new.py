@@ -3,7 +3,7 @@ the headline numbers it moved and each drug's search date."""
 
 import streamlit as st
 
-from tkidata import releases as rel
+from tkidata.living import releases as rel
 from ui import releases
 from ui.frame import page_frame
 

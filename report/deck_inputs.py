@@ -315,7 +315,7 @@ def _hr_slide(hr: pd.DataFrame, labels: Mapping[str, str]) -> TableSlide:
 def _cumulative_slide(r: Any, studies: pd.DataFrame) -> ChartSlide | None:
     """The cumulative meta-analysis of a pooled proportion (by publication year), or None."""
     from report.charts.cumulative_plot import cumulative_chart
-    from tkidata.trends import cumulative_pool, study_rows
+    from tkidata.living.trends import cumulative_pool, study_rows
 
     rows = study_rows(r, studies)
     cum = cumulative_pool(r, rows) if len(rows) >= 2 else None
@@ -545,7 +545,7 @@ def build_deck_content(
         patient-summary slide.
     tiers
         (drug, outcome, timepoint) → the evidence tier of each result in words
-        (``tkidata.tiers.tier_headline``): forest subtitles, notes and the limitations.
+        (``tkidata.patient.tiers.tier_headline``): forest subtitles, notes and the limitations.
     ae_tiers
         Drug → the tier of its grade ≥3 adverse events in words (the AE slide's notes).
     direct_only

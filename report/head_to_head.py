@@ -5,7 +5,7 @@ against its trial's control, the anchored indirect comparisons (league with cert
 network's shape, histology-matched comparisons, the transitivity table, certainty per
 comparison (CINeMA), absolute effects and harms, guideline standing per drug and risk of bias per
 trial — every table in reader's words (no data-model codes), built once from
-:mod:`tkidata.comparative`, :mod:`tkidata.standing` and :mod:`tkidata.rob`. No streamlit.
+:mod:`tkidata.comparative` (with its ``standing`` and ``rob`` modules). No streamlit.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from tkidata.comparative import (
     transitivity_reader_table,
     transitivity_table,
 )
-from tkidata.filters import Filters
-from tkidata.leading import LeadingEvidence, leading_evidence, rob_words
-from tkidata.loader import Evidence
-from tkidata.rob import DOMAINS, judgements_by_outcome, risk_of_bias
-from tkidata.standing import guideline_standing
+from tkidata.comparative.rob import DOMAINS, judgements_by_outcome, risk_of_bias
+from tkidata.comparative.standing import guideline_standing
+from tkidata.patient.filters import Filters
+from tkidata.patient.leading import LeadingEvidence, leading_evidence, rob_words
+from tkidata.store.loader import Evidence
 from tkidata.wording import (
     MISSING,
     format_hazard_ratio,

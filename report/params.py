@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import tkidata
-from tkidata.method import PRESETS
+from tkidata.analyses.method import PRESETS
 from tkidata.wording import (
     AGE_LABELS,
     LINE_LABELS,

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from report.colors import drug_label
-from tkidata.analysis import half_up
+from tkidata.analyses.pooling import half_up
 from tkidata.wording import is_median, outcome_label
 
 #: relative tolerances of the engine against metafor, by fit (see the module docstring).
@@ -183,7 +183,7 @@ def trend_frames(results: Sequence[Any], evidence: Any) -> tuple[pd.DataFrame, p
         coefficients (``name``/``coef`` on the first rows; metafor ``rma(mods = ~ year)``).
         Pools fitted by the GLMM use the logit scale (as the app's views do).
     """
-    from tkidata.trends import cumulative_pool, regression, study_rows
+    from tkidata.living.trends import cumulative_pool, regression, study_rows
 
     cum_rows: list[dict[str, Any]] = []
     reg_rows: list[dict[str, Any]] = []

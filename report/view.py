@@ -31,11 +31,17 @@ from report.params import (
     method_for,
 )
 from report.view_tables import pooled_results_table
-from tkidata.evidence_table import evidence_table as evidence_rows
-from tkidata.evidence_table import with_patient_arms
-from tkidata.releases import data_words
-from tkidata.selection import label_of
-from tkidata.tiers import DrugSummary, TieredNumber, summary_frame, tier_headline, tiered_arms
+from tkidata.analyses.evidence_table import evidence_table as evidence_rows
+from tkidata.analyses.evidence_table import with_patient_arms
+from tkidata.living.releases import data_words
+from tkidata.patient.selection import label_of
+from tkidata.patient.tiers import (
+    DrugSummary,
+    TieredNumber,
+    summary_frame,
+    tier_headline,
+    tiered_arms,
+)
 from tkidata.wording import outcome_label
 
 if TYPE_CHECKING:
@@ -73,12 +79,13 @@ class ExportView:
         the filters (evidence tiers, certainty), in clinical words.
     direct_only : bool
         Only the direct tier was tried (the sidebar's "Direct evidence only").
-    numbers : tuple of tkidata.tiers.TieredNumber
+    numbers : tuple of tkidata.patient.tiers.TieredNumber
         The tiered answers behind ``results``, in the same order.
     ae_tiers : mapping of str to str or None
         Drug → the tier of its grade ≥3 adverse events (None: no tier reports any).
     arms : pandas.DataFrame or None
-        ``tkidata.tiers.tiered_arms``: the arms behind the tiered answers and what each serves.
+        ``tkidata.patient.tiers.tiered_arms``: the arms behind the tiered answers and what each
+        serves.
     head_to_head : report.head_to_head.HeadToHead or None
         The randomised evidence and anchored indirect comparisons for the patient (the deck's
         comparative slide, the networks ``reproduce.R`` refits).
@@ -101,7 +108,8 @@ class ExportView:
     arms: pd.DataFrame | None = None
 
     def tier_words(self, tier: str | None) -> str:
-        """A tier of this view's patient named in one line (``tkidata.tiers.tier_headline``)."""
+        """A tier of this view's patient named in one line
+        (``tkidata.patient.tiers.tier_headline``)."""
         return tier_headline(self.evidence, tier, self.filters.histology)
 
     head_to_head: HeadToHead | None = None
@@ -117,13 +125,13 @@ def compute_view(
     direct_only: bool = False,
 ) -> ExportView:
     """Pool everything a view shows (what the Export page takes from its caches), each number
-    at the patient's most direct tier, as on Compare (``tkidata.tiers``).
+    at the patient's most direct tier, as on Compare (``tkidata.patient.tiers``).
 
     Parameters
     ----------
     ev, f, m
         Evidence (a session's includes its user studies:
-        ``tkidata.user_studies.with_user_studies``), filters and method.
+        ``tkidata.store.user_studies.with_user_studies``), filters and method.
     outcomes, forest_drugs
         As :class:`ExportView`.
     direct_only

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from report.colors import drug_label
-from tkidata.selection import author_year, is_unnamed
+from tkidata.patient.selection import author_year, is_unnamed
 from tkidata.wording import (
     MISSING,
     design_label,

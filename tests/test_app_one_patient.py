@@ -21,8 +21,8 @@ from streamlit.testing.v1 import AppTest
 
 import tkidata
 from report.colors import drug_label
-from tkidata.selection import label_of
-from tkidata.tiers import DrugSummary, number_text, patient_summary, tier_headline
+from tkidata.patient.selection import label_of
+from tkidata.patient.tiers import DrugSummary, number_text, patient_summary, tier_headline
 from tkidata.wording import (
     NO_AE_STUDY,
     NO_STUDY,

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import tkidata
-from tkidata.tiers import number_text, patient_summary, tiered_outcome
+from tkidata.patient.tiers import number_text, patient_summary, tiered_outcome
 from tkidata.wording import TIER_WORDS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

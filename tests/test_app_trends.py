@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import tkidata
 from core.cli import main as core_main
-from tkidata import trends
+from tkidata.living import trends
 from tkidata.wording import format_value
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tkidata import releases as rel
+from tkidata.living import releases as rel
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

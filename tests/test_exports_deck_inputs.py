@@ -34,12 +34,12 @@ from report.figures import render_charts
 from report.tables import csv_bytes
 from report.view import compute_view, view_deck_content
 from report.view_tables import USER_SUPPLIED_DESIGN, evidence_table, pooled_results_table
-from tkidata import user_studies
-from tkidata.analysis import compare
+from tkidata.analyses.evidence_table import evidence_table as tkidata_evidence_rows
+from tkidata.analyses.method import Method
+from tkidata.analyses.pooling import compare
 from tkidata.comparative import randomised_evidence
-from tkidata.evidence_table import evidence_table as tkidata_evidence_rows
-from tkidata.filters import Filters
-from tkidata.method import Method
+from tkidata.patient.filters import Filters
+from tkidata.store import user_studies
 from tkidata.wording import unknown_in_words
 
 FOREST_DRUGS = ("anlotinib", "pazopanib")

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 import tkidata
 from report.tables import FORMULA_TRIGGERS, SEPARATORS, csv_bytes, mark_what_if, xlsx_bytes
 from report.view_tables import pooled_results_table
-from tkidata import user_studies as us
+from tkidata.store import user_studies as us
 
 PAYLOADS = ("=cmd|'/C calc'!A0", "@SUM(A1:A9)", "+1+1", "-2+3", '=HYPERLINK("http://x")')
 SPLITS = (",", ";", "\t", "|")

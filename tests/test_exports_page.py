@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 import tkidata
 from report.view import compute_view
-from tkidata.filters import Filters
-from tkidata.method import Method
+from tkidata.analyses.method import Method
+from tkidata.patient.filters import Filters
 from ui.downloads import deck_builder
 
 

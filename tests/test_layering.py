@@ -160,3 +160,35 @@ def test_no_module_imports_itself_through_others(package):
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) == []
+
+
+#: tkidata's folders (its architecture) and what each may import of the rest of tkidata
+TKIDATA_FOLDERS_MAY_IMPORT = {
+    "tkidata.store": set(),  # the bottom: the data and how it is read, checked and loaded
+    "tkidata.wording": {"tkidata.store"},
+}
+
+
+@pytest.mark.parametrize("part", sorted(TKIDATA_FOLDERS_MAY_IMPORT))
+def test_the_store_and_the_wording_sit_below_the_rest_of_tkidata(part):
+    allowed = TKIDATA_FOLDERS_MAY_IMPORT[part] | {part}
+    graph = _module_imports("tkidata")
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        if module == part or module.startswith(part + ".")
+        for target in targets
+        if not any(target == ok or target.startswith(ok + ".") for ok in allowed)
+    )
+    assert not wrong, "; ".join(wrong)
+
+
+def test_tkidata_is_grouped_in_folders_by_what_they_hold():
+    flat = sorted(p.name for p in (ROOT / "tkidata").glob("*.py"))
+    assert flat == ["__init__.py", "__main__.py", "cli.py", "wording.py"], flat
+    for folder in ("store", "patient", "analyses", "comparative", "living"):
+        init = ROOT / "tkidata" / folder / "__init__.py"
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        modules = sorted(p.stem for p in init.parent.glob("*.py") if p.stem != "__init__")
+        missing = [m for m in modules if f"``{m}``" not in doc]
+        assert not missing, f"tkidata/{folder}/__init__.py does not list {missing}"

@@ -14,9 +14,9 @@ import pytest
 import tkidata
 from report import charts
 from report.view_tables import reader_table, reproduction_status, reproduction_view
-from tkidata.codes import DESIGNS, EXTRACTION_LEVELS, LINES, OUTCOMES
-from tkidata.presets import preset_comparison
-from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
+from tkidata.analyses.presets import preset_comparison
+from tkidata.analyses.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
+from tkidata.store.codes import DESIGNS, EXTRACTION_LEVELS, LINES, OUTCOMES
 
 #: what must never appear as a whole cell or header: codes of the data model and placeholders
 PLACEHOLDERS = {"None", "nan", "NaN", "<NA>", "NaT", "none"}

@@ -10,7 +10,7 @@ import pytest
 import tkidata
 from core import pool_glmm, pool_medians, pool_proportions
 from tkidata import Filters, Method
-from tkidata import user_studies as us
+from tkidata.store import user_studies as us
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
 REF = Method.preset("reference")

@@ -13,7 +13,7 @@ import pytest
 
 import tkidata
 from tkidata.cli import main
-from tkidata.validate import TABLES
+from tkidata.store.validate import TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"

@@ -31,7 +31,7 @@ from tkidata.comparative.absolute import modelled_survival, risk_difference
 from tkidata.comparative.cinema import imprecision, rating
 from tkidata.comparative.evidence import TIER_RANK, TRIAL_KEY, one_per_trial
 from tkidata.comparative.indirect import Z95, se_from_ci
-from tkidata.filters import LINE_CHOICES
+from tkidata.patient.filters import LINE_CHOICES
 
 
 @pytest.fixture(scope="module")

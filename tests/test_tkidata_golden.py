@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import tkidata
-from tkidata.tiers import TieredNumber, patient_summary, tiered_compare, unpooled_text
+from tkidata.patient.tiers import TieredNumber, patient_summary, tiered_compare, unpooled_text
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden" / "tiers.json"
 LINES = ("any", "first", "second", "later")

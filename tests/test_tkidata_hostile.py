@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tkidata
-from tkidata import schema
 from tkidata.cli import main
-from tkidata.errors import MAX_LINES, MAX_REPEATS, DataValidationError
-from tkidata.validate import BOUNDS, ESTIMATE_BOUNDS, schema_sides
+from tkidata.store import schema
+from tkidata.store.errors import MAX_LINES, MAX_REPEATS, DataValidationError
+from tkidata.store.validate import BOUNDS, ESTIMATE_BOUNDS, schema_sides
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
 SCHEMA_MD = Path(tkidata.__file__).parent / "SCHEMA.md"

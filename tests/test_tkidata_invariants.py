@@ -13,9 +13,9 @@ import pytest
 
 import tkidata
 from tkidata import Filters
-from tkidata.coverage import direct_arm_matrix
-from tkidata.selection import select_arms
-from tkidata.validate import split_list
+from tkidata.analyses.coverage import direct_arm_matrix
+from tkidata.patient.selection import select_arms
+from tkidata.store.validate import split_list
 
 DRUGS = ("anlotinib", "apatinib", "regorafenib", "pazopanib")
 OUTCOMES = (("orr", None), ("pfs_median", None), ("pfs_rate", 6))

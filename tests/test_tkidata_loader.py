@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import tkidata
-from tkidata.errors import DataValidationError
+from tkidata.store.errors import DataValidationError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
 
@@ -190,11 +190,11 @@ def _frames(ev: tkidata.Evidence) -> dict[str, pd.DataFrame]:
 def test_validated_evidence_is_kept_and_served_identically(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tkidata.loader, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(tkidata.store.loader, "CACHE_DIR", tmp_path / "cache")
     data = _copy_valid(tmp_path)
     validated = tkidata.load(data)
     assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1
-    monkeypatch.setattr(tkidata.loader, "_validated", _never_validate)
+    monkeypatch.setattr(tkidata.store.loader, "_validated", _never_validate)
     kept = tkidata.load(data)
     for name, frame in _frames(validated).items():
         pd.testing.assert_frame_equal(_frames(kept)[name], frame, check_exact=True)
@@ -209,7 +209,7 @@ def _never_validate(data: Path, vocab: Path) -> tkidata.Evidence:
 def test_an_edit_is_validated_afresh_and_bad_data_is_never_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tkidata.loader, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(tkidata.store.loader, "CACHE_DIR", tmp_path / "cache")
     data = _copy_valid(tmp_path)
     tkidata.load(data)
     with (data / "beta" / "outcomes.csv").open("a") as fh:

@@ -1,13 +1,13 @@
-"""The patient's tiered selection as every page takes it (tkidata.tiers, issue 24)."""
+"""The patient's tiered selection as every page takes it (tkidata.patient.tiers, issue 24)."""
 
 from __future__ import annotations
 
 import pytest
 
 import tkidata
-from tkidata.evidence_table import evidence_table, with_patient_arms
-from tkidata.presets import preset_comparison
-from tkidata.tiers import (
+from tkidata.analyses.evidence_table import evidence_table, with_patient_arms
+from tkidata.analyses.presets import preset_comparison
+from tkidata.patient.tiers import (
     adverse_events_at_tier,
     outcome_at_tiers,
     patient_summary,
@@ -18,7 +18,7 @@ from tkidata.tiers import (
     tiered_compare,
     tiered_outcome,
 )
-from tkidata.validate import split_list
+from tkidata.store.validate import split_list
 
 REF = tkidata.Method.preset("reference")
 LMS = tkidata.Filters(histology="lms", line="second")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tkidata import releases as rel
 from tkidata.cli import main
-from tkidata.release_snapshot import data_rows
+from tkidata.living import releases as rel
+from tkidata.living.snapshot import data_rows
 
 DATA = rel.ROOT / "tkidata" / "data"
 

@@ -10,9 +10,9 @@ import pytest
 import tkidata
 from report.charts import prisma_chart, prisma_table
 from report.charts.prisma_flow import REASON_WORDS
-from tkidata.codes import EXCLUSION_REASONS
-from tkidata.coverage import direct_arm_matrix, search_counts
-from tkidata.errors import DataValidationError
+from tkidata.analyses.coverage import direct_arm_matrix, search_counts
+from tkidata.store.codes import EXCLUSION_REASONS
+from tkidata.store.errors import DataValidationError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
 SEARCHES = "search_id,drug,corpus,query,date,results,note\n"

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import tkidata
-from tkidata.errors import DataValidationError
-from tkidata.filters import LINE_WORDS, Filters
-from tkidata.selection import author_year, select_arms, study_labels
+from tkidata.patient.filters import LINE_WORDS, Filters
+from tkidata.patient.selection import author_year, select_arms, study_labels
+from tkidata.store.errors import DataValidationError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"
 

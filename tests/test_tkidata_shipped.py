@@ -9,8 +9,8 @@ import pytest
 
 import tkidata
 from tkidata import Filters, Method
-from tkidata.selection import whole_arm_populations
-from tkidata.validate import split_list
+from tkidata.patient.selection import whole_arm_populations
+from tkidata.store.validate import split_list
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import tkidata
-from tkidata.errors import DataValidationError
-from tkidata.rob import overall_risk_of_bias, risk_of_bias, rob2_overall, trial_label
-from tkidata.standing import guideline_standing
+from tkidata.comparative.rob import overall_risk_of_bias, risk_of_bias, rob2_overall, trial_label
+from tkidata.comparative.standing import guideline_standing
+from tkidata.store.errors import DataValidationError
 from tkidata.wording import NO_STANDING, standing_phrase
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tkidata"

@@ -8,19 +8,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tkidata
-from tkidata.analysis import row_n
-from tkidata.certainty import LEVELS, THRESHOLDS, rate_number
-from tkidata.codes import LINE_RANGES, LINES
-from tkidata.filters import line_contains
-from tkidata.selection import DEFAULT_ASSESSMENT, author_year, enrolled_reason, study_labels
-from tkidata.tiers import (
+from tkidata.analyses.pooling import row_n
+from tkidata.patient.certainty import LEVELS, THRESHOLDS, rate_number
+from tkidata.patient.filters import line_contains
+from tkidata.patient.selection import DEFAULT_ASSESSMENT, author_year, enrolled_reason, study_labels
+from tkidata.patient.tiers import (
     patient_summary_frame,
     tier_steps,
     tiered_adverse_events,
     tiered_compare,
     tiered_outcome,
 )
-from tkidata.validate import split_list
+from tkidata.store.codes import LINE_RANGES, LINES
+from tkidata.store.validate import split_list
 
 REF = tkidata.Method.preset("reference")
 OUTCOMES = (("orr", None), ("dcr", None), ("pfs_median", None), ("pfs_rate", 6))
@@ -94,7 +94,7 @@ def test_group_tier_keeps_only_arms_that_may_have_enrolled_the_subtype(ev) -> No
             assert why is None, arm["study_id"]
 
 
-def _pooled_arms(number: tkidata.tiers.TieredNumber) -> list[str]:
+def _pooled_arms(number: tkidata.patient.tiers.TieredNumber) -> list[str]:
     return list(number.result.study_ids) if number.result is not None else []
 
 
@@ -141,7 +141,7 @@ def test_a_subgroup_number_never_borrows_the_whole_arms_n(ev) -> None:
     arms = ev.studies.set_index("study_id")
     for _, row in ev.outcomes.iterrows():
         arm = arms.loc[row["study_id"]]
-        whole = row["population"] in tkidata.selection.whole_arm_populations(arm)
+        whole = row["population"] in tkidata.patient.selection.whole_arm_populations(arm)
         n = row_n(row, ev)
         if not whole and pd.isna(row["n"]):
             assert n is None, row["study_id"]

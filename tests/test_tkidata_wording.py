@@ -79,7 +79,7 @@ def test_assessment_difference_and_hazard_ratio_formats() -> None:
 
 
 def test_every_shipped_code_has_words() -> None:
-    from tkidata import codes
+    from tkidata.store import codes
 
     for code in codes.LINES:
         assert code in wording.LINE_LABELS

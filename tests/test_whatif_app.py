@@ -10,7 +10,7 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 import tkidata
-from tkidata import user_studies as us
+from tkidata.store import user_studies as us
 from tkidata.wording import format_value
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

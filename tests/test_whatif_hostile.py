@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 import tkidata
-from tkidata import user_studies as us
+from tkidata.store import user_studies as us
 
 HEADER = "study_label,drug,histology,line,design,n,responders,disease_control,pfs_median"
 GOOD = "Good trial,anlotinib,lms,second,single_arm,40,6,28,5.6"

@@ -15,7 +15,8 @@ from report.deck import deck_bytes
 from report.deck_inputs import build_deck_content
 from report.tables import csv_bytes, xlsx_bytes
 from report.view_tables import pooled_results_table
-from tkidata import user_studies as us
+from tkidata.patient.filters import filter_reasons
+from tkidata.store import user_studies as us
 
 HEADER = "study_label,drug,histology,line,design,n,responders,disease_control"
 REFERENCE = tkidata.Method.preset("reference")
@@ -82,7 +83,7 @@ def test_rows_follow_the_sidebar_filters(ev) -> None:
     assert user_ids(ALL.replace(design="prospective")) == ("LMS second",)
     assert user_ids(ALL.replace(line="second", include_mixed_line=False)) == ("LMS second",)
     assert user_ids(ALL.replace(line="first")) == ("Bone retro",)
-    assert us.filter_reasons(studies.iloc[1], ALL.replace(design="rct")) == [
+    assert filter_reasons(studies.iloc[1], ALL.replace(design="rct")) == [
         "design retrospective (filter: RCT arms)"
     ]
 

@@ -10,18 +10,24 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from tkidata.analysis import outcome_label, pool_outcome
-from tkidata.codes import POOLED_OUTCOMES, TIMEPOINTS
-from tkidata.coverage import coverage_report, question_coverage
-from tkidata.errors import DataValidationError
-from tkidata.filters import AGE_CHOICES, DESIGN_CHOICES, LINE_CHOICES, REGIMEN_CHOICES, Filters
-from tkidata.loader import Evidence, load
-from tkidata.method import PRESETS, Method
-from tkidata.release_cli import COMMANDS as RELEASE_COMMANDS
-from tkidata.release_cli import add_parsers as add_release_parsers
-from tkidata.release_cli import run as run_release
-from tkidata.reproduction import reproduction_table
-from tkidata.validate import TABLES
+from tkidata.analyses.coverage import coverage_report, question_coverage
+from tkidata.analyses.method import PRESETS, Method
+from tkidata.analyses.pooling import outcome_label, pool_outcome
+from tkidata.analyses.reproduction import reproduction_table
+from tkidata.living.cli import COMMANDS as RELEASE_COMMANDS
+from tkidata.living.cli import add_parsers as add_release_parsers
+from tkidata.living.cli import run as run_release
+from tkidata.patient.filters import (
+    AGE_CHOICES,
+    DESIGN_CHOICES,
+    LINE_CHOICES,
+    REGIMEN_CHOICES,
+    Filters,
+)
+from tkidata.store.codes import POOLED_OUTCOMES, TIMEPOINTS
+from tkidata.store.errors import DataValidationError
+from tkidata.store.loader import Evidence, load
+from tkidata.store.validate import TABLES
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:

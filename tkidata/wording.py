@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from tkidata.codes import REGULATORS
+from tkidata.store.codes import REGULATORS
 
 MISSING = "—"
 """What an empty cell shows (never "None", "nan" or "<NA>")."""
@@ -234,7 +234,7 @@ def preset_label(preset: Any, *, short: bool = False) -> str:
 
 @lru_cache(maxsize=1)
 def _subtype_labels() -> dict[str, str]:
-    from tkidata.vocab import load_vocab  # the vocabulary, read once per process
+    from tkidata.store.vocab import load_vocab  # the vocabulary, read once per process
 
     table = load_vocab().histology
     return dict(zip(table["code"], table["label"], strict=True))
@@ -341,7 +341,7 @@ TIER_WORDS: dict[str, str] = {
     "group": "Histology group",
     "all": "All sarcoma",
 }
-"""Evidence tiers in words (see :mod:`tkidata.tiers`)."""
+"""Evidence tiers in words (see :mod:`tkidata.patient.tiers`)."""
 
 TIER_EXPLAINED: dict[str, str] = {
     "direct": "the subtype's own cohort or a reported subgroup of it",
@@ -538,7 +538,8 @@ def format_difference_per_100(rd: Any, lo: Any, hi: Any) -> str:
 
 
 NO_STANDING = "No guideline standing verified"
-"""A drug's standing when no page read states any for the patient (see tkidata.standing)."""
+"""A drug's standing when no page read states any for the patient
+(see tkidata.comparative.standing)."""
 ROB_LABELS: dict[str, str] = {
     "low": "Low risk of bias",
     "some_concerns": "Some concerns",
@@ -568,8 +569,8 @@ def rob_domain_label(domain: Any) -> str:
 def standing_phrase(rows: pd.DataFrame) -> str:
     """A drug's standing in a few words for its card: ``"FDA/EMA approved; ESMO-MCBS 3"``.
 
-    ``rows`` are :func:`tkidata.standing.guideline_standing`'s rows for one patient, most
-    specific first. Regulators that approved the drug are joined ("FDA/EMA approved"), a
+    ``rows`` are :func:`tkidata.comparative.standing.guideline_standing`'s rows for one patient,
+    most specific first. Regulators that approved the drug are joined ("FDA/EMA approved"), a
     regulator whose approvals here are all for combinations marked "(in combination)" and one
     with both "(alone and in combination)"; each guideline body gives its first verified row's
     standing up to the first comma ("NCCN category 2A, useful in certain circumstances" →

@@ -56,15 +56,14 @@ from tkidata import (
     reproduction_table,
     tiered_compare,
 )
-from tkidata.coverage import search_counts as search_counts_of
-from tkidata.evidence_table import evidence_table as evidence_rows
-from tkidata.evidence_table import with_patient_arms
-from tkidata.leading import LeadingEvidence, leading_evidence
-from tkidata.loader import DATA_DIR
-from tkidata.presets import preset_comparison as presets_side_by_side
-from tkidata.reproduction import held_studies as held_studies_of
-from tkidata.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
-from tkidata.tiers import (
+from tkidata.analyses.coverage import search_counts as search_counts_of
+from tkidata.analyses.evidence_table import evidence_table as evidence_rows
+from tkidata.analyses.evidence_table import with_patient_arms
+from tkidata.analyses.presets import preset_comparison as presets_side_by_side
+from tkidata.analyses.reproduction import held_studies as held_studies_of
+from tkidata.analyses.sensitivity import egger_for, leave_one_out_pools, subgroup_pool
+from tkidata.patient.leading import LeadingEvidence, leading_evidence
+from tkidata.patient.tiers import (
     DrugSummary,
     TieredAdverseEvents,
     TieredNumber,
@@ -74,8 +73,9 @@ from tkidata.tiers import (
     tiered_arms,
     tiered_outcome,
 )
-from tkidata.user_studies import with_user_studies
-from tkidata.vocab import VOCAB_DIR
+from tkidata.store.loader import DATA_DIR
+from tkidata.store.user_studies import with_user_studies
+from tkidata.store.vocab import VOCAB_DIR
 from ui import user_studies
 
 if TYPE_CHECKING:  # Altair and the export view load with the first chart or export
@@ -217,8 +217,8 @@ def _held(
 
 def session_evidence() -> tkidata.Evidence:
     """The evidence this session sees: the curated evidence with the session's user studies
-    merged in as one batch (``tkidata.user_studies.with_user_studies``), or the curated evidence
-    itself when there are none.
+    merged in as one batch (``tkidata.store.user_studies.with_user_studies``), or the curated
+    evidence itself when there are none.
 
     One object per evidence fingerprint (the data fingerprint and the digest of the user
     studies, :func:`_held`'s key), shared by every session holding the same studies; one
@@ -442,7 +442,7 @@ def tiered_number(
 def tier_results(
     drug: str, outcome: str, timepoint: int | None, f: Filters, m: Method, direct_only: bool
 ) -> tuple[tuple[str, OutcomeResult], ...]:
-    """``tkidata.tiers.outcome_at_tiers``: one number's pool at every tier of the patient's
+    """``tkidata.patient.tiers.outcome_at_tiers``: one number's pool at every tier of the patient's
     ladder (Forest's tier choice; :func:`tiered_number` says which tier answers)."""
     return _analysis(
         ("tier_results", drug, outcome, timepoint, f, m, direct_only),
@@ -478,7 +478,7 @@ def safety(f: Filters, m: Method, direct_only: bool) -> TieredSafety:
 
 
 def patient_arms(f: Filters, m: Method, direct_only: bool) -> pd.DataFrame:
-    """``tkidata.tiers.tiered_arms``: the arms behind the patient's tiered answers (every
+    """``tkidata.patient.tiers.tiered_arms``: the arms behind the patient's tiered answers (every
     outcome's number and the grade ≥3 events) and what each serves, at which tier."""
     return _analysis(
         ("patient_arms", f, m, direct_only),
@@ -496,12 +496,13 @@ def patient_evidence_table(f: Filters, m: Method, direct_only: bool) -> pd.DataF
 
 
 def search_counts() -> pd.DataFrame:
-    """``tkidata.coverage.search_counts``: PRISMA counts per drug from the search log."""
+    """``tkidata.analyses.coverage.search_counts``: PRISMA counts per drug from the search log."""
     return _held(("search_counts",), lambda: search_counts_of(evidence()), users=False)
 
 
 def held_studies() -> pd.DataFrame:
-    """``tkidata.reproduction.held_studies``: published studies we hold, per meta-analysis."""
+    """``tkidata.analyses.reproduction.held_studies``: published studies we hold, per
+    meta-analysis."""
     return _held(("held_studies",), lambda: held_studies_of(evidence()), users=False)
 
 
@@ -689,7 +690,7 @@ def _leading(fp: Fingerprint, f: Filters) -> tuple[LeadingEvidence, ...]:
 
 
 def leading(f: Filters) -> tuple[LeadingEvidence, ...]:
-    """``tkidata.leading.leading_evidence``: what each drug's card leads with (randomised
+    """``tkidata.patient.leading.leading_evidence``: what each drug's card leads with (randomised
     evidence, its certainty, guideline standing), curated data only."""
     return _held(("leading", f), lambda: _leading(data_fingerprint(), f), users=False)
 

@@ -16,11 +16,11 @@ import streamlit as st
 
 import tkidata
 from report.colors import DRUG_COLORS, drug_label
-from tkidata.certainty import THRESHOLDS
-from tkidata.filters import LINE_WORDS
-from tkidata.leading import LeadingEvidence
-from tkidata.selection import assessment_words, label_of
-from tkidata.tiers import (
+from tkidata.patient.certainty import THRESHOLDS
+from tkidata.patient.filters import LINE_WORDS
+from tkidata.patient.leading import LeadingEvidence
+from tkidata.patient.selection import assessment_words, label_of
+from tkidata.patient.tiers import (
     DrugSummary,
     TieredNumber,
     number_text,
@@ -28,7 +28,7 @@ from tkidata.tiers import (
     tier_headline,
     unpooled_text,
 )
-from tkidata.validate import split_list
+from tkidata.store.validate import split_list
 from tkidata.wording import (
     MISSING,
     NO_AE_STUDY,
@@ -284,7 +284,7 @@ def ae_tiers(summaries: Sequence[DrugSummary]) -> str:
 
 
 def tier_line(tier: str | None, histology: str) -> str:
-    """``tkidata.tiers.tier_headline``: the tier a page shows, named in one line."""
+    """``tkidata.patient.tiers.tier_headline``: the tier a page shows, named in one line."""
     return view_part(
         ("tier_line", tier, histology), lambda: tier_headline(evidence(), tier, histology)
     )
@@ -300,7 +300,8 @@ def tier_choice(
     answer
         The patient's number (``tkidata.tiered_outcome``): its tier is shown first.
     at_tiers
-        Tier → the pool at that tier (``tkidata.tiers.outcome_at_tiers``), most direct first.
+        Tier → the pool at that tier (``tkidata.patient.tiers.outcome_at_tiers``), most direct
+        first.
     key
         Widget key prefix; the choice resets when the patient, drug or outcome changes.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from tkidata import releases as rel
+from tkidata.living import releases as rel
 
 PARAM = "release"
 SINCE = "since"

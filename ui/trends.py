@@ -1,5 +1,6 @@
 """The Forest page's Cumulative and Meta-regression tabs (layout only; the analyses are
-:mod:`tkidata.trends`, the charts :mod:`report.charts.cumulative_plot` and ``bubble_plot``)."""
+:mod:`tkidata.living.trends`, the charts :mod:`report.charts.cumulative_plot` and
+``bubble_plot``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from report import charts
-from tkidata.analysis import OutcomeResult
-from tkidata.filters import Filters
-from tkidata.method import Method
-from tkidata.trends import (
+from tkidata.analyses.method import Method
+from tkidata.analyses.pooling import OutcomeResult
+from tkidata.living.trends import (
     LOW_POWER_K,
     MODERATORS,
     PERMUTATIONS,
@@ -22,6 +22,7 @@ from tkidata.trends import (
     regression,
     study_rows,
 )
+from tkidata.patient.filters import Filters
 from tkidata.wording import format_ci, format_interval, format_pvalue
 from ui import cache, render
 

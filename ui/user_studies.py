@@ -25,7 +25,8 @@ import streamlit as st
 
 from report.tables import CSV_MIME, csv_bytes
 from tkidata import Evidence, Filters
-from tkidata import user_studies as us
+from tkidata.patient.filters import filter_reasons
+from tkidata.store import user_studies as us
 
 _LOG = logging.getLogger(__name__)
 STATE_KEY = "whatif_studies"
@@ -238,7 +239,7 @@ def _current(f: Filters) -> None:
     shown.insert(
         1,
         "enters_pools",
-        ["; ".join(us.filter_reasons(s, f)) or "yes" for _, s in studies.iterrows()],
+        ["; ".join(filter_reasons(s, f)) or "yes" for _, s in studies.iterrows()],
     )
     st.dataframe(
         shown,

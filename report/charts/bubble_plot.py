@@ -12,7 +12,7 @@ import pandas as pd
 
 from report.charts.style import configure, drug_colour
 from report.colors import drug_label
-from tkidata.trends import MODERATORS, moderator_words
+from tkidata.living.trends import MODERATORS, moderator_words
 from tkidata.wording import format_interval, outcome_label
 
 WIDTH, NARROW_WIDTH = 420, 230

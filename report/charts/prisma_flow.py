@@ -38,7 +38,7 @@ def prisma_table(counts: pd.DataFrame) -> pd.DataFrame:
     """One row per drug × stage: ``drug, drug_label, stage, count, order``, plus the exclusion
     reasons in words on the ``Excluded`` row.
 
-    ``counts`` is :func:`tkidata.coverage.search_counts` (one row per drug).
+    ``counts`` is :func:`tkidata.analyses.coverage.search_counts` (one row per drug).
     """
     records = []
     for _, row in counts.iterrows():

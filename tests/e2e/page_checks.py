@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 import tkidata
-from tkidata.codes import DESIGNS, EXTRACTION_LEVELS, LINES, OUTCOMES
+from tkidata.store.codes import DESIGNS, EXTRACTION_LEVELS, LINES, OUTCOMES
 
 #: axe-core impact levels that fail a page (WCAG 2.2 AA rules and best practices)
 BLOCKING = ("serious", "critical")

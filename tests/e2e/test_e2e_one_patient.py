@@ -20,7 +20,7 @@ from pptx import Presentation
 
 import tkidata
 from report.colors import TKI_DRUGS, drug_label
-from tkidata.tiers import patient_summary, tier_headline, tiered_arms, tiered_compare
+from tkidata.patient.tiers import patient_summary, tier_headline, tiered_arms, tiered_compare
 from tkidata.wording import NO_STUDY, TIER_WORDS
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ from app_page import IDLE_TIMEOUT, ErrorLog, choose, open_page, screenshot
 from page_checks import sideways_overflow
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tkidata import releases as rel
+from tkidata.living import releases as rel
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from app_page import open_page, screenshot, wait_idle
 from playwright.sync_api import Page, expect
 
 import tkidata
-from tkidata import user_studies
+from tkidata.store import user_studies
 from tkidata.wording import format_value
 
 pytestmark = pytest.mark.e2e

@@ -1,9 +1,16 @@
 """Comparative evidence for one patient from the randomised comparisons (``comparisons.csv``).
 
-Pure functions of the :class:`~tkidata.loader.Evidence` and the patient's
-:class:`~tkidata.filters.Filters` (no streamlit); each returns a frozen object or a DataFrame
-with a ``*_table`` twin for a page table and its download. Every view takes one report per
+Pure functions of the :class:`~tkidata.store.loader.Evidence` and the patient's
+:class:`~tkidata.patient.filters.Filters` (no streamlit); each returns a frozen object or a
+DataFrame with a ``*_table`` twin for a page table and its download. Every view takes one report per
 trial (:data:`~tkidata.comparative.evidence.TRIAL_KEY`). API: ``tkidata/README.md``.
+
+- ``evidence``: the randomised trials that speak to one patient, one report per trial.
+- ``absolute``: absolute benefit and harm of each comparison.
+- ``indirect``: anchored indirect comparisons (network meta-analysis).
+- ``transitivity``: how the trials differ in what modifies the effect.
+- ``cinema``: the certainty of each comparison in CINeMA's six domains.
+- ``rob``: risk of bias (RoB 2) of the trials; ``standing``: guideline and regulatory standing.
 """
 
 from tkidata.comparative.absolute import absolute_effects, absolute_table, harms, harms_table

@@ -23,8 +23,8 @@ from tkidata.comparative.evidence import (
 )
 from tkidata.comparative.indirect import Z95
 from tkidata.comparative.transitivity import arm_median
-from tkidata.filters import Filters, setting_reasons
-from tkidata.loader import Evidence
+from tkidata.patient.filters import Filters, setting_reasons
+from tkidata.store.loader import Evidence
 from tkidata.wording import (
     comparison_label,
     format_difference_per_100,

@@ -34,8 +34,8 @@ import pandas as pd
 from tkidata.comparative.evidence import RandomisedEvidence, randomised_evidence
 from tkidata.comparative.indirect import IndirectComparisons, indirect_comparisons, oriented_league
 from tkidata.comparative.transitivity import transitivity_table
-from tkidata.filters import Filters
-from tkidata.loader import Evidence
+from tkidata.patient.filters import Filters
+from tkidata.store.loader import Evidence
 from tkidata.wording import format_hazard_ratio, treatment_label
 
 CLINICAL_HR_RANGE = (0.8, 1.25)

@@ -1,7 +1,7 @@
 """The randomised trials that speak to one patient, one report per trial.
 
-For a patient's histology and line, each trial's preferred comparison rows (``comparisons.csv``)
-are tiered like :mod:`tkidata.tiers`: *direct* (a cohort or subgroup of the patient's subtype),
+For a patient's histology and line, each trial's preferred comparison rows (``comparisons.csv``) are
+tiered like :mod:`tkidata.patient.tiers`: *direct* (a cohort or subgroup of the patient's subtype),
 *group* (the trial's whole population is the patient's histology group and may have enrolled the
 subtype), *all* (a mixed bone and soft-tissue trial), and, for a patient given only a group (soft
 tissue, bone) or "all", *subtype* (one subtype's cohort of that group). Of each trial × outcome ×
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from tkidata.filters import Filters, line_contains, setting_reasons
-from tkidata.loader import Evidence
-from tkidata.selection import enrolled_reason
+from tkidata.patient.filters import Filters, line_contains, setting_reasons
+from tkidata.patient.selection import enrolled_reason
+from tkidata.store.loader import Evidence
 from tkidata.wording import (
     NO_RANDOMISED_TRIAL,
     RANDOMISED_TIER_WORDS,

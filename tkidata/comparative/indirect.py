@@ -19,8 +19,8 @@ import pandas as pd
 
 from core.network import NetworkResult, network_components, network_meta
 from tkidata.comparative.evidence import RandomisedEvidence, randomised_evidence
-from tkidata.filters import Filters
-from tkidata.loader import Evidence
+from tkidata.patient.filters import Filters
+from tkidata.store.loader import Evidence
 from tkidata.wording import (
     NOT_CONNECTED,
     STAR_NETWORK,

@@ -13,9 +13,9 @@ import statistics
 import pandas as pd
 
 from tkidata.comparative.evidence import RandomisedEvidence, randomised_evidence
-from tkidata.filters import Filters
-from tkidata.loader import Evidence
-from tkidata.validate import split_list
+from tkidata.patient.filters import Filters
+from tkidata.store.loader import Evidence
+from tkidata.store.validate import split_list
 from tkidata.wording import (
     PUBLICATION_WORDS,
     TRANSITIVITY_WORDS,

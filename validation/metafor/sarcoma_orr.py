@@ -2,8 +2,8 @@
 
 The meta-regression and cumulative fixtures (``metareg_fixtures.R``) and the CLI tests read the
 file it writes, ``tests/fixtures/metafor/metareg_sarcoma_orr.csv``: every arm that
-``tkidata.analysis.pool_outcome`` pools for ORR under the default filters (all histologies, any
-line, monotherapy), in pool order, with the arm's publication year and design.
+``tkidata.analyses.pooling.pool_outcome`` pools for ORR under the default filters (all
+histologies, any line, monotherapy), in pool order, with the arm's publication year and design.
 
     python validation/metafor/sarcoma_orr.py      (from the repository root)
 """
@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tkidata import load  # noqa: E402
-from tkidata.analysis import pool_outcome  # noqa: E402
-from tkidata.filters import Filters  # noqa: E402
-from tkidata.method import Method  # noqa: E402
+from tkidata.analyses.method import Method  # noqa: E402
+from tkidata.analyses.pooling import pool_outcome  # noqa: E402
+from tkidata.patient.filters import Filters  # noqa: E402
 
 DRUGS = ("anlotinib", "apatinib", "regorafenib", "pazopanib")
 OUT = ROOT / "tests" / "fixtures" / "metafor" / "metareg_sarcoma_orr.csv"

@@ -1,7 +1,7 @@
 """How a pooled proportion evolved and what explains its spread: cumulative meta-analysis and
 meta-regression of one pooled result (metafor ``cumul()`` and ``rma(mods = )``).
 
-Both start from the studies of one :class:`~tkidata.analysis.OutcomeResult` (the pooled
+Both start from the studies of one :class:`~tkidata.analyses.pooling.OutcomeResult` (the pooled
 proportion a Forest page shows): :func:`study_rows` lists them with their events, n and the
 study features a moderator can be built from. :func:`cumulative_pool` adds them in order of
 publication year (Lau et al. 1992); :func:`regression` fits one moderator (Thompson & Higgins
@@ -26,8 +26,8 @@ import pandas as pd
 
 from core import CumulativePool, MetaRegression, ModeratorError, cumulative, metareg, permutest
 from core.metareg import PermutationTest, Prediction
-from tkidata.analysis import OutcomeResult
-from tkidata.filters import line_contains
+from tkidata.analyses.pooling import OutcomeResult
+from tkidata.patient.filters import line_contains
 from tkidata.wording import DESIGN_LABELS, LINE_LABELS
 
 #: moderator code -> reader's label

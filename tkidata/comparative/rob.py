@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from tkidata.codes import ROB_DOMAINS
-from tkidata.rob_rules import (
+from tkidata.store.codes import ROB_DOMAINS
+from tkidata.store.rob_rules import (
     DOMAINS,
     SEVERAL_CONCERNS,
     judgements_by_outcome,
@@ -28,7 +28,7 @@ from tkidata.rob_rules import (
 )
 
 if TYPE_CHECKING:
-    from tkidata.loader import Evidence
+    from tkidata.store.loader import Evidence
 
 __all__ = [
     "DOMAINS",

@@ -1,7 +1,7 @@
 """What a data release records, computed from one tree of ``tkidata/``.
 
 This module is also run as a script against an older checkout of the repository
-(``python release_snapshot.py ROOT``): it then imports *that* checkout's ``tkidata`` for the
+(``python snapshot.py ROOT``): it then imports *that* checkout's ``tkidata`` for the
 headline pooled numbers, so a past release is computed by the code that was in force with its
 data. It therefore uses only the API every version since the first curated data has offered
 (``load``, ``Filters(histology=)``, ``Method.preset``, ``pool_outcome``, ``pool_adverse_events``)
@@ -191,10 +191,10 @@ def _number(value: object) -> float | None:
 
 def headline() -> list[list[object]]:
     """The headline pooled numbers, computed by the ``tkidata`` package on ``sys.path``."""
-    from tkidata.analysis import pool_adverse_events, pool_outcome
-    from tkidata.filters import Filters
-    from tkidata.loader import load
-    from tkidata.method import Method
+    from tkidata.analyses.method import Method
+    from tkidata.analyses.pooling import pool_adverse_events, pool_outcome
+    from tkidata.patient.filters import Filters
+    from tkidata.store.loader import load
 
     ev = load()
     method = Method.preset("reference")

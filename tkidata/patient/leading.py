@@ -5,9 +5,9 @@ is any (:func:`tkidata.comparative.randomised_evidence`'s headline: the drug's P
 against its own trial's control, the control named, at the most direct tier), the provisional
 CINeMA certainty of that comparison (:func:`tkidata.comparative.comparison_certainty`), and the
 drug's guideline and regulatory standing in a few words
-(:func:`tkidata.standing.guideline_standing`, :func:`tkidata.wording.standing_phrase`). A drug
-without a randomised trial says so. The single-arm numbers follow on the card
-(:mod:`tkidata.tiers`).
+(:func:`tkidata.comparative.standing.guideline_standing`,
+:func:`tkidata.wording.standing_phrase`). A drug without a randomised trial says so. The
+single-arm numbers follow on the card (:mod:`tkidata.patient.tiers`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import pandas as pd
 
 from tkidata.comparative import comparison_certainty, indirect_comparisons, randomised_evidence
 from tkidata.comparative.evidence import RandomisedEvidence
-from tkidata.filters import Filters
-from tkidata.loader import Evidence
-from tkidata.standing import guideline_standing
+from tkidata.comparative.standing import guideline_standing
+from tkidata.patient.filters import Filters
+from tkidata.store.loader import Evidence
 from tkidata.wording import (
     NO_RANDOMISED_TRIAL,
     RANDOMISED_TIER_WORDS,

@@ -2,8 +2,8 @@
 
 The overall judgement follows RoB 2's algorithm made deterministic (:func:`rob2_overall`; Sterne
 JAC, Savović J, Page MJ, et al. RoB 2: a revised tool for assessing risk of bias in randomised
-trials. BMJ 2019;366:l4898). :mod:`tkidata.validate` checks the shipped judgements with these
-rules; :mod:`tkidata.rob` answers questions about one trial.
+trials. BMJ 2019;366:l4898). :mod:`tkidata.store.validate` checks the shipped judgements with these
+rules; :mod:`tkidata.comparative.rob` answers questions about one trial.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from tkidata.codes import ROB_DOMAINS
+from tkidata.store.codes import ROB_DOMAINS
 
 DOMAINS = ROB_DOMAINS[:-1]
 """The five RoB 2 domains (without ``overall``), in the tool's order."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tkidata.codes import LINE_RANGES
+from tkidata.store.codes import LINE_RANGES
 
 LINE_CHOICES = ("any", "first", "second", "later")
 PATIENT_LINES = {"first": 1, "second": 2, "later": 3}
@@ -25,9 +25,9 @@ LINE_WORDS = {
 def line_contains(line: object, patient_line: str) -> bool:
     """True when an arm's enrolled line range contains the patient's line.
 
-    ``line`` is a range code of :data:`tkidata.codes.LINES` (``second_later`` = after at least one
-    prior line); ``patient_line`` is ``first``, ``second`` or ``later``. A missing line never
-    matches a particular line.
+    ``line`` is a range code of :data:`tkidata.store.codes.LINES` (``second_later`` = after at
+    least one prior line); ``patient_line`` is ``first``, ``second`` or ``later``. A missing
+    line never matches a particular line.
     """
     if not isinstance(line, str) or line not in LINE_RANGES:
         return False
@@ -65,7 +65,8 @@ class Filters:
         Also include arms that enrolled a span of lines containing the patient's line (e.g.
         "first or second line"); ``False`` keeps only arms of exactly that line.
     enrolled : str
-        Internal rule of the evidence tiers (:mod:`tkidata.tiers`): a histology code or group;
+        Internal rule of the evidence tiers (:mod:`tkidata.patient.tiers`): a histology code or
+        group;
         when set, only arms that may have enrolled it enter (the arm's group is that histology's
         group or mixed, and its listed subtypes, if any, include the code). Empty: no rule.
     mix_assessment : bool
@@ -152,4 +153,26 @@ def setting_reasons(record: Mapping[str, Any], f: Filters, *, noun: str = "arm")
         reasons.append(f"{noun} enrolled {LINE_WORDS.get(line, line)} (filter: single-line arms)")
     if f.age != "all" and record["age_group"] != f.age:
         reasons.append(f"age group {record['age_group']} (filter: {f.age})")
+    return reasons
+
+
+def filter_reasons(study: Mapping[str, Any], f: Filters, *, histology: bool = True) -> list[str]:
+    """Why a user-supplied study is left out under the filters (empty = it enters), in words for the
+    table of the session's studies.
+
+    The curated arms' rules for regimen, design, line and age (:func:`setting_reasons`) and, when
+    ``histology`` is True, histology (a group filter keeps that group's studies; a subtype filter
+    keeps studies of that subtype).
+    """
+    reasons = []
+    if histology and f.histology != "all":
+        group_filter = f.histology in ("sts", "bone")
+        ok = (
+            study["histology_group"] == f.histology
+            if group_filter
+            else (study["histology"] == f.histology)
+        )
+        if not ok:
+            reasons.append(f"histology {study['histology']} (filter: {f.histology})")
+    reasons += setting_reasons(study, f, noun="study")
     return reasons

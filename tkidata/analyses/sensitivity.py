@@ -8,9 +8,9 @@ from __future__ import annotations
 import pandas as pd
 
 from core import EggerResult, ProportionPool, SubgroupPool, egger_test, pool_subgroups
-from tkidata.analysis import OutcomeResult, pool_outcome, pool_proportion_counts
-from tkidata.loader import Evidence
-from tkidata.method import Method
+from tkidata.analyses.method import Method
+from tkidata.analyses.pooling import OutcomeResult, pool_outcome, pool_proportion_counts
+from tkidata.store.loader import Evidence
 from tkidata.wording import design_label, line_label, population_label
 
 SUBGROUP_FIELDS = {

@@ -8,7 +8,7 @@ method). What changed is computed from two releases, never typed (:func:`changes
 
 Past releases were reconstructed from the repository's history: each chosen commit's
 ``tkidata/`` and ``core/`` are extracted to a temporary folder and
-:mod:`tkidata.release_snapshot` is run there as a script, so the headline numbers come from the
+:mod:`tkidata.living.snapshot` is run there as a script, so the headline numbers come from the
 code that was in force with that data (:func:`past_snapshot`). ``python -m tkidata release``
 makes the next release from the working tree and moves the entries of
 ``tkidata/releases/UNRELEASED.md`` into its notes.
@@ -29,10 +29,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from tkidata.release_snapshot import data_rows, snapshot
+from tkidata.living.snapshot import data_rows, snapshot
 
-ROOT = Path(__file__).resolve().parent.parent
-RELEASES_DIR = Path(__file__).resolve().parent / "releases"
+PACKAGE = Path(__file__).resolve().parent.parent
+ROOT = PACKAGE.parent
+RELEASES_DIR = PACKAGE / "releases"
 UNRELEASED = RELEASES_DIR / "UNRELEASED.md"
 UNRELEASED_HEADER = """# Unreleased data changes
 
@@ -109,7 +110,7 @@ def data_words(version: object) -> str:
 
 def past_snapshot(commit: str, root: Path = ROOT) -> dict:
     """The snapshot of ``commit``: its ``tkidata`` and ``core`` extracted to a temporary folder
-    and :mod:`tkidata.release_snapshot` run there by that commit's own code."""
+    and :mod:`tkidata.living.snapshot` run there by that commit's own code."""
     with tempfile.TemporaryDirectory(prefix="release-") as tmp:
         tree = Path(tmp) / "tree"
         tree.mkdir()
@@ -122,9 +123,7 @@ def past_snapshot(commit: str, root: Path = ROOT) -> dict:
             raise ReleaseError(f"git archive {commit}: {archive.stderr.decode().strip()}")
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
         script = Path(tmp) / "snapshot.py"  # outside the tree: nothing shadows its imports
-        script.write_text(
-            (Path(__file__).parent / "release_snapshot.py").read_text(encoding="utf-8")
-        )
+        script.write_text((Path(__file__).parent / "snapshot.py").read_text(encoding="utf-8"))
         run = subprocess.run(
             [sys.executable, str(script), str(tree)],
             cwd=tree,

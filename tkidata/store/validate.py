@@ -1,6 +1,6 @@
 """Turn raw CSV tables into typed DataFrames and collect every validation problem.
 
-Row-level rules come from the pandera models in :mod:`tkidata.schema`; this module adds value
+Row-level rules come from the pandera models in :mod:`tkidata.store.schema`; this module adds value
 parsing, vocabulary membership and the cross-table rules (known ids, overlaps, duplicates).
 """
 
@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pandas as pd
 
-from tkidata.codes import (
+from tkidata.store.codes import (
     HR_OUTCOMES,
     LINE_RANGES,
     MEDIAN_OUTCOMES,
@@ -23,10 +23,10 @@ from tkidata.codes import (
     RATE_OUTCOMES,
     SECONDARY_LEVELS,
 )
-from tkidata.errors import Problem, shown_value
-from tkidata.reading import RawTable
-from tkidata.rob_rules import DOMAINS, judgements_by_outcome, rob2_overall, trial_names
-from tkidata.vocab import Vocab
+from tkidata.store.errors import Problem, shown_value
+from tkidata.store.reading import RawTable
+from tkidata.store.rob_rules import DOMAINS, judgements_by_outcome, rob2_overall, trial_names
+from tkidata.store.vocab import Vocab
 
 TABLES = (
     "studies",
@@ -117,12 +117,12 @@ class Located:
 
 
 def _schema() -> ModuleType:
-    """The pandera table models (:mod:`tkidata.schema`), imported when data are validated.
+    """The pandera table models (:mod:`tkidata.store.schema`), imported when data are validated.
 
     pandera takes a tenth of a second to import, and a server answering from its disk cache
     never validates: importing this module must not load it.
     """
-    from tkidata import schema
+    from tkidata.store import schema
 
     return schema
 

@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from tkidata.releases import (
+from tkidata.living.releases import (
     PAST_RELEASES,
     ReleaseError,
     changes_since,

@@ -39,11 +39,10 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from tkidata.errors import shown_value
-from tkidata.filters import Filters, setting_reasons
-from tkidata.loader import Evidence
-from tkidata.validate import BOUNDS, ESTIMATE_BOUNDS
-from tkidata.vocab import Vocab
+from tkidata.store.errors import shown_value
+from tkidata.store.loader import Evidence
+from tkidata.store.validate import BOUNDS, ESTIMATE_BOUNDS
+from tkidata.store.vocab import Vocab
 
 MAX_BYTES = 1024 * 1024
 """Largest accepted upload (1 MB)."""
@@ -904,28 +903,6 @@ def combine(existing: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # The user studies as a batch of the evidence
 # ---------------------------------------------------------------------------------------------
-
-
-def filter_reasons(study: pd.Series, f: Filters, *, histology: bool = True) -> list[str]:
-    """Why a user study is left out under the filters (empty = it enters), in words for the
-    table of the session's studies.
-
-    The curated arms' rules for regimen, design, line and age (:func:`setting_reasons`) and, when
-    ``histology`` is True, histology (a group filter keeps that group's studies; a subtype filter
-    keeps studies of that subtype).
-    """
-    reasons = []
-    if histology and f.histology != "all":
-        group_filter = f.histology in ("sts", "bone")
-        ok = (
-            study["histology_group"] == f.histology
-            if group_filter
-            else (study["histology"] == f.histology)
-        )
-        if not ok:
-            reasons.append(f"histology {study['histology']} (filter: {f.histology})")
-    reasons += setting_reasons(study, f, noun="study")
-    return reasons
 
 
 def batch_digest(studies: pd.DataFrame) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tkidata.analysis import outcome_label, pool_adverse_events, pool_outcome
-from tkidata.filters import Filters
-from tkidata.loader import Evidence
-from tkidata.method import Method
-from tkidata.selection import arm_population_ok, candidate_arms
+from tkidata.analyses.method import Method
+from tkidata.analyses.pooling import outcome_label, pool_adverse_events, pool_outcome
+from tkidata.patient.filters import Filters
+from tkidata.patient.selection import arm_population_ok, candidate_arms
+from tkidata.store.loader import Evidence
 
 REPRODUCTION_COLUMNS = (
     "source_id",

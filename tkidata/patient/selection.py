@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from tkidata.codes import POOLED_OUTCOMES, RATE_OUTCOMES
-from tkidata.filters import LINE_WORDS, Filters, line_contains, setting_reasons
-from tkidata.loader import Evidence
-from tkidata.validate import split_list
+from tkidata.patient.filters import LINE_WORDS, Filters, line_contains, setting_reasons
+from tkidata.store.codes import POOLED_OUTCOMES, RATE_OUTCOMES
+from tkidata.store.loader import Evidence
+from tkidata.store.validate import split_list
 from tkidata.wording import unknown_in_words
 
 Row = Mapping[str, Any] | pd.Series

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from tkidata.codes import GUIDELINE_BODIES
-from tkidata.filters import line_contains
-from tkidata.validate import split_list
+from tkidata.patient.filters import line_contains
+from tkidata.store.codes import GUIDELINE_BODIES
+from tkidata.store.validate import split_list
 
 if TYPE_CHECKING:
-    from tkidata.loader import Evidence
+    from tkidata.store.loader import Evidence
 
 MATCHES = ("histology", "group", "all")
 """How a row's histology meets the patient's: the same code, the patient's group, all sarcoma."""

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tkidata.analysis import (
+from tkidata.analyses.method import Method
+from tkidata.analyses.pooling import (
     AE_COLUMNS,
     COMPARE_COLUMNS,
     OutcomeResult,
@@ -31,14 +32,13 @@ from tkidata.analysis import (
     pool_adverse_events,
     pool_outcome,
 )
-from tkidata.analysis import outcome_label as compare_label
-from tkidata.certainty import Certainty, rate_number
-from tkidata.codes import MEDIAN_OUTCOMES, SECONDARY_LEVELS
-from tkidata.filters import Filters
-from tkidata.loader import Evidence
-from tkidata.method import Method
-from tkidata.selection import ALSO_REPORTED, DEFAULT_ASSESSMENT, label_of
-from tkidata.validate import split_list
+from tkidata.analyses.pooling import outcome_label as compare_label
+from tkidata.patient.certainty import Certainty, rate_number
+from tkidata.patient.filters import Filters
+from tkidata.patient.selection import ALSO_REPORTED, DEFAULT_ASSESSMENT, label_of
+from tkidata.store.codes import MEDIAN_OUTCOMES, SECONDARY_LEVELS
+from tkidata.store.loader import Evidence
+from tkidata.store.validate import split_list
 from tkidata.wording import (
     GROUP_WORDS,
     MISSING,
@@ -161,7 +161,7 @@ class TieredNumber:
 
 
 ANOTHER_ASSESSMENT = "different assessment"
-"""How :mod:`tkidata.selection` starts the reason of a row of another assessment."""
+"""How :mod:`tkidata.patient.selection` starts the reason of a row of another assessment."""
 
 
 def reported_unpooled(result: OutcomeResult) -> pd.DataFrame:

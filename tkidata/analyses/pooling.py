@@ -16,11 +16,9 @@ import numpy as np
 import pandas as pd
 
 from core import MedianPool, ProportionPool, pool_glmm, pool_medians, pool_proportions
-from tkidata.codes import MEDIAN_OUTCOMES, PROPORTION_OUTCOMES, RATE_OUTCOMES
-from tkidata.filters import Filters, line_contains, setting_reasons
-from tkidata.loader import Evidence
-from tkidata.method import Method
-from tkidata.selection import (
+from tkidata.analyses.method import Method
+from tkidata.patient.filters import Filters, line_contains, setting_reasons
+from tkidata.patient.selection import (
     Selection,
     adverse_records,
     arm_population_ok,
@@ -32,6 +30,8 @@ from tkidata.selection import (
     set_overlaps,
     whole_arm_populations,
 )
+from tkidata.store.codes import MEDIAN_OUTCOMES, PROPORTION_OUTCOMES, RATE_OUTCOMES
+from tkidata.store.loader import Evidence
 from tkidata.wording import comparison_label
 
 HR_LABEL = "anchored, within trial"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from tkidata.errors import DataValidationError, Problem
-from tkidata.reading import RawTable, read_csv_strict
+from tkidata.store.errors import DataValidationError, Problem
+from tkidata.store.reading import RawTable, read_csv_strict
 
-VOCAB_DIR = Path(__file__).resolve().parent / "vocab"
+VOCAB_DIR = Path(__file__).resolve().parent.parent / "vocab"
 
 VOCAB_FILES: dict[str, tuple[str, ...]] = {
     "drugs": ("drug", "label", "colour", "role"),

@@ -1,7 +1,7 @@
 """The data's fixed codes: designs, lines and their ranges, assessments, outcomes, grades.
 
 Plain tuples and dicts, importable without pandera: the pages, pooling and wording need the codes
-on every start, the table models (:mod:`tkidata.schema`) only when data are validated.
+on every start, the table models (:mod:`tkidata.store.schema`) only when data are validated.
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 
 from core import egger_test
-from tkidata.codes import MEDIAN_OUTCOMES, SECONDARY_LEVELS
-from tkidata.loader import Evidence
-from tkidata.selection import arm_record
+from tkidata.patient.selection import arm_record
+from tkidata.store.codes import MEDIAN_OUTCOMES, SECONDARY_LEVELS
+from tkidata.store.loader import Evidence
 
 LEVELS = ("High", "Moderate", "Low", "Very low")
 """Certainty levels, best first."""

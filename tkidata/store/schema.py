@@ -1,7 +1,7 @@
 """pandera models of the four data tables (column set, types, static vocabularies, row rules).
 
 Vocabulary-file checks (drug, histology, AE term, meta-analysis ids) and cross-table rules live in
-:mod:`tkidata.validate`; this module holds what can be checked one table at a time.
+:mod:`tkidata.store.validate`; this module holds what can be checked one table at a time.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from tkidata.codes import (
+from tkidata.store.codes import (
     AGE_GROUPS,
     ASSESSMENTS,
     CONTROLS,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tkidata.codes import DESIGNS, EXTRACTION_LEVELS, OUTCOMES
-from tkidata.filters import Filters
-from tkidata.loader import Evidence
-from tkidata.method import Method
-from tkidata.selection import candidate_arms
-from tkidata.tiers import tiered_adverse_events, tiered_outcome
-from tkidata.validate import split_list
+from tkidata.analyses.method import Method
+from tkidata.patient.filters import Filters
+from tkidata.patient.selection import candidate_arms
+from tkidata.patient.tiers import tiered_adverse_events, tiered_outcome
+from tkidata.store.codes import DESIGNS, EXTRACTION_LEVELS, OUTCOMES
+from tkidata.store.loader import Evidence
+from tkidata.store.validate import split_list
 
 
 def _crosstab(index: pd.Series, columns: pd.Series, rows: list[str], cols: list[str]) -> str:

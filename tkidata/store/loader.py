@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from tkidata.errors import DataValidationError, Problem
-from tkidata.reading import RawTable, display_path, read_csv_strict
-from tkidata.validate import (
+from tkidata.store.errors import DataValidationError, Problem
+from tkidata.store.reading import RawTable, display_path, read_csv_strict
+from tkidata.store.validate import (
     TABLES,
     Located,
     check_header,
@@ -23,9 +23,10 @@ from tkidata.validate import (
     schema_problems,
     typed_table,
 )
-from tkidata.vocab import VOCAB_DIR, Vocab, load_vocab
+from tkidata.store.vocab import VOCAB_DIR, Vocab, load_vocab
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+PACKAGE = Path(__file__).resolve().parent.parent
+DATA_DIR = PACKAGE / "data"
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,8 +74,8 @@ class Evidence:
         population × line subgroup × outcome × comparison that the views use.
     risk_of_bias, guidelines : pandas.DataFrame
         RoB 2 judgements of the randomised trials and the guideline and regulatory standing of
-        each drug (:mod:`tkidata.rob`, :mod:`tkidata.standing`); empty (with their columns)
-        when no batch holds the files.
+        each drug (:mod:`tkidata.comparative.rob`, :mod:`tkidata.comparative.standing`); empty
+        (with their columns) when no batch holds the files.
     vocab : Vocab
         Controlled vocabularies.
     version : DataVersion
@@ -89,7 +90,7 @@ class Evidence:
         Entries of the data folder deliberately not read, with the reason.
     user_ids : frozenset of str
         Study ids of a session's user-supplied studies merged in
-        (:func:`tkidata.user_studies.with_user_studies`); empty for the curated evidence.
+        (:func:`tkidata.store.user_studies.with_user_studies`); empty for the curated evidence.
     user_digest : str
         Digest of those user studies ("" for the curated evidence).
     """
@@ -319,7 +320,7 @@ def _code_digest() -> str:
 
     digest = hashlib.sha256(f"{platform.python_version()} {pd.__version__}".encode())
     digest.update(pyarrow.__version__.encode())
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tkidata.filters import Filters
-from tkidata.loader import Evidence
-from tkidata.selection import candidate_arms, label_of
+from tkidata.patient.filters import Filters
+from tkidata.patient.selection import candidate_arms, label_of
+from tkidata.store.loader import Evidence
 from tkidata.wording import unknown_in_words
 
 KEY_OUTCOMES = ("orr", "dcr", "pfs_median")
@@ -139,7 +139,7 @@ def select_evidence(
 
 def with_patient_arms(table: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
     """:func:`evidence_table` for one patient: ``enters_pools`` marks the arms behind the
-    patient's tiered answers (``tkidata.tiers.tiered_arms``), and ``serves`` says what each
+    patient's tiered answers (``tkidata.patient.tiers.tiered_arms``), and ``serves`` says what each
     serves at which tier (empty for the others)."""
     serves = dict(zip(arms["study_id"], arms["serves"], strict=True))
     out = table.assign(

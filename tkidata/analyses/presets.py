@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tkidata.analysis import pool_adverse_events, pool_outcome
-from tkidata.filters import Filters
-from tkidata.loader import Evidence
-from tkidata.method import Method
-from tkidata.tiers import tier_filters, tiered_adverse_events, tiered_outcome
+from tkidata.analyses.method import Method
+from tkidata.analyses.pooling import pool_adverse_events, pool_outcome
+from tkidata.patient.filters import Filters
+from tkidata.patient.tiers import tier_filters, tiered_adverse_events, tiered_outcome
+from tkidata.store.loader import Evidence
 
 PRESET_ORDER = ("reference", "meta", "metafor")
 """Method presets compared side by side on the Methods page."""
@@ -50,7 +50,7 @@ def preset_comparison(
     top_terms : int
         Grade ≥3 terms per drug, the most frequent under the reference preset.
     tiered : bool
-        Pool each quantity at the patient's tier (``tkidata.tiers``: the tier of the number
+        Pool each quantity at the patient's tier (``tkidata.patient.tiers``: the tier of the number
         under the reference preset, as Compare shows it) instead of the exact filters.
     direct_only : bool
         With ``tiered``, the direct tier only.
