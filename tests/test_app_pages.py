@@ -171,3 +171,16 @@ def test_a_custom_link_keeps_its_settings() -> None:
     assert at.radio(key="filter_preset").value == "custom"
     assert at.selectbox(key="filter_tau2").value == "PM"
     assert at.selectbox(key="filter_transform").value == "PLO"
+
+
+@pytest.mark.parametrize("params", ({}, {"histology": "lms", "line": "second"}))
+@pytest.mark.parametrize("page", ("compare", "head_to_head", "forest", "safety", "methods"))
+def test_every_chart_a_page_draws_is_valid_vega_lite(page: str, params: dict[str, str]) -> None:
+    # pages serialise their charts unvalidated (ui.cache.VegaLite.of): the check is here
+    from altair.vegalite.v6.schema.core import Root
+
+    at = run_page(page, params)
+    specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    assert specs or page in ("methods", "head_to_head"), f"{page} drew no chart"
+    for spec in specs:
+        Root.validate(spec)

@@ -575,8 +575,10 @@ class VegaLite:
 
     @classmethod
     def of(cls, chart: alt.TopLevelMixin) -> VegaLite:
-        """Serialise ``chart`` once."""
-        spec = chart.to_dict()
+        """Serialise ``chart`` once (not validated here: validating against the Vega-Lite schema
+        was a sixth of an exploring reader's rerun; every chart builder's spec is validated by
+        the chart tests, and every page's drawn specs by ``tests/test_app_pages.py``)."""
+        spec = chart.to_dict(validate=False)
         datasets = tuple(
             (str(name), dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows)))
             for name, rows in spec.pop("datasets", {}).items()

@@ -137,7 +137,13 @@ def ae_panel_chart(
     nr = (
         base.transform_filter("datum.status == 'not reported'")
         .mark_text(align="left", fontSize=11, color="#595959", dx=2)
-        .encode(x=alt.value(0), y=y, yOffset=y_off, text=alt.value("not reported"), tooltip=tooltip)
+        .encode(
+            x=alt.XValue(0),
+            y=y,
+            yOffset=y_off,
+            text=alt.TextValue("not reported"),
+            tooltip=tooltip,
+        )
     )
     chart = alt.layer(rule, dot, nr).properties(
         width=width,

@@ -96,7 +96,7 @@ def bubble_chart(
         fit.mark_area(opacity=0.2, color="#767676")
         if numeric
         else fit.mark_rule(strokeWidth=3, color="#767676")
-    ).encode(x=x, y=alt.Y("ci_lb:Q", scale=y_scale, axis=y_axis), y2="ci_ub:Q")
+    ).encode(x=x, y=alt.Y("ci_lb:Q", scale=y_scale, axis=y_axis), y2=alt.Y2("ci_ub:Q"))
     centre = (
         fit.mark_line(color="#333333")
         if numeric

@@ -126,9 +126,9 @@ def _dot_interval_panel(
     label = base.mark_text(
         align="left", baseline="bottom", dy=-9, fontSize=text, color="#222"
     ).encode(
-        x=alt.value(0),
+        x=alt.XValue(0),
         y=y,
-        text="text:N",
+        text=alt.Text("text:N"),
     )
     return alt.layer(rule, dot, label, data=table).properties(
         title=alt.TitleParams(title, fontSize=text + 3), width=width, height=4 * row_px

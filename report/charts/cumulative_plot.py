@@ -85,7 +85,7 @@ def cumulative_chart(
     ]
     rule = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("ci_lb:Q", scale=scale, axis=value_axis(False, what)),
-        x2="ci_ub:Q",
+        x2=alt.X2("ci_ub:Q"),
         y=y,
         color=drug_colour(legend=False),
     )

@@ -57,7 +57,7 @@ def funnel_chart(
     lines = (
         base.transform_filter("datum.kind == 'funnel'")
         .mark_line(color="#767676", strokeDash=[4, 4])
-        .encode(x=x, y=y, detail="label:N")
+        .encode(x=x, y=y, detail=alt.Detail("label:N"))
     )
     dots = (
         base.transform_filter("datum.kind == 'study'")

@@ -174,7 +174,7 @@ def hazard_ratio_chart(
                 scale=x_scale,
                 axis=alt.Axis(title=["Hazard ratio vs control", "(log scale)"], values=ticks),
             ),
-            x2="ci_high:Q",
+            x2=alt.X2("ci_high:Q"),
             y=y,
             color=colour,
         ),

@@ -136,8 +136,8 @@ def network_chart(ic: IndirectComparisons, *, width: int = PANEL) -> alt.LayerCh
         edges.mark_rule(color="#8a8f99").encode(
             x=x,
             y=y,
-            x2="_x2:Q",
-            y2="_y2:Q",
+            x2=alt.X2("_x2:Q"),
+            y2=alt.Y2("_y2:Q"),
             strokeWidth=alt.StrokeWidth("trials:Q", scale=alt.Scale(range=[2, 6]), legend=None),
             tooltip=[
                 alt.Tooltip("label:N", title="Comparison"),
@@ -156,10 +156,10 @@ def network_chart(ic: IndirectComparisons, *, width: int = PANEL) -> alt.LayerCh
         ),
         nodes.transform_filter("datum._above")
         .mark_text(dy=-22, fontSize=12, fontWeight="bold", color="#222")
-        .encode(x=x, y=y, text="label:N"),
+        .encode(x=x, y=y, text=alt.Text("label:N")),
         nodes.transform_filter("!datum._above")
         .mark_text(dy=24, fontSize=12, fontWeight="bold", color="#222")
-        .encode(x=x, y=y, text="label:N"),
+        .encode(x=x, y=y, text=alt.Text("label:N")),
     ).properties(
         width=width,
         height=max(height, 120),

@@ -53,13 +53,13 @@ def preset_chart(presets: pd.DataFrame, *, width: int = 170) -> alt.LayerChart:
     chart = alt.layer(
         base.mark_rule(strokeWidth=1.5).encode(
             x=alt.X("ci_lb:Q", axis=alt.Axis(format=".0%", title="Pooled proportion")),
-            x2="ci_ub:Q",
+            x2=alt.X2("ci_ub:Q"),
             y=y,
             yOffset=y_off,
             color=colour,
         ),
         base.mark_point(size=70, filled=True, opacity=1).encode(
-            x="est:Q",
+            x=alt.X("est:Q"),
             y=y,
             yOffset=y_off,
             color=colour,

@@ -74,7 +74,7 @@ def prisma_chart(counts: pd.DataFrame, *, width: int = 140) -> alt.FacetChart:
         tooltip=["drug_label:N", "stage:N", "count:Q", "reasons:N"],
     )
     bars = base.mark_bar().encode(color=drug_colour(legend=False))
-    labels = base.mark_text(align="left", dx=3, fontSize=12).encode(text="count:Q")
+    labels = base.mark_text(align="left", dx=3, fontSize=12).encode(text=alt.Text("count:Q"))
     chart = (
         alt.layer(bars, labels, data=table)
         .properties(width=width, height=len(stages) * 22)

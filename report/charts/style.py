@@ -8,8 +8,8 @@ from altair.utils.schemapi import disable_debug_mode
 from report.colors import TKI_DRUGS, drug_label, drug_scale, drug_shape_scale
 
 # Altair's debug mode validates every schema object as it is constructed, a third of the time
-# of drawing a deck's charts; each chart's whole spec is still validated against the Vega-Lite
-# schema where it is serialised for a page (``ChartView``) and by the chart tests.
+# of drawing a deck's charts; each chart's whole spec is validated against the Vega-Lite schema
+# by the chart tests, and every spec a page draws by the page tests.
 disable_debug_mode()
 
 FONT = "Liberation Sans"
@@ -95,7 +95,11 @@ def drug_interval(
     offset = {} if y_offset is None else {"yOffset": y_offset}
     colour = drug_colour(legend=legend)
     rule = base.mark_rule(strokeWidth=stroke_width).encode(
-        x=alt.X("ci_lb:Q", scale=x_scale, axis=axis), x2="ci_ub:Q", y=y, **offset, color=colour
+        x=alt.X("ci_lb:Q", scale=x_scale, axis=axis),
+        x2=alt.X2("ci_ub:Q"),
+        y=y,
+        **offset,
+        color=colour,
     )
     dot = base.mark_point(size=size, opacity=1, filled=True).encode(
         x=alt.X("est:Q", scale=x_scale),

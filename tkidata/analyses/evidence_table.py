@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from tkidata.patient.filters import Filters
@@ -40,16 +41,23 @@ EVIDENCE_COLUMNS = (
 """Columns of :func:`evidence_table`."""
 
 
-def _key_value(facts: pd.DataFrame, outcome: str) -> float:
-    """One arm's stated value for an outcome, preferring the whole-arm population."""
-    rows = facts[facts["outcome"] == outcome]
-    if rows.empty:
-        return float("nan")
-    rows = rows.assign(_all=rows["population"] != "all").sort_values("_all", kind="stable")
-    row = rows.iloc[0]
-    if outcome in ("orr", "dcr") and pd.notna(row["events"]) and pd.notna(row["n"]):
-        return float(row["events"]) / float(row["n"])
-    return float(row["estimate"]) if pd.notna(row["estimate"]) else float("nan")
+def _key_values(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Each arm's stated value of each key outcome (arms × :data:`KEY_OUTCOMES`, NaN = none):
+    the first row of the whole-arm population, else the arm's first row of that outcome; ORR and
+    DCR as events/n where both are given, else the stated estimate."""
+    rows = outcomes[outcomes["outcome"].isin(KEY_OUTCOMES)]
+    rows = rows.assign(_order=np.arange(len(rows)), _other=rows["population"] != "all")
+    first = rows.sort_values(["_other", "_order"], kind="stable").drop_duplicates(
+        ["study_id", "outcome"]
+    )
+    counted = first["outcome"].isin(("orr", "dcr")) & first["events"].notna() & first["n"].notna()
+    value = np.where(
+        counted,
+        first["events"].astype(float) / first["n"].astype(float),
+        first["estimate"].astype(float),
+    )
+    table = first.assign(_value=value).pivot(index="study_id", columns="outcome", values="_value")
+    return table.reindex(columns=list(KEY_OUTCOMES))
 
 
 def evidence_table(
@@ -78,12 +86,9 @@ def evidence_table(
     if f is not None:
         for drug in ev.vocab.tki_drugs:
             passing |= set(candidate_arms(ev, drug, f, None)[0]["study_id"])
-    grouped = dict(tuple(ev.outcomes.groupby("study_id")))
-    empty = ev.outcomes.iloc[0:0]
+    values = _key_values(ev.outcomes).reindex(studies["study_id"])
     for outcome in KEY_OUTCOMES:
-        studies[outcome] = [
-            _key_value(grouped.get(sid, empty), outcome) for sid in studies["study_id"]
-        ]
+        studies[outcome] = values[outcome].to_numpy()
     studies["label"] = [label_of(ev, str(sid)) for sid in studies["study_id"]]
     studies["citation"] = [
         unknown_in_words(c) if isinstance(c, str) else c for c in studies["citation"]
