@@ -119,6 +119,7 @@ AUDITED_RECORDS = {
     "anl_r058": ("included", None, "liu2021_lpd"),  # anlotinib + liposomal doxorubicin
     "anl_r059": ("included", None, "cjcm2019_anl"),  # anlotinib + chemotherapy, 27 STS
     "reg_r055": ("excluded", "not_separable", None),  # CanSaRCC: regorafenib + cabozantinib
+    "anl_r063": ("included", None, "ccr2024_asps"),  # anlotinib + TQB2450 (anti-PD-L1), 29 ASPS
 }
 
 
