@@ -165,6 +165,16 @@ def _build_params() -> tuple[Param, ...]:
             "Studies mixing adults and children enter only under 'All ages'.",
         ),
         Param(
+            "quoted",
+            "Figures quoted by another paper",
+            ("no", "yes"),
+            {"no": "Leave out", "yes": "Include"},
+            "no",
+            "A few studies are known only from figures another paper quotes in its text (its "
+            "discussion), never from a report of their own; they are left out of pools unless "
+            "included here.",
+        ),
+        Param(
             "preset",
             "Method preset",
             (*PRESETS, CUSTOM),
@@ -190,7 +200,17 @@ def _build_params() -> tuple[Param, ...]:
 
 PARAMS: tuple[Param, ...] = _build_params()
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
-FILTER_PARAMS = ("histology", "line", "mixed", "direct", "assess", "design", "regimen", "age")
+FILTER_PARAMS = (
+    "histology",
+    "line",
+    "mixed",
+    "direct",
+    "assess",
+    "design",
+    "regimen",
+    "age",
+    "quoted",
+)
 SETTING_PARAMS = ("transform", "tau2", "ci", "study_ci", "mean_n")
 
 
@@ -254,6 +274,7 @@ def filters_from(values: Mapping[str, str]) -> tkidata.Filters:
         regimen=values["regimen"],
         age=values["age"],
         mix_assessment=values["assess"] == "mix",
+        include_quoted=values["quoted"] == "yes",
     )
 
 
@@ -281,6 +302,8 @@ def describe_filters(f: tkidata.Filters) -> str:
         )
     if f.mix_assessment:
         parts.append("assessments mixed")
+    if f.include_quoted:
+        parts.append("incl. figures quoted by another paper")
     parts += [
         BY_NAME["design"].format(f.design).lower(),
         BY_NAME["regimen"].format(f.regimen).lower(),

@@ -191,3 +191,29 @@ def test_a_number_opened_in_evidence_shows_the_rows_that_made_it(ev) -> None:
         f"{int(e)}/{int(n)}" for e, n in zip(rows["events"], rows["n"], strict=True)
     ]
     assert list(frame.columns[:5]) == ["Study", "Citation", "Design", "Line enrolled", "DOI"]
+
+
+def test_the_sidebar_switch_for_quoted_figures_pools_them_as_the_cli_does(ev) -> None:
+    # apatinib osteosarcoma: liu2020_apa (105 patients) is known only from another paper's
+    # discussion; left out by default, pooled when the reader includes quoted figures
+    patient = {"histology": "osteosarcoma", "line": "any"}
+    quoted = tkidata.Filters(histology="osteosarcoma", include_quoted=True)
+    default = tkidata.Filters(histology="osteosarcoma")
+    shown = []
+    for params, f in ((patient, default), ({**patient, "quoted": "yes"}, quoted)):
+        at = compare(params)
+        assert not at.exception
+        number = tiered_outcome(ev, "apatinib", "orr", f, REF)
+        est, ci = number_text(number)
+        card = cards(at)["Apatinib"]
+        assert est in card and ci in card, (params, card)
+        shown.append((est, number.result.k))
+    assert shown[0] != shown[1] and shown[1][1] == shown[0][1] + 1, shown
+    with_quoted = tiered_outcome(ev, "apatinib", "orr", quoted, REF).result.selection
+    assert "liu2020_apa" in {r["study_id"] for r in with_quoted.records}
+    assert at.radio(key="filter_quoted").value == "yes"
+    assert "figures quoted by another paper" in texts_of(at)
+
+
+def texts_of(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("caption", "markdown") for e in getattr(at, kind))

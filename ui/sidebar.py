@@ -36,6 +36,15 @@ def draw_sidebar() -> None:
             )
         for name in ("design", "regimen", "age", "assess"):
             _select(BY_NAME[name])
+        quoted = BY_NAME["quoted"]
+        st.radio(
+            quoted.label,
+            quoted.options,
+            format_func=quoted.format,
+            key=quoted.key,
+            horizontal=True,
+            help=quoted.help,
+        )
         st.subheader("Method")
         preset = BY_NAME["preset"]
         st.radio(
