@@ -358,3 +358,25 @@ def test_a_trial_without_an_hr_still_gives_its_observed_landmark(ev) -> None:
     assert "REGOBONE" not in set(
         randomised_evidence(ev, Filters(histology="osteosarcoma")).rows["trial"]
     )
+
+
+def test_randomised_evidence_is_computed_once_per_evidence_and_patient() -> None:
+    from tkidata.comparative.evidence import randomised_evidence
+    from tkidata.store import user_studies as us
+
+    ev = tkidata.load()
+    lms = Filters(histology="lms", line="second")
+    first = randomised_evidence(ev, lms)
+    assert randomised_evidence(ev, lms) is first
+    assert randomised_evidence(ev, Filters(histology="lms", line="first")) is not first
+    # a session's what-if batch is another evidence: its own entry, the same trials
+    upload = (
+        "study_label,drug,histology,line,design,n,responders\n"
+        "Mine,apatinib,lms,second,retrospective,20,3\n"
+    )
+    parsed = us.read_upload(upload.encode(), "mine.csv", ev.vocab)
+    assert not parsed.problems
+    other = us.with_user_studies(ev, parsed.studies)
+    again = randomised_evidence(other, lms)
+    assert again is not first
+    pd.testing.assert_frame_equal(again.rows, first.rows)
