@@ -489,3 +489,32 @@ def test_median_prediction_interval_never_reads_below_zero() -> None:
     assert "−" not in pi["est_text"] and not pi["est_text"].startswith("-")
     assert "truncated at 0" in pi["est_text"]
     assert (table["ci_lb"].dropna() >= 0).all()
+
+
+def test_altair_copy_without_unset_properties_gives_the_same_specs(pool, monkeypatch) -> None:
+    # report.charts.altair_copy replaces Altair's deep copy (half of a chart's build time)
+    from altair.utils import schemapi
+
+    import tkidata
+    from report.charts import altair_copy
+
+    assert schemapi._deep_copy is altair_copy.deep_copy, "installed for the pinned Altair"
+    ev = tkidata.load()
+    lms = tkidata.tiered_compare(
+        ev, tkidata.Filters(histology="lms", line="second"), tkidata.Method.preset("reference")
+    )
+    builders = (
+        lambda: charts.comparison_chart(lms),
+        lambda: charts.comparison_chart(_compare_frame(), side_by_side=True, text=15),
+        lambda: charts.forest_chart(pool, drug="anlotinib", outcome="orr"),
+        lambda: charts.funnel_chart(
+            core.egger_test(EVENTS, N), pool, drug="anlotinib", outcome="orr"
+        ),
+    )
+
+    def specs() -> list[str]:
+        return [json.dumps(build().to_dict(), sort_keys=True) for build in builders]
+
+    fast = specs()
+    monkeypatch.setattr(schemapi, "_deep_copy", altair_copy.STOCK_COPY)
+    assert specs() == fast
