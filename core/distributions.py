@@ -3,7 +3,8 @@
 ``scipy.stats`` takes most of a second to import and the app's first page waits for it; these are
 the very special functions that ``scipy.stats.norm``, ``t`` and ``chi2`` call underneath
 (``norm.isf(q) = -ndtri(q)``, ``t.sf(x, df) = stdtr(df, -x)``, ``chi2.sf(x, df) = chdtrc(df,
-x)`` ...), so every value is identical to the ``scipy.stats`` one.
+x)``, ``beta.isf(q, a, b) = betainccinv(a, b, q)`` ...), so every value is identical to the
+``scipy.stats`` one (``tests/test_core_properties.py`` compares them).
 """
 
 from __future__ import annotations
@@ -58,3 +59,13 @@ def chi2_isf(q: Any, df: Any) -> Any:
 def chi2_ppf(p: Any, df: Any) -> Any:
     """Lower-tail quantile of chi-squared: ``scipy.stats.chi2.ppf(p, df)``."""
     return 2 * special().gammaincinv(df / 2, p)
+
+
+def beta_ppf(q: Any, a: Any, b: Any) -> Any:
+    """Lower-tail quantile of the beta distribution: ``scipy.stats.beta.ppf(q, a, b)``."""
+    return special().betaincinv(a, b, q)
+
+
+def beta_isf(q: Any, a: Any, b: Any) -> Any:
+    """Upper-tail quantile of the beta distribution: ``scipy.stats.beta.isf(q, a, b)``."""
+    return special().betainccinv(a, b, q)

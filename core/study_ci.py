@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.distributions import norm_isf
+from core.distributions import beta_isf, beta_ppf, norm_isf
 
 CI_METHODS = ("wilson", "exact")
 
@@ -39,10 +39,8 @@ def clopper_pearson_ci(
     nn = np.asarray(n, dtype=float)
     alpha = 1.0 - level
     with np.errstate(invalid="ignore"):
-        from scipy import stats  # Clopper–Pearson only: keeps scipy.stats off the import path
-
-        lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, nn - x + 1), 0.0)
-        hi = np.where(x < nn, stats.beta.isf(alpha / 2, x + 1, nn - x), 1.0)
+        lo = np.where(x > 0, beta_ppf(alpha / 2, x, nn - x + 1), 0.0)
+        hi = np.where(x < nn, beta_isf(alpha / 2, x + 1, nn - x), 1.0)
     return lo, hi
 
 

@@ -101,3 +101,31 @@ def test_batch_equals_scalar(data, opts, m, k):
             assert (batch.pi_lb[row], batch.pi_ub[row]) == (res.random.pi_lb, res.random.pi_ub)
         else:
             assert np.isnan(batch.pi_lb[row]) and res.random.pi_lb is None
+
+
+def test_the_engines_tail_functions_are_scipy_stats_to_the_last_bit() -> None:
+    # core.distributions keeps scipy.stats (most of a second to import) off the first page
+    from scipy import stats
+
+    from core import distributions as d
+
+    rng = np.random.default_rng(7)
+    q = np.concatenate([[0.005, 0.025, 0.05, 0.1, 0.5], rng.random(200)])
+    x = rng.normal(0, 3, 200)
+    df = rng.integers(1, 60, 200).astype(float)
+    n = rng.integers(1, 500, 2000).astype(float)
+    k = np.floor(rng.random(2000) * n) + 1  # 1 <= k <= n
+    pairs = [
+        (d.norm_isf(q), stats.norm.isf(q)),
+        (d.norm_sf(x), stats.norm.sf(x)),
+        (d.t_isf(q[:200], df), stats.t.isf(q[:200], df)),
+        (d.t_sf(x, df), stats.t.sf(x, df)),
+        (d.chi2_sf(np.abs(x), df), stats.chi2.sf(np.abs(x), df)),
+        (d.chi2_isf(q[:200], df), stats.chi2.isf(q[:200], df)),
+        (d.chi2_ppf(q[:200], df), stats.chi2.ppf(q[:200], df)),
+    ]
+    for level in (0.025, 0.05, 0.005):
+        pairs.append((d.beta_ppf(level, k, n - k + 1), stats.beta.ppf(level, k, n - k + 1)))
+        pairs.append((d.beta_isf(level, k, n - k + 1), stats.beta.isf(level, k, n - k + 1)))
+    for ours, theirs in pairs:
+        np.testing.assert_array_equal(ours, theirs)
