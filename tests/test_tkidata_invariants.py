@@ -14,6 +14,7 @@ import pytest
 import tkidata
 from tkidata import Filters
 from tkidata.analyses.coverage import direct_arm_matrix
+from tkidata.analyses.pooling import pool_adverse_events
 from tkidata.patient.selection import select_arms
 from tkidata.store.validate import split_list
 
@@ -212,3 +213,29 @@ def test_every_possible_overlap_in_a_pool_is_named(ev) -> None:
         assert res.note.count("possible overlap:") == len(pairs), (drug, outcome, f, pairs)
         met += len(pairs)
     assert met > 0
+
+
+def test_no_adverse_event_pool_holds_a_possible_overlap_unnamed() -> None:
+    # outcome pools name the possible overlaps they hold (OutcomeResult.notes); adverse-event
+    # pools have no such note, and with the curated data none holds a pair: this keeps it so
+    ev = tkidata.load()
+    m = tkidata.Method.preset("reference")
+    pairs = {
+        tuple(sorted((sid, other)))
+        for sid, cell in zip(ev.studies["study_id"], ev.studies["possible_overlaps"], strict=True)
+        for other in split_list(cell)
+    }
+    assert pairs, "the curated data declare possible overlaps"
+    held = []
+    for regimen in ("monotherapy", "any"):
+        for histology in sorted(ev.vocab.populations):
+            f = Filters(histology=histology, regimen=regimen)
+            for drug in DRUGS:
+                for _, row in pool_adverse_events(ev, drug, f, m).iterrows():
+                    ids = set(row["studies"].split(";"))
+                    held += [
+                        (drug, histology, regimen, row["term"], a, b)
+                        for a, b in pairs
+                        if a in ids and b in ids
+                    ]
+    assert not held, f"adverse-event pools holding a possible overlap, not named: {held}"
