@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,8 +38,8 @@ ATOL = 1e-12
 MODELS = {"common": ("common", "REML"), "dl": ("random", "DL"), "reml": ("random", "REML")}
 
 
-def load(name: str) -> dict:
-    return json.loads((FIXTURES / f"network_{name}.json").read_text())
+def load(name: str, folder: Path = FIXTURES) -> dict:
+    return json.loads((folder / f"network_{name}.json").read_text())
 
 
 def fit(fx: dict, model: str, method: str):
@@ -203,8 +204,9 @@ def test_pscores(name, key):
     assert math.isclose(sum(scores.values()), len(scores) / 2, rel_tol=1e-12)
 
 
-def test_fixtures_are_current():
-    """Regenerating the fixtures with R gives the committed numbers (skipped without R)."""
+def test_fixtures_are_current(tmp_path):
+    """Regenerating the fixtures with R gives the committed numbers (skipped without R); they
+    are written to a temporary folder, so the committed files are never touched."""
     if shutil.which("Rscript") is None:
         pytest.skip("Rscript not found: the network fixtures cannot be regenerated here")
     probe = subprocess.run(
@@ -217,13 +219,14 @@ def test_fixtures_are_current():
     out = subprocess.run(
         ["Rscript", "validation/metafor/network_fixtures.R"],
         cwd=root,
+        env={**os.environ, "FIXTURE_DIR": str(tmp_path)},
         capture_output=True,
         text=True,
         check=False,
     )
     assert out.returncode == 0, out.stderr
     for n in NAMES:
-        after = load(n)
+        after = load(n, tmp_path)
         for block in (before[n], after):
             block.pop("source")
         assert _flatten(after) == pytest.approx(_flatten(before[n]), rel=1e-12, abs=1e-15)

@@ -18,6 +18,17 @@ def _select(param: Param, **kwargs: object) -> None:
     )
 
 
+def _radio(param: Param) -> None:
+    st.radio(
+        param.label,
+        param.options,
+        format_func=param.format,
+        key=param.key,
+        horizontal=True,
+        help=param.help,
+    )
+
+
 def draw_sidebar() -> None:
     """Draw the filter and method widgets (their state is seeded from the URL beforehand)."""
     with st.sidebar:
@@ -25,26 +36,10 @@ def draw_sidebar() -> None:
         _select(BY_NAME["histology"])
         _select(BY_NAME["line"])
         for name in ("mixed", "direct"):
-            param = BY_NAME[name]
-            st.radio(
-                param.label,
-                param.options,
-                format_func=param.format,
-                key=param.key,
-                horizontal=True,
-                help=param.help,
-            )
+            _radio(BY_NAME[name])
         for name in ("design", "regimen", "age", "assess"):
             _select(BY_NAME[name])
-        quoted = BY_NAME["quoted"]
-        st.radio(
-            quoted.label,
-            quoted.options,
-            format_func=quoted.format,
-            key=quoted.key,
-            horizontal=True,
-            help=quoted.help,
-        )
+        _radio(BY_NAME["quoted"])
         st.subheader("Method")
         preset = BY_NAME["preset"]
         st.radio(

@@ -27,7 +27,8 @@
 suppressPackageStartupMessages(library(metafor))
 invisible(Sys.setlocale("LC_COLLATE", "C"))  # sort() and `<` on names as Python orders them
 
-out_dir <- file.path("tests", "fixtures", "metafor")
+# FIXTURE_DIR: where to write (tests regenerate into a temporary folder and compare)
+out_dir <- Sys.getenv("FIXTURE_DIR", file.path("tests", "fixtures", "metafor"))
 dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
 opt <- list(rel.tol = 1e-11, eval.max = 10000, iter.max = 10000)
 level <- 0.95
