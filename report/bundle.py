@@ -6,7 +6,8 @@ Layout of the zip (every name ASCII, safe on any file system)::
     reproduce.R                   recomputes every pooled number with metafor (Rscript reproduce.R)
     deck/tumour-board-deck.pptx   the deck of the view
     figures/<name>.svg, .png      every figure of the view (PNG at 200 ppi)
-    tables/<name>.csv, .xlsx      every table of the view (formula-neutralised)
+    tables/<name>.csv, .xlsx      every table of the view, and the Head-to-head page's tables
+                                  for a patient with randomised trials (formula-neutralised)
     data/numbers.csv              the app's pooled numbers (one row per pool)
     data/pools.csv                the study rows each number was pooled from
     data/networks.csv, league.csv the randomised trial contrasts of each network and the app's
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+
+import pandas as pd
 
 from report import rendering
 from report.deck import deck_bytes
@@ -72,6 +75,21 @@ def _readme(view: ExportView, date: str, figures: list[str], tables: list[str]) 
     return "\n".join(lines) + "\n"
 
 
+def bundle_tables(view: ExportView) -> dict[str, pd.DataFrame]:
+    """The view's tables (:func:`report.view.view_tables`) and, for a patient with randomised
+    evidence, every non-empty table of the Head-to-head page, titled ``Head to head - ...``."""
+    tables = dict(view_tables(view))
+    if view.head_to_head is not None:
+        tables.update(
+            {
+                f"Head to head - {name}": table
+                for name, table in view.head_to_head.tables().items()
+                if not table.empty
+            }
+        )
+    return tables
+
+
 def bundle_bytes(view: ExportView, *, date: str) -> bytes:
     """The zip of a view (see the module docstring for its layout).
 
@@ -90,7 +108,7 @@ def bundle_bytes(view: ExportView, *, date: str) -> bytes:
     figures = view_figures(view)
     tables = {
         name: mark_what_if(table, list(view.user_supplied))
-        for name, table in view_tables(view).items()
+        for name, table in bundle_tables(view).items()
     }
     rendering.warm_up()  # workers load while the tables and data are written
     about = about_lines(view, date=date)

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from pptx import Presentation
 
 import tkidata
-from report.bundle import DECK_NAME, bundle_bytes, reproduction_data
+from report.bundle import DECK_NAME, bundle_bytes, bundle_tables, reproduction_data
 from report.cli import main
 from report.reproduce import pool_frames, reproduce_script
 from report.tables import csv_bytes
@@ -87,7 +87,11 @@ def test_bundle_holds_every_part(bundle: zipfile.ZipFile, view) -> None:
         assert bundle.read(f"figures/{stem}.png").startswith(b"\x89PNG")
         assert b"<svg" in bundle.read(f"figures/{stem}.svg")[:200]
     tables = [n for n in names if n.startswith("tables/")]
-    assert len(tables) == 2 * len(view_tables(view))
+    assert len(tables) == 2 * len(bundle_tables(view))
+    assert len(bundle_tables(view)) > len(view_tables(view)), "the Head-to-head tables too"
+    randomised = pd.read_csv(io.BytesIO(bundle.read("tables/head-to-head-randomised-trials.csv")))
+    assert len(randomised) == len(view.head_to_head.randomised)
+    assert list(randomised.columns) == list(view.head_to_head.randomised.columns)
     for name in tables:
         if name.endswith(".xlsx"):
             load_workbook(io.BytesIO(bundle.read(name)))
