@@ -126,3 +126,15 @@ def test_every_shipped_code_has_words() -> None:
 )
 def test_what_is_unknown_reads_in_clinical_words(curated: str, read: str) -> None:
     assert wording.unknown_in_words(curated) == read
+
+
+def test_an_add_on_comparison_names_the_drug_once() -> None:
+    from tkidata.wording import comparison_label, drug_comparison
+
+    add_on = comparison_label("pazopanib+gemcitabine", "pazopanib")
+    assert drug_comparison("pazopanib", add_on) == "adding gemcitabine to pazopanib"
+    assert drug_comparison("anlotinib", comparison_label("anlotinib", "placebo")) == (
+        "anlotinib vs placebo"
+    )
+    maintenance = comparison_label("anlotinib", "placebo", "maintenance")
+    assert drug_comparison("anlotinib", maintenance) == "anlotinib maintenance vs placebo"

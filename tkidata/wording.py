@@ -422,6 +422,15 @@ def comparison_label(experimental: str, anchor: str, setting: str = "treatment")
     return f"maintenance {text}" if setting == "maintenance" else text
 
 
+def drug_comparison(drug: str, label: str) -> str:
+    """A drug's randomised comparison as one phrase: ``"anlotinib vs placebo"``; an add-on
+    comparison (:func:`comparison_label`) already names the drug: ``"adding gemcitabine to
+    pazopanib"``, not ``"pazopanib adding gemcitabine to pazopanib"``."""
+    if label.startswith(("adding ", "maintenance adding ")):
+        return label
+    return f"{drug} {label}"
+
+
 def treatment_label(node: str) -> str:
     """A treatment node in words: ``anlotinib+epirubicin`` → ``"Anlotinib + epirubicin"``."""
     text = " + ".join(_node_parts(node))

@@ -19,6 +19,7 @@ from tkidata.store.validate import split_list
 from tkidata.wording import (
     PUBLICATION_WORDS,
     TRANSITIVITY_WORDS,
+    drug_comparison,
     format_percent,
     line_label,
     population_label,
@@ -173,7 +174,8 @@ def transitivity_reader_table(table: pd.DataFrame) -> pd.DataFrame:
         {
             "Trial": table["trial"],
             "Comparison": [
-                f"{d} {c}" for d, c in zip(table["drug"], table["comparison_label"], strict=True)
+                drug_comparison(d, c)
+                for d, c in zip(table["drug"], table["comparison_label"], strict=True)
             ],
             "Population": table["population"],
             "Histology mix": table["histology_mix"],
