@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from tkidata.patient.filters import Filters
-from tkidata.patient.selection import candidate_arms, label_of
+from tkidata.patient.selection import candidate_arms, evidence_memo, label_of
 from tkidata.store.loader import Evidence
 from tkidata.wording import unknown_in_words
 
@@ -86,7 +86,8 @@ def evidence_table(
     if f is not None:
         for drug in ev.vocab.tki_drugs:
             passing |= set(candidate_arms(ev, drug, f, None)[0]["study_id"])
-    values = _key_values(ev.outcomes).reindex(studies["study_id"])
+    key_values = evidence_memo(ev, "key_values", None, lambda: _key_values(ev.outcomes))
+    values = key_values.reindex(studies["study_id"])
     for outcome in KEY_OUTCOMES:
         studies[outcome] = values[outcome].to_numpy()
     studies["label"] = [label_of(ev, str(sid)) for sid in studies["study_id"]]

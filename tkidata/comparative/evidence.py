@@ -11,15 +11,12 @@ patient's line over the whole-line row, then the row with a CI and the most pati
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
 
 from tkidata.patient.filters import Filters, line_contains, setting_reasons
-from tkidata.patient.selection import enrolled_reason
+from tkidata.patient.selection import enrolled_reason, evidence_memo
 from tkidata.store.loader import Evidence
 from tkidata.wording import (
     NO_RANDOMISED_TRIAL,
@@ -222,20 +219,11 @@ def _headline_order(rows: pd.DataFrame) -> pd.DataFrame:
     ).sort_values(["_pfs", "_alone", "_tier", "_noci", "_n"], kind="stable")
 
 
-#: patients whose randomised evidence is kept per evidence (the Head-to-head page, the cards
-#: and the deck ask for the same patient's several times per view)
-MEMO_ENTRIES = 64
-_MEMO: OrderedDict[tuple[int, Filters], tuple[weakref.ref[Evidence], RandomisedEvidence]] = (
-    OrderedDict()
-)
-_MEMO_LOCK = threading.Lock()
-
-
 def randomised_evidence(ev: Evidence, f: Filters) -> RandomisedEvidence:
     """The randomised comparisons matching the patient's histology and line, one per trial.
 
-    Computed once per evidence and patient (the same object is returned again while ``ev``
-    lives: treat it as read-only).
+    Computed once per evidence and patient (:func:`~tkidata.patient.selection.evidence_memo`:
+    the same object is returned again, treat it as read-only).
 
     Parameters
     ----------
@@ -250,18 +238,7 @@ def randomised_evidence(ev: Evidence, f: Filters) -> RandomisedEvidence:
     -------
     RandomisedEvidence
     """
-    key = (id(ev), f)
-    with _MEMO_LOCK:
-        held = _MEMO.get(key)
-        if held is not None and held[0]() is ev:
-            _MEMO.move_to_end(key)
-            return held[1]
-    found = _randomised_evidence(ev, f)
-    with _MEMO_LOCK:
-        _MEMO[key] = (weakref.ref(ev), found)
-        while len(_MEMO) > MEMO_ENTRIES:
-            _MEMO.popitem(last=False)
-    return found
+    return evidence_memo(ev, "randomised_evidence", f, lambda: _randomised_evidence(ev, f))
 
 
 def _randomised_evidence(ev: Evidence, f: Filters) -> RandomisedEvidence:

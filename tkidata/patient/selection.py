@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -14,6 +14,8 @@ from tkidata.store.codes import POOLED_OUTCOMES, RATE_OUTCOMES
 from tkidata.store.loader import Evidence
 from tkidata.store.validate import split_list
 from tkidata.wording import unknown_in_words
+
+T = TypeVar("T")
 
 Row = Mapping[str, Any] | pd.Series
 """A study arm or an outcome row: a record dict (fast) or a pandas row."""
@@ -289,13 +291,14 @@ class _Records:
     """What every selection reads, built once per evidence: the arms, outcome rows and adverse
     events as plain records (row access on DataFrames is the main cost of a selection), arms by
     id, adverse events by (study id, grade band) with their row position, the unique study
-    labels, the ids of the preferred reports and each arm's possible overlaps; and the arm-level
+    labels, the ids of the preferred reports and each arm's possible overlaps; the arm-level
     verdicts already reached (:func:`candidate_records`, per drug, study set and filters but the
-    histology)."""
+    histology); and other results computed once per evidence (:func:`evidence_memo`)."""
 
     studies: pd.DataFrame
     outcomes: pd.DataFrame
     adverse_events: pd.DataFrame
+    comparisons: pd.DataFrame
     arms_by_drug: dict[str, list[tuple[int, dict[str, Any]]]]
     arm_by_id: dict[str, dict[str, Any]]
     facts: dict[tuple[str, str], list[dict[str, Any]]]
@@ -304,6 +307,7 @@ class _Records:
     preferred: frozenset[str]
     possible: dict[str, object]
     candidates: dict[tuple[str, str | None, Filters], tuple[Any, Any]] = field(default_factory=dict)
+    memos: dict[str, dict[Hashable, Any]] = field(default_factory=dict)
 
 
 _RECORDS_CACHE: list[_Records] = []
@@ -312,6 +316,8 @@ RECORDS_KEPT = 8
 user studies), most recently built first."""
 CANDIDATE_VERDICTS = 4096
 """Arm-level verdicts kept per evidence before they are forgotten (a few kilobytes each)."""
+MEMO_ENTRIES = 64
+"""Results kept per evidence and :func:`evidence_memo` name before they are forgotten."""
 
 
 def _records(ev: Evidence) -> _Records:
@@ -320,6 +326,7 @@ def _records(ev: Evidence) -> _Records:
             cached.studies is ev.studies
             and cached.outcomes is ev.outcomes
             and cached.adverse_events is ev.adverse_events
+            and cached.comparisons is ev.comparisons
         ):
             return cached
     arms_by_drug: dict[str, list[tuple[int, dict[str, Any]]]] = {}
@@ -339,6 +346,7 @@ def _records(ev: Evidence) -> _Records:
         studies=ev.studies,
         outcomes=ev.outcomes,
         adverse_events=ev.adverse_events,
+        comparisons=ev.comparisons,
         arms_by_drug=arms_by_drug,
         arm_by_id={str(r["study_id"]): r for r in records},
         facts=facts,
@@ -352,6 +360,18 @@ def _records(ev: Evidence) -> _Records:
     )
     _RECORDS_CACHE[:] = [built, *_RECORDS_CACHE[: RECORDS_KEPT - 1]]
     return built
+
+
+def evidence_memo(ev: Evidence, name: str, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` once per evidence, ``name`` and ``key``: the value is kept with the
+    evidence's records (the same object is returned again: treat it as read-only), at most
+    :data:`MEMO_ENTRIES` per name before they are forgotten."""
+    memo = _records(ev).memos.setdefault(name, {})
+    if key not in memo:
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
+        memo[key] = compute()
+    return memo[key]
 
 
 def _arm_reasons(arm: Row, f: Filters, study_set: str | None, ev: Evidence) -> list[str]:
