@@ -1,12 +1,12 @@
 """`make serve` under load: two replicas behind nginx, exploring readers, one replica killed.
 
 The balancer is started as `make serve` starts it (``python -m serve.supervisor``, here on free
-ports); the readers are ``benchmarks/load.py``'s websocket sessions (no browser). Twenty-five
+ports); the readers are ``benchmarks/load.py``'s websocket sessions (no browser). Thirty-five
 seconds of load, one replica killed (SIGKILL) six seconds in: the readers on the other replica
-see no error, the killed replica's readers reconnect to the live one, and the supervisor
-restarts it. And in a browser: a tab whose replica dies reconnects to the live one; the page the
-reader opens next keeps their patient, and reloading draws the same view (page and filters are in
-the URL).
+see no error, the killed replica's readers reconnect (to the live one, or to the killed one once
+restarted) and read on, and the supervisor restarts it. And in a browser: a tab whose replica
+dies reconnects to the live one; the page the reader opens next keeps their patient, and
+reloading draws the same view (page and filters are in the URL).
 """
 
 from __future__ import annotations
@@ -85,11 +85,13 @@ def test_a_killed_replica_is_restarted_and_its_readers_move(load: ModuleType, tm
     assert kill["sessions_on_killed"] >= 1, "the killed replica held no reader"
     assert kill["survivor_errors"] == 0, errors
     assert kill["survivor_reruns_after_kill"] >= 1, "the other replica's readers stopped reading"
-    # every reader of the killed replica noticed, reconnected (to the live one: the killed one
-    # was still starting) and read on
+    # every reader of the killed replica noticed, reconnected and read on: to the live replica,
+    # or to the killed one once restarted (which comes first depends on the machine's speed; CI
+    # once reconnected after the restart)
     assert kill["killed_side_drops"] == kill["sessions_on_killed"], errors
     assert kill["killed_side_reconnected"] == kill["sessions_on_killed"], errors
-    assert kill["killed_side_reconnected_to"] == [survivor]
+    assert set(kill["killed_side_reconnected_to"]) <= {survivor, victim}
+    assert kill["killed_side_reruns_after_kill"] >= kill["sessions_on_killed"]
     assert kill["killed_side_errors"] == 0, errors
     # the supervisor restarted it, once, and it answers again
     assert kill["restart_s"] is not None
