@@ -66,7 +66,9 @@ class WLSFit:
 def wls(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> WLSFit:
     """Weighted least squares, batched over rows."""
     xtw = np.swapaxes(X, -1, -2) * w[:, None, :]
-    vb = np.linalg.inv(xtw @ X)
+    xtwx = xtw @ X
+    # one column (the intercept): (X'WX)⁻¹ is a reciprocal
+    vb = 1.0 / xtwx if X.shape[-1] == 1 else np.linalg.inv(xtwx)
     beta = (vb @ (xtw @ y[..., None]))[..., 0]
     resid = y - (X @ beta[..., None])[..., 0]
     return WLSFit(beta, vb, resid, w)
@@ -75,6 +77,35 @@ def wls(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> WLSFit:
 def _p_matrix(fit: WLSFit, X: np.ndarray) -> np.ndarray:
     wx = X * fit.w[..., None]
     return _diag(fit.w) - wx @ fit.vb @ np.swapaxes(wx, -1, -2)
+
+
+def _trace_p(fit: WLSFit, X: np.ndarray) -> np.ndarray:
+    """``tr(P)``; with one column ``x``, ``Σw − Σw²x²/Σwx²`` (no k × k matrix)."""
+    if X.shape[-1] == 1:
+        wx2 = fit.w * X[..., 0] ** 2
+        return np.sum(fit.w, axis=-1) - fit.vb[:, 0, 0] * np.sum(fit.w * wx2, axis=-1)
+    return _trace(_p_matrix(fit, X))
+
+
+def _sum_p_squared(fit: WLSFit, X: np.ndarray) -> np.ndarray:
+    """``Σᵢⱼ Pᵢⱼ²`` (= ``tr(PP)``, P symmetric); with one column ``x`` and ``c = 1/Σwx²``,
+    ``Σw² − 2c·Σw³x² + c²(Σw²x²)²``."""
+    if X.shape[-1] == 1:
+        w, x2, c = fit.w, X[..., 0] ** 2, fit.vb[:, 0, 0]
+        return (
+            np.sum(w**2, axis=-1)
+            - 2.0 * c * np.sum(w**3 * x2, axis=-1)
+            + c**2 * np.sum(w**2 * x2, axis=-1) ** 2
+        )
+    pm = _p_matrix(fit, X)
+    return np.sum(pm * pm, axis=(-2, -1))
+
+
+def _p_diagonal(fit: WLSFit, X: np.ndarray) -> np.ndarray:
+    """``diag(P)``; with one column ``x``, ``w − w²x²/Σwx²``."""
+    if X.shape[-1] == 1:
+        return fit.w - fit.vb[:, 0] * (fit.w * X[..., 0]) ** 2
+    return np.diagonal(_p_matrix(fit, X), axis1=-2, axis2=-1)
 
 
 def _diag(w: np.ndarray) -> np.ndarray:
@@ -109,15 +140,14 @@ def i2_from_q(q: np.ndarray, df: np.ndarray | int) -> np.ndarray:
 def _tau2_dl(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> np.ndarray:
     k, p = X.shape[-2:]
     fit = wls(y, 1.0 / v, X)
-    tr_p = _trace(_p_matrix(fit, X))
+    tr_p = _trace_p(fit, X)
     return np.maximum(0.0, (fit.rss - (k - p)) / tr_p)
 
 
 def _tau2_he(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> np.ndarray:
     k, p = X.shape[-2:]
     fit = wls(y, np.ones_like(y), X)
-    p0 = _p_matrix(fit, X)
-    tr_pv = np.sum(np.diagonal(p0, axis1=-2, axis2=-1) * v, axis=-1)
+    tr_pv = np.sum(_p_diagonal(fit, X) * v, axis=-1)
     return np.maximum(0.0, (fit.rss - tr_pv) / (k - p))
 
 
@@ -144,11 +174,10 @@ def _tau2_fisher(
             break
         t, ya, va, xa = tau2[act], y[act], v[act], X[act]
         fit = wls(ya, 1.0 / (va + t[:, None]), xa)
-        pm = _p_matrix(fit, xa)
         py = fit.w * fit.resid
         yppy = np.sum(py**2, axis=-1)
         if reml:
-            adj = (yppy - _trace(pm)) / np.sum(pm * pm, axis=(-2, -1))
+            adj = (yppy - _trace_p(fit, xa)) / _sum_p_squared(fit, xa)
         else:
             adj = (yppy - np.sum(fit.w, axis=-1)) / np.sum(fit.w**2, axis=-1)
         adj = np.where(np.isnan(adj), 0.0, adj)

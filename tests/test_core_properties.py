@@ -129,3 +129,46 @@ def test_the_engines_tail_functions_are_scipy_stats_to_the_last_bit() -> None:
         pairs.append((d.beta_isf(level, k, n - k + 1), stats.beta.isf(level, k, n - k + 1)))
     for ours, theirs in pairs:
         np.testing.assert_array_equal(ours, theirs)
+
+
+@SETTINGS
+@given(
+    k=st.integers(2, 30),
+    seed=st.integers(0, 2**32 - 1),
+    intercept=st.booleans(),
+)
+def test_one_column_closed_forms_equal_the_projection_matrix(k, seed, intercept):
+    """With one column the REML, DL and HE steps use tr(P), ΣPᵢⱼ² and diag(P) in closed form
+    (no k × k matrix); they equal the matrix computations to rounding."""
+    from core import heterogeneity as h
+
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(0.01, 50.0, (3, k))
+    x = np.ones((3, k, 1)) if intercept else rng.uniform(-2.0, 2.0, (3, k, 1))
+    fit = h.wls(rng.normal(size=(3, k)), w, x)
+    pm = h._p_matrix(fit, x)
+    np.testing.assert_allclose(h._trace_p(fit, x), np.trace(pm, axis1=-2, axis2=-1), rtol=1e-9)
+    np.testing.assert_allclose(h._sum_p_squared(fit, x), np.sum(pm * pm, axis=(-2, -1)), rtol=1e-9)
+    np.testing.assert_allclose(
+        h._p_diagonal(fit, x), np.diagonal(pm, axis1=-2, axis2=-1), rtol=1e-9, atol=1e-12
+    )
+
+
+@SETTINGS
+@given(data=studies(min_k=2, max_k=10), seed=st.integers(0, 2**32 - 1))
+def test_glmm_likelihood_at_several_points_equals_each_point_alone(data, seed):
+    """The GLMM fit evaluates its likelihood at five (gradient) or nine (information) points in
+    one pass, each starting its search for the modes where another ended: every value equals
+    the likelihood at that point alone, and it is even in τ (τ = 0 is the binomial)."""
+    from core import glmm
+
+    x, n = (np.asarray(a, dtype=float) for a in data)
+    rng = np.random.default_rng(seed)
+    mu = rng.normal(-1.0, 1.5, 5)
+    tau = np.concatenate([[0.0], rng.uniform(0.01, 3.0, 4)])
+    start = rng.normal(0.0, 1.0, (5, x.size))
+    values, _ = glmm._logliks(mu, tau, x, n, start)
+    alone = [glmm.loglik(m, t, x, n) for m, t in zip(mu, tau, strict=True)]
+    np.testing.assert_allclose(values, alone, rtol=1e-10)
+    mirrored, _ = glmm._logliks(mu, -tau, x, n, start)
+    np.testing.assert_allclose(mirrored, values, rtol=1e-10)
