@@ -2,6 +2,13 @@
 
 import sys
 
+from report import rendering
+
+if sys.argv[1:2] in (["deck"], ["bundle"]) and not {"-h", "--help"} & set(sys.argv):
+    # the render workers load vl-convert on the other core while this process imports and
+    # pools (a command line that turns out bad stops them unused)
+    rendering.warm_up()
+
 from report.cli import main
 
 sys.exit(main())

@@ -505,7 +505,7 @@ def build_deck_content(
     tiers: Mapping[tuple[str, str, int | None], str] | None = None,
     ae_tiers: Mapping[str, str] | None = None,
     direct_only: bool = False,
-    head_to_head: HeadToHead | None = None,
+    head_to_head: Callable[[], HeadToHead | None] | None = None,
     also_cited: Sequence[str] = (),
     on_chart: Callable[[Any], None] | None = None,
     cumulative: bool = False,
@@ -551,8 +551,10 @@ def build_deck_content(
     direct_only
         Only direct evidence was tried (the words for "nothing" say so).
     head_to_head
-        The randomised evidence and indirect comparisons for the patient: the comparative
-        slide (each drug's randomised result and every indirect comparison, with certainty).
+        Makes the randomised evidence and indirect comparisons for the patient: the
+        comparative slide (each drug's randomised result and every indirect comparison, with
+        certainty), whose trials join the references. Called after the slide charts have gone
+        to ``on_chart``, so that they are drawn while it runs.
     also_cited
         Further study ids behind numbers of the deck (the patient summary's), for the
         references.
@@ -581,16 +583,12 @@ def build_deck_content(
                 for s in str(cell).split(";")
                 if s and s not in user
             ]
-    slides: list[Slide_] = []
-    if patient_summary is not None and not patient_summary.empty:
-        slides.append(_patient_slide(patient_summary))
-    slides += _efficacy_slides(compare, panel_keys, chosen)
-    slides.append(_ae_slide(ae_by_drug, ae_tiers, direct_only=direct_only))
-    if hazard_ratios is not None and not hazard_ratios.empty:
-        slides.append(_hr_slide(hazard_ratios, population_labels or {}))
-    if head_to_head is not None and head_to_head.has_trials:
-        slides.append(_comparative_slide(head_to_head))
-    slides.append(_limitations_slide(evidence, chosen, user, tiers))
+    drawn = on_chart or (lambda chart: None)
+    # the slide charts first, each handed on as it is built (the render workers draw them
+    # while the tables and the randomised evidence are made); the slides' order is set below
+    efficacy = _efficacy_slides(compare, panel_keys, chosen)
+    for spec in efficacy:
+        drawn(spec.chart)
     forests = [r for r in chosen if r.drug in forest_drugs and r.pool is not None]
     forests.sort(
         key=lambda r: (
@@ -598,18 +596,29 @@ def build_deck_content(
             list(outcomes).index((r.outcome, r.timepoint)),
         )
     )
-    drawn = on_chart or (lambda chart: None)
-    for spec in slides:
-        if isinstance(spec, ChartSlide):
-            drawn(spec.chart)
+    forest_slides: list[Slide_] = []
     for r in forests:
-        slides.append(
+        forest_slides.append(
             _forest_slide(r, method, (tiers or {}).get((r.drug, r.outcome, r.timepoint), ""))
         )
-        drawn(slides[-1].chart)
+        drawn(forest_slides[-1].chart)
         if cumulative and (slide := _cumulative_slide(r, studies)) is not None:
-            slides.append(slide)
+            forest_slides.append(slide)
             drawn(slide.chart)
+    slides: list[Slide_] = []
+    if patient_summary is not None and not patient_summary.empty:
+        slides.append(_patient_slide(patient_summary))
+    slides += efficacy
+    slides.append(_ae_slide(ae_by_drug, ae_tiers, direct_only=direct_only))
+    if hazard_ratios is not None and not hazard_ratios.empty:
+        slides.append(_hr_slide(hazard_ratios, population_labels or {}))
+    randomised = head_to_head() if head_to_head is not None else None
+    if randomised is not None and randomised.has_trials:
+        slides.append(_comparative_slide(randomised))
+        # each trial's experimental arm (its control arm is reported in the same publication)
+        also_cited = [*also_cited, *randomised.evidence.rows["study_id"]]
+    slides.append(_limitations_slide(evidence, chosen, user, tiers))
+    slides += forest_slides
     what_if = " (includes user-supplied studies)" if user else ""
     slides.append(
         TableSlide(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from report.rendering import (
     RENDER_PROCESSES,
+    VL_VERSION,
     Job,
     Rendered,
     fit_ppi,
@@ -62,13 +63,6 @@ def _cached(key: str, make: Callable[[], bytes]) -> bytes:
         while len(_CACHE) > CACHE_ENTRIES:
             _CACHE.popitem(last=False)
     return data
-
-
-def _vl_version() -> str:
-    """The Vega-Lite version vl-convert draws Altair's specs with."""
-    from altair.utils._importers import vl_version_for_vl_convert
-
-    return vl_version_for_vl_convert()
 
 
 _KEYS: dict[int, tuple[weakref.ref[alt.TopLevelMixin], str, str]] = {}
@@ -113,7 +107,7 @@ class Prefetch:
         text, key = _spec_key(chart)
         if _held_rendering(key, None, self.box, self.min_ppi) is not None:
             return
-        job = Job(text, _vl_version(), None, self.box, self.min_ppi)
+        job = Job(text, VL_VERSION, None, self.box, self.min_ppi)
         with _LOCK:
             if key not in _INFLIGHT:
                 _INFLIGHT[key] = _PREFETCH.submit(self._draw, job)
@@ -207,8 +201,7 @@ def render_charts(
         out.append(done)
         if done is None:
             todo.append(i)
-    version = _vl_version()
-    jobs = [Job(keyed[i][0], version, ppi, box, min_ppi) for i in todo]
+    jobs = [Job(keyed[i][0], VL_VERSION, ppi, box, min_ppi) for i in todo]
     for i, done in zip(todo, render_all(jobs), strict=True):
         _store_rendering(keyed[i][1], done)
         out[i] = done
@@ -246,9 +239,8 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> 
         import vl_convert as vlc  # loaded on first use: off the app's start-up path
 
         text, key = _spec_key(chart)
-        version = _vl_version()
         return _cached(
-            "pdf:" + key, lambda: vlc.vegalite_to_pdf(json.loads(text), vl_version=version)
+            "pdf:" + key, lambda: vlc.vegalite_to_pdf(json.loads(text), vl_version=VL_VERSION)
         )
     done = render_charts([chart], ppi=ppi if fmt == "png" else None)[0]
     return done.png if fmt == "png" and done.png is not None else done.svg

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import json
 import math
 import os
@@ -31,6 +32,45 @@ from typing import NamedTuple
 
 #: worker processes (the machines have 2 cores).
 RENDER_PROCESSES = 2
+#: the Vega-Lite version vl-convert compiles specs with: that of the pinned Altair's schema
+#: (``altair.utils._importers.vl_version_for_vl_convert``, checked by a test), held here so that
+#: workers can start before Altair is imported.
+VL_VERSION = "v6_4"
+#: a small chart each worker draws when it starts: the JavaScript engine, Vega-Lite and the
+#: rasteriser load then (about 0.7 s), while its caller is still pooling, not on the first chart.
+WARM_UP_SPEC = {
+    "data": {
+        "values": [
+            {"s": "A", "e": 0.2, "l": 0.1, "u": 0.3},
+            {"s": "B", "e": 0.4, "l": 0.2, "u": 0.6},
+        ]
+    },
+    "hconcat": [
+        {
+            "mark": {"type": "text", "limit": 40},
+            "encoding": {"y": {"field": "s", "type": "nominal"}, "text": {"field": "s"}},
+        },
+        {
+            "layer": [
+                {
+                    "mark": "rule",
+                    "encoding": {
+                        "y": {"field": "s", "type": "nominal"},
+                        "x": {"field": "l", "type": "quantitative"},
+                        "x2": {"field": "u"},
+                    },
+                },
+                {
+                    "mark": "square",
+                    "encoding": {
+                        "y": {"field": "s", "type": "nominal"},
+                        "x": {"field": "e", "type": "quantitative"},
+                    },
+                },
+            ]
+        },
+    ],
+}
 #: seconds a worker may take for one chart before it is taken for hung (a deck's forest: ~0.3 s).
 JOB_TIMEOUT_S = 120
 
@@ -133,6 +173,7 @@ class _Worker:
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc = proc
         self.lock = threading.Lock()
+        self.used = False
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -144,6 +185,7 @@ class _Worker:
             return [None] * len(jobs)
         out: list[Rendered | None] = []
         with self.lock:
+            self.used = True
             for job in jobs:
                 try:
                     stdin.write(_encode(job))
@@ -158,6 +200,10 @@ class _Worker:
         return out
 
     def close(self) -> None:
+        if not self.used:  # started early and never needed: no reason to wait for its warm-up
+            self.proc.kill()
+            self.proc.wait()
+            return
         try:
             if self.proc.stdin is not None:
                 self.proc.stdin.close()
@@ -279,7 +325,10 @@ def render_all(jobs: Sequence[Job], *, parallel: bool | None = None) -> list[Ren
 
 
 def _serve() -> None:
-    """Worker loop: one JSON job per stdin line → one JSON result per stdout line."""
+    """Worker loop: one JSON job per stdin line → one JSON result per stdout line (after
+    drawing :data:`WARM_UP_SPEC`)."""
+    with contextlib.suppress(Exception):  # a failing renderer reports on the first real job
+        render(Job(json.dumps(WARM_UP_SPEC), VL_VERSION, ppi=72))
     for line in sys.stdin.buffer:
         try:
             r = render(Job(**json.loads(line)))

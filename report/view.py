@@ -8,8 +8,9 @@ command line is the deck the page builds for the same settings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import altair as alt
@@ -88,7 +89,9 @@ class ExportView:
         serves.
     head_to_head : report.head_to_head.HeadToHead or None
         The randomised evidence and anchored indirect comparisons for the patient (the deck's
-        comparative slide, the networks ``reproduce.R`` refits).
+        comparative slide, the networks ``reproduce.R`` refits), made by ``make_head_to_head``
+        on first use: a deck asks for it only once its forest plots are with the render
+        workers, so they draw while it is computed.
     """
 
     evidence: tkidata.Evidence
@@ -112,7 +115,12 @@ class ExportView:
         (``tkidata.patient.tiers.tier_headline``)."""
         return tier_headline(self.evidence, tier, self.filters.histology)
 
-    head_to_head: HeadToHead | None = None
+    make_head_to_head: Callable[[], HeadToHead | None] = field(default=lambda: None, repr=False)
+
+    @cached_property
+    def head_to_head(self) -> HeadToHead | None:
+        """The randomised evidence for the patient (computed once, on first use)."""
+        return self.make_head_to_head()
 
 
 def compute_view(
@@ -163,7 +171,7 @@ def compute_view(
         compare=compare,
         hazard_ratios=tkidata.hazard_ratios(ev, f),
         arms=tiered_arms(ev, compare, summaries),
-        head_to_head=head_to_head(ev, f),
+        head_to_head=lambda: head_to_head(ev, f),
     )
 
 
@@ -181,11 +189,12 @@ def assemble_view(
     compare: pd.DataFrame,
     hazard_ratios: pd.DataFrame,
     arms: pd.DataFrame,
-    head_to_head: HeadToHead,
+    head_to_head: Callable[[], HeadToHead | None],
 ) -> ExportView:
     """An :class:`ExportView` from its computed parts; the fields derived from them (adverse
     events by drug and their tiers, user-supplied ids, the patient summary) are derived here,
-    for :func:`compute_view` and the Export page's cached twin (``ui.cache.export_view``)."""
+    for :func:`compute_view` and the Export page's cached twin (``ui.cache.export_view``).
+    ``head_to_head`` makes the randomised evidence when it is first asked for."""
     ae = {s.drug: s.adverse_events.table for s in summaries}
     return ExportView(
         evidence=ev,
@@ -203,7 +212,7 @@ def assemble_view(
         numbers=numbers,
         ae_tiers={s.drug: s.adverse_events.tier for s in summaries},
         arms=arms,
-        head_to_head=head_to_head,
+        make_head_to_head=head_to_head,
     )
 
 
@@ -258,8 +267,8 @@ def view_deck_content(view: ExportView, *, date: str, cumulative: bool = False) 
         tiers=result_tiers(view),
         ae_tiers={d: view.tier_words(t) for d, t in view.ae_tiers.items()},
         direct_only=view.direct_only,
-        head_to_head=view.head_to_head,
-        also_cited=summary_study_ids(view) + comparative_study_ids(view),
+        head_to_head=lambda: view.head_to_head,
+        also_cited=summary_study_ids(view),
         on_chart=prefetch,
         cumulative=cumulative,
     )
@@ -268,14 +277,6 @@ def view_deck_content(view: ExportView, *, date: str, cumulative: bool = False) 
 def result_tiers(view: ExportView) -> dict[tuple[str, str, int | None], str]:
     """(drug, outcome, timepoint) → the tier of each result named in one line."""
     return {(n.drug, n.outcome, n.timepoint): view.tier_words(n.tier) for n in view.numbers}
-
-
-def comparative_study_ids(view: ExportView) -> list[str]:
-    """The randomised trials behind the comparative slide (each trial's experimental arm: its
-    control arm is reported in the same publication)."""
-    if view.head_to_head is None:
-        return []
-    return list(dict.fromkeys(view.head_to_head.evidence.rows["study_id"]))
 
 
 def summary_study_ids(view: ExportView) -> list[str]:

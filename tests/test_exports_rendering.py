@@ -29,6 +29,18 @@ def _jobs(n: int) -> list[rendering.Job]:
     return out
 
 
+def test_the_vega_lite_version_is_altairs() -> None:
+    """Workers start before Altair is imported, with the version held in report.rendering."""
+    assert vl_version_for_vl_convert() == rendering.VL_VERSION
+
+
+def test_a_worker_draws_its_warm_up_chart() -> None:
+    done = rendering.render(
+        rendering.Job(json.dumps(rendering.WARM_UP_SPEC), rendering.VL_VERSION, ppi=72)
+    )
+    assert done.svg.startswith(b"<svg") and done.png is not None and png_size(done.png)[0] > 0
+
+
 @pytest.fixture
 def fresh_workers():
     rendering._stop()

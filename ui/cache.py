@@ -381,7 +381,7 @@ def export_view(
         compare=tiered_table(f, m, direct_only),
         hazard_ratios=hazard_ratio_table(f),
         arms=patient_arms(f, m, direct_only),
-        head_to_head=head_to_head(f),
+        head_to_head=lambda: head_to_head(f),
     )
 
 
