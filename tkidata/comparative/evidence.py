@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from tkidata.patient.filters import Filters, line_contains, setting_reasons
-from tkidata.patient.selection import enrolled_reason, evidence_memo
+from tkidata.patient.selection import Row, arm_record, enrolled_reason, evidence_memo
 from tkidata.store.loader import Evidence
 from tkidata.wording import (
     NO_RANDOMISED_TRIAL,
@@ -96,7 +96,7 @@ class RandomisedEvidence:
     drugs: pd.DataFrame
 
 
-def tier_of(arm: pd.Series, population: str, histology: str, ev: Evidence) -> str | None:
+def tier_of(arm: Row, population: str, histology: str, ev: Evidence) -> str | None:
     """The tier of one comparison row for the patient's histology (None: it does not apply)."""
     pop_group = ev.vocab.histology_group(population) if population not in ("all",) else None
     is_group = population in ("sts", "bone")
@@ -126,7 +126,7 @@ def tier_of(arm: pd.Series, population: str, histology: str, ev: Evidence) -> st
     return None
 
 
-def _population_text(population: str, arm: pd.Series, sub: object) -> str:
+def _population_text(population: str, arm: Row, sub: object) -> str:
     """The population of a row in running text: "osteosarcoma", "soft tissue sarcoma"."""
     code = arm["histology_group"] if population == "all" else population
     text = population_label(code).lower()
@@ -137,12 +137,11 @@ def _population_text(population: str, arm: pd.Series, sub: object) -> str:
 def candidate_rows(ev: Evidence, f: Filters) -> pd.DataFrame:
     """Every preferred comparison row that applies to the patient, with its tier (unreduced)."""
     comp = ev.comparisons
-    studies = ev.studies.set_index("study_id")
     records = []
     arm_filters = f.replace(regimen="any", design="all")
     for row in comp[comp["preferred"].astype(bool)].itertuples(index=False):
-        arm = studies.loc[row.study_id]
-        if arm["drug"] not in ev.vocab.tki_drugs or setting_reasons(arm.to_dict(), arm_filters):
+        arm = arm_record(ev, row.study_id)  # validated: every comparison names a known arm
+        if arm["drug"] not in ev.vocab.tki_drugs or setting_reasons(arm, arm_filters):
             continue
         tier = tier_of(arm, str(row.population), f.histology, ev)
         if tier is None:
@@ -250,8 +249,7 @@ def _randomised_evidence(ev: Evidence, f: Filters) -> RandomisedEvidence:
         .drop(columns=["_d", "_t"])
         .reset_index(drop=True)
     )
-    studies = ev.studies.set_index("study_id")
-    any_trial = {studies.at[s, "drug"] for s in ev.comparisons["study_id"]}
+    any_trial = {arm_record(ev, s)["drug"] for s in ev.comparisons["study_id"]}
     drugs = []
     for drug in ev.vocab.tki_drugs:
         mine = rows[rows["drug"] == drug]
