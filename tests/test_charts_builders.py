@@ -518,3 +518,12 @@ def test_altair_copy_without_unset_properties_gives_the_same_specs(pool, monkeyp
     fast = specs()
     monkeypatch.setattr(schemapi, "_deep_copy", altair_copy.STOCK_COPY)
     assert specs() == fast
+
+
+def test_value_axis_labels_sit_on_their_ticks() -> None:
+    """The last label of a narrow forest plot's axis ran into the one before ("40%50%"): every
+    value axis centres its labels on their ticks."""
+    from report.charts.style import value_axis
+
+    for months in (False, True):
+        assert value_axis(months, "x").to_dict()["labelFlush"] is False
