@@ -69,19 +69,23 @@ def _logliks(
     log-likelihood; the likelihood is even in τ, so points at τ < 0 mirror those at |τ|.
 
     The mode solves ``τ(x − n·expit(μ + τu)) = u``, whose left side lies between ``τ(x − n)``
-    and ``τx``: the root is bracketed there, and a Newton step that leaves the bracket (plain
-    Newton can cycle for large τ) is replaced by bisection."""
+    and ``τx``: the root is bracketed there, and Newton's step is replaced by bisection when it
+    would leave the bracket, or when the last step did not shrink the gradient (plain Newton can
+    cycle for large τ, from one side of the mode to the other)."""
     expit = special().expit
     m, t = mu[:, None], tau[:, None]
     lo, hi = np.minimum(t * (x - n), t * x), np.maximum(t * (x - n), t * x)
     u = np.clip(u, lo, hi)
+    last = np.full_like(u, np.inf)  # |gradient| at the point before
     for _ in range(200):
         p = expit(m + t * u)
         grad = t * (x - n * p) - u  # decreasing in u
         lo, hi = np.where(grad > 0, u, lo), np.where(grad < 0, u, hi)
-        new = u - grad / (-(t**2) * n * p * (1 - p) - 1.0)
-        new = np.where((new < lo) | (new > hi), 0.5 * (lo + hi), new)
-        step, u = new - u, new
+        step = grad / (t**2 * n * p * (1 - p) + 1.0)  # Newton: u + step
+        stalled = (np.abs(grad) >= last) & (np.abs(step) >= MODE_TOL)
+        bisect = (u + step < lo) | (u + step > hi) | stalled
+        new = np.where(bisect, 0.5 * (lo + hi), u + step)
+        last, step, u = np.abs(grad), new - u, new
         if np.abs(step).max() < MODE_TOL:
             break
     p = expit(m + t * u)
