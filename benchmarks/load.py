@@ -60,7 +60,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -495,12 +495,15 @@ async def read(
     explore: bool,
     sessions: dict[int, Session],
     start_delay: float = 0.0,
+    cookie: str = "",
 ) -> None:
     """One reader: open the app (an exploring reader: at a random patient's link), then act
-    every 1-5 s until ``until`` (monotonic seconds). Every rerun counts, the first one too."""
+    every 1-5 s until ``until`` (monotonic seconds). Every rerun counts, the first one too.
+    ``cookie``: the balancer's affinity cookie the reader's browser already holds."""
     rng = random.Random(seed)
     await asyncio.sleep(start_delay)
     session = Session(url, timeout, random_patient(rng) if explore else "")
+    session.cookie = cookie
     sessions[seed] = session
 
     def failed(message: str, slow: bool = False) -> None:
@@ -577,6 +580,24 @@ async def _kill(target: Target, stats: Stats, sessions: dict[int, Session], afte
             return
 
 
+def spread_cookies(url: str, per_replica: int, replicas: int, timeout: float = 30.0) -> list[str]:
+    """Affinity cookies taking ``per_replica`` browsers to each of ``replicas`` replicas, in
+    turn (the balancer gives a new browser a random key, so a few readers can all land on one
+    replica): new keys are asked for until each replica has its share."""
+    by_replica: dict[str, list[str]] = {}
+    for _ in range(50 * per_replica * replicas):
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=timeout) as resp:
+            resp.read()
+            replica = resp.headers.get("X-TKI-Replica", "")
+            keys = [SimpleCookie(h).get(COOKIE) for h in resp.headers.get_all("Set-Cookie") or []]
+        key = next((k.value for k in keys if k is not None), None)
+        if key is not None and len(by_replica.setdefault(replica, [])) < per_replica:
+            by_replica[replica].append(key)
+        if len(by_replica) == replicas and all(len(v) == per_replica for v in by_replica.values()):
+            return [c for pair in zip(*by_replica.values(), strict=True) for c in pair]
+    raise RuntimeError(f"the balancer sent no {per_replica} new browsers to each replica")
+
+
 async def phase(
     target: Target,
     sessions: int,
@@ -587,15 +608,29 @@ async def phase(
     memory: Memory,
     kill_after: float | None = None,
     ramp: float = 3.0,
+    cookies: Sequence[str] = (),
 ) -> Stats:
     """``sessions`` readers for ``duration`` s, arriving evenly over ``ramp`` s (at most a tenth
-    of the duration); with ``kill_after``, a replica is killed that many seconds in."""
+    of the duration); with ``kill_after``, a replica is killed that many seconds in.
+    ``cookies``: the balancer's affinity cookies of the first readers' browsers
+    (:func:`spread_cookies`); the others get one on their first request."""
     stats = Stats()
     until = time.monotonic() + duration
     stagger = min(ramp, duration / 10)
     live: dict[int, Session] = {}
+    given = list(cookies) + [""] * max(0, sessions - len(cookies))
     readers = [
-        read(target.url, seed + i, until, stats, timeout, explore, live, stagger * i / sessions)
+        read(
+            target.url,
+            seed + i,
+            until,
+            stats,
+            timeout,
+            explore,
+            live,
+            stagger * i / sessions,
+            cookie=given[i],
+        )
         for i in range(sessions)
     ]
     tasks = [asyncio.ensure_future(r) for r in readers]

@@ -61,6 +61,9 @@ def test_a_killed_replica_is_restarted_and_its_readers_move(load: ModuleType, tm
     run_dir = tmp_path / "serve"
     with load.Balancer(2, run_dir) as balancer:
         assert len(balancer.replicas()) == 2
+        # two readers' browsers per replica (random keys put all four on one replica in one
+        # run of eight: then no reader was left to see the other replica carry on)
+        cookies = load.spread_cookies(balancer.url, SESSIONS // 2, 2)
         # its own thread: Playwright's sync API keeps an event loop running in this one once
         # another browser test of the session has started it
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -75,6 +78,7 @@ def test_a_killed_replica_is_restarted_and_its_readers_move(load: ModuleType, tm
                     explore=True,
                     memory=load.Memory(),
                     kill_after=KILL_AFTER_S,
+                    cookies=cookies,
                 ),
             ).result()
         status = balancer.status()
