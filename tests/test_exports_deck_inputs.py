@@ -434,37 +434,36 @@ def test_exported_citations_and_labels_say_what_is_unknown_in_clinical_words(ev)
     assert esmo and esmo[0].startswith("Authors not available. Efficacy and safety of apatinib")
 
 
-def test_every_slide_chart_is_handed_on_before_the_randomised_evidence_is_made(ev) -> None:
+def test_every_slide_chart_is_handed_on_before_the_randomised_evidence_is_made(
+    ev, monkeypatch
+) -> None:
     """The render workers get every chart (efficacy panels, forests) before the deck makes the
     randomised evidence (its slowest part), so they draw while it is computed; the trials it
     cites still join the references."""
-    from report import deck_inputs
+    from dataclasses import replace
+
+    import report.figures
     from report.deck import ChartSlide
     from report.head_to_head import head_to_head
 
-    view = compute_view(ev, Filters(), Method.preset("reference"), forest_drugs=FOREST_DRUGS)
     handed: list[object] = []
     seen_when_made: list[int] = []
+
+    class Handed:  # stands in for report.figures.Prefetch: records what the deck hands on
+        def __init__(self, **_: object) -> None:
+            pass
+
+        def __call__(self, chart: object) -> None:
+            handed.append(chart)
 
     def make():
         seen_when_made.append(len(handed))
         return head_to_head(ev, view.filters)
 
-    content = view_deck_content(view, date="2026-01-02")
+    monkeypatch.setattr(report.figures, "Prefetch", Handed)
+    view = compute_view(ev, Filters(), Method.preset("reference"), forest_drugs=FOREST_DRUGS)
+    content = view_deck_content(replace(view, make_head_to_head=make), date="2026-01-02")
     charts = [s.chart for s in content.slides if isinstance(s, ChartSlide)]
-    lazy = deck_inputs.build_deck_content(
-        studies=ev.studies,
-        data_version="test",
-        filters=view.filters,
-        method=view.method,
-        compare=view.compare,
-        ae_by_drug=view.ae_by_drug,
-        results=view.results,
-        forest_drugs=view.forest_drugs,
-        date="2026-01-02",
-        head_to_head=make,
-        on_chart=handed.append,
-    )
-    assert seen_when_made == [len(charts)] and len(handed) == len(charts)
+    assert seen_when_made == [len(charts)] and handed == charts
     trials = set(head_to_head(ev, view.filters).evidence.rows["study_id"])
-    assert trials and trials <= {i for c in lazy.citations for i in c.study_id.split(";")}
+    assert trials and trials <= {i for c in content.citations for i in c.study_id.split(";")}
