@@ -310,12 +310,12 @@ class Session:
     query string the app writes, sending it back with every rerun.
     """
 
-    def __init__(self, url: str, timeout: float, query: str = "") -> None:
+    def __init__(self, url: str, timeout: float, query: str = "", cookie: str = "") -> None:
         self.url = url
         self.ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
         self.timeout = timeout
         self.query = query
-        self.cookie = ""
+        self.cookie = cookie  # the balancer's affinity key, once the browser holds one
         self.replica = urllib.parse.urlsplit(url).netloc
         self.pages: dict[str, str] = {}  # url path -> page_script_hash
         self.page_hash = ""
@@ -502,8 +502,7 @@ async def read(
     ``cookie``: the balancer's affinity cookie the reader's browser already holds."""
     rng = random.Random(seed)
     await asyncio.sleep(start_delay)
-    session = Session(url, timeout, random_patient(rng) if explore else "")
-    session.cookie = cookie
+    session = Session(url, timeout, random_patient(rng) if explore else "", cookie)
     sessions[seed] = session
 
     def failed(message: str, slow: bool = False) -> None:
