@@ -31,6 +31,7 @@ from report.rendering import (
     render_all,
     render_one,
     spare_core,
+    vl_convert,
 )
 
 if TYPE_CHECKING:  # Altair loads with the first chart (the app's first screen draws none)
@@ -236,11 +237,10 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, *, ppi: int = PRINT_PPI) -> 
     if fmt == "png" and ppi < 1:
         raise ValueError(f"ppi={ppi!r}: expected a positive number of pixels per inch")
     if fmt == "pdf":
-        import vl_convert as vlc  # loaded on first use: off the app's start-up path
-
         text, key = _spec_key(chart)
         return _cached(
-            "pdf:" + key, lambda: vlc.vegalite_to_pdf(json.loads(text), vl_version=VL_VERSION)
+            "pdf:" + key,
+            lambda: vl_convert().vegalite_to_pdf(json.loads(text), vl_version=VL_VERSION),
         )
     done = render_charts([chart], ppi=ppi if fmt == "png" else None)[0]
     return done.png if fmt == "png" and done.png is not None else done.svg

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -107,3 +110,43 @@ def test_spare_core_falls_back_to_the_load_average(monkeypatch: pytest.MonkeyPat
     _stat_readings(monkeypatch, None)
     monkeypatch.setattr(rendering.os, "getloadavg", lambda: (0.2, 1.0, 1.0))
     assert rendering.spare_core()
+
+
+def test_the_font_database_leaves_the_environment_as_it_was(monkeypatch) -> None:
+    monkeypatch.setenv("FONTCONFIG_FILE", "/somewhere/else.conf")
+    rendering._vl_convert.cache_clear()
+    rendering.vl_convert()
+    assert rendering.FONTS_CONF.is_file()
+    assert os.environ["FONTCONFIG_FILE"] == "/somewhere/else.conf"
+
+
+_DRAW_TEXT = """
+import json
+from report import rendering
+rendering.render(rendering.Job(json.dumps(rendering.WARM_UP_SPEC), rendering.VL_VERSION, ppi=72))
+"""
+
+
+def test_drawing_text_opens_no_font_file(tmp_path) -> None:
+    """The house font is the copy vl-convert holds in memory: the system's Liberation Sans file,
+    which vl-convert's font database opens and maps again for every glyph, is never opened
+    (a deck's figures spent ~3 s of kernel time on it)."""
+    strace = shutil.which("strace")
+    if strace is None:
+        if os.environ.get("CI"):
+            pytest.fail("strace is missing on CI (.ci/run installs it)")
+        pytest.skip("strace is not installed: cannot watch which files are opened")
+    if not list(Path("/usr/share/fonts").rglob("LiberationSans-Regular.ttf")):
+        pytest.skip("no system Liberation Sans: nothing to tell apart from vl-convert's copy")
+    log = tmp_path / "opens.txt"
+    trace = [strace, "-f", "-e", "trace=openat", "-o", str(log)]
+    if subprocess.run([*trace, "true"], capture_output=True).returncode != 0:
+        pytest.skip("strace cannot trace here (ptrace is not permitted)")
+    subprocess.run(
+        [*trace, sys.executable, "-c", _DRAW_TEXT],
+        check=True,
+        cwd=Path(rendering.__file__).resolve().parent.parent,
+        capture_output=True,
+    )
+    opened = [line for line in log.read_text().splitlines() if "/fonts/" in line]
+    assert not [line for line in opened if "Liberation" in line], opened[:5]
