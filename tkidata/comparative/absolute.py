@@ -24,6 +24,7 @@ from tkidata.comparative.evidence import (
 from tkidata.comparative.indirect import Z95
 from tkidata.comparative.transitivity import arm_median
 from tkidata.patient.filters import Filters, setting_reasons
+from tkidata.patient.selection import evidence_memo
 from tkidata.store.loader import Evidence
 from tkidata.wording import (
     comparison_label,
@@ -96,11 +97,20 @@ def modelled_survival(months: float, median_control: float, hr: float) -> tuple[
     return s_control, s_control**hr
 
 
-def _rates(ev: Evidence, study: str, population: str, subgroup: object) -> pd.DataFrame:
+def _study_rates(ev: Evidence, study: str) -> pd.DataFrame:
+    """An arm's PFS-rate rows (kept per evidence: an arm is read for several trials)."""
     oc = ev.outcomes
-    mine = oc[
-        (oc["study_id"] == study) & (oc["outcome"] == "pfs_rate") & (oc["population"] == population)
-    ]
+    return evidence_memo(
+        ev,
+        "pfs_rates",
+        study,
+        lambda: oc[(oc["study_id"] == study) & (oc["outcome"] == "pfs_rate")],
+    )
+
+
+def _rates(ev: Evidence, study: str, population: str, subgroup: object) -> pd.DataFrame:
+    mine = _study_rates(ev, study)
+    mine = mine[mine["population"] == population]
     same = mine["subgroup_line"].isna() if pd.isna(subgroup) else mine["subgroup_line"] == subgroup
     return mine[same & mine["assessment"].isin(["km", "week"])]
 

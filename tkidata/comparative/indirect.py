@@ -20,6 +20,7 @@ import pandas as pd
 from core.network import NetworkResult, network_components, network_meta
 from tkidata.comparative.evidence import RandomisedEvidence, randomised_evidence
 from tkidata.patient.filters import Filters
+from tkidata.patient.selection import arm_record
 from tkidata.store.loader import Evidence
 from tkidata.wording import (
     NOT_CONNECTED,
@@ -413,7 +414,12 @@ def histology_matched(
     else:
         subtypes = sorted(set(ev.comparisons["population"]) & codes)
     records: list[dict[str, object]] = []
+    comp = ev.comparisons
+    comp = comp[comp["preferred"].astype(bool) & (comp["outcome"] == outcome)]
     for code in subtypes:
+        arms = comp.loc[comp["population"] == code, "study_id"]
+        if len({arm_record(ev, s)["drug"] for s in arms} & set(ev.vocab.tki_drugs)) < 2:
+            continue  # a subtype's direct rows are its own: fewer than two drugs, no pair
         sub = f.replace(histology=code)
         found = randomised_evidence(ev, sub)
         direct = found.rows[found.rows["tier"] == "direct"].reset_index(drop=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from tkidata.patient.selection import evidence_memo
 from tkidata.store.codes import ROB_DOMAINS
 from tkidata.store.rob_rules import (
     DOMAINS,
@@ -46,7 +47,7 @@ def _rows_for(ev: Evidence, trial: str) -> pd.DataFrame:
     table = ev.risk_of_bias
     if table.empty:
         return table
-    names = trial_names(ev.studies)
+    names = evidence_memo(ev, "trial_names", None, lambda: trial_names(ev.studies))
     arms = names.get(trial, frozenset())
     same = {name for name, ids in names.items() if ids & arms} | {trial}
     return table[table["trial"].isin(same)]

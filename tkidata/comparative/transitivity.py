@@ -14,6 +14,7 @@ import pandas as pd
 
 from tkidata.comparative.evidence import RandomisedEvidence, randomised_evidence
 from tkidata.patient.filters import Filters
+from tkidata.patient.selection import evidence_memo, outcome_records
 from tkidata.store.loader import Evidence
 from tkidata.store.validate import split_list
 from tkidata.wording import (
@@ -49,15 +50,16 @@ BASELINE_RATIO = 1.5
 def arm_median(ev: Evidence, study: str, population: str, subgroup: object) -> float:
     """An arm's median PFS for the row's population and line subgroup (its whole arm as
     fallback); NaN when not stated."""
-    oc = ev.outcomes
-    mine = oc[(oc["study_id"] == study) & (oc["outcome"] == "pfs_median")]
-    same_line = (
-        mine["subgroup_line"].isna() if pd.isna(subgroup) else mine["subgroup_line"] == subgroup
-    )
+    whole = pd.isna(subgroup)
+    mine = [
+        r
+        for r in outcome_records(ev, study, "pfs_median")
+        if (pd.isna(r["subgroup_line"]) if whole else r["subgroup_line"] == subgroup)
+    ]
     for pop in (population, "all", "sts", "bone"):
-        hit = mine[(mine["population"] == pop) & same_line]
-        if not hit.empty and pd.notna(hit["estimate"].iloc[0]):
-            return float(hit["estimate"].iloc[0])
+        hit = [r for r in mine if r["population"] == pop]
+        if hit and pd.notna(hit[0]["estimate"]):
+            return float(hit[0]["estimate"])
     return float("nan")
 
 
@@ -91,6 +93,12 @@ def transitivity_table(
         ``differences`` in words (``;``-separated), empty when none was found.
     """
     re = evidence if evidence is not None else randomised_evidence(ev, f)
+    if re is randomised_evidence(ev, f):  # the patient's own: made once per evidence and patient
+        return evidence_memo(ev, "transitivity_table", f, lambda: _transitivity_table(ev, f, re))
+    return _transitivity_table(ev, f, re)
+
+
+def _transitivity_table(ev: Evidence, f: Filters, re: RandomisedEvidence) -> pd.DataFrame:
     rows = re.rows[re.rows["outcome"] == "hr_pfs"].drop_duplicates("trial")
     studies = ev.studies.set_index("study_id")
     codes = set(ev.vocab.histology["code"])

@@ -50,14 +50,14 @@ def trial_names(studies: pd.DataFrame) -> dict[str, frozenset[str]]:
     A trial is named by its ``trial`` acronym (``PALETTE``) and by each registration of its
     arms (``NCT00753688``); an arm with neither has no name here. Only ``rct_arm`` rows count.
     """
-    rct = studies[studies["design"] == "rct_arm"]
+    rct = studies.loc[studies["design"] == "rct_arm", ["study_id", "trial", "registration"]]
     names: dict[str, set[str]] = {}
-    for _, row in rct.iterrows():
-        keys = [row["trial"]] if isinstance(row["trial"], str) else []
-        if isinstance(row["registration"], str):
-            keys += [r for r in row["registration"].split(";") if r]
+    for study_id, trial, registration in rct.itertuples(index=False):
+        keys = [trial] if isinstance(trial, str) else []
+        if isinstance(registration, str):
+            keys += [r for r in registration.split(";") if r]
         for key in keys:
-            names.setdefault(key, set()).add(str(row["study_id"]))
+            names.setdefault(key, set()).add(str(study_id))
     return {key: frozenset(ids) for key, ids in names.items()}
 
 
