@@ -32,8 +32,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import NamedTuple
 
-#: worker processes (the machines have 2 cores).
+#: worker processes drawing charts that are all ready at once (the machines have 2 cores).
 RENDER_PROCESSES = 2
+#: worker processes a tumour-board deck starts: its process builds the slide charts one after
+#: the other and hands each on as it is built, so one worker keeps up, drawing each chart while
+#: the next is built, on the other core. A second worker only took processor time from the
+#: building process, and loading its renderer cost 0.7 s of it: ``python -m report deck``
+#: took 7.3–8.1 s with two, 6.8–7.4 s with one (idle 2-core machine, alternating runs).
+DECK_PROCESSES = 1
 #: the Vega-Lite version vl-convert compiles specs with: that of the pinned Altair's schema
 #: (``altair.utils._importers.vl_version_for_vl_convert``, checked by a test), held here so that
 #: workers can start before Altair is imported.
@@ -249,11 +255,11 @@ class _Worker:
             self.proc.wait()
 
 
-def _workers() -> list[_Worker]:
-    """The running workers, started (or restarted) up to :data:`RENDER_PROCESSES`."""
+def _workers(wanted: int = RENDER_PROCESSES) -> list[_Worker]:
+    """Every running worker, after starting (or restarting) workers until ``wanted`` run."""
     with _LOCK:
         _WORKERS[:] = [w for w in _WORKERS if w.alive()]
-        while len(_WORKERS) < RENDER_PROCESSES:
+        while len(_WORKERS) < wanted:
             proc = _start()
             if proc is None:
                 break
@@ -261,9 +267,9 @@ def _workers() -> list[_Worker]:
         return list(_WORKERS)
 
 
-def warm_up() -> None:
-    """Start the worker processes now (they load vl-convert while the caller works)."""
-    _workers()
+def warm_up(processes: int = RENDER_PROCESSES) -> None:
+    """Start ``processes`` workers now (they load vl-convert while the caller works)."""
+    _workers(processes)
 
 
 @atexit.register
@@ -325,8 +331,9 @@ def spare_core() -> bool:
 
 
 def render_one(job: Job) -> Rendered:
-    """Draw one job in an idle render worker (in this process when no worker runs)."""
-    workers = _workers()
+    """Draw one job in an idle render worker, starting one when none runs (in this process
+    when none can start)."""
+    workers = _workers(1)
     if not workers:
         return render(job)
     worker = min(workers, key=lambda w: w.lock.locked())  # an idle one when there is one
@@ -337,6 +344,8 @@ def render_one(job: Job) -> Rendered:
 def render_all(jobs: Sequence[Job], *, parallel: bool | None = None) -> list[Rendered]:
     """Draw jobs in order: in :data:`RENDER_PROCESSES` workers when there are several and
     ``parallel`` (default: :func:`spare_core`), else one after the other in this process."""
+    if not jobs:
+        return []
     use = spare_core() if parallel is None else parallel
     workers = _workers() if len(jobs) > 1 and use else []
     if not workers:

@@ -237,15 +237,16 @@ def population_labels(ev: tkidata.Evidence) -> dict[str, str]:
 def view_deck_content(view: ExportView, *, date: str, cumulative: bool = False) -> DeckContent:
     """The tumour-board deck's content for a view (the Export page and the CLI call this).
 
-    Starts the render workers first, so they load while the slide charts are built, and hands
-    them each chart as it is built (when a core is idle), so they draw while the rest is built.
+    Starts a render worker first (:data:`report.rendering.DECK_PROCESSES`), so that it loads
+    while the slide charts are built, and hands it each chart as it is built (when a core is
+    idle), so that it draws while the rest is built.
     ``cumulative=True`` adds each forest plot's cumulative meta-analysis (by publication year).
     """
     from report.deck import CONTENT_H_IN, CONTENT_W_IN, MIN_PPI  # python-pptx: loaded on use
     from report.deck_inputs import build_deck_content
     from report.figures import Prefetch
 
-    rendering.warm_up()
+    rendering.warm_up(rendering.DECK_PROCESSES)
     prefetch = Prefetch(box=(CONTENT_W_IN, CONTENT_H_IN), min_ppi=MIN_PPI)
     ev = view.evidence
     return build_deck_content(

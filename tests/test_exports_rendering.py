@@ -150,3 +150,21 @@ def test_drawing_text_opens_no_font_file(tmp_path) -> None:
     )
     opened = [line for line in log.read_text().splitlines() if "/fonts/" in line]
     assert not [line for line in opened if "Liberation" in line], opened[:5]
+
+
+def test_a_deck_starts_one_worker_and_a_batch_of_charts_two(fresh_workers) -> None:
+    """A deck hands on its charts one by one (one worker keeps up: DECK_PROCESSES); charts
+    ready all at once are shared between RENDER_PROCESSES workers."""
+    rendering.warm_up(rendering.DECK_PROCESSES)
+    assert len(rendering._WORKERS) == rendering.DECK_PROCESSES == 1
+    jobs = _jobs(3)
+    assert rendering.render_one(jobs[0]).png is not None
+    assert len(rendering._WORKERS) == 1  # a single chart starts no second worker
+    assert len(rendering.render_all(jobs, parallel=True)) == 3
+    assert len(rendering._WORKERS) == rendering.RENDER_PROCESSES
+
+
+def test_no_chart_to_draw_asks_nothing(fresh_workers, monkeypatch) -> None:
+    monkeypatch.setattr(rendering, "spare_core", lambda: pytest.fail("watched the processor"))
+    assert rendering.render_all([]) == []
+    assert rendering._WORKERS == []
