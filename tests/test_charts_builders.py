@@ -527,3 +527,30 @@ def test_value_axis_labels_sit_on_their_ticks() -> None:
 
     for months in (False, True):
         assert value_axis(months, "x").to_dict()["labelFlush"] is False
+
+
+def test_altair_copy_gives_the_same_specs_for_every_slide_chart(monkeypatch) -> None:
+    """The copy fills in its object instead of calling the class (which, for a layered or
+    concatenated chart, moves data, parameters and sizes up again): every chart of a deck with
+    its cumulative forests has the same spec with either copy."""
+    from altair.utils import schemapi
+
+    import tkidata
+    from report.charts import altair_copy
+    from report.deck import ChartSlide
+    from report.view import compute_view, view_deck_content
+
+    ev = tkidata.load()
+
+    def specs(copy: object) -> list[str]:
+        monkeypatch.setattr(schemapi, "_deep_copy", copy)
+        view = compute_view(
+            ev, tkidata.Filters(histology="lms", line="second"), tkidata.Method.preset("meta")
+        )
+        content = view_deck_content(view, date="2026-01-02", cumulative=True)
+        charts = [s.chart for s in content.slides if isinstance(s, ChartSlide)]
+        return [json.dumps(c.to_dict(validate=False), sort_keys=True) for c in charts]
+
+    fast = specs(altair_copy.deep_copy)
+    assert len(fast) >= 10
+    assert specs(altair_copy.STOCK_COPY) == fast
