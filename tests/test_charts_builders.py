@@ -554,3 +554,64 @@ def test_altair_copy_gives_the_same_specs_for_every_slide_chart(monkeypatch) -> 
     fast = specs(altair_copy.deep_copy)
     assert len(fast) >= 10
     assert specs(altair_copy.STOCK_COPY) == fast
+
+
+def test_chart_rows_are_altairs_for_every_column_type() -> None:
+    """report.charts.altair_data makes the rows Altair's own transformer makes."""
+    from altair.vegalite.data import default_data_transformer
+
+    from report.charts import altair_data
+
+    frame = pd.DataFrame(
+        {
+            "f": [1.5, np.nan, np.inf, -np.inf],
+            "i": np.array([1, 2, 3, 4], dtype="int64"),
+            "b": [True, False, True, False],
+            "s": pd.array(["a", None, "c", "d"], dtype="str"),
+            "I": pd.array([1, None, 3, 4], dtype="Int64"),
+            "B": pd.array([True, None, False, True], dtype="boolean"),
+            "o": [np.float64(2.5), None, np.array([1, 2]), float("nan")],
+            "m": ["x", np.int64(3), pd.NA, np.bool_(True)],
+        }
+    )
+    fast = altair_data.values(frame)
+    assert fast == default_data_transformer(frame)
+    assert json.dumps(fast) == json.dumps(default_data_transformer(frame))
+    assert [type(v) for v in fast["values"][0].values()] == [
+        float,
+        int,
+        bool,
+        str,
+        int,
+        bool,
+        float,
+        str,
+    ]
+    # a column of another type: the whole frame goes to Altair's transformer
+    dated = frame.assign(d=pd.to_datetime(["2020-01-01"] * 4))
+    assert altair_data.values(dated) == default_data_transformer(dated)
+    stamped = frame.assign(o=[pd.Timestamp("2020-01-01")] * 4)  # so does an object column of dates
+    assert altair_data._column(stamped["o"]) is None
+    assert alt.data_transformers.active == altair_data.NAME, "installed for the pinned Altair"
+
+
+def test_chart_rows_give_the_same_specs_for_every_slide_chart(monkeypatch) -> None:
+    import tkidata
+    from report.charts import altair_data
+    from report.deck import ChartSlide
+    from report.view import compute_view, view_deck_content
+
+    ev = tkidata.load()
+    view = compute_view(
+        ev, tkidata.Filters(histology="synovial", line="second"), tkidata.Method.preset("meta")
+    )
+    content = view_deck_content(view, date="2026-01-02", cumulative=True)
+    charts = [s.chart for s in content.slides if isinstance(s, ChartSlide)]
+
+    def specs() -> list[str]:
+        return [json.dumps(c.to_dict(validate=False), sort_keys=True) for c in charts]
+
+    fast = specs()
+    with alt.data_transformers.enable("default"):
+        assert specs() == fast
+    assert alt.data_transformers.active == altair_data.NAME

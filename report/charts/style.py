@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 from altair.utils.schemapi import disable_debug_mode
 
-from report.charts import altair_copy
+from report.charts import altair_copy, altair_data
 from report.colors import TKI_DRUGS, drug_label, drug_scale, drug_shape_scale
 
 # Altair's debug mode validates every schema object as it is constructed, a third of the time
@@ -14,6 +14,8 @@ from report.colors import TKI_DRUGS, drug_label, drug_scale, drug_shape_scale
 disable_debug_mode()
 # Altair's deep copies of charts visit every unset property: half of a chart's build time
 altair_copy.install()
+# Altair's data transformer converts a frame to rows through pandas: half of a spec's time
+altair_data.install()
 
 FONT = "Liberation Sans"
 #: text size (CSS px) of labels on screen.
