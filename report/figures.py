@@ -32,6 +32,7 @@ from report.rendering import (
     render_one,
     spare_core,
     vl_convert,
+    warm_up,
 )
 
 if TYPE_CHECKING:  # Altair loads with the first chart (the app's first screen draws none)
@@ -95,16 +96,26 @@ class Prefetch:
     Only when a core is idle (:func:`report.rendering.spare_core`, asked once, in the
     background): otherwise the charts are drawn later, in this process, by
     :func:`render_charts`. The spec of each chart is made here either way (once per chart).
+    The first chart handed on starts the workers up to
+    :data:`~report.rendering.RENDER_PROCESSES` (a deck starts one, which loads while its
+    process imports and pools: :data:`~report.rendering.DECK_PROCESSES`).
     """
 
     def __init__(self, *, box: tuple[float, float], min_ppi: int) -> None:
         self.box, self.min_ppi = box, min_ppi
         self._spare = _PREFETCH.submit(spare_core)
+        self._more_workers: Future[None] | None = None
+
+    def _start_workers(self) -> None:
+        if self._spare.result():
+            warm_up(RENDER_PROCESSES)
 
     def _draw(self, job: Job) -> Rendered | None:
         return render_one(job) if self._spare.result() else None
 
     def __call__(self, chart: alt.TopLevelMixin) -> None:
+        if self._more_workers is None:
+            self._more_workers = _PREFETCH.submit(self._start_workers)
         text, key = _spec_key(chart)
         if _held_rendering(key, None, self.box, self.min_ppi) is not None:
             return

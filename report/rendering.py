@@ -34,11 +34,12 @@ from typing import NamedTuple
 
 #: worker processes drawing charts that are all ready at once (the machines have 2 cores).
 RENDER_PROCESSES = 2
-#: worker processes a tumour-board deck starts: its process builds the slide charts one after
-#: the other and hands each on as it is built, so one worker keeps up, drawing each chart while
-#: the next is built, on the other core. A second worker only took processor time from the
-#: building process, and loading its renderer cost 0.7 s of it: ``python -m report deck``
-#: took 7.3–8.1 s with two, 6.8–7.4 s with one (idle 2-core machine, alternating runs).
+#: worker processes a tumour-board deck starts before it has a chart: one, which loads its
+#: renderer (about 0.7 s) on the other core while the deck's process imports and pools; the
+#: second starts with the first chart handed on (``report.figures.Prefetch``). Measured on an
+#: idle 2-core machine, five alternating runs of ``python -m report deck``: 6.2–6.8 s (median
+#: 6.7) with one worker only, 6.5–6.9 s with two from the start (their loading took processor
+#: time from the imports), 5.7–6.6 s (median 6.3) thus.
 DECK_PROCESSES = 1
 #: the Vega-Lite version vl-convert compiles specs with: that of the pinned Altair's schema
 #: (``altair.utils._importers.vl_version_for_vl_convert``, checked by a test), held here so that

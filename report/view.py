@@ -238,8 +238,9 @@ def view_deck_content(view: ExportView, *, date: str, cumulative: bool = False) 
     """The tumour-board deck's content for a view (the Export page and the CLI call this).
 
     Starts a render worker first (:data:`report.rendering.DECK_PROCESSES`), so that it loads
-    while the slide charts are built, and hands it each chart as it is built (when a core is
-    idle), so that it draws while the rest is built.
+    while the slide charts are made, and hands each chart on as it is built (when a core is
+    idle: the second worker starts with the first chart), so that they draw while the rest is
+    built.
     ``cumulative=True`` adds each forest plot's cumulative meta-analysis (by publication year).
     """
     from report.deck import CONTENT_H_IN, CONTENT_W_IN, MIN_PPI  # python-pptx: loaded on use

@@ -121,3 +121,24 @@ def test_prefetched_charts_are_the_ones_render_charts_returns(
     assert figures._INFLIGHT == {}
     assert [(d.svg, d.ppi) for d in drawn] == [(e.svg, e.ppi) for e in expected]
     assert all(d.png is not None and d.png[:8] == b"\x89PNG\r\n\x1a\n" for d in drawn)
+
+
+@pytest.mark.parametrize("spare", [True, False])
+def test_the_first_chart_handed_on_starts_the_second_worker(
+    spare: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deck starts one worker (DECK_PROCESSES) before it has a chart; the first chart it
+    hands on starts the others, when a core is idle."""
+    from report import figures, rendering
+
+    monkeypatch.setattr(figures, "spare_core", lambda: spare)
+    rendering._stop()
+    rendering.warm_up(rendering.DECK_PROCESSES)
+    prefetch = figures.Prefetch(box=(8.0, 5.0), min_ppi=150)
+    assert len(rendering._WORKERS) == rendering.DECK_PROCESSES
+    prefetch(_bars(f"First handed on {spare}"))
+    prefetch._more_workers.result()
+    figures.render_charts([_bars(f"First handed on {spare}")], box=(8.0, 5.0), min_ppi=150)
+    wanted = rendering.RENDER_PROCESSES if spare else rendering.DECK_PROCESSES
+    assert len(rendering._WORKERS) == wanted
+    rendering._stop()
