@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import tkidata
 from tkidata.analyses.method import PRESETS
+from tkidata.store.vocab import histology_rows
 from tkidata.wording import (
     AGE_LABELS,
     LINE_LABELS,
@@ -75,7 +76,7 @@ class Param:
 
 
 def _histology_param() -> Param:
-    vocab = tkidata.load_vocab()
+    rows = histology_rows()  # the histology file alone, at import time
     group_words = {"sts": "Soft tissue", "bone": "Bone"}
     labels = {
         "all": "All histologies",
@@ -84,10 +85,10 @@ def _histology_param() -> Param:
     }
     codes = []
     for group in ("sts", "bone"):
-        sub = vocab.histology[vocab.histology["group"] == group]
-        for code, label in zip(sub["code"], sub["label"], strict=True):
-            codes.append(code)
-            labels[code] = f"{group_words[group]} · {label}"
+        for row in rows:
+            if row.get("group") == group:
+                codes.append(row["code"])
+                labels[row["code"]] = f"{group_words[group]} · {row['label']}"
     return Param(
         "histology",
         "Histology",

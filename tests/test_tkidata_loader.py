@@ -218,3 +218,12 @@ def test_an_edit_is_validated_afresh_and_bad_data_is_never_kept(
         with pytest.raises(DataValidationError, match=r"outcomes\.csv"):
             tkidata.load(data)
     assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1
+
+
+def test_the_histology_file_read_alone_is_the_checked_vocabulary() -> None:
+    """Menus and labels made at import time read histology.csv alone (a millisecond); they
+    hold the same codes, labels and groups, in the same order, as the checked vocabulary."""
+    from tkidata.store.vocab import histology_rows, load_vocab
+
+    checked = load_vocab().histology[["code", "label", "group"]].to_dict("records")
+    assert [{k: r[k] for k in ("code", "label", "group")} for r in histology_rows()] == checked

@@ -234,14 +234,10 @@ def preset_label(preset: Any, *, short: bool = False) -> str:
 
 @lru_cache(maxsize=1)
 def _subtype_labels() -> dict[str, str]:
-    """Subtype code → label from the shipped ``histology.csv``, read once per process (only
-    that file: the whole vocabulary, checked by the loader, takes a tenth of a second)."""
-    from tkidata.store.reading import read_csv_strict
-    from tkidata.store.vocab import VOCAB_DIR
+    """Subtype code → label from the shipped ``histology.csv``, read once per process."""
+    from tkidata.store.vocab import histology_rows
 
-    table, _ = read_csv_strict(VOCAB_DIR / "histology.csv")
-    rows = table.rows if table is not None else []
-    return {row["code"]: row["label"] for row in rows if row.get("code") and row.get("label")}
+    return {row["code"]: row["label"] for row in histology_rows()}
 
 
 def population_label(code: Any, subtypes: Mapping[str, str] | None = None) -> str:

@@ -71,25 +71,30 @@ def _version_key(version: str) -> tuple[int, ...]:
         raise ReleaseError(f"release version {version!r}: expected numbers such as 2.1") from exc
 
 
+def _read_release(path: Path) -> dict:
+    try:
+        release = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ReleaseError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+    if release.get("version") != path.stem:
+        raise ReleaseError(f"{path}: version {release.get('version')!r} != file name")
+    return release
+
+
 def load_releases(folder: Path | None = None) -> tuple[dict, ...]:
     """Every release in ``folder`` (default ``tkidata/releases``), oldest first."""
     folder = folder or RELEASES_DIR
-    out = []
-    for path in folder.glob("*.json"):
-        try:
-            release = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ReleaseError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
-        if release.get("version") != path.stem:
-            raise ReleaseError(f"{path}: version {release.get('version')!r} != file name")
-        out.append(release)
+    out = [_read_release(path) for path in folder.glob("*.json")]
     return tuple(sorted(out, key=lambda r: _version_key(r["version"])))
 
 
 def latest(folder: Path | None = None) -> dict | None:
-    """The newest release, or None when there is none."""
-    releases = load_releases(folder)
-    return releases[-1] if releases else None
+    """The newest release, or None when there is none (only its file is read: each holds a
+    digest of every data row, and an export asks for the newest twice)."""
+    paths = list((folder or RELEASES_DIR).glob("*.json"))
+    if not paths:
+        return None
+    return _read_release(max(paths, key=lambda path: _version_key(path.stem)))
 
 
 def release_label(release: dict | None) -> str:
