@@ -5,8 +5,9 @@ Vega-Lite spec, so the file is drawn from the very chart object a page shows. A 
 rasterised from the chart's SVG, so one layout serves both. Renderings are cached by content:
 the spec's JSON (for SVG and PDF) or the SVG and resolution (for PNG) are the key, so a figure
 drawn once (for the deck, the bundle or a download button) is not drawn again. Several charts
-are drawn in worker processes (:mod:`report.rendering`). Fonts come from the machine; charts
-pin Liberation Sans (:data:`report.charts.style.FONT`).
+are drawn in worker processes (:mod:`report.rendering`). Charts pin Liberation Sans
+(:data:`report.charts.style.FONT`), drawn from the copy vl-convert holds
+(:func:`report.rendering.vl_convert`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import json
 import struct
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -70,13 +72,56 @@ def _cached(key: str, make: Callable[[], bytes]) -> bytes:
 _KEYS: dict[int, tuple[weakref.ref[alt.TopLevelMixin], str, str]] = {}
 
 
+SPEC_TRIES = 50
+"""Times a spec is made before giving up while its data keep going elsewhere (see :func:`_spec`)."""
+
+
+def _named_data(spec: object) -> set[str]:
+    """Names of the datasets a spec's ``data`` entries refer to, at any depth."""
+    if isinstance(spec, dict):
+        found = (
+            {str(d["name"])} if isinstance(d := spec.get("data"), dict) and "name" in d else set()
+        )
+        for key, value in spec.items():
+            if key != "datasets":
+                found |= _named_data(value)
+        return found
+    if isinstance(spec, list):
+        return set().union(*(_named_data(v) for v in spec)) if spec else set()
+    return set()
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec, its data inline.
+
+    Altair's data transformer is global to the process, and Streamlit swaps it for one of its
+    own while a page's chart is serialised (under a lock of its own): a spec made on another
+    thread at that moment names datasets it does not hold, and would draw an empty figure. Such
+    a spec is made again (at most :data:`SPEC_TRIES` times, 10 ms apart).
+
+    Raises
+    ------
+    RuntimeError
+        When every try named data the spec does not hold.
+    """
+    for _ in range(SPEC_TRIES):
+        spec = chart.to_dict(validate=False)
+        if _named_data(spec) <= set(spec.get("datasets", {})):
+            return spec
+        time.sleep(0.01)
+    raise RuntimeError(
+        "a chart's data could not be made inline: Altair's data transformer is "
+        "held by another thread"
+    )
+
+
 def _spec_key(chart: alt.TopLevelMixin) -> tuple[str, str]:
     """The chart's spec as canonical JSON and its content key (made once per chart object:
     ``to_dict`` is a tenth of a deck's time)."""
     held = _KEYS.get(id(chart))
     if held is not None and held[0]() is chart:
         return held[1], held[2]
-    text = json.dumps(chart.to_dict(validate=False), sort_keys=True, separators=(",", ":"))
+    text = json.dumps(_spec(chart), sort_keys=True, separators=(",", ":"))
     key = hashlib.sha256(text.encode()).hexdigest()
     with _LOCK:
         for k in [k for k, (ref, _, _) in _KEYS.items() if ref() is None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import xml.etree.ElementTree as ET
 
 import altair as alt
@@ -142,3 +143,38 @@ def test_the_first_chart_handed_on_starts_the_second_worker(
     wanted = rendering.RENDER_PROCESSES if spare else rendering.DECK_PROCESSES
     assert len(rendering._WORKERS) == wanted
     rendering._stop()
+
+
+def test_a_spec_made_while_another_thread_holds_the_data_transformer_is_made_again() -> None:
+    """Streamlit swaps Altair's (global) data transformer for its own while it serialises a
+    page's chart; an export's spec made at that moment named data it did not hold (an empty
+    figure). It is made again once the transformer is back."""
+    from report import figures
+
+    calls: list[int] = []
+    before = alt.data_transformers.active
+
+    def elsewhere(data: object) -> dict[str, str]:  # Streamlit's: the rows go to its own store
+        calls.append(1)
+        alt.data_transformers.enable(before)  # the other thread is done
+        return {"name": "held-elsewhere"}
+
+    alt.data_transformers.register("elsewhere", elsewhere)
+    chart = _bars("Serialised during a page's rerun")
+    alt.data_transformers.enable("elsewhere")
+    try:
+        text, _ = figures._spec_key(chart)
+    finally:
+        alt.data_transformers.enable(before)
+    spec = json.loads(text)
+    assert calls and "held-elsewhere" not in text
+    assert figures._named_data(spec) <= set(spec["datasets"]) and spec["datasets"]
+
+
+def test_a_spec_whose_data_never_come_back_is_an_error(monkeypatch) -> None:
+    from report import figures
+
+    monkeypatch.setattr(figures, "SPEC_TRIES", 2)
+    alt.data_transformers.register("elsewhere-always", lambda data: {"name": "gone"})
+    with alt.data_transformers.enable("elsewhere-always"), pytest.raises(RuntimeError):
+        figures._spec_key(_bars("Never inline"))
