@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -131,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from report.bundle import bundle_bytes
     from report.deck import deck_bytes
     from report.view import compute_view, view_deck_content
+
+    gc.freeze()  # the modules live as long as the command: full collections need not walk them
 
     try:
         ev = tkidata.load()
