@@ -341,8 +341,10 @@ def _chart_slide(prs: Presentation, spec: ChartSlide) -> tuple[Slide, tuple[str,
 
 def _place_chart(slide: Slide, spec: ChartSlide, image: tuple[bytes, float, float]) -> None:
     png, width, height = image
+    # centred across, under the title: a short chart (a one-study forest) no longer floats in
+    # the middle of the slide with its title far above it
     left = MARGIN_IN + (CONTENT_W_IN - width) / 2
-    top = CONTENT_TOP_IN + (CONTENT_H_IN - height) / 2
+    top = CONTENT_TOP_IN
     pic = slide.shapes.add_picture(io.BytesIO(png), _in(left), _in(top), _in(width), _in(height))
     pic.name = "Chart"
     pic._element.nvPicPr.cNvPr.set("descr", spec.alt_text or spec.title)

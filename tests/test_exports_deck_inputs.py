@@ -467,3 +467,16 @@ def test_every_slide_chart_is_handed_on_before_the_randomised_evidence_is_made(
     assert seen_when_made == [len(charts)] and handed == charts
     trials = set(head_to_head(ev, view.filters).evidence.rows["study_id"])
     assert trials and trials <= {i for c in content.citations for i in c.study_id.split(";")}
+
+
+def test_a_chart_sits_right_under_its_title(prs: Presentation) -> None:
+    """A short chart (a one-study forest) floated mid-slide, its title far above it."""
+    pictures = [
+        shape
+        for slide in prs.slides
+        for shape in slide.shapes
+        if shape.shape_type == MSO_SHAPE_TYPE.PICTURE
+    ]
+    assert pictures
+    for pic in pictures:
+        assert pic.top == round(CONTENT_TOP_IN * EMU_PER_IN), pic.name
