@@ -68,7 +68,7 @@ else:
             outcome=outcome,
             timepoint=timepoint,
             study_info=info,
-            method_text=render.method_for(outcome, m),
+            method_text=render.method_for(outcome, m, k=result.k),
             tier_text=patient.tier_line(tier, f.histology),
         )
         view = cache.chart_view(

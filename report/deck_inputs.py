@@ -385,7 +385,7 @@ def _forest_slide(r: Any, method: Any, tier: str = "") -> ChartSlide:
         outcome=r.outcome,
         timepoint=r.timepoint,
         study_info=study_info_from_rows(r.selection.rows),
-        method_text=method_for(r.outcome, method),
+        method_text=method_for(r.outcome, method, k=r.k),
         text=SLIDE_TEXT,
         row_px=forest_fit(r.pool, height_px, text=SLIDE_TEXT),
         plot_width=230,

@@ -321,8 +321,18 @@ def histology_words(code: str) -> str:
     return "advanced " + label.split(" · ", 1)[-1].lower() if " · " in label else label
 
 
-def method_for(outcome: str, m: tkidata.Method) -> str:
-    """The part of ``m.describe()`` that applies to one outcome: inverse variance for medians."""
+def method_for(outcome: str, m: tkidata.Method, *, k: int | None = None) -> str:
+    """The part of ``m.describe()`` that applies to one outcome: inverse variance for medians.
+
+    With ``k=1`` (a forest of one study) nothing is pooled: the words say so and name only
+    how the study's interval was made (the method's study CI for a proportion, the study's own
+    report for a median).
+    """
+    if k == 1:
+        level = f"{m.level:.0%} CI"
+        if is_median(outcome):
+            return f"Single study, not pooled: its median and {level} as reported"
+        return f"Single study, not pooled: {STUDY_CI_LABELS[m.ci_method]} {level}"
     proportions, medians, level = m.describe().split("; ")
     medians = medians[:1].upper() + medians[1:]
     return f"{medians}; {level}" if is_median(outcome) else f"{proportions}; {level}"

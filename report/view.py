@@ -323,7 +323,7 @@ def view_figures(view: ExportView) -> dict[str, alt.TopLevelMixin]:
             outcome=r.outcome,
             timepoint=r.timepoint,
             study_info=study_info_from_rows(r.selection.rows),
-            method_text=method_for(r.outcome, view.method),
+            method_text=method_for(r.outcome, view.method, k=r.k),
             tier_text=tiers.get((r.drug, r.outcome, r.timepoint), ""),
         )
     return figures

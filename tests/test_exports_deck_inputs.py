@@ -480,3 +480,32 @@ def test_a_chart_sits_right_under_its_title(prs: Presentation) -> None:
     assert pictures
     for pic in pictures:
         assert pic.top == round(CONTENT_TOP_IN * EMU_PER_IN), pic.name
+
+
+def test_a_one_study_forest_says_nothing_is_pooled() -> None:
+    """A forest of one study named the pooling method (Freeman–Tukey, DerSimonian–Laird),
+    though the study is shown as reported: its words say so, and how its interval was made."""
+    from report.params import method_for
+
+    m = Method.preset("reference")
+    one = method_for("orr", m, k=1)
+    assert one == "Single study, not pooled: Wilson score 95% CI"
+    assert "Freeman" not in one and "DerSimonian" not in one
+    assert method_for("pfs_median", m, k=1) == (
+        "Single study, not pooled: its median and 95% CI as reported"
+    )
+    assert "Clopper–Pearson" in method_for("orr", Method(ci_method="exact"), k=1)
+    assert method_for("orr", m, k=2) == method_for("orr", m)
+    ev = tkidata.load()
+    view = compute_view(ev, Filters(histology="lms", line="second"), m)
+    content = view_deck_content(view, date="2026-01-02")
+    singles = [
+        s
+        for s in content.slides
+        if isinstance(s, ChartSlide) and "single study, not pooled" in s.alt_text
+    ]
+    assert singles
+    for spec in singles:
+        title = spec.chart.title
+        words = " ".join([title.text, *title.subtitle])
+        assert "Single study, not pooled" in words and "Freeman" not in words
