@@ -87,7 +87,7 @@ def _named_data(spec: object) -> set[str]:
                 found |= _named_data(value)
         return found
     if isinstance(spec, list):
-        return set().union(*(_named_data(v) for v in spec)) if spec else set()
+        return set().union(*(_named_data(v) for v in spec))
     return set()
 
 

@@ -328,11 +328,10 @@ def method_for(outcome: str, m: tkidata.Method, *, k: int | None = None) -> str:
     how the study's interval was made (the method's study CI for a proportion, the study's own
     report for a median).
     """
+    proportions, medians, level = m.describe().split("; ")
     if k == 1:
-        level = f"{m.level:.0%} CI"
         if is_median(outcome):
             return f"Single study, not pooled: its median and {level} as reported"
         return f"Single study, not pooled: {STUDY_CI_LABELS[m.ci_method]} {level}"
-    proportions, medians, level = m.describe().split("; ")
     medians = medians[:1].upper() + medians[1:]
     return f"{medians}; {level}" if is_median(outcome) else f"{proportions}; {level}"
